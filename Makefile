@@ -1,0 +1,100 @@
+# ptvisor: one Makefile for the VMM image, the ISO, the emulator runners and the tests.
+
+CROSS    ?=
+CC       := $(CROSS)gcc
+LD       := $(CROSS)ld
+OBJCOPY  := $(CROSS)objcopy
+NASM     ?= nasm
+HOSTCC   ?= gcc
+
+BUILD    := build
+PTV_VERSION ?= 0.1
+ELF      := $(BUILD)/ptvisor.elf
+ISO      := $(BUILD)/ptvisor.iso
+
+WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
+CFLAGS   := -DPTV_VERSION=\"$(PTV_VERSION)\" -std=gnu11 -O2 -g $(WARN) -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
+            -mno-red-zone -mgeneral-regs-only -mcmodel=kernel -fno-asynchronous-unwind-tables \
+            -ffunction-sections -fdata-sections -fno-common -Ivmm -MMD -MP
+# -mcmodel=kernel needs negative addresses; we run identity-mapped low, so use small.
+CFLAGS   := $(subst -mcmodel=kernel,-mcmodel=small,$(CFLAGS))
+LDFLAGS  := -nostdlib -static -z max-page-size=0x1000 --gc-sections -T linker.ld
+NASMFLAGS := -f elf64 -g
+
+VMM_C    := $(shell find vmm -name '*.c' | sort)
+BOOT_ASM := $(shell find boot vmm -name '*.asm' | sort)
+VMM_OBJ  := $(VMM_C:%.c=$(BUILD)/%.o) $(BOOT_ASM:%.asm=$(BUILD)/%.o)
+
+.PHONY: all iso run run-uefi run-kvm test unit integration bench deps clean
+all: $(ELF)
+
+DEPS_STAMP := $(BUILD)/.deps-ok
+deps: $(DEPS_STAMP)
+$(DEPS_STAMP): tools/deps.sh
+	@mkdir -p $(BUILD)
+	@tools/deps.sh
+	@touch $@
+
+$(BUILD)/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/%.o: %.asm | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  NASM    $<"
+	@$(NASM) $(NASMFLAGS) -MD $(@:.o=.d) $< -o $@
+
+$(ELF): $(VMM_OBJ) linker.ld
+	@echo "  LD      $@"
+	@$(LD) $(LDFLAGS) -o $@ $(VMM_OBJ)
+	@tools/check-image.sh $@
+
+include tools/guests.mk
+
+iso: $(ISO)
+$(ISO): $(ELF) tools/mkiso.sh $(GUEST_BINS)
+	tools/mkiso.sh $@ $(ELF) $(GUEST_BINS)
+
+run: $(ISO)
+	tools/run-bochs.sh --iso $(ISO) --console
+
+run-uefi: $(ISO)
+	tools/run-qemu-uefi.sh --iso $(ISO) --console
+
+run-kvm: $(ISO)
+	tools/run-kvm.sh --iso $(ISO)
+
+# ---- host unit tests: the same VMM sources, built for the host against a CPU model ----
+HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -Wno-missing-prototypes -DPTV_HOST_TEST -Ivmm -Itests/model \
+               -fsanitize=address,undefined -fno-sanitize-recover=all -MMD -MP
+# Each tests/unit/test_X.c lists the VMM sources it links in tests/unit/test_X.srcs.
+COMMON_HOST_SRCS := vmm/lib/string.c vmm/lib/format.c vmm/log.c vmm/console/console.c \
+                    tests/model/host_env.c
+UNIT_TESTS  := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
+host_objs    = $(patsubst %.c,$(BUILD)/host/%.o,$(COMMON_HOST_SRCS) $(shell cat tests/unit/$(1).srcs 2>/dev/null))
+
+$(BUILD)/host/%.o: %.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  HOSTCC  $<"
+	@$(HOSTCC) $(HOST_CFLAGS) -c $< -o $@
+
+.SECONDARY:
+.SECONDEXPANSION:
+$(BUILD)/unit/%: tests/unit/%.c $$(call host_objs,$$*) | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  TEST    $@"
+	@$(HOSTCC) $(HOST_CFLAGS) $< $(call host_objs,$*) -lcmocka -o $@
+
+unit: $(UNIT_TESTS)
+
+test: $(UNIT_TESTS) $(ISO) $(HOST_TOOLS)
+	@tools/run-tests.sh $(UNIT_TESTS)
+
+bench: $(ISO) $(HOST_TOOLS)
+	@tools/bench.sh
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

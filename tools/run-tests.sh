@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# Runs the host unit tests (cmocka) and the emulator integration tests, then prints
+# "N passed, M failed, K skipped" as its last line; exits non-zero on any failure.
+# Usage: tools/run-tests.sh UNIT_BINARIES...   (PTV_TESTS=unit|integration|all, default all;
+# PTV_TEST_FILTER=regex selects integration scripts by name)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+which=${PTV_TESTS:-all}
+passed=0 failed=0 skipped=0
+failures=()
+logdir=build/test-logs
+mkdir -p "$logdir"
+
+if [ "$which" != integration ]; then
+  for t in "$@"; do
+    name=$(basename "$t")
+    out=$logdir/$name.log
+    "$t" >"$out" 2>&1
+    rc=$?
+    p=$(grep -aoE '\[  PASSED  \] [0-9]+ test' "$out" | awk '{s+=$4} END {print s+0}')
+    f=$(grep -aoE '\[  FAILED  \] [0-9]+ test' "$out" | awk '{s+=$4} END {print s+0}')
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+      f=1   # crashed or aborted before cmocka could summarise
+    fi
+    passed=$((passed + p)); failed=$((failed + f))
+    if [ "$f" -gt 0 ]; then
+      failures+=("$name (see $out)")
+      echo "unit  $name: $p passed, $f FAILED"
+      grep -aE '^\[  FAILED  \] test|^\[  ERROR   \]|ERROR: |panic at|runtime error|AddressSanitizer' "$out" | head -n 20 | sed 's/^/      /'
+    else
+      echo "unit  $name: $p passed"
+    fi
+  done
+fi
+
+if [ "$which" != unit ]; then
+  for s in tests/integration/test_*.sh; do
+    name=$(basename "$s" .sh)
+    if [ -n "${PTV_TEST_FILTER:-}" ] && ! [[ $name =~ $PTV_TEST_FILTER ]]; then continue; fi
+    out=$logdir/$name.log
+    start=$EPOCHREALTIME
+    bash "$s" >"$out" 2>&1
+    rc=$?
+    secs=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
+    p=$(grep -ac '^PASS: ' "$out"); f=$(grep -ac '^FAIL: ' "$out"); k=$(grep -ac '^SKIP: ' "$out")
+    if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+      f=1
+      echo "FAIL: $name exited $rc" >>"$out"
+    fi
+    passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + k))
+    if [ "$f" -gt 0 ]; then
+      failures+=("$name (see $out)")
+      echo "integ $name: $p passed, $f FAILED, $k skipped (${secs}s)"
+      grep -a '^FAIL: ' "$out" | head -n 20 | sed 's/^/      /'
+    else
+      echo "integ $name: $p passed, $k skipped (${secs}s)"
+    fi
+  done
+fi
+
+if [ ${#failures[@]} -gt 0 ]; then
+  echo "failed: ${failures[*]}"
+fi
+echo "$passed passed, $failed failed, $skipped skipped"
+[ "$failed" -eq 0 ] && [ "$passed" -gt 0 ]

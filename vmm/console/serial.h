@@ -1,0 +1,13 @@
+/* COM1 16550 UART at 115200 8N1, probed through its scratch and loopback paths. */
+#ifndef PTV_SERIAL_H
+#define PTV_SERIAL_H
+
+#include "types.h"
+
+#define COM1_BASE 0x3f8
+
+/* Returns false (and stays disabled) where no UART answers. */
+bool serial_init(void);
+void serial_flush(void);
+
+#endif

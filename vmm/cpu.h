@@ -1,0 +1,223 @@
+/*
+ * Every privileged instruction the VMM uses, in one header. The VMM build gets
+ * static inline wrappers; host unit tests (PTV_HOST_TEST) link the same callers
+ * against a CPU model that implements these functions from the SDM's rules.
+ */
+#ifndef PTV_CPU_H
+#define PTV_CPU_H
+
+#include "types.h"
+
+struct cpuid_regs {
+	uint32_t eax, ebx, ecx, edx;
+};
+
+/* Outcome of a VMX instruction (SDM 31.2 "Conventions"). */
+enum vmx_status {
+	VMX_OK = 0,
+	VMX_FAIL_INVALID = 1, /* CF=1: no current VMCS */
+	VMX_FAIL_VALID = 2,   /* ZF=1: error number in VM_INSTRUCTION_ERROR */
+};
+
+#ifdef PTV_HOST_TEST
+
+struct cpuid_regs cpu_cpuid(uint32_t leaf, uint32_t subleaf);
+bool cpu_rdmsr_safe(uint32_t msr, uint64_t *val);
+bool cpu_wrmsr_safe(uint32_t msr, uint64_t val);
+uint64_t cpu_read_cr0(void);
+uint64_t cpu_read_cr3(void);
+uint64_t cpu_read_cr4(void);
+void cpu_write_cr0(uint64_t v);
+void cpu_write_cr4(uint64_t v);
+uint8_t cpu_inb(uint16_t port);
+uint16_t cpu_inw(uint16_t port);
+uint32_t cpu_inl(uint16_t port);
+void cpu_outb(uint16_t port, uint8_t v);
+void cpu_outw(uint16_t port, uint16_t v);
+void cpu_outl(uint16_t port, uint32_t v);
+uint64_t cpu_rdtsc(void);
+void cpu_pause(void);
+enum vmx_status cpu_vmxon(paddr_t region);
+enum vmx_status cpu_vmxoff(void);
+enum vmx_status cpu_vmclear(paddr_t vmcs);
+enum vmx_status cpu_vmptrld(paddr_t vmcs);
+enum vmx_status cpu_vmread(uint64_t field, uint64_t *val);
+enum vmx_status cpu_vmwrite(uint64_t field, uint64_t val);
+enum vmx_status cpu_invept(uint64_t type, uint64_t eptp);
+enum vmx_status cpu_invvpid(uint64_t type, uint16_t vpid, uint64_t gla);
+
+#else
+
+static inline struct cpuid_regs cpu_cpuid(uint32_t leaf, uint32_t subleaf)
+{
+	struct cpuid_regs r;
+
+	asm volatile("cpuid" : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
+		     : "a"(leaf), "c"(subleaf));
+	return r;
+}
+
+/*
+ * RDMSR/WRMSR that report #GP instead of taking it: the fault handler finds
+ * the instruction in __ex_table and resumes at the fixup with the flag set.
+ */
+static inline bool cpu_rdmsr_safe(uint32_t msr, uint64_t *val)
+{
+	uint32_t lo = 0, hi = 0;
+	uint8_t faulted = 0;
+
+	asm volatile("1: rdmsr\n"
+		     "2:\n"
+		     ".pushsection .fixup, \"ax\"\n"
+		     "3: movb $1, %2\n"
+		     "   jmp 2b\n"
+		     ".popsection\n"
+		     ".pushsection __ex_table, \"a\"\n"
+		     "   .quad 1b, 3b\n"
+		     ".popsection\n"
+		     : "+a"(lo), "+d"(hi), "+q"(faulted)
+		     : "c"(msr));
+	*val = ((uint64_t)hi << 32) | lo;
+	return !faulted;
+}
+
+static inline bool cpu_wrmsr_safe(uint32_t msr, uint64_t val)
+{
+	uint8_t faulted = 0;
+
+	asm volatile("1: wrmsr\n"
+		     "2:\n"
+		     ".pushsection .fixup, \"ax\"\n"
+		     "3: movb $1, %0\n"
+		     "   jmp 2b\n"
+		     ".popsection\n"
+		     ".pushsection __ex_table, \"a\"\n"
+		     "   .quad 1b, 3b\n"
+		     ".popsection\n"
+		     : "+q"(faulted)
+		     : "c"(msr), "a"((uint32_t)val), "d"((uint32_t)(val >> 32))
+		     : "memory");
+	return !faulted;
+}
+
+#define PTV_CR_ACCESSORS(n)                                                  \
+	static inline uint64_t cpu_read_cr##n(void)                          \
+	{                                                                    \
+		uint64_t v;                                                  \
+		asm volatile("mov %%cr" #n ", %0" : "=r"(v));                \
+		return v;                                                    \
+	}
+PTV_CR_ACCESSORS(0)
+PTV_CR_ACCESSORS(3)
+PTV_CR_ACCESSORS(4)
+#undef PTV_CR_ACCESSORS
+
+static inline void cpu_write_cr0(uint64_t v) { asm volatile("mov %0, %%cr0" :: "r"(v) : "memory"); }
+static inline void cpu_write_cr4(uint64_t v) { asm volatile("mov %0, %%cr4" :: "r"(v) : "memory"); }
+
+static inline uint8_t cpu_inb(uint16_t port)
+{
+	uint8_t v;
+	asm volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline uint16_t cpu_inw(uint16_t port)
+{
+	uint16_t v;
+	asm volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline uint32_t cpu_inl(uint16_t port)
+{
+	uint32_t v;
+	asm volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline void cpu_outb(uint16_t port, uint8_t v) { asm volatile("outb %0, %1" :: "a"(v), "Nd"(port)); }
+static inline void cpu_outw(uint16_t port, uint16_t v) { asm volatile("outw %0, %1" :: "a"(v), "Nd"(port)); }
+static inline void cpu_outl(uint16_t port, uint32_t v) { asm volatile("outl %0, %1" :: "a"(v), "Nd"(port)); }
+
+static inline uint64_t cpu_rdtsc(void)
+{
+	uint32_t lo, hi;
+	asm volatile("rdtsc" : "=a"(lo), "=d"(hi));
+	return ((uint64_t)hi << 32) | lo;
+}
+
+static inline void cpu_pause(void) { asm volatile("pause"); }
+
+/* CF and ZF after a VMX instruction map to enum vmx_status. */
+#define PTV_VMX_STATUS(cf, zf) ((cf) ? VMX_FAIL_INVALID : (zf) ? VMX_FAIL_VALID : VMX_OK)
+
+static inline enum vmx_status cpu_vmxon(paddr_t region)
+{
+	bool cf, zf;
+	asm volatile("vmxon %2" : "=@ccc"(cf), "=@ccz"(zf) : "m"(region) : "memory");
+	return PTV_VMX_STATUS(cf, zf);
+}
+
+static inline enum vmx_status cpu_vmxoff(void)
+{
+	bool cf, zf;
+	asm volatile("vmxoff" : "=@ccc"(cf), "=@ccz"(zf) :: "memory");
+	return PTV_VMX_STATUS(cf, zf);
+}
+
+static inline enum vmx_status cpu_vmclear(paddr_t vmcs)
+{
+	bool cf, zf;
+	asm volatile("vmclear %2" : "=@ccc"(cf), "=@ccz"(zf) : "m"(vmcs) : "memory");
+	return PTV_VMX_STATUS(cf, zf);
+}
+
+static inline enum vmx_status cpu_vmptrld(paddr_t vmcs)
+{
+	bool cf, zf;
+	asm volatile("vmptrld %2" : "=@ccc"(cf), "=@ccz"(zf) : "m"(vmcs) : "memory");
+	return PTV_VMX_STATUS(cf, zf);
+}
+
+static inline enum vmx_status cpu_vmread(uint64_t field, uint64_t *val)
+{
+	bool cf, zf;
+	asm volatile("vmread %3, %2" : "=@ccc"(cf), "=@ccz"(zf), "=rm"(*val) : "r"(field));
+	return PTV_VMX_STATUS(cf, zf);
+}
+
+static inline enum vmx_status cpu_vmwrite(uint64_t field, uint64_t val)
+{
+	bool cf, zf;
+	asm volatile("vmwrite %3, %2" : "=@ccc"(cf), "=@ccz"(zf) : "r"(field), "rm"(val) : "memory");
+	return PTV_VMX_STATUS(cf, zf);
+}
+
+static inline enum vmx_status cpu_invept(uint64_t type, uint64_t eptp)
+{
+	struct { uint64_t eptp, zero; } desc = { eptp, 0 };
+	bool cf, zf;
+	asm volatile("invept %2, %3" : "=@ccc"(cf), "=@ccz"(zf) : "m"(desc), "r"(type) : "memory");
+	return PTV_VMX_STATUS(cf, zf);
+}
+
+static inline enum vmx_status cpu_invvpid(uint64_t type, uint16_t vpid, uint64_t gla)
+{
+	struct { uint64_t vpid, gla; } desc = { vpid, gla };
+	bool cf, zf;
+	asm volatile("invvpid %2, %3" : "=@ccc"(cf), "=@ccz"(zf) : "m"(desc), "r"(type) : "memory");
+	return PTV_VMX_STATUS(cf, zf);
+}
+
+#endif /* PTV_HOST_TEST */
+
+static inline uint64_t cpu_rdmsr(uint32_t msr)
+{
+	uint64_t v = 0;
+
+	(void)cpu_rdmsr_safe(msr, &v);
+	return v;
+}
+
+#endif

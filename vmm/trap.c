@@ -1,0 +1,95 @@
+/* IDT for exceptions 0-31; an unexpected exception prints everything and stops cleanly, never a triple fault. */
+#include "trap.h"
+#include "cpu.h"
+#include "desc.h"
+#include "log.h"
+#include "power.h"
+#include "status.h"
+
+struct idt_gate {
+	uint16_t offset_lo;
+	uint16_t selector;
+	uint8_t ist;
+	uint8_t type_attr;
+	uint16_t offset_mid;
+	uint32_t offset_hi;
+	uint32_t reserved;
+} __packed;
+
+struct extable_entry {
+	uint64_t insn;
+	uint64_t fixup;
+};
+
+extern const uint64_t isr_stub_table[32];
+extern const struct extable_entry __ex_table_start[], __ex_table_end[];
+
+static struct idt_gate idt[32] __aligned(16);
+
+static const char *const vector_names[32] = {
+	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
+	"#BR bound range", "#UD invalid opcode", "#NM device not available",
+	"#DF double fault", "coprocessor segment overrun", "#TS invalid TSS",
+	"#NP segment not present", "#SS stack fault", "#GP general protection",
+	"#PF page fault", "reserved 15", "#MF x87 error", "#AC alignment check",
+	"#MC machine check", "#XM SIMD error", "#VE virtualization exception",
+	"#CP control protection", "reserved 22", "reserved 23", "reserved 24",
+	"reserved 25", "reserved 26", "reserved 27", "#HV hypervisor injection",
+	"#VC VMM communication", "#SX security", "reserved 31",
+};
+
+const char *trap_vector_name(unsigned vector)
+{
+	return vector < 32 ? vector_names[vector] : "external interrupt";
+}
+
+void trap_init(void)
+{
+	for (unsigned v = 0; v < 32; v++) {
+		uint64_t off = isr_stub_table[v];
+		idt[v] = (struct idt_gate){
+			.offset_lo = (uint16_t)off,
+			.selector = GDT_SEL_CODE64,
+			/* #DF, NMI and #MC run on their own stack so a blown stack still reports. */
+			.ist = (v == 8 || v == 2 || v == 18) ? 1 : 0,
+			.type_attr = 0x8e, /* present, DPL 0, 64-bit interrupt gate */
+			.offset_mid = (uint16_t)(off >> 16),
+			.offset_hi = (uint32_t)(off >> 32),
+		};
+	}
+	struct {
+		uint16_t limit;
+		uint64_t base;
+	} __packed idtr = { sizeof(idt) - 1, (uint64_t)idt };
+	asm volatile("lidt %0" :: "m"(idtr));
+}
+
+static bool trap_fixup(struct trap_frame *f)
+{
+	for (const struct extable_entry *e = __ex_table_start; e < __ex_table_end; e++) {
+		if (e->insn == f->rip) {
+			f->rip = e->fixup;
+			return true;
+		}
+	}
+	return false;
+}
+
+void trap_dispatch(struct trap_frame *f)
+{
+	if (f->vector == 13 && trap_fixup(f))
+		return;
+
+	uint64_t cr2;
+	asm volatile("mov %%cr2, %0" : "=r"(cr2));
+	pr_err("unexpected exception %lu (%s), error code 0x%lx\n", f->vector,
+	       trap_vector_name((unsigned)f->vector), f->error_code);
+	log_raw(LOG_ERR, "  RIP %016lx  CS %04lx  RFLAGS %016lx  RSP %016lx  SS %04lx\n",
+		f->rip, f->cs, f->rflags, f->rsp, f->ss);
+	log_raw(LOG_ERR, "  RAX %016lx  RBX %016lx  RCX %016lx  RDX %016lx\n", f->rax, f->rbx, f->rcx, f->rdx);
+	log_raw(LOG_ERR, "  RSI %016lx  RDI %016lx  RBP %016lx  R8  %016lx\n", f->rsi, f->rdi, f->rbp, f->r8);
+	log_raw(LOG_ERR, "  R9  %016lx  R10 %016lx  R11 %016lx  R12 %016lx\n", f->r9, f->r10, f->r11, f->r12);
+	log_raw(LOG_ERR, "  R13 %016lx  R14 %016lx  R15 %016lx  CR2 %016lx\n", f->r13, f->r14, f->r15, cr2);
+	log_raw(LOG_ERR, "  CR0 %016lx  CR3 %016lx  CR4 %016lx\n", cpu_read_cr0(), cpu_read_cr3(), cpu_read_cr4());
+	power_off(POWER_STATUS_CRASH);
+}
