@@ -1,0 +1,39 @@
+# Shared helpers for integration tests: each check prints one PASS:/FAIL:/SKIP: line.
+set -uo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$ROOT"
+ELF=build/ptvisor.elf
+ISO=build/ptvisor.iso
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+pass() { echo "PASS: $*"; }
+fail() { echo "FAIL: $*"; }
+skip() { echo "SKIP: $*"; }
+
+# expect FILE REGEX DESCRIPTION: the serial log has a line matching REGEX.
+expect() {
+  if grep -aqE -- "$2" "$1"; then pass "$3"; else fail "$3 (no line matching '$2' in $(basename "$1"))"; fi
+}
+
+expect_not() {
+  if grep -aqE -- "$2" "$1"; then fail "$3 (unexpected: $(grep -aE -- "$2" "$1" | head -n 1))"; else pass "$3"; fi
+}
+
+# expect_status GOT WANT DESCRIPTION
+expect_status() {
+  if [ "$1" -eq "$2" ]; then pass "$3 (status $1)"; else fail "$3 (status $1, expected $2)"; fi
+}
+
+# make_iso OUT "EXTRA CMDLINE" [MODULES_CFG FILES...]: an image whose default entry boots at once.
+make_iso() {
+  local out=$1 cmd=$2 cfg=${3:-}
+  shift 2; [ $# -gt 0 ] && shift
+  PTV_GRUB_TIMEOUT=0 PTV_CMDLINE="$cmd" PTV_MODULES_CFG="$cfg" tools/mkiso.sh "$out" "$ELF" "$@" >/dev/null
+}
+
+# Keep the serial log of a run next to the test log for post-mortems.
+keep_log() {
+  mkdir -p build/test-logs
+  cp "$1" "build/test-logs/$2"
+}
