@@ -1,0 +1,150 @@
+/* Guest life cycle: build memory, EPT, bitmaps and VMCS from a module; stop one guest without the others. */
+#include <stdarg.h>
+#include "guest/guest.h"
+#include "guest/image.h"
+#include "guest/mbinfo.h"
+#include "lib/format.h"
+#include "lib/string.h"
+#include "log.h"
+#include "mem/frame.h"
+#include "mem/phys.h"
+#include "vmx/caps.h"
+#include "vmx/vmcs_init.h"
+
+struct guest guests[GUEST_MAX];
+unsigned guest_count;
+
+extern struct vmx_caps boot_caps;
+
+#define SZ_2M ((uint64_t)2 << 20)
+
+static paddr_t page_alloc_zeroed(unsigned pages)
+{
+	paddr_t pa = frame_alloc_contig(pages, 1);
+
+	if (pa)
+		memset(phys_map(pa, pages * PAGE_SIZE), 0, pages * PAGE_SIZE);
+	return pa;
+}
+
+static void page_fill(paddr_t pa, unsigned pages, uint8_t byte)
+{
+	memset(phys_map(pa, pages * PAGE_SIZE), byte, pages * PAGE_SIZE);
+}
+
+static int guest_alloc(struct guest *g)
+{
+	uint64_t pages = g->cfg.mem_size / PAGE_SIZE;
+	struct ept_caps ec;
+
+	g->ram_hpa = frame_alloc_contig(pages, SZ_2M / PAGE_SIZE);
+	if (!g->ram_hpa) {
+		pr_err("guest %s: refused: no %lu MiB contiguous block of host memory for its RAM\n",
+		       g->cfg.name, g->cfg.mem_size >> 20);
+		return -1;
+	}
+	g->mem.host = phys_map(g->ram_hpa, g->cfg.mem_size);
+	g->mem.size = g->cfg.mem_size;
+	memset(g->mem.host, 0, g->mem.size);
+
+	g->vcpu.vmcs_pa = page_alloc_zeroed(1);
+	g->msr_bitmap_pa = page_alloc_zeroed(1);
+	g->io_bitmap_pa = page_alloc_zeroed(2);
+	if (!g->vcpu.vmcs_pa || !g->msr_bitmap_pa || !g->io_bitmap_pa) {
+		pr_err("guest %s: refused: out of host memory for VMCS and bitmaps\n", g->cfg.name);
+		return -1;
+	}
+	/* Every MSR access and every port exits: each is emulated or refused by name (SDM 25.6.4, 25.6.9). */
+	page_fill(g->msr_bitmap_pa, 1, 0xff);
+	page_fill(g->io_bitmap_pa, 2, 0xff);
+	*(uint32_t *)phys_map(g->vcpu.vmcs_pa, 4) = vmx_caps_revision_id(&boot_caps);
+
+	ept_caps_from_msr(boot_caps.ept_vpid_cap, &ec);
+	if (ept_init(&g->ept, &ec) < 0 ||
+	    ept_map(&g->ept, 0, g->ram_hpa, g->cfg.mem_size, EPT_R | EPT_W | EPT_X, EPT_MT_WB) < 0) {
+		pr_err("guest %s: refused: cannot build its EPT\n", g->cfg.name);
+		return -1;
+	}
+	ept_claims_init(&g->claims);
+	return 0;
+}
+
+int guest_create(unsigned index, const void *image, size_t size, const char *module_cmdline)
+{
+	struct guest *g = &guests[index];
+	struct guest_image img;
+
+	memset(g, 0, sizeof(*g));
+	g->id = index;
+	g->vcpu.guest = g;
+	g->state = GUEST_STOPPED;
+	guest_config_parse(module_cmdline, index, &g->cfg);
+	vuart_init(&g->uart, g->cfg.name);
+
+	if (guest_image_check(g->cfg.name, image, size, g->cfg.mem_size, &img) < 0) {
+		ptv_snprintf(g->stop_reason, sizeof(g->stop_reason), "image refused");
+		g->exit_status = -1;
+		return -1;
+	}
+	if (guest_alloc(g) < 0 || guest_image_load(g->cfg.name, image, size, &img, &g->mem) < 0) {
+		ptv_snprintf(g->stop_reason, sizeof(g->stop_reason), "could not be set up");
+		g->exit_status = -1;
+		guest_destroy(g);
+		return -1;
+	}
+	uint32_t info = guest_mbinfo_build(&img, &g->cfg, &g->mem);
+	if (!info) {
+		pr_err("guest %s: refused: its multiboot information does not fit\n", g->cfg.name);
+		guest_destroy(g);
+		return -1;
+	}
+	uint32_t magic = img.proto == BOOT_MULTIBOOT2 ? 0x36d76289u : 0x2badb002u;
+	if (vmcs_setup(g, img.entry, magic, info) < 0) {
+		guest_destroy(g);
+		return -1;
+	}
+	g->state = GUEST_RUNNABLE;
+	pr_info("guest %s: %s %s kernel, entry 0x%x, %lu MiB RAM at host 0x%lx, EPT %lu table pages%s\n",
+		g->cfg.name, guest_image_kind_name(img.kind), guest_boot_proto_name(img.proto), img.entry,
+		g->cfg.mem_size >> 20, g->ram_hpa, g->ept.table_pages,
+		g->cfg.guest_cmdline[0] ? ", with a command line" : "");
+	return 0;
+}
+
+void guest_stop(struct guest *g, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (g->state != GUEST_RUNNABLE)
+		return;
+	vuart_flush(&g->uart);
+	va_start(ap, fmt);
+	ptv_vsnprintf(g->stop_reason, sizeof(g->stop_reason), fmt, ap);
+	va_end(ap);
+	g->state = GUEST_STOPPED;
+	g->exit_status = status;
+	pr_info("guest %s: stopped: %s (status %d, %lu exits)\n", g->cfg.name, g->stop_reason, status,
+		g->vcpu.stats.exits);
+}
+
+void guest_destroy(struct guest *g)
+{
+	if (g->vcpu.vmcs_pa) {
+		cpu_vmclear(g->vcpu.vmcs_pa);
+		frame_free(g->vcpu.vmcs_pa);
+	}
+	if (g->msr_bitmap_pa)
+		frame_free(g->msr_bitmap_pa);
+	if (g->io_bitmap_pa)
+		frame_free_contig(g->io_bitmap_pa, 2);
+	if (g->ept.pml4)
+		ept_destroy(&g->ept);
+	if (g->ram_hpa) {
+		/* Scrub: the next owner of these frames must not see this guest's data. */
+		memset(g->mem.host, 0, g->mem.size);
+		frame_free_contig(g->ram_hpa, g->cfg.mem_size / PAGE_SIZE);
+	}
+	g->vcpu.vmcs_pa = g->msr_bitmap_pa = g->io_bitmap_pa = g->ram_hpa = 0;
+	if (g->state == GUEST_RUNNABLE)
+		g->state = GUEST_STOPPED;
+}

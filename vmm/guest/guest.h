@@ -1,0 +1,56 @@
+/* A guest: its configuration, memory, EPT, devices, vCPU, and how it ended. */
+#ifndef PTV_GUEST_H
+#define PTV_GUEST_H
+
+#include "types.h"
+#include "ept/ept.h"
+#include "ept/ept_violation.h"
+#include "ept/ept_walk.h"
+#include "guest/config.h"
+#include "guest/guest_mem.h"
+#include "guest/vuart.h"
+#include "vmx/vcpu.h"
+
+#define GUEST_MAX 4
+
+enum guest_state {
+	GUEST_EMPTY = 0,
+	GUEST_RUNNABLE,
+	GUEST_STOPPED,
+};
+
+struct guest {
+	unsigned id;
+	struct guest_config cfg;
+	enum guest_state state;
+	int exit_status;
+	char stop_reason[128];
+
+	paddr_t ram_hpa;                 /* guest RAM: one contiguous block, GPA 0 = ram_hpa */
+	struct guest_mem mem;
+	struct ept ept;
+	struct ept_claims claims;
+
+	paddr_t msr_bitmap_pa;
+	paddr_t io_bitmap_pa;            /* two pages: A (ports 0-0x7fff), B */
+
+	struct vuart uart;
+	char bochs_shutdown[8];          /* bytes written to port 0x8900 so far */
+	unsigned bochs_shutdown_len;
+	uint8_t io_logged[0x10000 / 8];  /* unclaimed ports already reported once */
+	uint64_t unbacked_logged_page;   /* last unbacked GPA page reported, to keep logs short */
+	unsigned unbacked_reports;
+
+	struct vcpu vcpu;
+};
+
+extern struct guest guests[GUEST_MAX];
+extern unsigned guest_count;
+
+/* Creates guest `index` from a module; on failure reports why and leaves it GUEST_STOPPED. */
+int guest_create(unsigned index, const void *image, size_t size, const char *module_cmdline);
+/* Stops a guest (others go on): records status and reason, prints one line. */
+void guest_stop(struct guest *g, int status, const char *fmt, ...) __printf(3, 4);
+void guest_destroy(struct guest *g);
+
+#endif

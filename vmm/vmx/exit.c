@@ -1,0 +1,126 @@
+/*
+ * Exit dispatch (SDM 28.2 "Recording VM-Exit Information"). Handlers get the
+ * vCPU with exit_reason and exit_qual cached and return an enum exit_action;
+ * an empty slot stops only that guest, with a VMCS report.
+ */
+#include "vmx/exit.h"
+#include "vmx/exit_reason.h"
+#include "vmx/vmcs_ops.h"
+#include "guest/guest.h"
+#include "log.h"
+
+static enum exit_action handle_unexpected(struct vcpu *v);
+
+static const exit_handler_fn exit_handlers[EXIT_REASON_MAX] = {
+	[EXIT_REASON_EXCEPTION_NMI] = handle_exception,
+	[EXIT_REASON_EXTERNAL_INTERRUPT] = handle_external_interrupt,
+	[EXIT_REASON_TRIPLE_FAULT] = handle_triple_fault,
+	[EXIT_REASON_INIT_SIGNAL] = handle_init_signal,
+	[EXIT_REASON_CPUID] = handle_cpuid,
+	[EXIT_REASON_GETSEC] = handle_ud_instruction,
+	[EXIT_REASON_HLT] = handle_hlt,
+	[EXIT_REASON_INVD] = handle_cache_flush,
+	[EXIT_REASON_RDPMC] = handle_ud_instruction,
+	[EXIT_REASON_VMCALL] = handle_vmcall,
+	[EXIT_REASON_VMCLEAR] = handle_vmx_instruction,
+	[EXIT_REASON_VMLAUNCH] = handle_vmx_instruction,
+	[EXIT_REASON_VMPTRLD] = handle_vmx_instruction,
+	[EXIT_REASON_VMPTRST] = handle_vmx_instruction,
+	[EXIT_REASON_VMREAD] = handle_vmx_instruction,
+	[EXIT_REASON_VMRESUME] = handle_vmx_instruction,
+	[EXIT_REASON_VMWRITE] = handle_vmx_instruction,
+	[EXIT_REASON_VMXOFF] = handle_vmx_instruction,
+	[EXIT_REASON_VMXON] = handle_vmx_instruction,
+	[EXIT_REASON_CR_ACCESS] = handle_cr_access,
+	[EXIT_REASON_IO_INSTRUCTION] = handle_io,
+	[EXIT_REASON_MSR_READ] = handle_msr_read,
+	[EXIT_REASON_MSR_WRITE] = handle_msr_write,
+	[EXIT_REASON_MWAIT] = handle_ud_instruction,
+	[EXIT_REASON_MONITOR_TRAP_FLAG] = handle_mtf,
+	[EXIT_REASON_MONITOR] = handle_ud_instruction,
+	[EXIT_REASON_EPT_VIOLATION] = handle_ept_violation,
+	[EXIT_REASON_EPT_MISCONFIG] = handle_ept_misconfig,
+	[EXIT_REASON_INVEPT] = handle_vmx_instruction,
+	[EXIT_REASON_PREEMPTION_TIMER] = handle_preemption_timer,
+	[EXIT_REASON_INVVPID] = handle_vmx_instruction,
+	[EXIT_REASON_WBINVD] = handle_cache_flush,
+	[EXIT_REASON_XSETBV] = handle_xsetbv,
+	[EXIT_REASON_VMFUNC] = handle_ud_instruction,
+	[EXIT_REASON_ENCLS] = handle_ud_instruction,
+};
+
+static void vmcs_report(struct vcpu *v)
+{
+	pr_err("  exit reason %u (%s), qualification 0x%lx\n", v->exit_reason & 0xffff,
+	       exit_reason_name(v->exit_reason), v->exit_qual);
+	pr_err("  RIP 0x%lx RSP 0x%lx RFLAGS 0x%lx CR0 0x%lx CR3 0x%lx CR4 0x%lx EFER 0x%lx\n",
+	       vmcs_readnat(GUEST_RIP), vmcs_readnat(GUEST_RSP), vmcs_readnat(GUEST_RFLAGS),
+	       vmcs_readnat(GUEST_CR0), vmcs_readnat(GUEST_CR3), vmcs_readnat(GUEST_CR4),
+	       vmcs_read64(GUEST_IA32_EFER));
+	pr_err("  RAX 0x%lx RBX 0x%lx RCX 0x%lx RDX 0x%lx RSI 0x%lx RDI 0x%lx\n", v->regs.rax,
+	       v->regs.rbx, v->regs.rcx, v->regs.rdx, v->regs.rsi, v->regs.rdi);
+	pr_err("  CS %04x base 0x%lx AR 0x%x; interruptibility 0x%x; activity %u\n",
+	       vmcs_read16(GUEST_CS_SELECTOR), vmcs_readnat(GUEST_CS_BASE), vmcs_read32(GUEST_CS_AR_BYTES),
+	       vmcs_read32(GUEST_INTERRUPTIBILITY_INFO), vmcs_read32(GUEST_ACTIVITY_STATE));
+}
+
+static enum exit_action handle_unexpected(struct vcpu *v)
+{
+	struct guest *g = v->guest;
+
+	pr_err("guest %s: no handler for exit reason %u (%s)\n", g->cfg.name, v->exit_reason & 0xffff,
+	       exit_reason_name(v->exit_reason));
+	vmcs_report(v);
+	guest_stop(g, -1, "unhandled exit reason %u (%s)", v->exit_reason & 0xffff,
+		   exit_reason_name(v->exit_reason));
+	return EXIT_STOPPED;
+}
+
+/* SDM 28.7 "VM-Entry Failures During or After Loading Guest State". */
+static enum exit_action handle_failed_entry(struct vcpu *v)
+{
+	struct guest *g = v->guest;
+	unsigned basic = v->exit_reason & 0xffff;
+
+	pr_err("guest %s: VM entry failed: exit reason %u with bit 31 set (%s), qualification 0x%lx%s\n",
+	       g->cfg.name, basic, exit_reason_name(basic), v->exit_qual,
+	       basic == EXIT_REASON_MSR_LOAD_FAIL ? " (index of the failing MSR-load entry)" : "");
+	vmcs_report(v);
+	guest_stop(g, -1, "VM entry failed (%s)", exit_reason_name(basic));
+	return EXIT_STOPPED;
+}
+
+enum exit_action vmx_handle_exit(struct vcpu *v)
+{
+	v->exit_reason = vmcs_read32(VM_EXIT_REASON);
+	v->exit_qual = vmcs_readnat(EXIT_QUALIFICATION);
+	v->stats.exits++;
+
+	unsigned basic = v->exit_reason & 0xffff;
+	if (basic < ARRAY_SIZE(v->stats.by_reason))
+		v->stats.by_reason[basic]++;
+	if (v->exit_reason & EXIT_REASON_FAILED_VMENTRY)
+		return handle_failed_entry(v);
+	exit_handler_fn fn = basic < EXIT_REASON_MAX ? exit_handlers[basic] : NULL;
+	return (fn ? fn : handle_unexpected)(v);
+}
+
+void vmx_report_vmfail(struct vcpu *v, int fail)
+{
+	struct guest *g = v->guest;
+
+	if (fail == 1) {
+		pr_err("guest %s: VM%s failed with VMfailInvalid (no current VMCS)\n", g->cfg.name,
+		       v->launched ? "RESUME" : "LAUNCH");
+		guest_stop(g, -1, "VM entry failed: VMfailInvalid");
+		return;
+	}
+	unsigned err = vmcs_read32(VM_INSTRUCTION_ERROR);
+	pr_err("guest %s: VM%s failed with VMfailValid, VM-instruction error %u: %s\n", g->cfg.name,
+	       v->launched ? "RESUME" : "LAUNCH", err, vmx_instruction_error_name(err));
+	if (err == 7)
+		pr_err("  a VM-execution, VM-exit or VM-entry control is invalid (SDM 27.2.1)\n");
+	else if (err == 8)
+		pr_err("  host state is invalid (SDM 27.2.2-27.2.4)\n");
+	guest_stop(g, -1, "VM entry failed: VM-instruction error %u (%s)", err, vmx_instruction_error_name(err));
+}

@@ -1,0 +1,132 @@
+/*
+ * CPUID as guests see it: the host's answers minus what ptvisor does not
+ * virtualize (VMX, SMX, MTRRs, the PMU, thermal/power, MONITOR), plus the
+ * hypervisor bit and leaves 0x40000000-0x40000001 (the ptvisor signature).
+ */
+#include "vmx/exit.h"
+#include "vmx/vmcs_ops.h"
+#include "guest/guest.h"
+#include "hypercall_abi.h"
+#include "pt/pt_guest.h"
+
+#define HV_LEAF_BASE 0x40000000u
+#define HV_LEAF_MAX  0x40000001u
+
+/* CPUID.1 (SDM Vol. 2A, CPUID, Table 3-10/3-11) */
+#define CPUID_1_ECX_MONITOR   BIT(3)
+#define CPUID_1_ECX_DS_CPL    BIT(4)
+#define CPUID_1_ECX_VMX_BIT   BIT(5)
+#define CPUID_1_ECX_SMX       BIT(6)
+#define CPUID_1_ECX_EST       BIT(7)
+#define CPUID_1_ECX_TM2       BIT(8)
+#define CPUID_1_ECX_SDBG      BIT(11)
+#define CPUID_1_ECX_PDCM      BIT(15)
+#define CPUID_1_ECX_X2APIC    BIT(21)
+#define CPUID_1_ECX_TSC_DL    BIT(24)
+#define CPUID_1_ECX_OSXSAVE   BIT(27)
+#define CPUID_1_ECX_HYPERVISOR BIT(31)
+#define CPUID_1_EDX_MCE       BIT(7)
+#define CPUID_1_EDX_MTRR      BIT(12)
+#define CPUID_1_EDX_MCA       BIT(14)
+#define CPUID_1_EDX_DS        BIT(21)
+#define CPUID_1_EDX_ACPI      BIT(22)
+#define CPUID_1_EDX_TM        BIT(29)
+#define CPUID_1_EDX_PBE       BIT(31)
+#define CR4_OSXSAVE           BIT(18)
+/* CPUID.7.0 */
+#define CPUID_7_EBX_SGX       BIT(2)
+#define CPUID_7_EBX_RDT_M     BIT(12)
+#define CPUID_7_EBX_MPX       BIT(14)
+#define CPUID_7_EBX_RDT_A     BIT(15)
+#define CPUID_7_EBX_PT        BIT(25)
+#define CPUID_7_ECX_WAITPKG   BIT(5)
+#define CPUID_7_ECX_SGX_LC    BIT(30)
+#define CPUID_7_EBX_INVPCID   BIT(10)
+/* CPUID.0DH.1 */
+#define CPUID_D_1_EAX_XSAVES  BIT(3)
+
+static void cpuid_hypervisor(uint32_t leaf, struct cpuid_regs *r)
+{
+	r->eax = r->ebx = r->ecx = r->edx = 0;
+	if (leaf == HV_LEAF_BASE) {
+		r->eax = HV_LEAF_MAX;
+		r->ebx = 0x69767470;   /* "ptvi" */
+		r->ecx = 0x00726f73;   /* "sor\0" */
+		r->edx = 0;
+	} else if (leaf == HV_LEAF_MAX) {
+		r->eax = (PTV_HC_ABI_MAJOR << 16) | PTV_HC_ABI_MINOR;
+	}
+}
+
+static void cpuid_filter(struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpuid_regs *r)
+{
+	switch (leaf) {
+	case 1:
+		r->ecx &= ~(uint32_t)(CPUID_1_ECX_MONITOR | CPUID_1_ECX_DS_CPL | CPUID_1_ECX_VMX_BIT |
+				      CPUID_1_ECX_SMX | CPUID_1_ECX_EST | CPUID_1_ECX_TM2 | CPUID_1_ECX_SDBG |
+				      CPUID_1_ECX_PDCM | CPUID_1_ECX_X2APIC | CPUID_1_ECX_TSC_DL |
+				      CPUID_1_ECX_OSXSAVE);
+		r->ecx |= CPUID_1_ECX_HYPERVISOR;
+		/* OSXSAVE mirrors the guest's own CR4 (SDM Vol. 2A CPUID: "OSXSAVE"). */
+		if (vmcs_readnat(GUEST_CR4) & CR4_OSXSAVE)
+			r->ecx |= CPUID_1_ECX_OSXSAVE;
+		r->edx &= ~(uint32_t)(CPUID_1_EDX_MCE | CPUID_1_EDX_MTRR | CPUID_1_EDX_MCA | CPUID_1_EDX_DS |
+				      CPUID_1_EDX_ACPI | CPUID_1_EDX_TM | CPUID_1_EDX_PBE);
+		/* One logical processor whose initial APIC ID is the guest's index. */
+		r->ebx = (r->ebx & 0x0000ffff) | (1u << 16) | (v->guest->id << 24);
+		break;
+	case 5:   /* MONITOR/MWAIT */
+	case 6:   /* thermal and power management */
+	case 0xa: /* architectural performance monitoring: no PMU is virtualized */
+		r->eax = r->ebx = r->ecx = r->edx = 0;
+		break;
+	case 7:
+		if (sub == 0) {
+			r->ebx &= ~(uint32_t)(CPUID_7_EBX_SGX | CPUID_7_EBX_RDT_M | CPUID_7_EBX_MPX |
+					      CPUID_7_EBX_RDT_A | CPUID_7_EBX_PT);
+			if (!(v->cpu2_controls & BIT(12)))
+				r->ebx &= ~(uint32_t)CPUID_7_EBX_INVPCID;
+			r->ecx &= ~(uint32_t)(CPUID_7_ECX_WAITPKG | CPUID_7_ECX_SGX_LC);
+			r->edx = 0;   /* speculation-control MSRs and friends are not virtualized */
+		} else {
+			r->eax = r->ebx = r->ecx = r->edx = 0;
+		}
+		break;
+	case 0xb:
+	case 0x1f:
+		r->edx = v->guest->id;   /* x2APIC ID */
+		break;
+	case 0xd:
+		if (sub == 1)
+			r->eax &= ~(uint32_t)CPUID_D_1_EAX_XSAVES;
+		break;
+	case 0x12: /* SGX */
+	case 0x14: /* Intel PT: pt_guest_cpuid decides */
+	case 0x0f: /* RDT monitoring */
+	case 0x10: /* RDT allocation */
+		r->eax = r->ebx = r->ecx = r->edx = 0;
+		break;
+	default:
+		break;
+	}
+	pt_guest_cpuid(v, leaf, sub, r);
+}
+
+enum exit_action handle_cpuid(struct vcpu *v)
+{
+	uint32_t leaf = (uint32_t)v->regs.rax, sub = (uint32_t)v->regs.rcx;
+	struct cpuid_regs r;
+
+	if (leaf >= HV_LEAF_BASE && leaf <= HV_LEAF_BASE + 0xff)
+		cpuid_hypervisor(leaf, &r);
+	else {
+		r = cpu_cpuid(leaf, sub);
+		cpuid_filter(v, leaf, sub, &r);
+	}
+	v->regs.rax = r.eax;
+	v->regs.rbx = r.ebx;
+	v->regs.rcx = r.ecx;
+	v->regs.rdx = r.edx;
+	vcpu_skip_instruction(v);
+	return EXIT_RESUME;
+}

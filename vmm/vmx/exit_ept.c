@@ -1,0 +1,126 @@
+/*
+ * EPT violations and misconfigurations. A GPA claimed by a subsystem goes to
+ * its handler (the PT output-buffer handler registers here). A GPA with no
+ * guest RAM behind it behaves like an unclaimed bus: the MOV that touched it
+ * is emulated, reads return all ones and writes are dropped, so nothing
+ * outside the guest is ever read or written. Anything else stops the guest.
+ */
+#include "vmx/exit.h"
+#include "vmx/mmio_decode.h"
+#include "vmx/vmcs_ops.h"
+#include "guest/guest.h"
+#include "guest/gva.h"
+#include "log.h"
+
+#define UNBACKED_REPORTS_MAX 8
+
+static uint64_t *reg_slot(struct vcpu *v, int n, uint64_t *rsp)
+{
+	uint64_t *r[16] = {
+		&v->regs.rax, &v->regs.rcx, &v->regs.rdx, &v->regs.rbx, rsp, &v->regs.rbp,
+		&v->regs.rsi, &v->regs.rdi, &v->regs.r8, &v->regs.r9, &v->regs.r10, &v->regs.r11,
+		&v->regs.r12, &v->regs.r13, &v->regs.r14, &v->regs.r15,
+	};
+	return r[n & 15];
+}
+
+static uint64_t size_mask(unsigned size)
+{
+	return size >= 8 ? ~(uint64_t)0 : ((uint64_t)1 << (8 * size)) - 1;
+}
+
+static void load_all_ones(struct vcpu *v, const struct mmio_insn *in)
+{
+	uint64_t rsp = vmcs_readnat(GUEST_RSP);
+	uint64_t *r = reg_slot(v, in->reg, &rsp);
+	uint64_t val = size_mask(in->size);
+
+	if (in->sign_extend)
+		val = ~(uint64_t)0;
+	val &= size_mask(in->dst_size);
+	if (in->high8)
+		*r = (*r & ~(uint64_t)0xff00) | ((val & 0xff) << 8);
+	else if (in->dst_size >= 4)
+		*r = val;   /* 32-bit destinations zero-extend (SDM 3.4.1.1) */
+	else
+		*r = (*r & ~size_mask(in->dst_size)) | val;
+	if (in->reg == 4)
+		vmcs_writenat(GUEST_RSP, rsp);
+}
+
+static enum mmio_cpu_mode cpu_mode(void)
+{
+	if (vcpu_long_mode())
+		return MMIO_MODE64;
+	return (vmcs_read32(GUEST_CS_AR_BYTES) & BIT(14)) ? MMIO_MODE32 : MMIO_MODE16;
+}
+
+static enum exit_action emulate_unbacked(struct vcpu *v, const struct ept_violation *ev)
+{
+	struct guest *g = v->guest;
+	uint8_t code[15];
+	struct mmio_insn in;
+	uint64_t rip = vmcs_readnat(GUEST_RIP) + vmcs_readnat(GUEST_CS_BASE);
+	size_t n = guest_fetch(g, rip, code, sizeof(code));
+
+	if (ev->fetch || mmio_decode(code, n, cpu_mode(), &in) < 0) {
+		guest_stop(g, -1, "%s at GPA 0x%lx (no RAM there) by an instruction ptvisor does not emulate "
+			   "(RIP 0x%lx)", ev->fetch ? "instruction fetch" : "access", ev->gpa,
+			   vmcs_readnat(GUEST_RIP));
+		return EXIT_STOPPED;
+	}
+	if (g->unbacked_reports < UNBACKED_REPORTS_MAX && (ev->gpa >> 12) != g->unbacked_logged_page) {
+		g->unbacked_reports++;
+		g->unbacked_logged_page = ev->gpa >> 12;
+		pr_info("guest %s: %u-byte %s at GPA 0x%lx outside its RAM: %s\n", g->cfg.name, in.size,
+			in.store ? "write" : "read", ev->gpa, in.store ? "dropped" : "reads all ones");
+	}
+	if (!in.store)
+		load_all_ones(v, &in);
+	vmcs_writenat(GUEST_RIP, vmcs_readnat(GUEST_RIP) + in.len);
+	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO,
+		     vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) & ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
+	return EXIT_RESUME;
+}
+
+enum exit_action handle_ept_violation(struct vcpu *v)
+{
+	struct guest *g = v->guest;
+	struct ept_violation ev;
+	char what[160];
+
+	v->stats.ept_violations++;
+	ept_violation_decode(v->exit_qual, vmcs_read64(GUEST_PHYSICAL_ADDRESS), vmcs_readnat(GUEST_LINEAR_ADDRESS),
+			     &ev);
+	switch (ept_claims_dispatch(&g->claims, &ev)) {
+	case EPT_FAULT_RETRY:
+		return EXIT_RESUME;
+	case EPT_FAULT_SKIP:
+		vcpu_skip_instruction(v);
+		return EXIT_RESUME;
+	case EPT_FAULT_STOP_GUEST:
+		ept_violation_format(&ev, what, sizeof(what));
+		guest_stop(g, -1, "EPT violation: %s", what);
+		return EXIT_STOPPED;
+	case EPT_FAULT_UNHANDLED:
+	default:
+		break;
+	}
+	if (ev.gpa >= g->cfg.mem_size && !ev.async)
+		return emulate_unbacked(v, &ev);
+	ept_violation_format(&ev, what, sizeof(what));
+	pr_err("guest %s: EPT violation not expected: %s\n", g->cfg.name, what);
+	guest_stop(g, -1, "unexpected EPT violation: %s", what);
+	return EXIT_STOPPED;
+}
+
+enum exit_action handle_ept_misconfig(struct vcpu *v)
+{
+	char what[160];
+	uint64_t gpa = vmcs_read64(GUEST_PHYSICAL_ADDRESS);
+
+	ept_misconfig_describe(&v->guest->ept, gpa, what, sizeof(what));
+	pr_err("guest %s: EPT misconfiguration: %s\n", v->guest->cfg.name, what);
+	guest_stop(v->guest, -1, "EPT misconfiguration at GPA 0x%lx", gpa);
+	return EXIT_STOPPED;
+}

@@ -1,0 +1,128 @@
+/*
+ * Port I/O (exit qualification: SDM 28.2.1, Table 28-5). Every port exits:
+ * COM1 is the guest's virtual 16550, 0xf4 is isa-debug-exit (the guest ends
+ * with the value written as its status), 0x8900 is the Bochs shutdown port
+ * ("Shutdown" ends the guest); any other port reads all ones and ignores
+ * writes, reported once per port.
+ */
+#include "vmx/exit.h"
+#include "vmx/vmcs_ops.h"
+#include "guest/guest.h"
+#include "log.h"
+
+#define COM1_PORT        0x3f8
+#define DEBUG_EXIT_PORT  0xf4
+#define BOCHS_SHUTDOWN_PORT 0x8900
+
+/* Returns false when the access stopped the guest. */
+static bool io_out(struct guest *g, uint16_t port, unsigned size, uint32_t val)
+{
+	if (port >= COM1_PORT && port < COM1_PORT + 8) {
+		for (unsigned i = 0; i < size && port + i < COM1_PORT + 8; i++)
+			vuart_write(&g->uart, port + i - COM1_PORT, (uint8_t)(val >> (8 * i)));
+		return true;
+	}
+	if (port == DEBUG_EXIT_PORT) {
+		guest_stop(g, (int)val, "wrote %u to the isa-debug-exit port 0x%x", val, DEBUG_EXIT_PORT);
+		return false;
+	}
+	if (port == BOCHS_SHUTDOWN_PORT && size == 1) {
+		static const char word[] = "Shutdown";
+		if ((char)val == word[g->bochs_shutdown_len])
+			g->bochs_shutdown_len++;
+		else
+			g->bochs_shutdown_len = (char)val == word[0];
+		if (g->bochs_shutdown_len == 8) {
+			guest_stop(g, 0, "wrote \"Shutdown\" to the Bochs shutdown port 0x%x", BOCHS_SHUTDOWN_PORT);
+			return false;
+		}
+		return true;
+	}
+	if (!(g->io_logged[port / 8] & (1u << (port % 8)))) {
+		g->io_logged[port / 8] |= (uint8_t)(1u << (port % 8));
+		pr_info("guest %s: OUT to unclaimed port 0x%x ignored (reported once per port)\n", g->cfg.name, port);
+	}
+	return true;
+}
+
+static uint32_t io_in(struct guest *g, uint16_t port, unsigned size)
+{
+	uint32_t val = 0;
+
+	if (port >= COM1_PORT && port < COM1_PORT + 8) {
+		for (unsigned i = 0; i < size; i++) {
+			uint8_t b = port + i < COM1_PORT + 8 ? vuart_read(&g->uart, port + i - COM1_PORT) : 0xff;
+			val |= (uint32_t)b << (8 * i);
+		}
+		return val;
+	}
+	if (port != BOCHS_SHUTDOWN_PORT && port != DEBUG_EXIT_PORT &&
+	    !(g->io_logged[port / 8] & (1u << (port % 8)))) {
+		g->io_logged[port / 8] |= (uint8_t)(1u << (port % 8));
+		pr_info("guest %s: IN from unclaimed port 0x%x reads all ones (reported once per port)\n",
+			g->cfg.name, port);
+	}
+	return size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
+}
+
+/* INS/OUTS with paging off: the linear address is the guest-physical address (SDM 28.2.5). */
+static enum exit_action io_string(struct vcpu *v, uint16_t port, unsigned size, bool in, bool rep)
+{
+	struct guest *g = v->guest;
+	uint64_t count = rep ? (uint32_t)v->regs.rcx : 1;
+	bool down = vmcs_readnat(GUEST_RFLAGS) & BIT(10);
+	uint64_t gla = vmcs_readnat(GUEST_LINEAR_ADDRESS);
+
+	if (vmcs_readnat(GUEST_CR0) & BIT(31)) {
+		guest_stop(g, -1, "string I/O on port 0x%x with paging enabled is not emulated", port);
+		return EXIT_STOPPED;
+	}
+	for (; count; count--) {
+		uint32_t val = 0;
+		if (in) {
+			val = io_in(g, port, size);
+			if (ept_write_guest(&g->ept, gla, &val, size) != size)
+				break;
+		} else {
+			if (ept_read_guest(&g->ept, gla, &val, size) != size)
+				break;
+			if (!io_out(g, port, size, val))
+				return EXIT_STOPPED;
+		}
+		gla = (uint32_t)(down ? gla - size : gla + size);
+		if (in)
+			v->regs.rdi = (uint32_t)(down ? v->regs.rdi - size : v->regs.rdi + size);
+		else
+			v->regs.rsi = (uint32_t)(down ? v->regs.rsi - size : v->regs.rsi + size);
+		if (rep)
+			v->regs.rcx = (uint32_t)(v->regs.rcx - 1);
+	}
+	if (count) {
+		guest_stop(g, -1, "string I/O on port 0x%x touched GPA 0x%lx outside its RAM", port, gla);
+		return EXIT_STOPPED;
+	}
+	vcpu_skip_instruction(v);
+	return EXIT_RESUME;
+}
+
+enum exit_action handle_io(struct vcpu *v)
+{
+	uint64_t q = v->exit_qual;
+	unsigned size = (unsigned)(q & 7) + 1;
+	bool in = q & BIT(3), string = q & BIT(4), rep = q & BIT(5);
+	uint16_t port = (uint16_t)(q >> 16);
+
+	if (string)
+		return io_string(v, port, size, in, rep);
+	if (in) {
+		uint32_t val = io_in(v->guest, port, size);
+		if (size == 4)
+			v->regs.rax = val;   /* 32-bit destinations zero-extend */
+		else
+			v->regs.rax = (v->regs.rax & ~(uint64_t)((1u << (8 * size)) - 1)) | val;
+	} else if (!io_out(v->guest, port, size, (uint32_t)v->regs.rax)) {
+		return EXIT_STOPPED;
+	}
+	vcpu_skip_instruction(v);
+	return EXIT_RESUME;
+}

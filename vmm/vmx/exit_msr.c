@@ -1,0 +1,259 @@
+/*
+ * RDMSR/WRMSR: every MSR exits (the bitmap is all ones) and is looked up in
+ * one table. An MSR not in the table gets #GP, as on a CPU without it
+ * (SDM Vol. 2B, RDMSR/WRMSR: "#GP(0) if ECX specifies a reserved or unimplemented MSR").
+ */
+#include "vmx/exit.h"
+#include "vmx/vmcs_ops.h"
+#include "guest/guest.h"
+#include "msr.h"
+#include "pt/pt_guest.h"
+
+/* Return false to inject #GP. */
+typedef bool (*msr_read_fn)(struct vcpu *v, uint32_t msr, uint64_t *val);
+typedef bool (*msr_write_fn)(struct vcpu *v, uint32_t msr, uint64_t val);
+
+struct msr_emul {
+	uint32_t msr;
+	msr_read_fn read;
+	msr_write_fn write;
+};
+
+#define MSR_IA32_MTRRCAP        0x0fe
+#define MSR_IA32_MISC_ENABLE    0x1a0
+#define MSR_IA32_TSC_AUX        0xc0000103
+#define MSR_IA32_CSTAR          0xc0000083
+#define MSR_IA32_SPEC_CTRL      0x048
+#define EFER_SCE BIT(0)
+#define EFER_LME BIT(8)
+#define EFER_LMA BIT(10)
+#define EFER_NXE BIT(11)
+
+static bool rd_tsc(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+	(void)v, (void)msr;
+	*val = cpu_rdtsc();
+	return true;
+}
+
+static bool rd_apic_base(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+	(void)msr;
+	/* xAPIC at the architectural default, enabled, BSP for guest 0's only vCPU. */
+	*val = 0xfee00000ULL | BIT(11) | BIT(8);
+	(void)v;
+	return true;
+}
+
+static bool wr_apic_base(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	uint64_t cur;
+
+	rd_apic_base(v, msr, &cur);
+	return val == cur;   /* relocation and x2APIC mode are not virtualized */
+}
+
+static bool rd_feature_control(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+	(void)v, (void)msr;
+	*val = FEATURE_CONTROL_LOCKED;   /* locked with VMX disabled: VMX is not offered to guests */
+	return true;
+}
+
+static bool rd_misc_enable(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+	(void)v, (void)msr;
+	/* Fast strings; BTS and PEBS unavailable (bits 11, 12) (SDM Vol. 4, Table 2-2). */
+	*val = BIT(0) | BIT(11) | BIT(12);
+	return true;
+}
+
+static bool wr_misc_enable(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	uint64_t cur;
+
+	rd_misc_enable(v, msr, &cur);
+	/* Only the fast-strings bit is the guest's to change; others are fixed here. */
+	return (val & ~BIT(0)) == (cur & ~BIT(0));
+}
+
+static bool rd_vmcs_msr(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+	(void)v;
+	switch (msr) {
+	case MSR_IA32_SYSENTER_CS:  *val = vmcs_read32(GUEST_SYSENTER_CS); return true;
+	case MSR_IA32_SYSENTER_ESP: *val = vmcs_readnat(GUEST_SYSENTER_ESP); return true;
+	case MSR_IA32_SYSENTER_EIP: *val = vmcs_readnat(GUEST_SYSENTER_EIP); return true;
+	case MSR_IA32_FS_BASE:      *val = vmcs_readnat(GUEST_FS_BASE); return true;
+	case MSR_IA32_GS_BASE:      *val = vmcs_readnat(GUEST_GS_BASE); return true;
+	case MSR_IA32_EFER:         *val = vmcs_read64(GUEST_IA32_EFER); return true;
+	case MSR_IA32_PAT:          *val = vmcs_read64(GUEST_IA32_PAT); return true;
+	case MSR_IA32_DEBUGCTL:     *val = vmcs_read64(GUEST_IA32_DEBUGCTL); return true;
+	default: return false;
+	}
+}
+
+static bool canonical(uint64_t a)
+{
+	return (uint64_t)((int64_t)(a << 16) >> 16) == a;
+}
+
+static bool pat_valid(uint64_t pat)
+{
+	for (int i = 0; i < 8; i++) {
+		unsigned t = (pat >> (i * 8)) & 0xff;
+		if (t != 0 && t != 1 && t != 4 && t != 5 && t != 6 && t != 7)
+			return false;
+	}
+	return true;
+}
+
+static bool wr_efer(struct vcpu *v, uint64_t val)
+{
+	uint64_t cur = vmcs_read64(GUEST_IA32_EFER);
+
+	if (val & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE))
+		return false;
+	/* LME may not change while paging is on (SDM 10.8.5); LMA is read-only (kept as is). */
+	if ((vmcs_readnat(GUEST_CR0) & BIT(31)) && ((val ^ cur) & EFER_LME))
+		return false;
+	val = (val & ~EFER_LMA) | (cur & EFER_LMA);
+	vmcs_write64(GUEST_IA32_EFER, val);
+	(void)v;
+	return true;
+}
+
+static bool wr_vmcs_msr(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	switch (msr) {
+	case MSR_IA32_SYSENTER_CS:
+		vmcs_write32(GUEST_SYSENTER_CS, val);
+		return true;
+	case MSR_IA32_SYSENTER_ESP:
+	case MSR_IA32_SYSENTER_EIP:
+	case MSR_IA32_FS_BASE:
+	case MSR_IA32_GS_BASE:
+		if (!canonical(val))
+			return false;
+		vmcs_write_raw(msr == MSR_IA32_SYSENTER_ESP ? GUEST_SYSENTER_ESP :
+			       msr == MSR_IA32_SYSENTER_EIP ? GUEST_SYSENTER_EIP :
+			       msr == MSR_IA32_FS_BASE ? GUEST_FS_BASE : GUEST_GS_BASE, val);
+		return true;
+	case MSR_IA32_EFER:
+		return wr_efer(v, val);
+	case MSR_IA32_PAT:
+		if (!pat_valid(val))
+			return false;
+		vmcs_write64(GUEST_IA32_PAT, val);
+		return true;
+	case MSR_IA32_DEBUGCTL:
+		/* Only LBR/BTF-free debugging is offered: BTF (bit 1) and FREEZE bits are accepted as 0. */
+		if (val & ~BIT(0))
+			return false;
+		vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
+		return true;
+	default:
+		return false;
+	}
+}
+
+static uint64_t *lazy_slot(struct vcpu *v, uint32_t msr)
+{
+	switch (msr) {
+	case MSR_IA32_STAR:           return &v->msr_star;
+	case MSR_IA32_LSTAR:          return &v->msr_lstar;
+	case MSR_IA32_CSTAR:          return &v->msr_cstar;
+	case MSR_IA32_FMASK:          return &v->msr_fmask;
+	case MSR_IA32_KERNEL_GS_BASE: return &v->msr_kernel_gs_base;
+	case MSR_IA32_TSC_AUX:        return &v->msr_tsc_aux;
+	default:                      return NULL;
+	}
+}
+
+/* These live in the real MSRs while the guest runs; the scheduler swaps them on a guest switch. */
+static bool rd_lazy(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+	(void)v;
+	*val = cpu_rdmsr(msr);
+	return true;
+}
+
+static bool wr_lazy(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	if ((msr == MSR_IA32_LSTAR || msr == MSR_IA32_CSTAR || msr == MSR_IA32_KERNEL_GS_BASE) &&
+	    !canonical(val))
+		return false;
+	if (msr == MSR_IA32_TSC_AUX && (val >> 32))
+		return false;
+	*lazy_slot(v, msr) = val;
+	return cpu_wrmsr_safe(msr, val);
+}
+
+static const struct msr_emul msr_table[] = {
+	{ MSR_IA32_TIME_STAMP_COUNTER, rd_tsc, NULL },
+	{ MSR_IA32_APIC_BASE, rd_apic_base, wr_apic_base },
+	{ MSR_IA32_FEATURE_CONTROL, rd_feature_control, NULL },
+	{ MSR_IA32_MISC_ENABLE, rd_misc_enable, wr_misc_enable },
+	{ MSR_IA32_SYSENTER_CS, rd_vmcs_msr, wr_vmcs_msr },
+	{ MSR_IA32_SYSENTER_ESP, rd_vmcs_msr, wr_vmcs_msr },
+	{ MSR_IA32_SYSENTER_EIP, rd_vmcs_msr, wr_vmcs_msr },
+	{ MSR_IA32_DEBUGCTL, rd_vmcs_msr, wr_vmcs_msr },
+	{ MSR_IA32_PAT, rd_vmcs_msr, wr_vmcs_msr },
+	{ MSR_IA32_EFER, rd_vmcs_msr, wr_vmcs_msr },
+	{ MSR_IA32_FS_BASE, rd_vmcs_msr, wr_vmcs_msr },
+	{ MSR_IA32_GS_BASE, rd_vmcs_msr, wr_vmcs_msr },
+	{ MSR_IA32_STAR, rd_lazy, wr_lazy },
+	{ MSR_IA32_LSTAR, rd_lazy, wr_lazy },
+	{ MSR_IA32_CSTAR, rd_lazy, wr_lazy },
+	{ MSR_IA32_FMASK, rd_lazy, wr_lazy },
+	{ MSR_IA32_KERNEL_GS_BASE, rd_lazy, wr_lazy },
+	{ MSR_IA32_TSC_AUX, rd_lazy, wr_lazy },
+};
+
+static const struct msr_emul *msr_find(uint32_t msr)
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(msr_table); i++)
+		if (msr_table[i].msr == msr)
+			return &msr_table[i];
+	return NULL;
+}
+
+enum exit_action handle_msr_read(struct vcpu *v)
+{
+	uint32_t msr = (uint32_t)v->regs.rcx;
+	const struct msr_emul *e = msr_find(msr);
+	uint64_t val = 0;
+	bool ok;
+
+	if (e)
+		ok = e->read && e->read(v, msr, &val);
+	else
+		ok = pt_guest_rdmsr(v, msr, &val);
+	if (!ok) {
+		vcpu_inject_gp(v);
+		return EXIT_RESUME;
+	}
+	v->regs.rax = (uint32_t)val;
+	v->regs.rdx = val >> 32;
+	vcpu_skip_instruction(v);
+	return EXIT_RESUME;
+}
+
+enum exit_action handle_msr_write(struct vcpu *v)
+{
+	uint32_t msr = (uint32_t)v->regs.rcx;
+	uint64_t val = ((uint64_t)(uint32_t)v->regs.rdx << 32) | (uint32_t)v->regs.rax;
+	const struct msr_emul *e = msr_find(msr);
+	bool ok;
+
+	if (e)
+		ok = e->write && e->write(v, msr, val);
+	else
+		ok = pt_guest_wrmsr(v, msr, val);
+	if (!ok) {
+		vcpu_inject_gp(v);
+		return EXIT_RESUME;
+	}
+	vcpu_skip_instruction(v);
+	return EXIT_RESUME;
+}

@@ -1,0 +1,95 @@
+/* VMCALL: the ptvisor hypercall ABI (vmm/hypercall_abi.h), arguments validated against the caller's RAM. */
+#include "vmx/exit.h"
+#include "vmx/vmcs_ops.h"
+#include "guest/guest.h"
+#include "hypercall_abi.h"
+#include "lib/string.h"
+#include "log.h"
+#include "mem/frame.h"
+
+static int64_t hc_console_write(struct guest *g, uint64_t gpa, uint64_t len)
+{
+	char buf[PTV_HC_CONSOLE_MAX + 1];
+
+	if (len > PTV_HC_CONSOLE_MAX)
+		return PTV_HC_EINVAL;
+	if (ept_read_guest(&g->ept, gpa, buf, len) != len)
+		return PTV_HC_EFAULT;
+	buf[len] = '\0';
+	for (uint64_t i = 0; i < len; i++)
+		if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
+			buf[i] = buf[i] == '\n' ? ' ' : '?';
+	log_raw(LOG_ERR, "[%s] (console) %s\n", g->cfg.name, buf);
+	return (int64_t)len;
+}
+
+static int64_t hc_info(struct guest *g, uint64_t gpa)
+{
+	struct ptv_hc_info info;
+
+	memset(&info, 0, sizeof(info));
+	info.abi_version = (PTV_HC_ABI_MAJOR << 16) | PTV_HC_ABI_MINOR;
+	info.guest_id = g->id;
+	info.guest_count = guest_count;
+	info.flags = 0;
+	info.mem_size = g->cfg.mem_size;
+	ptv_strlcpy(info.name, g->cfg.name, sizeof(info.name));
+	return ept_write_guest(&g->ept, gpa, &info, sizeof(info)) == sizeof(info) ? PTV_HC_OK : PTV_HC_EFAULT;
+}
+
+static int64_t hc_stats(struct guest *g, uint64_t gpa)
+{
+	struct ptv_hc_stats st;
+	struct frame_stats fs;
+
+	frame_get_stats(&fs);
+	memset(&st, 0, sizeof(st));
+	st.exits = g->vcpu.stats.exits;
+	st.hypercalls = g->vcpu.stats.hypercalls;
+	st.vmm_free_frames = fs.free_frames;
+	st.ept_violations = g->vcpu.stats.ept_violations;
+	return ept_write_guest(&g->ept, gpa, &st, sizeof(st)) == sizeof(st) ? PTV_HC_OK : PTV_HC_EFAULT;
+}
+
+enum exit_action handle_vmcall(struct vcpu *v)
+{
+	struct guest *g = v->guest;
+	bool wide = vcpu_long_mode();
+	uint64_t nr = (uint32_t)v->regs.rax;
+	uint64_t a1 = wide ? v->regs.rbx : (uint32_t)v->regs.rbx;
+	uint64_t a2 = wide ? v->regs.rcx : (uint32_t)v->regs.rcx;
+	int64_t ret;
+
+	if (vcpu_cpl() != 0) {
+		vcpu_inject_ud(v);
+		return EXIT_RESUME;
+	}
+	v->stats.hypercalls++;
+	switch (nr) {
+	case PTV_HC_VERSION:
+		ret = (PTV_HC_ABI_MAJOR << 16) | PTV_HC_ABI_MINOR;
+		v->regs.rbx = PTV_HC_SIGNATURE;
+		break;
+	case PTV_HC_NULL:
+		ret = PTV_HC_OK;
+		break;
+	case PTV_HC_CONSOLE_WRITE:
+		ret = hc_console_write(g, a1, a2);
+		break;
+	case PTV_HC_INFO:
+		ret = hc_info(g, a1);
+		break;
+	case PTV_HC_SHUTDOWN:
+		guest_stop(g, (int)(int32_t)a1, "shutdown hypercall with status %d", (int)(int32_t)a1);
+		return EXIT_STOPPED;
+	case PTV_HC_STATS:
+		ret = hc_stats(g, a1);
+		break;
+	default:
+		ret = PTV_HC_ENOSYS;
+		break;
+	}
+	v->regs.rax = wide ? (uint64_t)ret : (uint32_t)ret;
+	vcpu_skip_instruction(v);
+	return EXIT_RESUME;
+}

@@ -1,0 +1,41 @@
+/* A virtual CPU: its VMCS, saved GPRs, cached exit information and counters. */
+#ifndef PTV_VCPU_H
+#define PTV_VCPU_H
+
+#include "types.h"
+
+/* Guest GPRs the exit stub saves; RSP and RIP live in the VMCS. Order fixed by vmx_run.asm via offsets. */
+struct guest_regs {
+	uint64_t rax, rcx, rdx, rbx, rbp, rsi, rdi;
+	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
+	uint64_t cr2;
+};
+
+struct vcpu_stats {
+	uint64_t exits;
+	uint64_t hypercalls;
+	uint64_t ept_violations;
+	uint64_t by_reason[66];
+};
+
+struct guest;
+
+struct vcpu {
+	struct guest_regs regs;          /* first: the exit stub addresses it directly */
+	struct guest *guest;
+	paddr_t vmcs_pa;
+	bool launched;
+	/* Cached for the handler of the current exit. */
+	uint32_t exit_reason;
+	uint64_t exit_qual;
+	/* MSRs the VMCS does not switch and the VMM never uses itself: swapped on guest switch. */
+	uint64_t msr_star, msr_lstar, msr_cstar, msr_fmask, msr_kernel_gs_base, msr_tsc_aux;
+	uint64_t xcr0;
+	uint32_t cpu2_controls;
+	uint32_t entry_controls;
+	struct vcpu_stats stats;
+};
+
+_Static_assert(__builtin_offsetof(struct vcpu, regs) == 0, "vmx_run takes the vcpu as its register block");
+
+#endif

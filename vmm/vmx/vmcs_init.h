@@ -1,0 +1,26 @@
+/* VMCS setup in the order of the SDM's VM-entry checks: controls, host state, guest state. */
+#ifndef PTV_VMCS_INIT_H
+#define PTV_VMCS_INIT_H
+
+#include "types.h"
+#include "vmx/caps.h"
+
+/* The control words every guest uses, decided once at boot against the capability MSRs. */
+struct vmx_controls {
+	uint32_t pin, cpu, cpu2, exit, entry;
+	bool vpid;
+	bool preemption_timer;
+	unsigned preemption_rate;   /* the timer counts down every 2^rate TSC ticks (SDM 26.5.1) */
+	uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
+};
+
+extern struct vmx_controls vmx_ctls;
+
+/* Reports each decision; -1 when a required feature is missing (named). */
+int vmx_controls_decide(const struct vmx_caps *c, struct vmx_controls *out);
+
+struct guest;
+/* VMCLEAR + VMPTRLD the guest's VMCS and fill every field; -1 with a report on failure. */
+int vmcs_setup(struct guest *g, uint32_t entry_eip, uint32_t magic, uint32_t info);
+
+#endif

@@ -1,0 +1,125 @@
+; The world switch: vmx_run(struct guest_regs *regs, int launched) -> 0 after a VM exit,
+; 1 on VMfailInvalid, 2 on VMfailValid (SDM 31.2 conventions). Host callee-saved registers are
+; kept on the stack across the guest's run; HOST_RSP points at them and HOST_RIP at vmx_exit.
+
+bits 64
+global vmx_run
+global vmx_exit
+
+HOST_RSP equ 0x6c14
+HOST_RIP equ 0x6c16
+
+; struct guest_regs offsets (vmm/vmx/vcpu.h); checked by _Static_assert in vmx/vmx_run_check.c
+R_RAX equ 0
+R_RCX equ 8
+R_RDX equ 16
+R_RBX equ 24
+R_RBP equ 32
+R_RSI equ 40
+R_RDI equ 48
+R_R8  equ 56
+R_R9  equ 64
+R_R10 equ 72
+R_R11 equ 80
+R_R12 equ 88
+R_R13 equ 96
+R_R14 equ 104
+R_R15 equ 112
+R_CR2 equ 120
+
+section .text
+vmx_run:
+	push rbp
+	push rbx
+	push r12
+	push r13
+	push r14
+	push r15
+	push rdi                        ; regs pointer, found at [rsp] after the exit
+
+	mov rax, HOST_RSP
+	vmwrite rax, rsp
+	jbe .fail_before_entry
+	lea rdx, [rel vmx_exit]
+	mov rax, HOST_RIP
+	vmwrite rax, rdx
+	jbe .fail_before_entry
+
+	mov rax, [rdi + R_CR2]
+	mov cr2, rax
+	test esi, esi                   ; launched?
+	mov rax, [rdi + R_RAX]
+	mov rcx, [rdi + R_RCX]
+	mov rdx, [rdi + R_RDX]
+	mov rbx, [rdi + R_RBX]
+	mov rbp, [rdi + R_RBP]
+	mov rsi, [rdi + R_RSI]
+	mov r8,  [rdi + R_R8]
+	mov r9,  [rdi + R_R9]
+	mov r10, [rdi + R_R10]
+	mov r11, [rdi + R_R11]
+	mov r12, [rdi + R_R12]
+	mov r13, [rdi + R_R13]
+	mov r14, [rdi + R_R14]
+	mov r15, [rdi + R_R15]
+	mov rdi, [rdi + R_RDI]          ; last: it held the pointer (flags from 'test' survive the movs)
+	jnz .resume
+	vmlaunch
+	jmp .failed
+.resume:
+	vmresume
+.failed:
+	; Still in the host with host registers lost: recover the frame from the stack.
+	mov rdi, [rsp]
+	mov eax, 1
+	jc .out
+	mov eax, 2
+.out:
+	add rsp, 8
+	pop r15
+	pop r14
+	pop r13
+	pop r12
+	pop rbx
+	pop rbp
+	ret
+.fail_before_entry:
+	mov eax, 1
+	jc .out
+	mov eax, 2
+	jmp .out
+
+vmx_exit:
+	push rdi                        ; guest RDI
+	mov rdi, [rsp + 8]              ; regs pointer
+	mov [rdi + R_RAX], rax
+	mov [rdi + R_RCX], rcx
+	mov [rdi + R_RDX], rdx
+	mov [rdi + R_RBX], rbx
+	mov [rdi + R_RBP], rbp
+	mov [rdi + R_RSI], rsi
+	mov [rdi + R_R8],  r8
+	mov [rdi + R_R9],  r9
+	mov [rdi + R_R10], r10
+	mov [rdi + R_R11], r11
+	mov [rdi + R_R12], r12
+	mov [rdi + R_R13], r13
+	mov [rdi + R_R14], r14
+	mov [rdi + R_R15], r15
+	pop rax
+	mov [rdi + R_RDI], rax
+	mov rax, cr2
+	mov [rdi + R_CR2], rax
+	xor eax, eax
+	jmp .out_exit
+.out_exit:
+	add rsp, 8
+	pop r15
+	pop r14
+	pop r13
+	pop r12
+	pop rbx
+	pop rbp
+	ret
+
+section .note.GNU-stack noalloc noexec nowrite progbits
