@@ -1,5 +1,6 @@
 ; Multiboot2 header (Multiboot2 spec 3.1): GRUB finds it in the first 32 KiB.
-; No framebuffer tag: under BIOS GRUB leaves VGA text mode; under UEFI it passes GOP.
+; No framebuffer tag: under BIOS GRUB then keeps VGA text mode; under UEFI, which has no text
+; mode, it sets a GOP mode anyway (grub.cfg loads the video drivers) and passes it to us.
 
 MB2_MAGIC        equ 0xe85250d6
 MB2_ARCH_I386    equ 0

@@ -37,6 +37,7 @@ terminal_input serial console
 terminal_output serial console
 set timeout=$timeout
 set default=0
+insmod all_video
 EOT
   entry "ptvisor (pt_mode=host-guest)" "pt_mode=host-guest $extra"
   entry "ptvisor (pt_mode=host)" "pt_mode=host $extra"
@@ -44,7 +45,8 @@ EOT
   entry "ptvisor (pt_mode=host-guest, debug log)" "pt_mode=host-guest loglevel=debug $extra"
 } > "$stage/boot/grub/grub.cfg"
 
-mods="multiboot2 normal configfile echo serial terminal iso9660 part_msdos part_gpt fat
+mods="multiboot2 normal configfile echo serial terminal iso9660 fat
+      part_acorn part_amiga part_apple part_bsd part_dfly part_dvh part_gpt part_msdos part_plan part_sun part_sunpc
       all_video video gfxterm search search_fs_file test"
 grub-mkrescue -o "$out" --install-modules="$(echo $mods)" --fonts= --locales= --themes= \
   --compress=xz "$stage" >/dev/null 2>"$stage/mkrescue.log" || { cat "$stage/mkrescue.log" >&2; exit 1; }

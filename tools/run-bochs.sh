@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Boots an image headless in Bochs (CPU model tigerlake: VMX, EPT, unrestricted guest, VPID).
-# Usage: tools/run-bochs.sh --iso FILE [--serial FILE] [--console] [--timeout S] [--cpus N] [--megs M] [--log FILE]
+# Usage: tools/run-bochs.sh --iso FILE [--serial FILE] [--console] [--timeout S] [--cpus N] [--megs M]
+#                           [--log FILE] [--no-uart]
 # --console streams the serial port to the terminal. Exit status: 0 when the serial log shows
 # "ptvisor: exit status 0", the reported status otherwise, 124 on timeout, 125 when no status line appeared.
 set -uo pipefail
-iso="" serial="" console=0 timeout_s=${PTV_BOCHS_TIMEOUT:-120} cpus=1 megs=256 log=""
+iso="" serial="" console=0 uart=1 timeout_s=${PTV_BOCHS_TIMEOUT:-120} cpus=1 megs=512 log=""
 while [ $# -gt 0 ]; do
   case $1 in
     --iso) iso=$2; shift ;;
@@ -14,6 +15,7 @@ while [ $# -gt 0 ]; do
     --cpus) cpus=$2; shift ;;
     --megs) megs=$2; shift ;;
     --log) log=$2; shift ;;
+    --no-uart) uart=0 ;;
     *) echo "run-bochs: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -34,7 +36,7 @@ vgaromimage: file=/usr/share/vgabios/vgabios.bin
 cpu: model=tigerlake, count=$cpus, ips=${PTV_BOCHS_IPS:-50000000}, reset_on_triple_fault=0, ignore_bad_msrs=0
 ata0-master: type=cdrom, path="$(realpath "$iso")", status=inserted
 boot: cdrom
-com1: enabled=1, mode=file, dev="$serial"
+com1: enabled=$uart, mode=file, dev="$serial"
 display_library: sdl2
 clock: sync=none, time0=946681200
 log: "$log"

@@ -93,6 +93,9 @@ void power_off_sequence(int status)
 
 void power_off(int status)
 {
+	/* Test runners parse this line: a quiet log level must not swallow it. */
+	if (log_threshold < LOG_INFO)
+		log_threshold = LOG_INFO;
 	pr_info("exit status %d\n", status);
 	serial_flush();
 	power_off_sequence(status);

@@ -13,11 +13,15 @@ skip() { echo "SKIP: $*"; }
 
 # expect FILE REGEX DESCRIPTION: the serial log has a line matching REGEX.
 expect() {
-  if grep -aqE -- "$2" "$1"; then pass "$3"; else fail "$3 (no line matching '$2' in $(basename "$1"))"; fi
+  if tr -d '\r' <"$1" | grep -aqE -- "$2"; then pass "$3"; else fail "$3 (no line matching '$2' in $(basename "$1"))"; fi
 }
 
 expect_not() {
-  if grep -aqE -- "$2" "$1"; then fail "$3 (unexpected: $(grep -aE -- "$2" "$1" | head -n 1))"; else pass "$3"; fi
+  if tr -d '\r' <"$1" | grep -aqE -- "$2"; then
+    fail "$3 (unexpected: $(tr -d '\r' <"$1" | grep -aE -- "$2" | head -n 1))"
+  else
+    pass "$3"
+  fi
 }
 
 # expect_status GOT WANT DESCRIPTION

@@ -154,6 +154,11 @@ static void acpi_load_dsdt(void)
 		pr_warn("acpi: no FADT, so no DSDT and no ACPI power-off\n");
 		return;
 	}
+	if (!acpi.fadt.dsdt) {
+		pr_warn("acpi: the FADT points to no DSDT\n");
+		acpi.problems++;
+		return;
+	}
 	t = acpi_map_table(acpi.fadt.dsdt, "DSDT");
 	if (!t)
 		return;

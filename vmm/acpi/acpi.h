@@ -94,7 +94,10 @@ const struct acpi_info *acpi_get_info(void);
 unsigned acpi_table_ranges(struct mem_range *out, unsigned max);
 /* APIC ids (xAPIC and x2APIC) of the usable processors; returns how many were stored. */
 unsigned acpi_cpu_apic_ids(uint32_t *ids, unsigned max);
-/* True when the RSDP OEM id is "BOCHS " (Bochs BIOS, SeaBIOS, OVMF under QEMU). */
+/*
+ * True when the RSDP OEM id is "BOCHS " (Bochs BIOS, SeaBIOS, OVMF under QEMU).
+ * Needs only a valid RSDP: it still answers when the tables below it are unusable.
+ */
 bool acpi_oem_is_emulator(void);
 void acpi_print(void);
 

@@ -84,6 +84,12 @@ static bool parse_privileged(const char *val, size_t len, struct guest_config *c
 	return parse_switch(val, len, &c->privileged);
 }
 
+/* limit=: stop the guest after this many TSC ticks of its own run time (0 = no limit). */
+static bool parse_limit(const char *val, size_t len, struct guest_config *c)
+{
+	return ptv_parse_u64(val, len, true, &c->run_limit);
+}
+
 /* Later options are added as rows here. */
 static const struct guest_option guest_options[] = {
 	{ "name", "1-31 of A-Z a-z 0-9 _ -", parse_name },
@@ -91,6 +97,7 @@ static const struct guest_option guest_options[] = {
 	{ "cpu", "0-7 or any", parse_cpu },
 	{ "pt", "on|off", parse_pt },
 	{ "privileged", "yes|no", parse_privileged },
+	{ "limit", "a TSC tick count, K/M/G suffixes allowed", parse_limit },
 };
 
 /* Quotes a word for a message: bounded, with control and non-ASCII bytes shown as '?'. */

@@ -125,6 +125,35 @@ void guest_stop(struct guest *g, int status, const char *fmt, ...)
 	g->exit_status = status;
 	pr_info("guest %s: stopped: %s (status %d, %lu exits)\n", g->cfg.name, g->stop_reason, status,
 		g->vcpu.stats.exits);
+	guest_vga_dump(g);
+}
+
+/* A text-mode guest's screen is its output: print what it left in VGA memory (GPA 0xb8000, 80x25). */
+void guest_vga_dump(struct guest *g)
+{
+	const uint8_t *vga = guest_mem_ptr(&g->mem, 0xb8000, 80 * 25 * 2);
+	bool header = false;
+
+	if (!vga)
+		return;
+	for (unsigned row = 0; row < 25; row++) {
+		char line[81];
+		unsigned len = 0;
+		for (unsigned col = 0; col < 80; col++) {
+			uint8_t c = vga[(row * 80 + col) * 2];
+			line[col] = c >= 0x20 && c < 0x7f ? (char)c : ' ';
+			if (line[col] != ' ')
+				len = col + 1;
+		}
+		line[len] = '\0';
+		if (!len)
+			continue;
+		if (!header) {
+			pr_info("guest %s: VGA text screen at stop (non-blank rows):\n", g->cfg.name);
+			header = true;
+		}
+		log_raw(LOG_INFO, "  |%02u| %s\n", row, line);
+	}
 }
 
 void guest_destroy(struct guest *g)

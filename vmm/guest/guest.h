@@ -11,7 +11,7 @@
 #include "guest/vuart.h"
 #include "vmx/vcpu.h"
 
-#define GUEST_MAX 4
+#define GUEST_MAX 8
 
 enum guest_state {
 	GUEST_EMPTY = 0,
@@ -41,6 +41,7 @@ struct guest {
 	uint64_t unbacked_logged_page;   /* last unbacked GPA page reported, to keep logs short */
 	unsigned unbacked_reports;
 
+	uint64_t run_tsc;                /* TSC ticks spent in run slices, for limit= */
 	struct vcpu vcpu;
 };
 
@@ -52,5 +53,6 @@ int guest_create(unsigned index, const void *image, size_t size, const char *mod
 /* Stops a guest (others go on): records status and reason, prints one line. */
 void guest_stop(struct guest *g, int status, const char *fmt, ...) __printf(3, 4);
 void guest_destroy(struct guest *g);
+void guest_vga_dump(struct guest *g);
 
 #endif

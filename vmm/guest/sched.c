@@ -125,6 +125,7 @@ static struct guest *pick_next(struct guest *after)
 static void run_slice(struct guest *g)
 {
 	struct vcpu *v = &g->vcpu;
+	uint64_t start = cpu_rdtsc();
 
 	switch_to(g);
 	for (;;) {
@@ -136,8 +137,14 @@ static void run_slice(struct guest *g)
 		v->launched = true;
 		enum exit_action a = vmx_handle_exit(v);
 		if (a != EXIT_RESUME || g->state != GUEST_RUNNABLE)
-			return;
+			break;
+		/* The timer restarts at every entry, so a guest that exits often is sliced here. */
+		if (cpu_rdtsc() - start >= SLICE_TSC)
+			break;
 	}
+	g->run_tsc += cpu_rdtsc() - start;
+	if (g->cfg.run_limit && g->run_tsc >= g->cfg.run_limit)
+		guest_stop(g, 0, "run-time limit of %lu TSC ticks reached", g->cfg.run_limit);
 }
 
 unsigned sched_run(void)
