@@ -1,0 +1,54 @@
+# Guest images and host tools; later issues add to these lists.
+# Test guests: 32-bit multiboot ELF kernels under guest/, each linked from the freestanding guest
+# library (guest/lib), vmm/lib/{format,string}.c rebuilt for i386, one multiboot header and its own sources.
+
+GUEST_BUILD   := $(BUILD)/guest
+GUEST_CFLAGS  := -std=gnu11 -m32 -march=i686 -O2 -g $(WARN) -ffreestanding -nostdlib -fno-pic -fno-pie \
+                 -fno-stack-protector -mgeneral-regs-only -fno-asynchronous-unwind-tables -fno-common \
+                 -fno-delete-null-pointer-checks -MMD -MP
+GUEST_LDFLAGS := -m elf_i386 -nostdlib -static -z max-page-size=0x1000 -z noexecstack -T guest/guest.ld
+
+# Every guest links these; the header object (mb1 or mb2) is chosen per guest below.
+GUEST_LIB_OBJ := $(patsubst guest/%.c,$(GUEST_BUILD)/%.o,$(sort $(wildcard guest/lib/*.c))) \
+                 $(GUEST_BUILD)/lib/start.o $(GUEST_BUILD)/lib/isr.o \
+                 $(GUEST_BUILD)/vmm/lib/format.o $(GUEST_BUILD)/vmm/lib/string.o
+
+# name : header : sources under guest/ (without .c)
+GUEST_SPECS := hello:mb2:hello,hello_mb2,hello_mb1 \
+               hello-mb1:mb1:hello,hello_mb2,hello_mb1 \
+               exits:mb2:exits,exits_msr,exits_io,exits_hc,exits_misc \
+               isolation:mb2:isolation,isolation_scan \
+               stress:mb2:stress \
+               triplefault:mb2:triplefault \
+               bench:mb2:bench
+
+comma       := ,
+guest_field  = $(word $(2),$(subst :, ,$(1)))
+guest_objs   = $(patsubst %,$(GUEST_BUILD)/%.o,$(subst $(comma), ,$(call guest_field,$(1),3)))
+
+define guest_rule
+$(GUEST_BUILD)/$(call guest_field,$(1),1).elf: $(GUEST_BUILD)/lib/$(call guest_field,$(1),2)_header.o \
+		$(call guest_objs,$(1)) $(GUEST_LIB_OBJ) guest/guest.ld
+	$$(LD) $$(GUEST_LDFLAGS) -o $$@ $(GUEST_BUILD)/lib/$(call guest_field,$(1),2)_header.o \
+		$(call guest_objs,$(1)) $(GUEST_LIB_OBJ)
+endef
+$(foreach s,$(GUEST_SPECS),$(eval $(call guest_rule,$(s))))
+
+GUEST_BINS := $(foreach s,$(GUEST_SPECS),$(GUEST_BUILD)/$(call guest_field,$(s),1).elf)
+HOST_TOOLS :=
+
+.PHONY: guests
+guests: $(GUEST_BINS)
+
+# More specific than the VMM's $(BUILD)/%.o rules, so GNU make prefers these (shortest stem).
+$(GUEST_BUILD)/vmm/%.o: vmm/%.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(GUEST_CFLAGS) -Ivmm -c $< -o $@
+
+$(GUEST_BUILD)/%.o: guest/%.c | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(CC) $(GUEST_CFLAGS) -Iguest/lib -Ivmm -c $< -o $@
+
+$(GUEST_BUILD)/%.o: guest/%.asm | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(NASM) -f elf32 -g -MD $(@:.o=.d) $< -o $@
