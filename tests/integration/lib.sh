@@ -41,3 +41,26 @@ keep_log() {
   mkdir -p build/test-logs
   cp "$1" "build/test-logs/$2"
 }
+
+# guest_iso OUT FILES... : an image whose default entry loads the modules listed (one per line) on stdin,
+# e.g. "hello.elf name=hello"; each FILE is copied into /boot of the image.
+guest_iso() {
+  local out=$1
+  shift
+  local cfg=$TMP/modules.cfg
+  : >"$cfg"
+  while read -r mod args; do
+    [ -n "$mod" ] && printf '\tmodule2 /boot/%s %s\n' "$mod" "$args" >>"$cfg"
+  done
+  make_iso "$out" "${PTV_TEST_CMDLINE:-}" "$cfg" "$@"
+}
+
+# guest_done LOG NAME N: the guest printed "done: N passed, 0 failed".
+guest_done() {
+  expect "$1" "^\[$2\] done: $3 passed, 0 failed" "guest $2: $3 checks passed, none failed"
+}
+
+# line_of LOG REGEX: line number of the first match (0 if none).
+line_of() {
+  tr -d '\r' <"$1" | grep -anE -- "$2" | head -n 1 | cut -d: -f1 | grep . || echo 0
+}

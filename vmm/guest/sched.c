@@ -23,7 +23,6 @@
 #define MSR_IA32_CSTAR   0xc0000083
 #define MSR_IA32_TSC_AUX 0xc0000103
 
-int vmx_run(struct guest_regs *regs, int launched);
 
 static bool have_xsave;
 static bool have_rdtscp;
@@ -128,20 +127,7 @@ static void run_slice(struct guest *g)
 	uint64_t start = cpu_rdtsc();
 
 	switch_to(g);
-	for (;;) {
-		int fail = vmx_run(&v->regs, v->launched);
-		if (fail) {
-			vmx_report_vmfail(v, fail);
-			return;
-		}
-		v->launched = true;
-		enum exit_action a = vmx_handle_exit(v);
-		if (a != EXIT_RESUME || g->state != GUEST_RUNNABLE)
-			break;
-		/* The timer restarts at every entry, so a guest that exits often is sliced here. */
-		if (cpu_rdtsc() - start >= SLICE_TSC)
-			break;
-	}
+	vmx_run_guest(v, vmx_ctls.timer_saved ? 0 : start + SLICE_TSC);
 	g->run_tsc += cpu_rdtsc() - start;
 	if (g->cfg.run_limit && g->run_tsc >= g->cfg.run_limit)
 		guest_stop(g, 0, "run-time limit of %lu TSC ticks reached", g->cfg.run_limit);

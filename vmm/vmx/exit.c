@@ -68,6 +68,7 @@ static enum exit_action handle_unexpected(struct vcpu *v)
 {
 	struct guest *g = v->guest;
 
+	v->exit_qual = vmcs_readnat(EXIT_QUALIFICATION);
 	pr_err("guest %s: no handler for exit reason %u (%s)\n", g->cfg.name, v->exit_reason & 0xffff,
 	       exit_reason_name(v->exit_reason));
 	vmcs_report(v);
@@ -90,19 +91,57 @@ static enum exit_action handle_failed_entry(struct vcpu *v)
 	return EXIT_STOPPED;
 }
 
-enum exit_action vmx_handle_exit(struct vcpu *v)
+static inline enum exit_action dispatch(struct vcpu *v)
 {
 	v->exit_reason = vmcs_read32(VM_EXIT_REASON);
-	v->exit_qual = vmcs_readnat(EXIT_QUALIFICATION);
 	v->stats.exits++;
 
 	unsigned basic = v->exit_reason & 0xffff;
-	if (basic < ARRAY_SIZE(v->stats.by_reason))
-		v->stats.by_reason[basic]++;
-	if (v->exit_reason & EXIT_REASON_FAILED_VMENTRY)
+	/* Handlers that need the qualification read it: most exits don't (SDM 28.2.1). */
+	if (v->exit_reason & EXIT_REASON_FAILED_VMENTRY) {
+		v->exit_qual = vmcs_readnat(EXIT_QUALIFICATION);
 		return handle_failed_entry(v);
-	exit_handler_fn fn = basic < EXIT_REASON_MAX ? exit_handlers[basic] : NULL;
-	return (fn ? fn : handle_unexpected)(v);
+	}
+	if (basic >= EXIT_REASON_MAX || !exit_handlers[basic])
+		return handle_unexpected(v);
+	v->stats.by_reason[basic]++;
+	return exit_handlers[basic](v);
+}
+
+enum exit_action vmx_handle_exit(struct vcpu *v)
+{
+	return dispatch(v);
+}
+
+/*
+ * Called by vmx_run.asm at every VM exit with the guest GPRs saved: nonzero
+ * resumes the guest at once, 0 returns from vmx_run to the scheduler.
+ */
+int vmx_exit_dispatch(struct guest_regs *regs);
+int vmx_exit_dispatch(struct guest_regs *regs)
+{
+	struct vcpu *v = (struct vcpu *)regs;
+	enum exit_action a;
+
+	v->launched = true;
+	a = dispatch(v);
+	if (a == EXIT_RESUME && v->guest->state == GUEST_RUNNABLE &&
+	    (!v->slice_end || cpu_rdtsc() < v->slice_end))
+		return 1;
+	v->last_action = a == EXIT_RESUME ? EXIT_YIELD : a;
+	return 0;
+}
+
+enum exit_action vmx_run_guest(struct vcpu *v, uint64_t slice_end)
+{
+	/* Without a saved preemption timer, a guest that exits often is sliced by slice_end. */
+	v->slice_end = slice_end;
+	int fail = vmx_run(&v->regs, v->launched);
+	if (fail) {
+		vmx_report_vmfail(v, fail);
+		return EXIT_STOPPED;
+	}
+	return v->last_action;
 }
 
 void vmx_report_vmfail(struct vcpu *v, int fail)

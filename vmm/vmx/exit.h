@@ -16,6 +16,10 @@ typedef enum exit_action (*exit_handler_fn)(struct vcpu *v);
 
 /* Handles the exit just taken by v (VMCS current). */
 enum exit_action vmx_handle_exit(struct vcpu *v);
+/* Enters v's guest (VMCS current) and handles exits until it yields or stops; slice_end (TSC, 0 = none)
+   bounds the slice where the preemption timer cannot. */
+enum exit_action vmx_run_guest(struct vcpu *v, uint64_t slice_end);
+int vmx_run(struct guest_regs *regs, int launched);
 /* Reports a VMLAUNCH/VMRESUME that failed (vmx_run returned nonzero) and stops the guest. */
 void vmx_report_vmfail(struct vcpu *v, int fail);
 
@@ -27,7 +31,7 @@ void vcpu_inject_exception(struct vcpu *v, unsigned vector, bool has_error, uint
 #define vcpu_inject_ud(v) vcpu_inject_exception((v), 6, false, 0)
 /* The guest's current privilege level: SS.DPL (SDM 5.5). */
 unsigned vcpu_cpl(void);
-bool vcpu_long_mode(void);
+bool vcpu_long_mode(const struct vcpu *v);
 
 /* Handlers, one file per concern. */
 enum exit_action handle_cpuid(struct vcpu *v);

@@ -10,7 +10,8 @@ void vcpu_skip_instruction(struct vcpu *v)
 	uint32_t intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
 
 	(void)v;
-	if (!vcpu_long_mode())
+	/* Outside 64-bit mode EIP wraps at 4 GiB; checked only when it could matter. */
+	if ((rip >> 32) && !vcpu_long_mode(v))
 		rip = (uint32_t)rip;
 	vmcs_writenat(GUEST_RIP, rip);
 	/* The emulated instruction retired: STI and MOV-SS shadows end with it. */
@@ -36,10 +37,10 @@ unsigned vcpu_cpl(void)
 	return (vmcs_read32(GUEST_SS_AR_BYTES) >> 5) & 3;
 }
 
-bool vcpu_long_mode(void)
+bool vcpu_long_mode(const struct vcpu *v)
 {
-	/* CS.L with IA32_EFER.LMA: 64-bit mode (SDM 3.4.5). */
-	return (vmcs_read64(GUEST_IA32_EFER) & BIT(10)) && (vmcs_read32(GUEST_CS_AR_BYTES) & BIT(13));
+	/* CS.L with IA32_EFER.LMA: 64-bit mode (SDM 3.4.5). LMA changes only in our CR0 handler, so it is cached. */
+	return v->efer_lma && (vmcs_read32(GUEST_CS_AR_BYTES) & BIT(13));
 }
 
 void vmcs_access_failed(const char *op, unsigned field, enum vmx_status st)

@@ -109,19 +109,25 @@ static void cpuid_filter(struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpu
 	default:
 		break;
 	}
-	pt_guest_cpuid(v, leaf, sub, r);
+	if (leaf == 7 || leaf == 0x14)
+		pt_guest_cpuid(v, leaf, sub, r);
 }
+
+/* Leaves below 32 that cpuid_filter changes; the others pass through untouched. */
+#define FILTERED_LEAVES (BIT(1) | BIT(5) | BIT(6) | BIT(7) | BIT(0xa) | BIT(0xb) | BIT(0xd) | BIT(0xf) | \
+			 BIT(0x10) | BIT(0x12) | BIT(0x14) | BIT(0x1f))
 
 enum exit_action handle_cpuid(struct vcpu *v)
 {
 	uint32_t leaf = (uint32_t)v->regs.rax, sub = (uint32_t)v->regs.rcx;
 	struct cpuid_regs r;
 
-	if (leaf >= HV_LEAF_BASE && leaf <= HV_LEAF_BASE + 0xff)
+	if (leaf - HV_LEAF_BASE <= 0xff) {
 		cpuid_hypervisor(leaf, &r);
-	else {
+	} else {
 		r = cpu_cpuid(leaf, sub);
-		cpuid_filter(v, leaf, sub, &r);
+		if (leaf >= 32 || (FILTERED_LEAVES & BIT(leaf)))
+			cpuid_filter(v, leaf, sub, &r);
 	}
 	v->regs.rax = r.eax;
 	v->regs.rbx = r.ebx;

@@ -72,6 +72,7 @@ static bool write_cr0(struct vcpu *v, uint64_t val)
 	if ((val & CR0_PG) != (old & CR0_PG) && (efer & EFER_LME)) {
 		efer = (val & CR0_PG) ? efer | EFER_LMA : efer & ~EFER_LMA;
 		vmcs_write64(GUEST_IA32_EFER, efer);
+		v->efer_lma = efer & EFER_LMA;
 		v->entry_controls = (val & CR0_PG) ? v->entry_controls | ENTRY_IA32E_MODE_GUEST
 						   : v->entry_controls & ~ENTRY_IA32E_MODE_GUEST;
 		vmcs_write32(VM_ENTRY_CONTROLS, v->entry_controls);
@@ -99,12 +100,13 @@ static bool write_cr4(struct vcpu *v, uint64_t val)
 
 enum exit_action handle_cr_access(struct vcpu *v)
 {
+	v->exit_qual = vmcs_readnat(EXIT_QUALIFICATION);
 	unsigned cr = v->exit_qual & 15, type = (v->exit_qual >> 4) & 3, reg = (v->exit_qual >> 8) & 15;
 	bool ok = true;
 
 	if (type == 0) {            /* MOV to CR */
 		uint64_t val = *gpr(v, reg);
-		if (!vcpu_long_mode())
+		if (!vcpu_long_mode(v))
 			val = (uint32_t)val;
 		if (cr == 0)
 			ok = write_cr0(v, val);

@@ -48,9 +48,9 @@ static void load_all_ones(struct vcpu *v, const struct mmio_insn *in)
 		vmcs_writenat(GUEST_RSP, rsp);
 }
 
-static enum mmio_cpu_mode cpu_mode(void)
+static enum mmio_cpu_mode cpu_mode(const struct vcpu *v)
 {
-	if (vcpu_long_mode())
+	if (vcpu_long_mode(v))
 		return MMIO_MODE64;
 	return (vmcs_read32(GUEST_CS_AR_BYTES) & BIT(14)) ? MMIO_MODE32 : MMIO_MODE16;
 }
@@ -63,7 +63,7 @@ static enum exit_action emulate_unbacked(struct vcpu *v, const struct ept_violat
 	uint64_t rip = vmcs_readnat(GUEST_RIP) + vmcs_readnat(GUEST_CS_BASE);
 	size_t n = guest_fetch(g, rip, code, sizeof(code));
 
-	if (ev->fetch || mmio_decode(code, n, cpu_mode(), &in) < 0) {
+	if (ev->fetch || mmio_decode(code, n, cpu_mode(v), &in) < 0) {
 		guest_stop(g, -1, "%s at GPA 0x%lx (no RAM there) by an instruction ptvisor does not emulate "
 			   "(RIP 0x%lx)", ev->fetch ? "instruction fetch" : "access", ev->gpa,
 			   vmcs_readnat(GUEST_RIP));
@@ -90,6 +90,7 @@ enum exit_action handle_ept_violation(struct vcpu *v)
 	char what[160];
 
 	v->stats.ept_violations++;
+	v->exit_qual = vmcs_readnat(EXIT_QUALIFICATION);
 	ept_violation_decode(v->exit_qual, vmcs_read64(GUEST_PHYSICAL_ADDRESS), vmcs_readnat(GUEST_LINEAR_ADDRESS),
 			     &ev);
 	switch (ept_claims_dispatch(&g->claims, &ev)) {

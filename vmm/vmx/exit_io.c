@@ -107,7 +107,7 @@ static enum exit_action io_string(struct vcpu *v, uint16_t port, unsigned size, 
 
 enum exit_action handle_io(struct vcpu *v)
 {
-	uint64_t q = v->exit_qual;
+	uint64_t q = v->exit_qual = vmcs_readnat(EXIT_QUALIFICATION);
 	unsigned size = (unsigned)(q & 7) + 1;
 	bool in = q & BIT(3), string = q & BIT(4), rep = q & BIT(5);
 	uint16_t port = (uint16_t)(q >> 16);

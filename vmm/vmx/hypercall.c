@@ -54,7 +54,7 @@ static int64_t hc_stats(struct guest *g, uint64_t gpa)
 enum exit_action handle_vmcall(struct vcpu *v)
 {
 	struct guest *g = v->guest;
-	bool wide = vcpu_long_mode();
+	bool wide = vcpu_long_mode(v);
 	uint64_t nr = (uint32_t)v->regs.rax;
 	uint64_t a1 = wide ? v->regs.rbx : (uint32_t)v->regs.rbx;
 	uint64_t a2 = wide ? v->regs.rcx : (uint32_t)v->regs.rcx;

@@ -9,13 +9,14 @@ struct guest_regs {
 	uint64_t rax, rcx, rdx, rbx, rbp, rsi, rdi;
 	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
 	uint64_t cr2;
+	uint64_t host_rsp;   /* HOST_RSP last written to this VMCS, so vmx_run skips the VMWRITE */
 };
 
 struct vcpu_stats {
 	uint64_t exits;
 	uint64_t hypercalls;
 	uint64_t ept_violations;
-	uint64_t by_reason[66];
+	uint64_t by_reason[80];   /* EXIT_REASON_MAX */
 };
 
 struct guest;
@@ -25,6 +26,7 @@ struct vcpu {
 	struct guest *guest;
 	paddr_t vmcs_pa;
 	bool launched;
+	bool efer_lma;                   /* IA32_EFER.LMA as last set by the CR0 handler */
 	/* Cached for the handler of the current exit. */
 	uint32_t exit_reason;
 	uint64_t exit_qual;
@@ -33,6 +35,8 @@ struct vcpu {
 	uint64_t xcr0;
 	uint32_t cpu2_controls;
 	uint32_t entry_controls;
+	uint64_t slice_end;              /* TSC at which the current slice ends, 0: the timer ends it */
+	int last_action;                 /* enum exit_action that ended the last vmx_run */
 	struct vcpu_stats stats;
 };
 

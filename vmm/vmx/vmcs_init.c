@@ -14,6 +14,8 @@
 
 struct vmx_controls vmx_ctls;
 
+void vmx_exit(void);   /* vmx_run.asm: where every VM exit lands */
+
 #define CR0_PE BIT(0)
 #define CR0_NE BIT(5)
 #define CR0_PG BIT(31)
@@ -36,7 +38,8 @@ int vmx_controls_decide(const struct vmx_caps *c, struct vmx_controls *o)
 				   CPU2_ENABLE_INVPCID,
 				   c->procbased2, "secondary processor-based", &o->cpu2);
 	bad |= vmx_adjust_controls(EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_IA32_EFER | EXIT_LOAD_IA32_EFER,
-				   EXIT_SAVE_IA32_PAT | EXIT_LOAD_IA32_PAT | EXIT_SAVE_DEBUG_CONTROLS,
+				   EXIT_SAVE_IA32_PAT | EXIT_LOAD_IA32_PAT | EXIT_SAVE_DEBUG_CONTROLS |
+				   EXIT_SAVE_PREEMPTION_TIMER,
 				   c->exit, "VM-exit", &o->exit);
 	bad |= vmx_adjust_controls(ENTRY_LOAD_IA32_EFER, ENTRY_LOAD_IA32_PAT | ENTRY_LOAD_DEBUG_CONTROLS,
 				   c->entry, "VM-entry", &o->entry);
@@ -46,6 +49,8 @@ int vmx_controls_decide(const struct vmx_caps *c, struct vmx_controls *o)
 	}
 	o->vpid = o->cpu2 & CPU2_ENABLE_VPID;
 	o->preemption_timer = o->pin & PIN_PREEMPTION_TIMER;
+	/* Without "save VMX-preemption timer value" the timer restarts at every entry (SDM 26.5.1). */
+	o->timer_saved = o->preemption_timer && (o->exit & EXIT_SAVE_PREEMPTION_TIMER);
 	o->preemption_rate = (unsigned)(c->misc & VMX_MISC_PREEMPT_RATE_MASK);
 	o->cr0_fixed0 = c->cr0_fixed0;
 	o->cr0_fixed1 = c->cr0_fixed1;
@@ -117,7 +122,8 @@ static void vmcs_init_host(void)
 	vmcs_write64(HOST_IA32_EFER, cpu_rdmsr(MSR_IA32_EFER));
 	if (vmx_ctls.exit & EXIT_LOAD_IA32_PAT)
 		vmcs_write64(HOST_IA32_PAT, cpu_rdmsr(MSR_IA32_PAT));
-	/* HOST_RSP and HOST_RIP are written by vmx_run on every entry. */
+	vmcs_writenat(HOST_RIP, (uint64_t)vmx_exit);
+	/* HOST_RSP is written by vmx_run whenever its stack depth changes. */
 }
 
 static void guest_segment(unsigned sel_field, uint16_t sel, uint32_t ar)

@@ -10,6 +10,7 @@ struct vmx_controls {
 	uint32_t pin, cpu, cpu2, exit, entry;
 	bool vpid;
 	bool preemption_timer;
+	bool timer_saved;           /* the timer keeps counting across exits */
 	unsigned preemption_rate;   /* the timer counts down every 2^rate TSC ticks (SDM 26.5.1) */
 	uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 };

@@ -27,6 +27,7 @@
 void vmcs_width_mismatch(void);
 void vmcs_access_failed(const char *op, unsigned field, enum vmx_status st) __noreturn;
 
+#ifdef PTV_HOST_TEST
 static inline uint64_t vmcs_read_raw(unsigned field)
 {
 	uint64_t v = 0;
@@ -44,6 +45,30 @@ static inline void vmcs_write_raw(unsigned field, uint64_t v)
 	if (st != VMX_OK)
 		vmcs_access_failed("VMWRITE", field, st);
 }
+#else
+/* On the exit path every VMCS access counts: branch on CF/ZF straight from the instruction. */
+static inline uint64_t vmcs_read_raw(unsigned field)
+{
+	uint64_t v;
+
+	asm goto("vmread %1, %0\n\t"
+		 "jbe %l[failed]"
+		 : "=r"(v) : "r"((uint64_t)field) : "cc" : failed);
+	return v;
+failed:
+	vmcs_access_failed("VMREAD", field, cpu_vmread(field, &v));
+}
+
+static inline void vmcs_write_raw(unsigned field, uint64_t v)
+{
+	asm goto("vmwrite %1, %0\n\t"
+		 "jbe %l[failed]"
+		 :: "r"((uint64_t)field), "rm"(v) : "cc", "memory" : failed);
+	return;
+failed:
+	vmcs_access_failed("VMWRITE", field, cpu_vmwrite(field, v));
+}
+#endif
 
 #define vmcs_read16(f)  ({ VMCS_CHECK_WIDTH(f, VMCS_W16); (uint16_t)vmcs_read_raw(f); })
 #define vmcs_read32(f)  ({ VMCS_CHECK_WIDTH(f, VMCS_W32); (uint32_t)vmcs_read_raw(f); })

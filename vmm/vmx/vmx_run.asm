@@ -1,13 +1,15 @@
-; The world switch: vmx_run(struct guest_regs *regs, int launched) -> 0 after a VM exit,
-; 1 on VMfailInvalid, 2 on VMfailValid (SDM 31.2 conventions). Host callee-saved registers are
-; kept on the stack across the guest's run; HOST_RSP points at them and HOST_RIP at vmx_exit.
+; The world switch. vmx_run(struct guest_regs *regs, int launched) enters the guest and stays in a
+; loop: at each VM exit it saves the guest GPRs, calls vmx_exit_dispatch(regs) and, while that
+; returns nonzero, resumes the guest without unwinding. It returns 0 once the dispatcher says stop,
+; 1 on VMfailInvalid and 2 on VMfailValid (SDM 31.2 conventions). Host callee-saved registers are
+; saved once per call, not once per exit; HOST_RSP points just below them, HOST_RIP at vmx_exit.
 
 bits 64
 global vmx_run
 global vmx_exit
+extern vmx_exit_dispatch
 
 HOST_RSP equ 0x6c14
-HOST_RIP equ 0x6c16
 
 ; struct guest_regs offsets (vmm/vmx/vcpu.h); checked by _Static_assert in vmx/vmx_run_check.c
 R_RAX equ 0
@@ -26,6 +28,7 @@ R_R13 equ 96
 R_R14 equ 104
 R_R15 equ 112
 R_CR2 equ 120
+R_HOST_RSP equ 128
 
 section .text
 vmx_run:
@@ -35,16 +38,17 @@ vmx_run:
 	push r13
 	push r14
 	push r15
-	push rdi                        ; regs pointer, found at [rsp] after the exit
+	push rdi                        ; regs pointer, found at [rsp] after each exit; rsp is now 16-aligned
 
+	; HOST_RSP only changes with the caller's stack depth; HOST_RIP is constant (vmcs_setup).
+	cmp rsp, [rdi + R_HOST_RSP]
+	je .enter
+	mov [rdi + R_HOST_RSP], rsp
 	mov rax, HOST_RSP
 	vmwrite rax, rsp
-	jbe .fail_before_entry
-	lea rdx, [rel vmx_exit]
-	mov rax, HOST_RIP
-	vmwrite rax, rdx
-	jbe .fail_before_entry
+	jbe .fail
 
+.enter:
 	mov rax, [rdi + R_CR2]
 	mov cr2, rax
 	test esi, esi                   ; launched?
@@ -65,17 +69,15 @@ vmx_run:
 	mov rdi, [rdi + R_RDI]          ; last: it held the pointer (flags from 'test' survive the movs)
 	jnz .resume
 	vmlaunch
-	jmp .failed
+	jmp .fail
 .resume:
 	vmresume
-.failed:
-	; Still in the host with host registers lost: recover the frame from the stack.
-	mov rdi, [rsp]
+.fail:
 	mov eax, 1
 	jc .out
 	mov eax, 2
 .out:
-	add rsp, 8
+	pop rdi
 	pop r15
 	pop r14
 	pop r13
@@ -83,11 +85,6 @@ vmx_run:
 	pop rbx
 	pop rbp
 	ret
-.fail_before_entry:
-	mov eax, 1
-	jc .out
-	mov eax, 2
-	jmp .out
 
 vmx_exit:
 	push rdi                        ; guest RDI
@@ -110,16 +107,14 @@ vmx_exit:
 	mov [rdi + R_RDI], rax
 	mov rax, cr2
 	mov [rdi + R_CR2], rax
+	call vmx_exit_dispatch          ; rsp is HOST_RSP: 16-aligned, as the C ABI wants
+	mov rdi, [rsp]
+	mov esi, 1                      ; launched from now on
+	test eax, eax
+	jnz .enter_again
 	xor eax, eax
-	jmp .out_exit
-.out_exit:
-	add rsp, 8
-	pop r15
-	pop r14
-	pop r13
-	pop r12
-	pop rbx
-	pop rbp
-	ret
+	jmp vmx_run.out
+.enter_again:
+	jmp vmx_run.enter
 
 section .note.GNU-stack noalloc noexec nowrite progbits

@@ -13,3 +13,4 @@ CHECK(rdi, 48);
 CHECK(r8, 56);
 CHECK(r15, 112);
 CHECK(cr2, 120);
+CHECK(host_rsp, 128);

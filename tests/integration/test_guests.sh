@@ -1,0 +1,47 @@
+# Six guests at once in Bochs: every exit handler, both multiboot protocols, EPT isolation between two
+# guests, and a triple-faulting guest that stops alone while the others go on.
+source "$(dirname "$0")/lib.sh"
+G=build/guest
+guest_iso "$TMP/guests.iso" $G/hello.elf $G/hello-mb1.elf $G/exits.elf $G/isolation.elf $G/triplefault.elf <<'MODS'
+hello.elf name=hello
+hello-mb1.elf name=hello-mb1 mem=8M
+exits.elf name=exits
+isolation.elf name=iso-a -- peer=iso-b
+isolation.elf name=iso-b -- peer=iso-a
+triplefault.elf name=tf
+MODS
+tools/run-bochs.sh --iso "$TMP/guests.iso" --serial "$TMP/serial.log" --timeout 240
+rc=$?
+L=$TMP/serial.log
+keep_log "$L" guests.serial.log
+expect_status "$rc" 1 "ptvisor reports failure because one guest triple-faulted"
+expect "$L" 'guests: 6 of 6 started' "six guests started"
+expect "$L" 'guest hello-mb1: ELF32 multiboot1 kernel' "multiboot1 image recognised"
+expect "$L" 'guest hello: ELF32 multiboot2 kernel' "multiboot2 image recognised"
+guest_done "$L" hello 28
+guest_done "$L" hello-mb1 27
+guest_done "$L" exits 63
+guest_done "$L" iso-a 18
+guest_done "$L" iso-b 18
+expect "$L" '^\[hello\] hello from hello' "hello greets by its INFO name"
+expect "$L" '^\[exits\] \(console\) console says hi' "console-write hypercall printed with the guest name"
+expect "$L" 'guest exits: IN from unclaimed port 0x2f8 reads all ones \(reported once per port\)' "unclaimed port reported"
+expect "$L" 'guest iso-a: 4-byte read at GPA 0x1000000 outside its RAM: reads all ones' "read beyond RAM emulated"
+expect "$L" 'guest tf: stopped: triple fault at RIP' "triple fault stops that guest"
+for g in hello hello-mb1 exits iso-a iso-b; do
+  expect "$L" "guest $g: stopped: wrote 0 to the isa-debug-exit port 0xf4 \(status 0" "guest $g exits with status 0"
+done
+tf=$(line_of "$L" 'guest tf: stopped')
+last=$(line_of "$L" 'guest iso-b: stopped')
+if [ "$tf" -gt 0 ] && [ "$last" -gt "$tf" ]; then pass "other guests go on after the triple fault"; else fail "ordering of tf ($tf) and iso-b ($last) stops"; fi
+a_first=$(line_of "$L" '^\[iso-a\] ')
+b_first=$(line_of "$L" '^\[iso-b\] ')
+a_done=$(line_of "$L" '^\[iso-a\] done')
+if [ "$b_first" -gt 0 ] && [ "$b_first" -lt "$a_done" ] && [ "$a_first" -lt "$b_first" ]; then
+  pass "iso-a and iso-b ran concurrently (iso-b started before iso-a finished)"
+else
+  fail "no interleaving of iso-a and iso-b (first a $a_first, first b $b_first, a done $a_done)"
+fi
+expect "$L" '^  tf +status -1 ' "summary lists tf with status -1"
+expect "$L" 'VMXOFF succeeded' "VMXOFF after all guests ended"
+expect_not "$L" 'PANIC|unexpected exception|no handler for exit' "no VMM error"

@@ -1,0 +1,81 @@
+/* Compact x86 decoder: instruction length and change-of-flow class, for the emulated PT backend. */
+#ifndef PTV_PT_INSN_H
+#define PTV_PT_INSN_H
+
+#include "types.h"
+
+/* The architectural maximum instruction length (SDM Vol. 2 2.3.11 "AVX Instruction Length"). */
+#define INSN_MAX_LEN 15
+
+enum insn_mode { INSN_MODE16, INSN_MODE32, INSN_MODE64 };
+
+enum insn_class {
+	INSN_OTHER,            /* no change of flow */
+	INSN_JCC,              /* Jcc rel8/rel32, JCXZ/JECXZ/JRCXZ, LOOP/LOOPE/LOOPNE: conditional direct */
+	INSN_JMP_REL,          /* JMP rel8/rel16/rel32 */
+	INSN_JMP_INDIRECT,     /* JMP r/m */
+	INSN_CALL_REL,         /* CALL rel16/rel32 */
+	INSN_CALL_INDIRECT,    /* CALL r/m */
+	INSN_RET,              /* RET, RET imm16 (near) */
+	INSN_FAR_JMP,          /* JMP ptr16:16/32, JMP m16:16/32/64 */
+	INSN_FAR_CALL,         /* CALL ptr16:16/32, CALL m16:16/32/64 */
+	INSN_FAR_RET,          /* RETF, RETF imm16 */
+	INSN_IRET,             /* IRET/IRETD/IRETQ */
+	INSN_INT,              /* INT n, INT3, INTO, INT1 (vector in imm) */
+	INSN_SYSCALL,
+	INSN_SYSRET,
+	INSN_SYSENTER,
+	INSN_SYSEXIT,
+	INSN_MOV_CR3,          /* MOV CR3, r (write) -> PIP */
+	INSN_MOV_CR,           /* MOV CR0/CR4, r (may change the execution mode) */
+	INSN_VMCALL,
+	INSN_HLT,
+	INSN_UD,               /* UD0, UD1, UD2 */
+	INSN_PTWRITE,          /* PTWRITE r/m32/64 (F3 [REX.W] 0F AE /4) */
+};
+
+/* Which opcode map the opcode byte belongs to. */
+enum insn_map { INSN_MAP_1BYTE, INSN_MAP_0F, INSN_MAP_0F38, INSN_MAP_0F3A };
+
+/* Legacy prefixes seen (bit set), for the engine's own checks. */
+#define INSN_PFX_LOCK  BIT(0)
+#define INSN_PFX_REPNE BIT(1)   /* F2 */
+#define INSN_PFX_REP   BIT(2)   /* F3 */
+#define INSN_PFX_OPSZ  BIT(3)   /* 66 */
+#define INSN_PFX_ADSZ  BIT(4)   /* 67 */
+#define INSN_PFX_SEG   BIT(5)   /* any of 26 2E 36 3E 64 65 */
+#define INSN_PFX_VEX   BIT(6)   /* VEX (C4/C5) */
+#define INSN_PFX_EVEX  BIT(7)   /* EVEX (62) */
+
+struct insn {
+	unsigned len;            /* 1..15 */
+	enum insn_class cls;
+	bool has_rel;            /* *_REL and JCC: target = ip + len + rel, see insn_branch_target() */
+	int64_t rel;
+	unsigned opsize;         /* effective operand size in bits: 16, 32 or 64 (64 for near branches in 64-bit mode) */
+	unsigned addrsize;       /* effective address size in bits: 16, 32 or 64 */
+	bool has_imm;            /* imm below is meaningful */
+	uint64_t imm;            /* RET/RETF imm16, INT vector, ENTER size, far-pointer offset, else the immediate */
+	uint16_t far_sel;        /* selector of JMP/CALL ptr16:xx */
+	enum insn_map map;
+	uint8_t opcode;          /* opcode byte within map */
+	bool has_modrm;
+	uint8_t modrm;
+	uint8_t rex;             /* effective REX byte (0 if none) */
+	uint8_t prefixes;        /* INSN_PFX_* */
+};
+
+/*
+ * Decodes one instruction of at most 'avail' bytes at 'code'. Returns 0 and fills *out, or -1 when the
+ * bytes are truncated, longer than 15 bytes, an opcode that is undefined in 'mode', or an encoding we
+ * deliberately refuse (3DNow!, AMD XOP).
+ */
+int insn_decode(const uint8_t *code, size_t avail, enum insn_mode mode, struct insn *out);
+
+/* The target of a direct branch at 'ip' (has_rel): ip + len + rel, truncated to the operand size. */
+uint64_t insn_branch_target(const struct insn *in, uint64_t ip);
+
+/* A short name for a class (for logs and test messages). */
+const char *insn_class_name(enum insn_class cls);
+
+#endif
