@@ -53,8 +53,9 @@ $(ELF): $(VMM_OBJ) linker.ld
 include tools/guests.mk
 
 iso: $(ISO)
-$(ISO): $(ELF) tools/mkiso.sh $(GUEST_BINS)
-	tools/mkiso.sh $@ $(ELF) $(GUEST_BINS)
+# The release image boots demo guests: hello, and two guests proving EPT isolation from each other.
+$(ISO): $(ELF) tools/mkiso.sh tools/demo-modules.cfg $(GUEST_BINS)
+	PTV_MODULES_CFG=tools/demo-modules.cfg tools/mkiso.sh $@ $(ELF) $(GUEST_BINS)
 
 run: $(ISO)
 	tools/run-bochs.sh --iso $(ISO) --console
@@ -72,7 +73,9 @@ HOST_CFLAGS := -std=gnu11 -O1 -g $(WARN) -Wno-missing-prototypes -DPTV_HOST_TEST
 COMMON_HOST_SRCS := vmm/lib/string.c vmm/lib/format.c vmm/log.c vmm/console/console.c \
                     tests/model/host_env.c
 UNIT_TESTS  := $(patsubst tests/unit/%.c,$(BUILD)/unit/%,$(wildcard tests/unit/test_*.c))
-host_objs    = $(patsubst %.c,$(BUILD)/host/%.o,$(COMMON_HOST_SRCS) $(shell cat tests/unit/$(1).srcs 2>/dev/null))
+host_objs    = $(patsubst %.c,$(BUILD)/host/%.o,$(COMMON_HOST_SRCS) $(filter-out -l%,$(shell cat tests/unit/$(1).srcs 2>/dev/null)))
+# A .srcs word starting with -l is a host library to link (e.g. -lipt).
+host_libs    = $(filter -l%,$(shell cat tests/unit/$(1).srcs 2>/dev/null))
 
 $(BUILD)/host/%.o: %.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
@@ -84,7 +87,7 @@ $(BUILD)/host/%.o: %.c | $(DEPS_STAMP)
 $(BUILD)/unit/%: tests/unit/%.c $$(call host_objs,$$*) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  TEST    $@"
-	@$(HOSTCC) $(HOST_CFLAGS) $< $(call host_objs,$*) -lcmocka -o $@
+	@$(HOSTCC) $(HOST_CFLAGS) $< $(call host_objs,$*) $(call host_libs,$*) -lcmocka -o $@
 
 unit: $(UNIT_TESTS)
 

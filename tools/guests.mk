@@ -20,7 +20,8 @@ GUEST_SPECS := hello:mb2:hello,hello_mb2,hello_mb1 \
                isolation:mb2:isolation,isolation_scan \
                stress:mb2:stress \
                triplefault:mb2:triplefault \
-               bench:mb2:bench
+               bench:mb2:bench \
+               exitprobe:mb2:exitprobe
 
 comma       := ,
 guest_field  = $(word $(2),$(subst :, ,$(1)))

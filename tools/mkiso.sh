@@ -20,11 +20,11 @@ if [ -n "${PTV_MODULES_CFG:-}" ]; then
   modlines=$(cat "$PTV_MODULES_CFG")
 fi
 
-entry() { # title options
+entry() { # title options [modules]
   cat <<EOT
 menuentry "$1" {
 	multiboot2 /boot/ptvisor.elf $2
-$modlines
+${3-$modlines}
 	boot
 }
 EOT
@@ -43,6 +43,7 @@ EOT
   entry "ptvisor (pt_mode=host)" "pt_mode=host $extra"
   entry "ptvisor (pt_mode=system)" "pt_mode=system $extra"
   entry "ptvisor (pt_mode=host-guest, debug log)" "pt_mode=host-guest loglevel=debug $extra"
+  entry "ptvisor (no guests: CPU probe and VMXON only)" "$extra" ""
 } > "$stage/boot/grub/grub.cfg"
 
 mods="multiboot2 normal configfile echo serial terminal iso9660 fat

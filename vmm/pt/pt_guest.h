@@ -4,13 +4,51 @@
 
 #include "types.h"
 #include "cpu.h"
+#include "cmdline.h"
+#include "pt/pt_ctx.h"
+#include "pt/pt_vcaps.h"
 
 struct vcpu;
+
+/* Outcomes of the PT output-buffer EPT-violation handler (pt_outbuf.c). */
+struct pt_outbuf_stats {
+	uint64_t not_trace;     /* not a trace access: left to the other handlers */
+	uint64_t resolved;      /* a GPA in the guest's RAM made present/writable, guest resumed */
+	uint64_t outside;       /* a GPA outside the guest's RAM: its trace stopped with STATUS.Error */
+	uint64_t failed;        /* mapping the page back failed: the guest is stopped */
+};
+
+/*
+ * One guest's Intel PT: which backend serves it, the capabilities it sees,
+ * its virtual RTIT MSRs, and the hardware path's bookkeeping.
+ */
+struct pt_guest {
+	enum pt_backend backend;        /* PT_BACKEND_HW, _EMULATED or _OFF */
+	struct pt_vcaps caps;
+	struct pt_vctx ctx;
+	/* Virtual IA32_PERF_GLOBAL_STATUS: only bit 55 (Trace_ToPA_PMI) is modelled (SDM 33.2.7.2). */
+	uint64_t perf_global_status;
+	bool pmi_pending;               /* a ToPA PMI waits for delivery through the guest's LVT */
+	bool error_reported;
+	struct pt_outbuf_stats outbuf;
+};
 
 /* Adjusts a CPUID answer for the guest's PT exposure (the filter has already cleared PT). */
 void pt_guest_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpuid_regs *r);
 /* RTIT MSR access by the guest; false means #GP (MSR absent for this guest or a rule broken). */
 bool pt_guest_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *val);
 bool pt_guest_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val);
+
+/* ---- hardware path hooks (pt_guest_hw.c); all no-ops unless the guest's backend is HW ---- */
+
+/* The guest's PT state; NULL for a vcpu without a guest. */
+struct pt_guest *pt_guest_of(struct vcpu *v);
+/*
+ * A ToPA PMI (IA32_PERF_GLOBAL_STATUS[55]) is pending for this guest. Delivery
+ * through the guest's LVT performance-counter entry needs a virtual LAPIC,
+ * which ptvisor does not have yet: the caller injects it once it does, then
+ * clears pmi_pending.
+ */
+bool pt_guest_pmi_pending(struct vcpu *v);
 
 #endif

@@ -4,6 +4,7 @@
 
 #include "types.h"
 #include "vmx/vcpu.h"
+#include "vmx/vmcs_ops.h"
 
 /* What the scheduler does after a handler returns. */
 enum exit_action {
@@ -23,15 +24,36 @@ int vmx_run(struct guest_regs *regs, int launched);
 /* Reports a VMLAUNCH/VMRESUME that failed (vmx_run returned nonzero) and stops the guest. */
 void vmx_report_vmfail(struct vcpu *v, int fail);
 
+/* The guest's current privilege level: SS.DPL (SDM 5.5). */
+static inline unsigned vcpu_cpl(void)
+{
+	return (vmcs_read32(GUEST_SS_AR_BYTES) >> 5) & 3;
+}
+
+/* CS.L with IA32_EFER.LMA: 64-bit mode (SDM 3.4.5). LMA changes only in our CR0 handler, so it is cached. */
+static inline bool vcpu_long_mode(const struct vcpu *v)
+{
+	return v->efer_lma && (vmcs_read32(GUEST_CS_AR_BYTES) & BIT(13));
+}
+
 /* Advances RIP past the exiting instruction and drops STI/MOV-SS blocking (SDM 25.4.2). */
-void vcpu_skip_instruction(struct vcpu *v);
+static inline void vcpu_skip_instruction(struct vcpu *v)
+{
+	uint64_t rip = vmcs_readnat(GUEST_RIP) + vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
+	uint32_t intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
+
+	/* Outside 64-bit mode EIP wraps at 4 GiB; checked only when it could matter. */
+	if ((rip >> 32) && !vcpu_long_mode(v))
+		rip = (uint32_t)rip;
+	vmcs_writenat(GUEST_RIP, rip);
+	/* The emulated instruction retired: STI and MOV-SS shadows end with it. */
+	if (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
+		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, intr & ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
+}
 /* Queues a hardware exception for the next VM entry (SDM 27.6.1.1 "Event injection"). */
 void vcpu_inject_exception(struct vcpu *v, unsigned vector, bool has_error, uint32_t error);
 #define vcpu_inject_gp(v) vcpu_inject_exception((v), 13, true, 0)
 #define vcpu_inject_ud(v) vcpu_inject_exception((v), 6, false, 0)
-/* The guest's current privilege level: SS.DPL (SDM 5.5). */
-unsigned vcpu_cpl(void);
-bool vcpu_long_mode(const struct vcpu *v);
 
 /* Handlers, one file per concern. */
 enum exit_action handle_cpuid(struct vcpu *v);

@@ -51,7 +51,25 @@ static int64_t hc_stats(struct guest *g, uint64_t gpa)
 	return ept_write_guest(&g->ept, gpa, &st, sizeof(st)) == sizeof(st) ? PTV_HC_OK : PTV_HC_EFAULT;
 }
 
+static enum exit_action hypercall(struct vcpu *v) __attribute__((noinline));
+
 enum exit_action handle_vmcall(struct vcpu *v)
+{
+	if (vcpu_cpl() != 0) {
+		vcpu_inject_ud(v);
+		return EXIT_RESUME;
+	}
+	v->stats.hypercalls++;
+	/* The null call is the round-trip floor: keep it free of everything else. */
+	if ((uint32_t)v->regs.rax == PTV_HC_NULL) {
+		v->regs.rax = PTV_HC_OK;
+		vcpu_skip_instruction(v);
+		return EXIT_RESUME;
+	}
+	return hypercall(v);
+}
+
+static enum exit_action hypercall(struct vcpu *v)
 {
 	struct guest *g = v->guest;
 	bool wide = vcpu_long_mode(v);
@@ -60,11 +78,6 @@ enum exit_action handle_vmcall(struct vcpu *v)
 	uint64_t a2 = wide ? v->regs.rcx : (uint32_t)v->regs.rcx;
 	int64_t ret;
 
-	if (vcpu_cpl() != 0) {
-		vcpu_inject_ud(v);
-		return EXIT_RESUME;
-	}
-	v->stats.hypercalls++;
 	switch (nr) {
 	case PTV_HC_VERSION:
 		ret = (PTV_HC_ABI_MAJOR << 16) | PTV_HC_ABI_MINOR;

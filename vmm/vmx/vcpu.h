@@ -17,6 +17,10 @@ struct vcpu_stats {
 	uint64_t hypercalls;
 	uint64_t ept_violations;
 	uint64_t by_reason[80];   /* EXIT_REASON_MAX */
+	/* IA32_RTIT_* RDMSR/WRMSR made by the PT code between a VM exit and the next entry (pt_hw.c). */
+	uint64_t rtit_msr_accesses;      /* over all exit/entry pairs */
+	uint64_t rtit_msr_last_exit;     /* in the last pair */
+	uint64_t rtit_exits_with_access; /* pairs that made at least one */
 };
 
 struct guest;

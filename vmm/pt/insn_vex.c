@@ -1,0 +1,116 @@
+/* VEX- and EVEX-encoded instructions (AVX, AVX2, FMA, BMI, AVX-512): length and validity. */
+#include "pt/insn_dec.h"
+#include "pt/insn_tables.h"
+
+/*
+ * SDM Vol. 2 2.3.5 "The VEX Prefix": outside 64-bit mode C4/C5 are LES/LDS unless the next byte
+ * would be a register-form ModRM (bits 7:6 = 11B); 2.7.1 "Instruction Format and EVEX" applies the
+ * same rule to 62 (BOUND).
+ */
+bool insn_dec_is_vex(const struct insn_dec *d)
+{
+	if (d->mode == INSN_MODE64)
+		return true;
+	return insn_dec_need(d, 1) && (d->code[d->pos] & 0xc0) == 0xc0;
+}
+
+/* 2.3.2 "VEX and the LOCK prefix" and 2.3.3 "VEX and the 66H, F2H, and F3H prefixes": #UD. */
+static bool dec_vex_prefixes_ok(const struct insn *out)
+{
+	return !(out->prefixes & (INSN_PFX_LOCK | INSN_PFX_REP | INSN_PFX_REPNE | INSN_PFX_OPSZ)) &&
+	       !out->rex;
+}
+
+/*
+ * The body after a VEX/EVEX prefix: opcode, ModRM (all but VZEROUPPER/VZEROALL, VEX 0F 77) and an
+ * ib for map 3 and the map-1 shuffles/compares (0F 70-73, C2, C4-C6), as in the legacy maps.
+ */
+static int dec_vex_body(struct insn_dec *d, struct insn *out, const struct insn_range *valid,
+			size_t nvalid)
+{
+	uint8_t op;
+	bool ib;
+
+	if (!insn_dec_need(d, 1))
+		return -1;
+	op = d->code[d->pos++];
+	out->opcode = op;
+	if (!insn_range_has(valid, nvalid, op))
+		return -1;
+	if (out->map == INSN_MAP_0F3A)
+		ib = true;
+	else if (out->map == INSN_MAP_0F)
+		ib = (op >= 0x70 && op <= 0x73) || op == 0xc2 || (op >= 0xc4 && op <= 0xc6);
+	else
+		ib = false;
+	if (!(out->map == INSN_MAP_0F && op == 0x77) && insn_dec_modrm(d, out, false))
+		return -1;
+	return insn_dec_imm(d, out, ib ? IMM_B : IMM_NONE);
+}
+
+int insn_dec_vex(struct insn_dec *d, struct insn *out, uint8_t esc)
+{
+	unsigned mmmmm = 1;
+
+	if (!dec_vex_prefixes_ok(out))
+		return -1;
+	out->prefixes |= INSN_PFX_VEX;
+	if (esc == 0xc4) {
+		if (!insn_dec_need(d, 2))
+			return -1;
+		mmmmm = d->code[d->pos] & 0x1f;
+		if (d->code[d->pos + 1] & 0x80)
+			out->opsize = 64;   /* VEX.W */
+		d->pos += 2;
+	} else {
+		if (!insn_dec_need(d, 1))
+			return -1;
+		d->pos++;
+	}
+	switch (mmmmm) {
+	case 1:
+		out->map = INSN_MAP_0F;
+		return dec_vex_body(d, out, insn_valid_vex1, insn_valid_vex1_n);
+	case 2:
+		out->map = INSN_MAP_0F38;
+		return dec_vex_body(d, out, insn_valid_vex2, insn_valid_vex2_n);
+	case 3:
+		out->map = INSN_MAP_0F3A;
+		return dec_vex_body(d, out, insn_valid_vex3, insn_valid_vex3_n);
+	default:
+		return -1;   /* reserved maps */
+	}
+}
+
+/*
+ * SDM Vol. 2 2.7.1: 62 P0 P1 P2. P0 bits 3:2 must be 0 and mm selects the map; P1 bit 2 must be 1.
+ * Displacements are disp8*N compressed, which changes their meaning but not their length.
+ */
+int insn_dec_evex(struct insn_dec *d, struct insn *out)
+{
+	uint8_t p0, p1;
+
+	if (!dec_vex_prefixes_ok(out) || !insn_dec_need(d, 3))
+		return -1;
+	p0 = d->code[d->pos];
+	p1 = d->code[d->pos + 1];
+	d->pos += 3;
+	if ((p0 & 0x0c) || !(p1 & 0x04))
+		return -1;
+	out->prefixes |= INSN_PFX_EVEX;
+	if (p1 & 0x80)
+		out->opsize = 64;   /* EVEX.W */
+	switch (p0 & 3) {
+	case 1:
+		out->map = INSN_MAP_0F;
+		return dec_vex_body(d, out, insn_valid_evex1, insn_valid_evex1_n);
+	case 2:
+		out->map = INSN_MAP_0F38;
+		return dec_vex_body(d, out, insn_valid_evex2, insn_valid_evex2_n);
+	case 3:
+		out->map = INSN_MAP_0F3A;
+		return dec_vex_body(d, out, insn_valid_evex3, insn_valid_evex3_n);
+	default:
+		return -1;
+	}
+}

@@ -1,0 +1,284 @@
+/* The emulated PT backend's packet generator: the state machine from executed instructions to packets. */
+#include "pt/pt_gen.h"
+#include "lib/string.h"
+
+#define PT_PSB_FREQ_MAX 15
+
+static void out(struct pt_gen *g, const uint8_t *p, size_t n)
+{
+	if (n == 0)
+		return;
+	g->emit(g->ctx, p, n);
+	g->since_psb += n;
+	g->bytes += n;
+}
+
+/*
+ * Pending results go out before any other packet so the decoder meets them in
+ * execution order (SDM 33.4.2.1, "Taken/Not-taken (TNT) Packet"): a short TNT
+ * when they fit, else a long one.
+ */
+void pt_gen_flush(struct pt_gen *g)
+{
+	uint8_t b[PT_PKT_MAX];
+	size_t n;
+
+	if (g->tnt_n == 0)
+		return;
+	if (g->tnt_n <= PT_TNT_SHORT_MAX)
+		n = pt_put_tnt_short(b, g->tnt_bits, g->tnt_n);
+	else
+		n = pt_put_tnt_long(b, g->tnt_bits, g->tnt_n);
+	g->tnt_bits = 0;
+	g->tnt_n = 0;
+	out(g, b, n);
+}
+
+static void tnt_add(struct pt_gen *g, bool taken)
+{
+	g->tnt_bits = (g->tnt_bits << 1) | (taken ? 1 : 0);
+	g->tnt_n++;
+	if (g->tnt_n == PT_TNT_LONG_MAX)
+		pt_gen_flush(g);
+}
+
+static void put_ip(struct pt_gen *g, enum pt_ip_pkt type, uint64_t ip)
+{
+	uint8_t b[PT_PKT_MAX];
+
+	pt_gen_flush(g);
+	out(g, b, pt_put_ip(b, type, &g->last, ip));
+}
+
+static void put_mode(struct pt_gen *g, enum pt_cpu_mode mode)
+{
+	uint8_t b[PT_PKT_MAX];
+
+	pt_gen_flush(g);
+	g->mode = mode;
+	out(g, b, pt_put_mode_exec(b, mode));
+}
+
+static void put_tsc(struct pt_gen *g)
+{
+	uint8_t b[PT_PKT_MAX];
+
+	pt_gen_flush(g);
+	out(g, b, pt_put_tsc(b, g->tsc));
+}
+
+static void put_pip(struct pt_gen *g)
+{
+	uint8_t b[PT_PKT_MAX];
+
+	pt_gen_flush(g);
+	out(g, b, pt_put_pip(b, g->cr3, false));
+}
+
+/*
+ * SDM 33.2.1.2: only RETs whose CALL was seen since the last PSB may be
+ * compressed, so a decoder that syncs at any PSB can follow; we forget the
+ * stack at every PSB, OVF and (re)start.
+ */
+static void calls_clear(struct pt_gen *g)
+{
+	g->call_top = 0;
+	g->call_n = 0;
+}
+
+/* A full stack drops its oldest entry, as libipt's decoder stack does. */
+static void calls_push(struct pt_gen *g, uint64_t ret)
+{
+	g->calls[g->call_top] = ret;
+	g->call_top = (g->call_top + 1) % PT_CALL_DEPTH;
+	if (g->call_n < PT_CALL_DEPTH)
+		g->call_n++;
+}
+
+/* Pops and returns true when the RET to target may become a taken TNT bit. */
+static bool calls_match(struct pt_gen *g, uint64_t target)
+{
+	unsigned top = (g->call_top + PT_CALL_DEPTH - 1) % PT_CALL_DEPTH;
+
+	/*
+	 * An uncompressed RET leaves the decoder's stack alone (it takes the TIP
+	 * and pops nothing), so neither do we, keeping both stacks equal.
+	 */
+	if (g->cfg.dis_retc || g->call_n == 0 || g->calls[top] != target)
+		return false;
+	g->call_top = top;
+	g->call_n--;
+	return true;
+}
+
+void pt_gen_init(struct pt_gen *g, const struct pt_gen_cfg *cfg, pt_emit_fn emit, void *ctx)
+{
+	memset(g, 0, sizeof(*g));
+	g->cfg = *cfg;
+	if (g->cfg.psb_freq > PT_PSB_FREQ_MAX)
+		g->cfg.psb_freq = PT_PSB_FREQ_MAX;
+	g->emit = emit;
+	g->ctx = ctx;
+	pt_last_ip_invalidate(&g->last);
+}
+
+/*
+ * PSB+ (SDM 33.4.2.17, "Packet Stream Boundary (PSB) Packet"): PSB, then the
+ * state a decoder needs to start here -- TSC, PIP, and while tracing the
+ * MODE.Exec and the FUP of the next instruction -- closed by PSBEND.
+ */
+void pt_gen_psb(struct pt_gen *g, uint64_t ip)
+{
+	uint8_t b[PT_PKT_MAX];
+
+	pt_gen_flush(g);
+	g->since_psb = 0;
+	out(g, b, pt_put_psb(b));
+	pt_last_ip_reset(&g->last);
+	calls_clear(g);
+	if (g->cfg.tsc_en)
+		put_tsc(g);
+	if (g->cfg.os)
+		put_pip(g);
+	if (g->on) {
+		put_mode(g, g->mode);
+		put_ip(g, PT_IP_FUP, ip);
+	}
+	out(g, b, pt_put_psbend(b));
+}
+
+static void psb_due(struct pt_gen *g, uint64_t ip)
+{
+	if (g->on && g->since_psb >= ((uint64_t)2048 << g->cfg.psb_freq))
+		pt_gen_psb(g, ip);
+}
+
+void pt_gen_start(struct pt_gen *g, uint64_t ip, enum pt_cpu_mode mode, uint64_t cr3, uint64_t tsc)
+{
+	/* SDM 33.2.7.5 "Packet Generation on Enable": a PSB+ first, then the TIP.PGE of the first IP. */
+	g->on = false;
+	g->tnt_n = 0;
+	g->tnt_bits = 0;
+	g->cr3 = cr3;
+	g->tsc = tsc;
+	g->mode = mode;
+	pt_gen_psb(g, ip);
+	pt_gen_resume(g, ip, mode);
+}
+
+void pt_gen_resume(struct pt_gen *g, uint64_t ip, enum pt_cpu_mode mode)
+{
+	/* MODE.Exec binds to the TIP.PGE after it, giving the mode of the first instruction. */
+	put_mode(g, mode);
+	put_ip(g, PT_IP_TIP_PGE, ip);
+	g->on = true;
+}
+
+void pt_gen_stop(struct pt_gen *g, uint64_t ip)
+{
+	uint8_t b[PT_PKT_MAX];
+
+	if (!g->on)
+		return;
+	/*
+	 * An asynchronous disable: FUP names the first instruction not traced,
+	 * TIP.PGD carries no IP (SDM 33.4.2.4 "Packet Generation Disable (TIP.PGD) Packet").
+	 */
+	put_ip(g, PT_IP_FUP, ip);
+	out(g, b, pt_put_tip_pgd(b, &g->last, ip, true));
+	g->on = false;
+}
+
+static void branch_tip(struct pt_gen *g, uint64_t target)
+{
+	if (g->cfg.branch_en)
+		put_ip(g, PT_IP_TIP, target);
+}
+
+void pt_gen_insn(struct pt_gen *g, const struct pt_step *s)
+{
+	if (!g->on)
+		return;
+	g->tsc = s->tsc;
+	switch (s->cofi) {
+	case PT_COFI_JCC:
+		if (g->cfg.branch_en)
+			tnt_add(g, s->taken);
+		break;
+	case PT_COFI_CALL_DIRECT:
+		/* libipt does not push a CALL to the next instruction (position-independent code idiom). */
+		if (s->next_ip != s->ip + s->len)
+			calls_push(g, s->ip + s->len);
+		break;
+	case PT_COFI_CALL_INDIRECT:
+		calls_push(g, s->ip + s->len);
+		branch_tip(g, s->next_ip);
+		break;
+	case PT_COFI_JMP_INDIRECT:
+		branch_tip(g, s->next_ip);
+		break;
+	case PT_COFI_RET:
+		if (!g->cfg.branch_en)
+			break;
+		if (calls_match(g, s->next_ip))
+			tnt_add(g, true);
+		else
+			put_ip(g, PT_IP_TIP, s->next_ip);
+		break;
+	case PT_COFI_FAR:
+		/* MODE.Exec goes right before the TIP it applies to. */
+		if (s->mode != g->mode)
+			put_mode(g, s->mode);
+		branch_tip(g, s->next_ip);
+		break;
+	case PT_COFI_MOV_CR3:
+		g->cr3 = s->cr3;
+		if (g->cfg.os)
+			put_pip(g);
+		break;
+	case PT_COFI_NONE:
+	case PT_COFI_JMP_DIRECT:
+		break;
+	default:
+		break;
+	}
+	psb_due(g, s->next_ip);
+}
+
+void pt_gen_event(struct pt_gen *g, uint64_t from_ip, uint64_t to_ip, enum pt_cpu_mode mode)
+{
+	if (!g->on)
+		return;
+	/* SDM 33.2.1.3 "Far Transfer COFI": asynchronous transfers send FUP(source) then TIP(target). */
+	if (g->cfg.branch_en)
+		put_ip(g, PT_IP_FUP, from_ip);
+	if (mode != g->mode)
+		put_mode(g, mode);
+	branch_tip(g, to_ip);
+	psb_due(g, to_ip);
+}
+
+void pt_gen_overflow(struct pt_gen *g, uint64_t ip, uint64_t tsc)
+{
+	uint8_t b[PT_PKT_MAX];
+
+	if (!g->on)
+		return;
+	/* The pending results belong to the lost stretch; the decoder restarts at the FUP. */
+	g->tnt_n = 0;
+	g->tnt_bits = 0;
+	calls_clear(g);
+	pt_last_ip_invalidate(&g->last);
+	g->tsc = tsc;
+	out(g, b, pt_put_ovf(b));
+	if (g->cfg.tsc_en)
+		put_tsc(g);
+	put_ip(g, PT_IP_FUP, ip);
+}
+
+void pt_gen_tsc(struct pt_gen *g, uint64_t tsc)
+{
+	g->tsc = tsc;
+	if (g->on && g->cfg.tsc_en)
+		put_tsc(g);
+}

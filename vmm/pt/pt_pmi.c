@@ -1,0 +1,63 @@
+/*
+ * ToPA PMIs (SDM 33.2.7.2 "Table of Physical Addresses (ToPA)", INT entries):
+ * a filled INT region sets IA32_PERF_GLOBAL_STATUS[55] and raises the PMI.
+ * ptvisor acknowledges it and hands it to whoever owned the output: a guest
+ * (virtual IA32_PERF_GLOBAL_STATUS[55], pending for its LVT entry) or the
+ * host buffer's consumer.
+ */
+#include "pt/pt_hw.h"
+#include "msr.h"
+
+bool pt_hw_pmi(struct pt_hw_cpu *cpu, struct pt_guest *g, bool in_guest)
+{
+	uint64_t st = 0;
+
+	if (!cpu_rdmsr_safe(MSR_IA32_PERF_GLOBAL_STATUS, &st) || !(st & PERF_GLOBAL_STATUS_TOPA_PMI))
+		return false;
+	(void)cpu_wrmsr_safe(MSR_IA32_PERF_GLOBAL_STATUS_RESET, PERF_GLOBAL_STATUS_TOPA_PMI);
+	if (in_guest && g && g->backend == PT_BACKEND_HW && cpu->outputs == g) {
+		g->perf_global_status |= PERF_GLOBAL_STATUS_TOPA_PMI;
+		g->pmi_pending = true;
+		cpu->guest_pmis++;
+	} else {
+		cpu->host_pmi_pending = true;
+		cpu->host_pmis++;
+	}
+	return true;
+}
+
+bool pt_hw_perf_rdmsr(struct pt_guest *g, uint32_t msr, uint64_t *val)
+{
+	*val = 0;
+	if (g->backend != PT_BACKEND_HW || !g->caps.enabled)
+		return false;
+	switch (msr) {
+	case MSR_IA32_PERF_GLOBAL_STATUS:
+		*val = g->perf_global_status;
+		return true;
+	case MSR_IA32_PERF_GLOBAL_STATUS_RESET:
+		return true;   /* write-only in effect: reads as 0 */
+	default:
+		return false;
+	}
+}
+
+bool pt_hw_perf_wrmsr(struct pt_guest *g, uint32_t msr, uint64_t val)
+{
+	if (g->backend != PT_BACKEND_HW || !g->caps.enabled)
+		return false;
+	switch (msr) {
+	case MSR_IA32_PERF_GLOBAL_STATUS:
+		return false;  /* read-only (SDM Vol. 4, 38EH) */
+	case MSR_IA32_PERF_GLOBAL_STATUS_RESET:
+		/* Only bit 55 is virtualized; other counters do not exist for the guest. */
+		if (val & ~PERF_GLOBAL_STATUS_TOPA_PMI)
+			return false;
+		g->perf_global_status &= ~val;
+		if (!(g->perf_global_status & PERF_GLOBAL_STATUS_TOPA_PMI))
+			g->pmi_pending = false;
+		return true;
+	default:
+		return false;
+	}
+}
