@@ -5,7 +5,7 @@
 #include "types.h"
 #include "boot_info.h"
 
-/* Where acpi_build_tree() puts each table. */
+/* Where ab_tree() puts each table. */
 #define AB_RSDT   0xE1000ULL
 #define AB_XSDT   0xE2000ULL
 #define AB_FADT   0xE3000ULL

@@ -239,6 +239,13 @@ static void test_fadt_extended_fields(void **state)
 	assert_int_equal(acpi_init(&bi), 0);
 	assert_false(ai->fadt.reset_supported);
 	assert_true(host_console_contains("FADT RESET_REG is unusable"));
+
+	/* No DSDT at all: reported, and no \_S5. */
+	t = ab_fadt(AB_FADT, 116, 0x604, 0, 0);
+	assert_int_equal(acpi_init(&bi), 0);
+	assert_true(host_console_contains("acpi: the FADT points to no DSDT"));
+	assert_false(ai->s5.found);
+	assert_int_equal(ai->problems, 1);
 }
 
 static void test_print(void **state)
