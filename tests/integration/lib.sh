@@ -13,11 +13,11 @@ skip() { echo "SKIP: $*"; }
 
 # expect FILE REGEX DESCRIPTION: the serial log has a line matching REGEX.
 expect() {
-  if tr -d '\r' <"$1" | grep -aqE -- "$2"; then pass "$3"; else fail "$3 (no line matching '$2' in $(basename "$1"))"; fi
+  if tr -d '\r' <"$1" | grep -aE -- "$2" >/dev/null; then pass "$3"; else fail "$3 (no line matching '$2' in $(basename "$1"))"; fi
 }
 
 expect_not() {
-  if tr -d '\r' <"$1" | grep -aqE -- "$2"; then
+  if tr -d '\r' <"$1" | grep -aE -- "$2" >/dev/null; then
     fail "$3 (unexpected: $(tr -d '\r' <"$1" | grep -aE -- "$2" | head -n 1))"
   else
     pass "$3"
@@ -62,5 +62,5 @@ guest_done() {
 
 # line_of LOG REGEX: line number of the first match (0 if none).
 line_of() {
-  tr -d '\r' <"$1" | grep -anE -- "$2" | head -n 1 | cut -d: -f1 | grep . || echo 0
+  tr -d '\r' <"$1" | awk -v re="$2" '!found && $0 ~ re { print NR; found = 1 } END { if (!found) print 0 }'
 }

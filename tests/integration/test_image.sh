@@ -4,7 +4,7 @@ source "$(dirname "$0")/lib.sh"
 [ -f "$ISO" ] || { fail "no $ISO (make iso)"; exit 1; }
 size=$(stat -c %s "$ISO")
 echo "image size: $size bytes"
-report=$(xorriso -indev "$ISO" -report_el_torito plain 2>/dev/null)
+report=$(xorriso -indev "$ISO" -report_el_torito plain 2>&1)
 if grep -q 'El Torito boot img :   [0-9]  BIOS' <<<"$report"; then pass "BIOS El Torito image"; else fail "BIOS El Torito image"; fi
 if grep -q 'El Torito boot img :   [0-9]  UEFI' <<<"$report"; then pass "UEFI El Torito image"; else fail "UEFI El Torito image"; fi
 if grep -q 'MBR' <<<"$report"; then pass "MBR for USB sticks (isohybrid)"; else fail "MBR for USB sticks (isohybrid)"; fi
