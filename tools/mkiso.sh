@@ -9,7 +9,8 @@ timeout=${PTV_GRUB_TIMEOUT:-1}
 extra=${PTV_CMDLINE:-}
 
 stage=$(mktemp -d)
-trap 'rm -rf "$stage"' EXIT
+log=$(mktemp)
+trap 'rm -rf "$stage" "$log"' EXIT
 mkdir -p "$stage/boot/grub"
 cp "$elf" "$stage/boot/ptvisor.elf"
 modlines=""
@@ -50,5 +51,5 @@ mods="multiboot2 normal configfile echo serial terminal iso9660 fat
       part_acorn part_amiga part_apple part_bsd part_dfly part_dvh part_gpt part_msdos part_plan part_sun part_sunpc
       all_video video gfxterm search search_fs_file test"
 grub-mkrescue -o "$out" --install-modules="$(echo $mods)" --fonts= --locales= --themes= \
-  --compress=xz "$stage" >/dev/null 2>"$stage/mkrescue.log" || { cat "$stage/mkrescue.log" >&2; exit 1; }
+  --compress=xz "$stage" >/dev/null 2>"$log" || { cat "$log" >&2; exit 1; }
 echo "iso: $out ($(stat -c %s "$out") bytes)"
