@@ -15,7 +15,7 @@ static void out(struct pt_gen *g, const uint8_t *p, size_t n)
 
 /*
  * Pending results go out before any other packet so the decoder meets them in
- * execution order (SDM 33.4.2.1, "Taken/Not-taken (TNT) Packet"): a short TNT
+ * execution order (SDM 33.4.2, "Taken/Not-taken (TNT) Packet"): a short TNT
  * when they fit, else a long one.
  */
 void pt_gen_flush(struct pt_gen *g)
@@ -59,24 +59,17 @@ static void put_mode(struct pt_gen *g, enum pt_cpu_mode mode)
 	out(g, b, pt_put_mode_exec(b, mode));
 }
 
-static void put_tsc(struct pt_gen *g)
+/* TSC and PIP: the generator's current time and CR3. */
+static void put_state(struct pt_gen *g, bool pip)
 {
 	uint8_t b[PT_PKT_MAX];
 
 	pt_gen_flush(g);
-	out(g, b, pt_put_tsc(b, g->tsc));
-}
-
-static void put_pip(struct pt_gen *g)
-{
-	uint8_t b[PT_PKT_MAX];
-
-	pt_gen_flush(g);
-	out(g, b, pt_put_pip(b, g->cr3, false));
+	out(g, b, pip ? pt_put_pip(b, g->cr3, false) : pt_put_tsc(b, g->tsc));
 }
 
 /*
- * SDM 33.2.1.2: only RETs whose CALL was seen since the last PSB may be
+ * SDM 33.2.1, "Indirect Transfer COFI": only RETs whose CALL was seen since the last PSB may be
  * compressed, so a decoder that syncs at any PSB can follow; we forget the
  * stack at every PSB, OVF and (re)start.
  */
@@ -123,8 +116,8 @@ void pt_gen_init(struct pt_gen *g, const struct pt_gen_cfg *cfg, pt_emit_fn emit
 }
 
 /*
- * PSB+ (SDM 33.4.2.17, "Packet Stream Boundary (PSB) Packet"): PSB, then the
- * state a decoder needs to start here -- TSC, PIP, and while tracing the
+ * PSB+ (SDM 33.3, "Packet Stream Boundary+ (PSB+)"): PSB, then the
+ * state a decoder needs to start here -- TSC, CBR, PIP, and while tracing the
  * MODE.Exec and the FUP of the next instruction -- closed by PSBEND.
  */
 void pt_gen_psb(struct pt_gen *g, uint64_t ip)
@@ -137,9 +130,11 @@ void pt_gen_psb(struct pt_gen *g, uint64_t ip)
 	pt_last_ip_reset(&g->last);
 	calls_clear(g);
 	if (g->cfg.tsc_en)
-		put_tsc(g);
+		put_state(g, false);
+	if (g->cfg.cbr)
+		out(g, b, pt_put_cbr(b, g->cfg.cbr));
 	if (g->cfg.os)
-		put_pip(g);
+		put_state(g, true);
 	if (g->on) {
 		put_mode(g, g->mode);
 		put_ip(g, PT_IP_FUP, ip);
@@ -155,10 +150,8 @@ static void psb_due(struct pt_gen *g, uint64_t ip)
 
 void pt_gen_start(struct pt_gen *g, uint64_t ip, enum pt_cpu_mode mode, uint64_t cr3, uint64_t tsc)
 {
-	/* SDM 33.2.7.5 "Packet Generation on Enable": a PSB+ first, then the TIP.PGE of the first IP. */
+	/* A PSB+ first, then the TIP.PGE of the first IP (SDM 33.4.2, "Packet Generation Enable (TIP.PGE) Packet"). */
 	g->on = false;
-	g->tnt_n = 0;
-	g->tnt_bits = 0;
 	g->cr3 = cr3;
 	g->tsc = tsc;
 	g->mode = mode;
@@ -182,7 +175,7 @@ void pt_gen_stop(struct pt_gen *g, uint64_t ip)
 		return;
 	/*
 	 * An asynchronous disable: FUP names the first instruction not traced,
-	 * TIP.PGD carries no IP (SDM 33.4.2.4 "Packet Generation Disable (TIP.PGD) Packet").
+	 * TIP.PGD carries no IP (SDM 33.4.2, "Packet Generation Disable (TIP.PGD) Packet").
 	 */
 	put_ip(g, PT_IP_FUP, ip);
 	out(g, b, pt_put_tip_pgd(b, &g->last, ip, true));
@@ -234,22 +227,38 @@ void pt_gen_insn(struct pt_gen *g, const struct pt_step *s)
 	case PT_COFI_MOV_CR3:
 		g->cr3 = s->cr3;
 		if (g->cfg.os)
-			put_pip(g);
+			put_state(g, true);
 		break;
-	case PT_COFI_NONE:
-	case PT_COFI_JMP_DIRECT:
-		break;
-	default:
+	default:   /* PT_COFI_NONE, PT_COFI_JMP_DIRECT: nothing the decoder cannot infer */
 		break;
 	}
 	psb_due(g, s->next_ip);
+}
+
+void pt_gen_insn_exit(struct pt_gen *g, const struct pt_step *s)
+{
+	uint8_t b[PT_PKT_MAX];
+
+	if (!g->on)
+		return;
+	if (s->cofi != PT_COFI_FAR) {
+		pt_gen_insn(g, s);
+		pt_gen_stop(g, s->next_ip);
+		return;
+	}
+	/* libipt binds a suppressed TIP.PGD to the far branch before it. */
+	g->tsc = s->tsc;
+	g->mode = s->mode;
+	pt_gen_flush(g);
+	out(g, b, pt_put_tip_pgd(b, &g->last, s->next_ip, true));
+	g->on = false;
 }
 
 void pt_gen_event(struct pt_gen *g, uint64_t from_ip, uint64_t to_ip, enum pt_cpu_mode mode)
 {
 	if (!g->on)
 		return;
-	/* SDM 33.2.1.3 "Far Transfer COFI": asynchronous transfers send FUP(source) then TIP(target). */
+	/* SDM 33.2.1, "Far Transfer COFI": asynchronous transfers send FUP(source) then TIP(target). */
 	if (g->cfg.branch_en)
 		put_ip(g, PT_IP_FUP, from_ip);
 	if (mode != g->mode)
@@ -264,7 +273,10 @@ void pt_gen_overflow(struct pt_gen *g, uint64_t ip, uint64_t tsc)
 
 	if (!g->on)
 		return;
-	/* The pending results belong to the lost stretch; the decoder restarts at the FUP. */
+	/*
+	 * SDM 33.3, "Internal Buffer Overflow": OVF, then FUP while in context.
+	 * The pending results belong to the lost stretch; the decoder restarts at the FUP.
+	 */
 	g->tnt_n = 0;
 	g->tnt_bits = 0;
 	calls_clear(g);
@@ -272,7 +284,7 @@ void pt_gen_overflow(struct pt_gen *g, uint64_t ip, uint64_t tsc)
 	g->tsc = tsc;
 	out(g, b, pt_put_ovf(b));
 	if (g->cfg.tsc_en)
-		put_tsc(g);
+		put_state(g, false);
 	put_ip(g, PT_IP_FUP, ip);
 }
 
@@ -280,5 +292,5 @@ void pt_gen_tsc(struct pt_gen *g, uint64_t tsc)
 {
 	g->tsc = tsc;
 	if (g->on && g->cfg.tsc_en)
-		put_tsc(g);
+		put_state(g, false);
 }

@@ -24,6 +24,7 @@ struct pt_gen_cfg {
 	bool dis_retc;      /* DisRETC: never compress RETs into a TNT bit */
 	bool os;            /* OS: CPL-0 tracing; PIPs are sent only with it */
 	unsigned psb_freq;  /* PSBFreq: a PSB+ every 2K << psb_freq output bytes */
+	uint8_t cbr;        /* core:bus ratio reported by a CBR in each PSB+; 0: no CBR */
 };
 
 /* What kind of change of flow instruction (COFI, SDM 33.2.1) was executed. */
@@ -70,7 +71,7 @@ struct pt_gen {
 };
 
 void pt_gen_init(struct pt_gen *g, const struct pt_gen_cfg *cfg, pt_emit_fn emit, void *ctx);
-/* TraceEn 0->1 at ip: PSB+ (PSB, TSC, PIP, PSBEND), then MODE.Exec and TIP.PGE(ip). */
+/* TraceEn 0->1 at ip: PSB+ (PSB, TSC, CBR, PIP, PSBEND), then MODE.Exec and TIP.PGE(ip). */
 void pt_gen_start(struct pt_gen *g, uint64_t ip, enum pt_cpu_mode mode, uint64_t cr3, uint64_t tsc);
 /* After each executed instruction; may append a PSB+ at the boundary. */
 void pt_gen_insn(struct pt_gen *g, const struct pt_step *s);
@@ -79,6 +80,14 @@ void pt_gen_insn(struct pt_gen *g, const struct pt_step *s);
  * instruction at from_ip completed: FUP(from_ip), [MODE.Exec], TIP(to_ip).
  */
 void pt_gen_event(struct pt_gen *g, uint64_t from_ip, uint64_t to_ip, enum pt_cpu_mode mode);
+/*
+ * The instruction s leaves the traced context (e.g. SYSCALL or INT n into CPL 0
+ * with only USER tracing): a far transfer ends with TIP.PGD, IP suppressed, so
+ * the decoder still shows the instruction (SDM 33.4.2, "Packet Generation
+ * Disable (TIP.PGD) Packet"). Other kinds are traced normally, then stopped at next_ip.
+ * pt_gen_resume() brings tracing back where the context is entered again.
+ */
+void pt_gen_insn_exit(struct pt_gen *g, const struct pt_step *s);
 /* Tracing stops before the instruction at ip: FUP(ip), TIP.PGD (IP suppressed). */
 void pt_gen_stop(struct pt_gen *g, uint64_t ip);
 /* Tracing comes back without a new PSB (filter true again): [MODE.Exec] TIP.PGE(ip). */

@@ -1,7 +1,7 @@
 /* Intel PT packet encoder: exact byte layouts of SDM Vol. 3C 33.4.2 "Packet Definitions". */
 #include "pt/pt_packet.h"
 
-/* Extended-opcode packets start with 0x02 (SDM 33.4.1 "Packet Relationships and Ordering"). */
+/* Extended-opcode packets start with 0x02 (SDM 33.4.2 "Packet Definitions"). */
 #define PT_EXT          0x02
 #define PT_EXT_PSB      0x82
 #define PT_EXT_PSBEND   0x23
@@ -31,7 +31,7 @@ static bool ip_is_sext48(uint64_t ip)
 
 void pt_last_ip_reset(struct pt_last_ip *l)
 {
-	/* SDM 33.4.2.2: last IP is guaranteed to be reset to zero when a PSB is sent. */
+	/* SDM 33.4.2, TIP packet: last IP is guaranteed to be reset to zero when a PSB is sent. */
 	l->ip = 0;
 	l->valid = true;
 }
@@ -157,7 +157,7 @@ size_t pt_put_fup(uint8_t *buf, struct pt_last_ip *l, uint64_t ip)
 
 size_t pt_put_tip_pgd(uint8_t *buf, struct pt_last_ip *l, uint64_t ip, bool suppress)
 {
-	/* SDM 33.4.2.2: a suppressed IP does not clear last IP. */
+	/* SDM 33.4.2, TIP packet: a suppressed IP does not clear last IP. */
 	if (suppress)
 		return pt_put_ip_raw(buf, PT_IP_TIP_PGD, PT_IPC_SUPPRESSED, 0);
 	return pt_put_ip(buf, PT_IP_TIP_PGD, l, ip);
@@ -165,7 +165,7 @@ size_t pt_put_tip_pgd(uint8_t *buf, struct pt_last_ip *l, uint64_t ip, bool supp
 
 size_t pt_put_pip(uint8_t *buf, uint64_t cr3, bool nr)
 {
-	/* Payload bits 47:1 hold CR3[51:5]; bit 0 is NR (SDM 33.4.2.5, "Paging Information (PIP) Packet"). */
+	/* Payload bits 47:1 hold CR3[51:5]; bit 0 is NR (SDM 33.4.2, "Paging Information (PIP) Packet"). */
 	uint64_t payload = ((cr3 & GENMASK(51, 5)) >> 4) | (nr ? 1 : 0);
 
 	buf[0] = PT_EXT;

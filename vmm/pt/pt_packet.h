@@ -15,7 +15,7 @@
 #define PT_TNT_SHORT_MAX  6    /* TNT bits in a short (8-bit) TNT packet */
 #define PT_TNT_LONG_MAX   47   /* TNT bits in a long (64-bit) TNT packet */
 
-/* The IPBytes field of TIP, TIP.PGE, TIP.PGD and FUP (SDM 33.4.2.2, "IP Compression"). */
+/* The IPBytes field of TIP, TIP.PGE, TIP.PGD and FUP (SDM 33.4.2, "Target IP (TIP) Packet", IP compression). */
 enum pt_ipc {
 	PT_IPC_SUPPRESSED = 0,   /* no payload: IP out of context; last IP kept */
 	PT_IPC_UPDATE16   = 1,   /* IP[15:0], upper bits from last IP */
@@ -41,7 +41,7 @@ enum pt_cpu_mode {
 };
 
 /*
- * The encoder's copy of the decoder's "last IP" (SDM 33.4.2.2): the IP of the
+ * The encoder's copy of the decoder's "last IP" (SDM 33.4.2, TIP packet): the IP of the
  * last packet that carried one. Zero and valid after a PSB (the processor
  * resets it there); invalid after an OVF, where we assume nothing and send a
  * self-contained IP.
