@@ -74,6 +74,8 @@ int insn_decode(const uint8_t *code, size_t avail, enum insn_mode mode, struct i
 		rc = insn_dec_escape_0f(&d, out);
 	else if ((b == 0xc4 || b == 0xc5 || b == 0x62) && insn_dec_is_vex(&d))
 		rc = b == 0x62 ? insn_dec_evex(&d, out) : insn_dec_vex(&d, out, b);
+	else if (b == 0x8f && insn_dec_is_xop(&d))
+		rc = insn_dec_xop(&d, out);
 	else
 		rc = insn_dec_legacy(&d, out, b);
 	if (rc)

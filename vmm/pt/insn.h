@@ -34,8 +34,12 @@ enum insn_class {
 	INSN_PTWRITE,          /* PTWRITE r/m32/64 (F3 [REX.W] 0F AE /4) */
 };
 
-/* Which opcode map the opcode byte belongs to. */
-enum insn_map { INSN_MAP_1BYTE, INSN_MAP_0F, INSN_MAP_0F38, INSN_MAP_0F3A };
+/* Which opcode map the opcode byte belongs to (VEX/EVEX maps 1-3 are 0F, 0F38, 0F3A). */
+enum insn_map {
+	INSN_MAP_1BYTE, INSN_MAP_0F, INSN_MAP_0F38, INSN_MAP_0F3A,
+	INSN_MAP_EVEX5, INSN_MAP_EVEX6,                 /* AVX512-FP16 */
+	INSN_MAP_XOP8, INSN_MAP_XOP9, INSN_MAP_XOPA,    /* AMD XOP */
+};
 
 /* Legacy prefixes seen (bit set), for the engine's own checks. */
 #define INSN_PFX_LOCK  BIT(0)
@@ -46,13 +50,14 @@ enum insn_map { INSN_MAP_1BYTE, INSN_MAP_0F, INSN_MAP_0F38, INSN_MAP_0F3A };
 #define INSN_PFX_SEG   BIT(5)   /* any of 26 2E 36 3E 64 65 */
 #define INSN_PFX_VEX   BIT(6)   /* VEX (C4/C5) */
 #define INSN_PFX_EVEX  BIT(7)   /* EVEX (62) */
+#define INSN_PFX_XOP   BIT(8)   /* AMD XOP (8F, map 8-10): lengths only */
 
 struct insn {
 	unsigned len;            /* 1..15 */
 	enum insn_class cls;
 	bool has_rel;            /* *_REL and JCC: target = ip + len + rel, see insn_branch_target() */
 	int64_t rel;
-	unsigned opsize;         /* effective operand size in bits: 16, 32 or 64 (64 for near branches in 64-bit mode) */
+	unsigned opsize;         /* effective operand size, bits: 16/32/64 (near branches: 64 in 64-bit mode) */
 	unsigned addrsize;       /* effective address size in bits: 16, 32 or 64 */
 	bool has_imm;            /* imm below is meaningful */
 	uint64_t imm;            /* RET/RETF imm16, INT vector, ENTER size, far-pointer offset, else the immediate */
@@ -62,17 +67,21 @@ struct insn {
 	bool has_modrm;
 	uint8_t modrm;
 	uint8_t rex;             /* effective REX byte (0 if none) */
-	uint8_t prefixes;        /* INSN_PFX_* */
+	uint16_t prefixes;       /* INSN_PFX_* */
 };
 
 /*
  * Decodes one instruction of at most 'avail' bytes at 'code'. Returns 0 and fills *out, or -1 when the
  * bytes are truncated, longer than 15 bytes, an opcode that is undefined in 'mode', or an encoding we
- * deliberately refuse (3DNow!, AMD XOP).
+ * deliberately refuse (AMD 3DNow!).
  */
 int insn_decode(const uint8_t *code, size_t avail, enum insn_mode mode, struct insn *out);
 
-/* The target of a direct branch at 'ip' (has_rel): ip + len + rel, truncated to the operand size. */
+/*
+ * The target of a direct branch at 'ip' (has_rel): ip + len + rel, truncated to the operand size.
+ * 'ip' and the result are offsets in CS (IP/EIP/RIP); outside 64-bit mode add the CS base for a
+ * linear address.
+ */
 uint64_t insn_branch_target(const struct insn *in, uint64_t ip);
 
 /* A short name for a class (for logs and test messages). */

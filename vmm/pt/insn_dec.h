@@ -34,5 +34,8 @@ bool insn_dec_is_vex(const struct insn_dec *d);
 /* VEX (C4/C5, already consumed as 'esc') and EVEX (62) encoded instructions. */
 int insn_dec_vex(struct insn_dec *d, struct insn *out, uint8_t esc);
 int insn_dec_evex(struct insn_dec *d, struct insn *out);
+/* Whether 8F at pos-1 starts an AMD XOP prefix rather than POP r/m, and the XOP instruction. */
+bool insn_dec_is_xop(const struct insn_dec *d);
+int insn_dec_xop(struct insn_dec *d, struct insn *out);
 
 #endif

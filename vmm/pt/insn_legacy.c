@@ -30,6 +30,10 @@ static bool dec_group_valid_1byte(const struct insn *out)
 	unsigned reg = MODRM_REG(out->modrm), mod = MODRM_MOD(out->modrm);
 
 	switch (out->opcode) {
+	case 0x8c:                    /* ES CS SS DS FS GS; MOV to CS is #UD */
+		return reg <= 5;
+	case 0x8e:
+		return reg <= 5 && reg != 1;
 	case 0x8d:                    /* LEA needs a memory operand */
 		return mod != 3;
 	case 0x8f:                    /* POP r/m is /0; the rest is AMD XOP space, refused */
@@ -72,6 +76,46 @@ static bool dec_group_valid_0f(const struct insn_dec *d, const struct insn *out)
 	}
 }
 
+/*
+ * SDM Vol. 2 "LOCK": only the read-modify-write forms with a memory destination may be locked;
+ * anything else raises #UD.
+ */
+static bool dec_lock_valid(const struct insn *out)
+{
+	unsigned reg = MODRM_REG(out->modrm);
+	uint8_t op = out->opcode;
+
+	if (!out->has_modrm || MODRM_MOD(out->modrm) == 3)
+		return false;
+	if (out->map == INSN_MAP_1BYTE) {
+		if (op < 0x38 && (op & 7) <= 1)          /* ADD OR ADC SBB AND SUB XOR r/m, r */
+			return true;
+		switch (op) {
+		case 0x80: case 0x81: case 0x82: case 0x83:
+			return reg != 7;                  /* not CMP */
+		case 0x86: case 0x87:
+			return true;                      /* XCHG */
+		case 0xf6: case 0xf7:
+			return reg == 2 || reg == 3;      /* NOT, NEG */
+		case 0xfe: case 0xff:
+			return reg <= 1;                  /* INC, DEC */
+		default:
+			return false;
+		}
+	}
+	switch (out->map == INSN_MAP_0F ? op : 0) {
+	case 0xab: case 0xb3: case 0xbb:                  /* BTS, BTR, BTC */
+	case 0xb0: case 0xb1: case 0xc0: case 0xc1:       /* CMPXCHG, XADD */
+		return true;
+	case 0xba:
+		return reg >= 5;
+	case 0xc7:
+		return reg == 1;                          /* CMPXCHG8B/16B */
+	default:
+		return false;
+	}
+}
+
 static void dec_classify_1byte(const struct insn_dec *d, struct insn *out)
 {
 	switch (out->opcode) {
@@ -107,7 +151,9 @@ static void dec_classify_1byte(const struct insn_dec *d, struct insn *out)
 		}
 		if (d->mode == INSN_MODE64 && (out->cls == INSN_CALL_INDIRECT ||
 					       out->cls == INSN_JMP_INDIRECT))
-			out->opsize = 64;
+			out->opsize = 64;          /* forced, like near direct branches */
+		else if (d->mode == INSN_MODE64 && MODRM_REG(out->modrm) == 6)
+			out->opsize = (out->prefixes & INSN_PFX_OPSZ) ? 16 : 64;   /* PUSH r/m: d64 */
 		break;
 	default:
 		break;
@@ -164,6 +210,8 @@ static int dec_body(struct insn_dec *d, struct insn *out, uint8_t flags)
 		if (out->map == INSN_MAP_0F && !dec_group_valid_0f(d, out))
 			return -1;
 	}
+	if ((out->prefixes & INSN_PFX_LOCK) && !dec_lock_valid(out))
+		return -1;
 	if ((flags & OPF_GRP3) && MODRM_REG(out->modrm) > 1)
 		imm = IMM_NONE;
 	if ((flags & OPF_GRP3) && MODRM_REG(out->modrm) <= 1)

@@ -59,8 +59,8 @@ int insn_dec_vex(struct insn_dec *d, struct insn *out, uint8_t esc)
 		if (!insn_dec_need(d, 2))
 			return -1;
 		mmmmm = d->code[d->pos] & 0x1f;
-		if (d->code[d->pos + 1] & 0x80)
-			out->opsize = 64;   /* VEX.W */
+		if (d->mode == INSN_MODE64 && (d->code[d->pos + 1] & 0x80))
+			out->opsize = 64;   /* VEX.W: 64-bit GPR operands (BMI) */
 		d->pos += 2;
 	} else {
 		if (!insn_dec_need(d, 1))
@@ -83,8 +83,9 @@ int insn_dec_vex(struct insn_dec *d, struct insn *out, uint8_t esc)
 }
 
 /*
- * SDM Vol. 2 2.7.1: 62 P0 P1 P2. P0 bits 3:2 must be 0 and mm selects the map; P1 bit 2 must be 1.
- * Displacements are disp8*N compressed, which changes their meaning but not their length.
+ * SDM Vol. 2 2.7.1: 62 P0 P1 P2. P0 bits 2:0 select the map (1-3, and 5-6 for AVX512-FP16), bit 3
+ * must be 0 (APX's extended registers are not decoded); P1 bit 2 must be 1. Displacements are
+ * disp8*N compressed, which changes their meaning but not their length.
  */
 int insn_dec_evex(struct insn_dec *d, struct insn *out)
 {
@@ -95,12 +96,12 @@ int insn_dec_evex(struct insn_dec *d, struct insn *out)
 	p0 = d->code[d->pos];
 	p1 = d->code[d->pos + 1];
 	d->pos += 3;
-	if ((p0 & 0x0c) || !(p1 & 0x04))
+	if ((p0 & 0x08) || !(p1 & 0x04))
 		return -1;
 	out->prefixes |= INSN_PFX_EVEX;
-	if (p1 & 0x80)
+	if (d->mode == INSN_MODE64 && (p1 & 0x80))
 		out->opsize = 64;   /* EVEX.W */
-	switch (p0 & 3) {
+	switch (p0 & 7) {
 	case 1:
 		out->map = INSN_MAP_0F;
 		return dec_vex_body(d, out, insn_valid_evex1, insn_valid_evex1_n);
@@ -110,7 +111,63 @@ int insn_dec_evex(struct insn_dec *d, struct insn *out)
 	case 3:
 		out->map = INSN_MAP_0F3A;
 		return dec_vex_body(d, out, insn_valid_evex3, insn_valid_evex3_n);
+	case 5:
+		out->map = INSN_MAP_EVEX5;
+		return dec_vex_body(d, out, insn_valid_evex5, insn_valid_evex5_n);
+	case 6:
+		out->map = INSN_MAP_EVEX6;
+		return dec_vex_body(d, out, insn_valid_evex6, insn_valid_evex6_n);
 	default:
 		return -1;
 	}
+}
+
+/*
+ * AMD XOP (AMD APM Vol. 3 1.8 "XOP Prefix"): 8F RXB.mmmmm W.vvvv.L.pp, with mmmmm >= 8. POP r/m is
+ * 8F /0, whose ModRM bits 4:3 are zero, so the two never collide. Map 8 takes an ib, map 0A an id.
+ */
+bool insn_dec_is_xop(const struct insn_dec *d)
+{
+	return insn_dec_need(d, 1) && (d->code[d->pos] & 0x1f) >= 8;
+}
+
+int insn_dec_xop(struct insn_dec *d, struct insn *out)
+{
+	unsigned map;
+	uint8_t op;
+	bool ok;
+
+	if (!dec_vex_prefixes_ok(out) || !insn_dec_need(d, 3))
+		return -1;
+	map = d->code[d->pos] & 0x1f;
+	op = d->code[d->pos + 2];
+	d->pos += 3;
+	out->prefixes |= INSN_PFX_XOP;
+	out->opcode = op;
+	switch (map) {
+	case 8:
+		out->map = INSN_MAP_XOP8;
+		ok = insn_range_has(insn_valid_xop8, insn_valid_xop8_n, op);
+		break;
+	case 9:
+		out->map = INSN_MAP_XOP9;
+		ok = insn_range_has(insn_valid_xop9, insn_valid_xop9_n, op);
+		break;
+	case 10:
+		out->map = INSN_MAP_XOPA;
+		ok = insn_range_has(insn_valid_xopa, insn_valid_xopa_n, op);
+		break;
+	default:
+		ok = false;
+		break;
+	}
+	if (!ok || insn_dec_modrm(d, out, false))
+		return -1;
+	if (map == 8)
+		return insn_dec_imm(d, out, IMM_B);
+	if (map == 10) {
+		out->opsize = 32;
+		return insn_dec_imm(d, out, IMM_Z);
+	}
+	return 0;
 }
