@@ -37,6 +37,7 @@ $(foreach s,$(GUEST_SPECS),$(eval $(call guest_rule,$(s))))
 
 GUEST_BINS := $(foreach s,$(GUEST_SPECS),$(GUEST_BUILD)/$(call guest_field,$(s),1).elf)
 HOST_TOOLS :=
+include tools/ptdecode/Makefile.inc
 
 .PHONY: guests
 guests: $(GUEST_BINS)

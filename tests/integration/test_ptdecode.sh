@@ -156,6 +156,25 @@ $MK "$TMP/tipret.pt" psb psbend mode.exec=64 tip.pge=0x1000 tnt=TTN tip=0x100e t
 $PD --ips-only --image "$TMP/b64.bin:0x1000" "$TMP/tipret.pt" >"$TMP/got" 2>&1
 if cmp -s "$TMP/got" "$TMP/want64"; then pass "uncompressed RET via TIP"; else fail "uncompressed RET: $(tr '\n' ' ' <"$TMP/got")"; fi
 
+# Two traced stretches (disable, PSB, enable again) give the flow twice; junk before the first PSB
+# is skipped and counted.
+$MK "$TMP/two.pt" raw=0a0b0c psb psbend mode.exec=64 tip.pge=0x1000 tnt=TTNTT tip=0x1026 tip.pgd=0x5000 \
+  psb psbend tip.pge=0x1000 tnt=TTNTT tip=0x1026 tip.pgd=0x5000
+cat "$TMP/want64" "$TMP/want64" >"$TMP/want"
+$PD --ips-only --image "$TMP/b64.bin:0x1000" "$TMP/two.pt" >"$TMP/got" 2>&1
+if cmp -s "$TMP/got" "$TMP/want"; then pass "two traced stretches"; else fail "two stretches: $(tr '\n' ' ' <"$TMP/got")"; fi
+$PD --json --image "$TMP/b64.bin:0x1000" "$TMP/two.pt" 2>/dev/null | tail -n 1 |
+  grep -q '"skipped_bytes":3,"packets":0,"instructions":32,"events":5,"errors":0' &&
+  pass "bytes before the first PSB skipped" || fail "skipped bytes / two-stretch summary"
+
+# An asynchronous stop (FUP of the first untraced instruction, TIP.PGD without IP), as a WRMSR
+# clearing TraceEn produces: the flow ends before the CALL.
+$MK "$TMP/stop.pt" psb psbend mode.exec=64 tip.pge=0x1000 tnt=TTN fup=0x1009 tip.pgd=none
+$PD --image "$TMP/b64.bin:0x1000" "$TMP/stop.pt" >"$TMP/got" 2>&1
+if [ "$(grep -c '^0x' "$TMP/got")" = 7 ] && grep -q '^0x0000000000001007  cond_jump$' <(grep '^0x' "$TMP/got" | tail -n 1) &&
+   grep -q '^\[async_disabled at=0x1009\]$' "$TMP/got"; then pass "asynchronous stop: 7 instructions, then async_disabled"
+else fail "asynchronous stop: $(tr '\n' ' ' <"$TMP/got")"; fi
+
 # ELF64 at its link address, and relocated by a bias.
 trace64 "$TMP/e64.pt" 0x401000
 ips 0x401000 "$OFF64" >"$TMP/want"
