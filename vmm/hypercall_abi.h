@@ -20,10 +20,13 @@ enum ptv_hypercall {
 	PTV_HC_INFO = 3,           /* EBX = GPA of struct ptv_hc_info to fill -> EAX = 0 */
 	PTV_HC_SHUTDOWN = 4,       /* EBX = exit status; does not return */
 	PTV_HC_STATS = 5,          /* EBX = GPA of struct ptv_hc_stats to fill -> EAX = 0 */
+	PTV_HC_PT_HOST_READ = 6,   /* privileged=yes guests: EBX = GPA, ECX = length, EDX = offset in the
+				    * host Intel PT trace -> EAX = bytes copied, 0 past the end */
 	PTV_HC_COUNT
 };
 
 #define PTV_HC_OK       0
+#define PTV_HC_EPERM    (-1)       /* the call needs privileged=yes */
 #define PTV_HC_EFAULT   (-14)      /* a GPA argument is not guest RAM of the caller */
 #define PTV_HC_EINVAL   (-22)
 #define PTV_HC_ENOSYS   (-38)

@@ -13,6 +13,7 @@
 #include "mem/phys.h"
 #include "power.h"
 #include "pt/pt_policy.h"
+#include "pt/pt_boot.h"
 #include "status.h"
 #include "trap.h"
 #include "vmx/caps.h"
@@ -151,6 +152,7 @@ static int vmx_gate(void)
 		for (unsigned i = 0; i < guest_count; i++)
 			guest_destroy(&guests[i]);
 	}
+	pt_boot_finish(options.pt_dump);
 	if (vmx_leave(&rep) < 0)
 		return PTV_STATUS_FAILED;
 	frame_free(region);
@@ -182,6 +184,7 @@ void kmain(uint32_t magic, uint32_t mbi_pa)
 	vmx_probe_print(&caps);
 	pt_decide(&caps, options.pt_mode, options.pt_backend, &pt_decision);
 	pt_decision_print(&pt_decision);
+	pt_boot_init(&caps, &pt_decision);
 
 	pic_mask_all();
 	power_off(vmx_gate());

@@ -16,6 +16,8 @@
 
 static struct cpu_model model;
 struct cpu_model *cpu_model_current;
+/* Extra WRMSR #GP rules a model part installs (pt_model.c); reset by cpu_model_load. */
+bool (*cpu_model_wrmsr_check)(struct cpu_model *m, uint32_t msr, uint64_t val);
 
 struct cpu_model *cpu_model_get(void)
 {
@@ -156,6 +158,7 @@ struct cpu_model *cpu_model_load(const struct cpu_fixture *f)
 	model.cr4_valid = cpu_model_msr_value(&model, MSR_IA32_VMX_CR4_FIXED1,
 					      MODEL_CR4_VALID_NO_VMX);
 	model.current_vmcs = CPU_MODEL_NO_VMCS;
+	cpu_model_wrmsr_check = NULL;
 	cpu_model_current = &model;
 	return &model;
 }
@@ -202,7 +205,7 @@ bool cpu_wrmsr_safe(uint32_t msr, uint64_t val)
 	struct cpu_model *m = cpu_model_get();
 	struct cpu_model_msr *e = cpu_model_msr(m, msr);
 
-	if (wrmsr_faults(m, e)) {
+	if (wrmsr_faults(m, e) || (cpu_model_wrmsr_check && cpu_model_wrmsr_check(m, msr, val))) {
 		if (e)
 			e->faults++;
 		cpu_model_log(m, CPU_OP_WRMSR, msr, val, CPU_FAULT_GP, VMX_OK);

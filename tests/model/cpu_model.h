@@ -47,6 +47,8 @@ enum cpu_model_op {
 	CPU_OP_INVEPT,
 	CPU_OP_INVVPID,
 	CPU_OP_TRACEEN_CLEARED, /* VMXON cleared IA32_RTIT_CTL.TraceEn itself (MISC[14] = 0) */
+	CPU_OP_VMENTRY,         /* pt_model.c: index the VMCS, value the pt_model_entry result */
+	CPU_OP_VMEXIT,          /* pt_model.c: value IA32_RTIT_CTL after the exit */
 };
 
 enum cpu_model_fault {

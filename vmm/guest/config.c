@@ -90,6 +90,20 @@ static bool parse_limit(const char *val, size_t len, struct guest_config *c)
 	return ptv_parse_u64(val, len, true, &c->run_limit);
 }
 
+/* pt_caps=: a pt_vcaps_from_host() spec, checked against the host when the guest first runs. */
+static bool parse_pt_caps(const char *val, size_t len, struct guest_config *c)
+{
+	if (len == 0 || len >= sizeof(c->pt_caps))
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!((val[i] >= 'a' && val[i] <= 'z') || (val[i] >= '0' && val[i] <= '9') ||
+		      val[i] == ',' || val[i] == '='))
+			return false;
+	memcpy(c->pt_caps, val, len);
+	c->pt_caps[len] = '\0';
+	return true;
+}
+
 /* Later options are added as rows here. */
 static const struct guest_option guest_options[] = {
 	{ "name", "1-31 of A-Z a-z 0-9 _ -", parse_name },
@@ -98,6 +112,8 @@ static const struct guest_option guest_options[] = {
 	{ "pt", "on|off", parse_pt },
 	{ "privileged", "yes|no", parse_privileged },
 	{ "limit", "a TSC tick count, K/M/G suffixes allowed", parse_limit },
+	{ "pt_caps", "all, none or features: cr3,psb,ip,mtc,ptwrite,power,topa,multi,single,fabric,ranges=N",
+	  parse_pt_caps },
 };
 
 /* Quotes a word for a message: bounded, with control and non-ASCII bytes shown as '?'. */
@@ -202,6 +218,7 @@ void guest_config_parse(const char *module_cmdline, unsigned index, struct guest
 	c->cpu = -1;
 	c->pt = true;
 	c->privileged = false;
+	c->pt_caps[0] = '\0';
 	if (!p)
 		return;
 	for (;;) {

@@ -16,6 +16,7 @@ struct guest_config {
 	int cpu;                  /* cpu=   default -1 (any); 0..7 */
 	bool pt;                  /* pt=on|off  default on (the guest may see Intel PT if the mode allows) */
 	bool privileged;          /* privileged=yes|no default no (may read the host trace buffer later) */
+	char pt_caps[64];         /* pt_caps= the Intel PT features the hw path exposes (pt_vcaps.h); "" = all */
 	uint64_t run_limit;       /* limit= TSC ticks of run time after which the guest is stopped; 0: none */
 	char guest_cmdline[256];  /* everything after a standalone "--" is the guest kernel's own command line */
 	unsigned problems;        /* options reported and ignored */

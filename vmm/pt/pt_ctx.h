@@ -1,4 +1,4 @@
-/* A guest's virtual Intel PT configuration MSRs (SDM 33.2.8 "Trace Output" and configuration MSRs). */
+/* A guest's virtual Intel PT configuration MSRs (SDM 33.2.8 "Trace Configuration MSRs"). */
 #ifndef PTV_PT_CTX_H
 #define PTV_PT_CTX_H
 
@@ -17,7 +17,7 @@ struct pt_vctx {
 	uint64_t addr_a[PT_ADDR_RANGES_MAX], addr_b[PT_ADDR_RANGES_MAX];
 };
 
-/* IA32_RTIT_OUTPUT_MASK_PTRS[6:0] "LowerMask" reads as 7FH: forced to 1 (SDM 33.2.8.8). */
+/* IA32_RTIT_OUTPUT_MASK_PTRS[6:0] "LowerMask" reads as 7FH: forced to 1 (SDM 33.2.8.8 "IA32_RTIT_OUTPUT_MASK_PTRS MSR"). */
 #define RTIT_MASK_PTRS_LOWER  0x7fULL
 
 /* The reset state: everything 0 except the forced LowerMask bits. */

@@ -41,6 +41,9 @@ bool pt_guest_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val);
 
 /* ---- hardware path hooks (pt_guest_hw.c); all no-ops unless the guest's backend is HW ---- */
 
+/* Set at boot when the hardware path runs (host tracing or hw guests); false on Bochs. */
+extern bool pt_hw_hooks_on;
+
 /* The guest's PT state; NULL for a vcpu without a guest. */
 struct pt_guest *pt_guest_of(struct vcpu *v);
 /*
@@ -50,5 +53,27 @@ struct pt_guest *pt_guest_of(struct vcpu *v);
  * clears pmi_pending.
  */
 bool pt_guest_pmi_pending(struct vcpu *v);
+/* The guest goes away (guest_destroy): the CPU forgets it; its next user starts afresh. */
+void pt_guest_release(struct vcpu *v);
+/* The guest's PT is served by the hardware path. */
+bool pt_guest_is_hw(struct vcpu *v);
+bool pt_guest_hw_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *val);
+bool pt_guest_hw_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val);
+/* Around every world switch (pt_hw.c); panics if the entry would break SDM 27.2.1.3. */
+void pt_guest_before_entry(struct vcpu *v);
+void pt_guest_after_exit(struct vcpu *v);
+static inline void pt_guest_entry_hook(struct vcpu *v)
+{
+	if (pt_hw_hooks_on)
+		pt_guest_before_entry(v);
+}
+static inline void pt_guest_exit_hook(struct vcpu *v)
+{
+	if (pt_hw_hooks_on)
+		pt_guest_after_exit(v);
+}
+struct ept_violation;
+/* The output-buffer EPT-violation handler for v's guest (enum ept_fault_result). */
+int pt_guest_ept_violation(struct vcpu *v, const struct ept_violation *ev);
 
 #endif

@@ -6,7 +6,7 @@
  * switched by software, lazily: nothing moves while the guest is not tracing,
  * and nothing moves either while it traces alone on this CPU. Only a tracing
  * VMM (pt_mode=host, or host-guest with host tracing) forces work on every
- * exit, in the order SDM 33.2.8.1 requires: TraceEn off before any other RTIT
+ * exit, in the order SDM 33.2.8.1 "General Considerations" requires: TraceEn off before any other RTIT
  * MSR is written, TraceEn on after all of them.
  */
 #include "pt/pt_hw.h"
@@ -65,6 +65,14 @@ void pt_hw_host_stop(struct pt_hw_cpu *cpu)
 	cpu->host_base = hw_rd(cpu, MSR_IA32_RTIT_OUTPUT_BASE);
 	cpu->host_mask = hw_rd(cpu, MSR_IA32_RTIT_OUTPUT_MASK_PTRS);
 	cpu->host_status = hw_rd(cpu, MSR_IA32_RTIT_STATUS);
+}
+
+void pt_hw_host_resume(struct pt_hw_cpu *cpu)
+{
+	if (!cpu->host_trace || cpu->traceen || cpu->outputs)
+		return;
+	hw_wr(cpu, MSR_IA32_RTIT_CTL, cpu->host_ctl);
+	cpu->traceen = cpu->host_ctl & RTIT_CTL_TRACEEN;
 }
 
 void pt_hw_guest_init(struct pt_guest *g, enum pt_backend backend, const struct pt_vcaps *caps)

@@ -7,7 +7,7 @@
 #include "pt/pt_guest.h"
 #include "vmx/vcpu.h"
 
-/* IA32_PERF_GLOBAL_STATUS[55] / IA32_PERF_GLOBAL_STATUS_RESET[55] (SDM 33.2.7.2, Vol. 4). */
+/* IA32_PERF_GLOBAL_STATUS[55] / IA32_PERF_GLOBAL_STATUS_RESET[55] (SDM 33.2.7.2 "Table of Physical Addresses (ToPA)"; Vol. 4). */
 #define PERF_GLOBAL_STATUS_TOPA_PMI BIT(55)
 
 /*
@@ -35,6 +35,8 @@ void pt_hw_cpu_init(struct pt_hw_cpu *cpu, enum pt_mode mode, bool host_trace, u
 int pt_hw_host_start(struct pt_hw_cpu *cpu, paddr_t topa_pa);
 /* Stops host tracing (CTL first) and reads back where the output stands. */
 void pt_hw_host_stop(struct pt_hw_cpu *cpu);
+/* After pt_hw_host_stop: tracing goes on where it stopped (CTL only). */
+void pt_hw_host_resume(struct pt_hw_cpu *cpu);
 /* A new guest's PT state: reset MSRs, backend and capabilities as given. */
 void pt_hw_guest_init(struct pt_guest *g, enum pt_backend backend, const struct pt_vcaps *caps);
 
@@ -51,14 +53,15 @@ int pt_hw_before_entry(struct pt_hw_cpu *cpu, struct pt_guest *g, bool load_rtit
 		       struct vcpu_stats *st);
 /*
  * Right after the VM exit of g: takes the guest IA32_RTIT_CTL the CPU saved
- * in the VMCS (SDM 28.3.1) and, if the VMM traces, saves the guest's outputs,
+ * in the VMCS (SDM 28.3.1 "Saving Control Registers, Debug Registers,
+ * and MSRs") and, if the VMM traces, saves the guest's outputs,
  * restores the host's and sets host TraceEn last.
  */
 void pt_hw_after_exit(struct pt_hw_cpu *cpu, struct pt_guest *g);
 /* Guest RDMSR/WRMSR of IA32_RTIT_* under the rules of rtit.c; false = #GP. */
 bool pt_hw_rdmsr(struct pt_hw_cpu *cpu, struct pt_guest *g, uint32_t msr, uint64_t *val);
 bool pt_hw_wrmsr(struct pt_hw_cpu *cpu, struct pt_guest *g, uint32_t msr, uint64_t val);
-/* Stops g's trace as an operational error would: IA32_RTIT_STATUS.Error = 1 (SDM 33.3.9). */
+/* Stops g's trace as an operational error would: IA32_RTIT_STATUS.Error = 1 (SDM 33.3.9 "Operational Errors"). */
 void pt_hw_guest_error(struct pt_hw_cpu *cpu, struct pt_guest *g);
 /* g goes away: the CPU forgets it as an owner. */
 void pt_hw_guest_release(struct pt_hw_cpu *cpu, struct pt_guest *g);

@@ -3,7 +3,7 @@
  * WRMSR may change (SDM 33.2.8 "Trace Configuration MSRs"). "Any MSR write
  * that attempts to change bits marked reserved, or utilize encodings marked
  * reserved, will cause a #GP fault", and while TraceEn=1 every MSR but
- * IA32_RTIT_CTL is read-only to software (SDM 33.2.8.1).
+ * IA32_RTIT_CTL is read-only to software (SDM 33.2.8.1 "General Considerations").
  */
 #include "pt/rtit.h"
 
@@ -55,7 +55,7 @@ enum rtit_result rtit_read(const struct pt_vctx *x, const struct pt_vcaps *c, ui
 	return RTIT_OK;
 }
 
-/* 48-bit canonical: bits 63:47 all equal (SDM 3.3.7.1). */
+/* 48-bit canonical: bits 63:47 all equal (SDM Vol. 1, 3.3.7.1 "Canonical Addressing"). */
 static bool rtit_canonical(uint64_t a)
 {
 	return (uint64_t)((int64_t)(a << 16) >> 16) == a;
@@ -77,7 +77,8 @@ static enum rtit_result rtit_check_other(const struct pt_vcaps *c, uint32_t msr,
 	case MSR_IA32_RTIT_CR3_MATCH:
 		return (*val & RTIT_CR3_MATCH_RESERVED) ? RTIT_GP : RTIT_OK;
 	default:
-		/* ADDRn_A/B hold linear addresses and must be canonical (SDM 33.2.8.5). */
+		/* ADDRn_A/B hold linear addresses and must be canonical (SDM 33.2.8.5 "IA32_RTIT_ADDRn_A and
+		 * IA32_RTIT_ADDRn_B MSRs"). */
 		return rtit_canonical(*val) ? RTIT_OK : RTIT_GP;
 	}
 }

@@ -17,15 +17,15 @@
 #define RTIT_CTL_ADDR_CFG_SHIFT(n) (32 + 4 * (n))
 #define RTIT_CTL_ADDR_CFG(n)      (GENMASK(35, 32) << (4 * (n)))
 
-/* IA32_RTIT_STATUS.PacketByteCnt (SDM 33.2.8.4). */
+/* IA32_RTIT_STATUS.PacketByteCnt (SDM 33.2.8.4 "IA32_RTIT_STATUS MSR"). */
 #define RTIT_STATUS_BYTECNT       GENMASK(48, 32)
 /* Bits software may write; the rest are reserved (SDM 33.2.8.4). */
 #define RTIT_STATUS_WRITABLE      (RTIT_STATUS_FILTEREN | RTIT_STATUS_CONTEXTEN | \
 				   RTIT_STATUS_TRIGGEREN | RTIT_STATUS_ERROR | \
 				   RTIT_STATUS_STOPPED | RTIT_STATUS_BYTECNT)
-/* IA32_RTIT_CR3_MATCH[4:0] are reserved (SDM 33.2.8.6). */
+/* IA32_RTIT_CR3_MATCH[4:0] are reserved (SDM 33.2.8.6 "IA32_RTIT_CR3_MATCH MSR"). */
 #define RTIT_CR3_MATCH_RESERVED   GENMASK(4, 0)
-/* IA32_RTIT_OUTPUT_BASE[6:0] are reserved (SDM 33.2.8.7). */
+/* IA32_RTIT_OUTPUT_BASE[6:0] are reserved (SDM 33.2.8.7 "IA32_RTIT_OUTPUT_BASE MSR"). */
 #define RTIT_OUTPUT_BASE_RESERVED GENMASK(6, 0)
 
 #define MSR_IA32_RTIT_ADDRn_A(n)  (MSR_IA32_RTIT_ADDR0_A + 2 * (n))

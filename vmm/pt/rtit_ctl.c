@@ -1,4 +1,4 @@
-/* The IA32_RTIT_CTL write rules for the capabilities a guest sees (SDM 33.2.8.2). */
+/* The IA32_RTIT_CTL write rules for the capabilities a guest sees (SDM 33.2.8.2 "IA32_RTIT_CTL MSR"). */
 #include "pt/rtit.h"
 
 uint64_t rtit_ctl_writable(const struct pt_vcaps *c)

@@ -4,6 +4,7 @@
  * an empty slot stops only that guest, with a VMCS report.
  */
 #include "vmx/exit.h"
+#include "pt/pt_guest.h"
 #include "vmx/exit_reason.h"
 #include "vmx/vmcs_ops.h"
 #include "guest/guest.h"
@@ -124,10 +125,13 @@ int vmx_exit_dispatch(struct guest_regs *regs)
 	enum exit_action a;
 
 	v->launched = true;
+	pt_guest_exit_hook(v);      /* PT hardware path: host trace back on (no-op on Bochs) */
 	a = dispatch(v);
 	if (a == EXIT_RESUME && v->guest->state == GUEST_RUNNABLE &&
-	    (!v->slice_end || cpu_rdtsc() < v->slice_end))
+	    (!v->slice_end || cpu_rdtsc() < v->slice_end)) {
+		pt_guest_entry_hook(v);
 		return 1;
+	}
 	v->last_action = a == EXIT_RESUME ? EXIT_YIELD : a;
 	return 0;
 }
@@ -136,8 +140,10 @@ enum exit_action vmx_run_guest(struct vcpu *v, uint64_t slice_end)
 {
 	/* Without a saved preemption timer, a guest that exits often is sliced by slice_end. */
 	v->slice_end = slice_end;
+	pt_guest_entry_hook(v);
 	int fail = vmx_run(&v->regs, v->launched);
 	if (fail) {
+		pt_guest_exit_hook(v);   /* no exit happened: the host trace still comes back on */
 		vmx_report_vmfail(v, fail);
 		return EXIT_STOPPED;
 	}

@@ -6,6 +6,7 @@
  * outside the guest is ever read or written. Anything else stops the guest.
  */
 #include "vmx/exit.h"
+#include "pt/pt_guest.h"
 #include "vmx/mmio_decode.h"
 #include "vmx/vmcs_ops.h"
 #include "guest/guest.h"
@@ -93,7 +94,11 @@ enum exit_action handle_ept_violation(struct vcpu *v)
 	v->exit_qual = vmcs_readnat(EXIT_QUALIFICATION);
 	ept_violation_decode(v->exit_qual, vmcs_read64(GUEST_PHYSICAL_ADDRESS), vmcs_readnat(GUEST_LINEAR_ADDRESS),
 			     &ev);
-	switch (ept_claims_dispatch(&g->claims, &ev)) {
+	/* PT output first: it is asynchronous and may hit any GPA (pt_outbuf.c). */
+	enum ept_fault_result r = (enum ept_fault_result)pt_guest_ept_violation(v, &ev);
+	if (r == EPT_FAULT_UNHANDLED)
+		r = ept_claims_dispatch(&g->claims, &ev);
+	switch (r) {
 	case EPT_FAULT_RETRY:
 		return EXIT_RESUME;
 	case EPT_FAULT_SKIP:

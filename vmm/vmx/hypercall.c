@@ -1,4 +1,5 @@
 /* VMCALL: the ptvisor hypercall ABI (vmm/hypercall_abi.h), arguments validated against the caller's RAM. */
+#include "pt/pt_hc.h"
 #include "vmx/exit.h"
 #include "vmx/vmcs_ops.h"
 #include "guest/guest.h"
@@ -97,6 +98,9 @@ static enum exit_action hypercall(struct vcpu *v)
 		return EXIT_STOPPED;
 	case PTV_HC_STATS:
 		ret = hc_stats(g, a1);
+		break;
+	case PTV_HC_PT_HOST_READ:
+		ret = pt_hc_host_read(g, a1, a2, wide ? v->regs.rdx : (uint32_t)v->regs.rdx);
 		break;
 	default:
 		ret = PTV_HC_ENOSYS;

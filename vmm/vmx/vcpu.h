@@ -30,7 +30,8 @@ struct vcpu {
 	struct guest *guest;
 	paddr_t vmcs_pa;
 	bool launched;
-	bool efer_lma;                   /* IA32_EFER.LMA as last set by the CR0 handler */
+	bool efer_lma;
+	bool pt_stepping;                /* the emulated PT backend single-steps this vCPU */                   /* IA32_EFER.LMA as last set by the CR0 handler */
 	/* Cached for the handler of the current exit. */
 	uint32_t exit_reason;
 	uint64_t exit_qual;

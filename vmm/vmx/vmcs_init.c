@@ -6,6 +6,7 @@
  */
 #include "vmx/vmcs_init.h"
 #include "vmx/vmcs_ops.h"
+#include "pt/pt_boot.h"
 #include "desc.h"
 #include "guest/guest.h"
 #include "lib/string.h"
@@ -47,6 +48,8 @@ int vmx_controls_decide(const struct vmx_caps *c, struct vmx_controls *o)
 		pr_err("VMX: a required VM-execution control is missing; guests cannot run on this CPU\n");
 		return -1;
 	}
+	/* Intel PT controls decided at boot, each checked against the capabilities (none on Bochs). */
+	pt_vmx_controls(&o->cpu2, &o->exit, &o->entry);
 	o->vpid = o->cpu2 & CPU2_ENABLE_VPID;
 	o->preemption_timer = o->pin & PIN_PREEMPTION_TIMER;
 	/* Without "save VMX-preemption timer value" the timer restarts at every entry (SDM 26.5.1). */
@@ -174,6 +177,8 @@ static void vmcs_init_guest(struct guest *g, uint32_t entry_eip, uint32_t magic,
 	vmcs_write32(GUEST_IDTR_LIMIT, 0);
 
 	vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
+	if (vmx_ctls.entry & ENTRY_LOAD_RTIT_CTL)
+		vmcs_write64(GUEST_IA32_RTIT_CTL, 0);   /* TraceEn=0 until the guest's WRMSR */
 	vmcs_write64(GUEST_IA32_EFER, 0);
 	if (vmx_ctls.entry & ENTRY_LOAD_IA32_PAT)
 		vmcs_write64(GUEST_IA32_PAT, 0x0007040600070406ULL);   /* the power-on PAT (SDM 13.12.4) */

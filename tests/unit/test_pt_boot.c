@@ -1,0 +1,268 @@
+/* The PT boot report on every capability fixture, the host ToPA buffer, the VMX bits and the dump frame. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+#include "host_env.h"
+#include "phys_arena.h"
+#include "pt_hw_rig.h"
+#include "msr.h"
+#include "mem/frame.h"
+#include "pt/pt_boot.h"
+#include "pt/pt_hc.h"
+#include "guest/guest.h"
+#include "hypercall_abi.h"
+#include "lib/string.h"
+#include "pt/pt_guest.h"
+#include "../fixtures/cpu_fixtures.h"
+
+#define MiB (1024ULL * 1024)
+
+static struct vmx_caps caps;
+static struct pt_decision d;
+static struct cpu_model *m;
+
+static void boot(const struct cpu_fixture *f, enum pt_mode mode, enum pt_backend backend)
+{
+	const struct mem_range map[] = { { 1 * MiB, 31 * MiB, MEM_USABLE } };
+
+	host_env_reset();
+	phys_arena_init(32 * MiB);
+	frame_init(map, 1, NULL, 0);
+	m = rig_load(f);
+	vmx_caps_read(&caps);
+	pt_decide(&caps, mode, backend, &d);
+	pt_decision_print(&d);
+	pt_boot_init(&caps, &d);
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	phys_arena_free();
+	return 0;
+}
+
+static void test_bochs(void **state)
+{
+	(void)state;
+	boot(&cpu_fixture_bochs_tigerlake, PT_MODE_HOST_GUEST, PT_BACKEND_AUTO);
+	assert_true(host_console_contains("pt_mode in force: host-guest (requested host-guest); host "
+					  "tracing off; guest PT backend emulated"));
+	assert_true(host_console_contains("PT: hardware path idle (no host tracing, no hardware guest "
+					  "PT); RTIT MSR accesses per exit: 0"));
+	assert_false(pt_rt.hw_active);
+	assert_false(pt_hw_hooks_on);
+	assert_int_equal(pt_rt.vmx.cpu2 | pt_rt.vmx.exit | pt_rt.vmx.entry, 0);
+	assert_int_equal(rig_rtit_ops(m, 0), 0);
+	/* system mode falls back, and still nothing touches PT */
+	boot(&cpu_fixture_bochs_tigerlake, PT_MODE_SYSTEM, PT_BACKEND_AUTO);
+	assert_true(host_console_contains("pt_mode=system requested but this CPU has no Intel PT"));
+	assert_false(pt_rt.hw_active);
+}
+
+static void test_icelake(void **state)
+{
+	uint64_t *t;
+	(void)state;
+	boot(&cpu_fixture_icelake_i7_1065g7, PT_MODE_HOST_GUEST, PT_BACKEND_AUTO);
+	assert_true(host_console_contains("guest PT backend hw"));
+	assert_true(host_console_contains("PT: host trace into 1024 KiB at 0x"));
+	assert_true(host_console_contains("IA32_RTIT_CTL 0x2505"));
+	assert_true(host_console_contains("PT: VMX controls + secondary 01080000 exit 03000000 entry "
+					  "00060000; RTIT MSR accesses per exit: 2 with the guest not "
+					  "tracing, 14 with it tracing"));
+	assert_true(host_console_contains("PT for guest (default): 14H.0 00000001 0000000f 00000007"));
+	assert_true(pt_hw_hooks_on);
+	/* the host trace runs: ToPA table with one INT|STOP region of 2^8 pages, then END to itself */
+	assert_int_equal(cpu_model_msr_value(m, MSR_IA32_RTIT_CTL, 0), pt_host_ctl(PT_MODE_HOST_GUEST));
+	assert_int_equal(cpu_model_msr_value(m, MSR_IA32_RTIT_OUTPUT_BASE, 0), pt_rt.buf.table);
+	t = (uint64_t *)phys_arena_at(pt_rt.buf.table);
+	assert_int_equal(t[0], pt_rt.buf.region | (8 << TOPA_SIZE_SHIFT) | TOPA_INT | TOPA_STOP);
+	assert_int_equal(t[1], pt_rt.buf.table | TOPA_END);
+	assert_true(IS_ALIGNED(pt_rt.buf.region, MiB));
+	/* pt_backend=emulated: conceal only, no RTIT_CTL controls */
+	boot(&cpu_fixture_icelake_i7_1065g7, PT_MODE_HOST_GUEST, PT_BACKEND_EMULATED);
+	assert_int_equal(pt_rt.vmx.cpu2, CPU2_CONCEAL_VMX_FROM_PT);
+	assert_int_equal(pt_rt.vmx.entry, ENTRY_CONCEAL_VMX_FROM_PT);
+	assert_true(host_console_contains("RTIT MSR accesses per exit: 2 with the guest not tracing, "
+					  "2 with it tracing"));
+}
+
+static void test_skylake_modes(void **state)
+{
+	(void)state;
+	boot(&cpu_fixture_skylake_i7_6700k, PT_MODE_SYSTEM, PT_BACKEND_AUTO);
+	assert_true(host_console_contains("pt_mode in force: system"));
+	assert_int_equal(pt_rt.vmx.cpu2 | pt_rt.vmx.exit | pt_rt.vmx.entry, 0);   /* nothing concealed */
+	assert_int_equal(pt_rt.cpu.host_ctl & RTIT_CTL_USER, RTIT_CTL_USER);
+	assert_true(host_console_contains("RTIT MSR accesses per exit: 0 with the guest not tracing, 0"));
+	boot(&cpu_fixture_skylake_i7_6700k, PT_MODE_HOST, PT_BACKEND_AUTO);
+	assert_int_equal(pt_rt.vmx.exit, EXIT_CONCEAL_VMX_FROM_PT);
+	assert_true(host_console_contains("RTIT MSR accesses per exit: 2 with the guest not tracing, 2"));
+	boot(&cpu_fixture_skylake_i7_6700k, PT_MODE_HOST_GUEST, PT_BACKEND_HW);
+	assert_true(host_console_contains("pt_backend=hw unavailable (missing secondary[24] entry[18] "
+					  "exit[25])"));
+	assert_int_equal(pt_rt.vmx.entry & ENTRY_LOAD_RTIT_CTL, 0);
+}
+
+static void test_broadwell_and_nested(void **state)
+{
+	(void)state;
+	boot(&cpu_fixture_broadwell_i7_5600u, PT_MODE_HOST_GUEST, PT_BACKEND_AUTO);
+	assert_true(host_console_contains("IA32_VMX_MISC[14]=0"));
+	assert_false(pt_rt.hw_active);
+	assert_int_equal(rig_rtit_ops(m, 0), 0);
+	boot(&cpu_fixture_nested_l1, PT_MODE_HOST_GUEST, PT_BACKEND_AUTO);
+	assert_true(host_console_contains("PT: hardware path idle"));
+	assert_false(pt_rt.hw_active);
+	boot(&cpu_fixture_amd_ryzen_1800x, PT_MODE_HOST_GUEST, PT_BACKEND_AUTO);
+	assert_true(host_console_contains("guest PT backend off"));
+	assert_true(host_console_contains("PT: hardware path idle"));
+	assert_int_equal(rig_rtit_ops(m, 0), 0);
+}
+
+/* The measured per-exit counts (test_pt_hw_switch) match what the boot report promises. */
+static void test_expected_matches_rig(void **state)
+{
+	static const enum pt_mode modes[] = { PT_MODE_SYSTEM, PT_MODE_HOST, PT_MODE_HOST_GUEST };
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(modes); i++)
+		for (unsigned host = 0; host < 2; host++)
+			for (unsigned tracing = 0; tracing < 2; tracing++) {
+				struct pt_hw_cpu cpu;
+				struct pt_guest g;
+				struct vcpu_stats st = { 0 };
+				bool hw = modes[i] == PT_MODE_HOST_GUEST;
+
+				boot(&cpu_fixture_icelake_i7_1065g7, PT_MODE_HOST_GUEST, PT_BACKEND_AUTO);
+				m = rig_load(&cpu_fixture_icelake_i7_1065g7);
+				rig_controls(hw, hw, hw);
+				pt_hw_cpu_init(&cpu, modes[i], host, pt_host_ctl(modes[i]));
+				pt_hw_guest_init(&g, hw ? PT_BACKEND_HW : PT_BACKEND_OFF, &pt_rt.guest_caps);
+				if (host)
+					pt_hw_host_start(&cpu, 0x200000);
+				if (tracing && hw)
+					rig_guest_start(&cpu, &g, 0x3000);
+				assert_int_equal(rig_run(&cpu, &g, hw, 3, &st), 0);
+				assert_int_equal(st.rtit_msr_last_exit,
+						 pt_expected_accesses(modes[i], host, tracing && hw));
+			}
+}
+
+/* The host trace as a PTV-TRACE v1 frame: header, base64 lines, trailer. */
+static void test_dump(void **state)
+{
+	(void)state;
+	assert_int_equal(pt_crc32(0, "123456789", 9), 0xcbf43926);
+	boot(&cpu_fixture_icelake_i7_1065g7, PT_MODE_HOST, PT_BACKEND_AUTO);
+	memcpy(phys_arena_at(pt_rt.buf.region), "hello", 5);
+	/* the CPU advanced the output offset by 5 bytes */
+	cpu_model_msr(m, MSR_IA32_RTIT_CTL)->value = 0;
+	cpu_model_msr(m, MSR_IA32_RTIT_OUTPUT_MASK_PTRS)->value = (5ULL << 32) | 0x7f;
+	cpu_model_msr(m, MSR_IA32_RTIT_CTL)->value = pt_rt.cpu.host_ctl;
+	host_env_reset();
+	pt_boot_finish(true);
+	assert_int_equal(cpu_model_msr_value(m, MSR_IA32_RTIT_CTL, 1), 0);
+	assert_true(host_console_contains("PT: host trace stopped: 5 bytes"));
+	assert_true(host_console_contains("PTV-TRACE-BEGIN v1 name=host bytes=5 crc32=3610a686\n"
+					  "D 0 aGVsbG8=\nPTV-TRACE-END name=host lines=1\n"));
+}
+
+/* PTV_HC_PT_HOST_READ: privileged guests only, tracing paused for the copy and resumed. */
+static void test_hypercall_read(void **state)
+{
+	static struct guest g;
+	const struct ept_caps ec = { .pages_2m = true, .wb = true };
+	(void)state;
+	boot(&cpu_fixture_icelake_i7_1065g7, PT_MODE_HOST_GUEST, PT_BACKEND_AUTO);
+	memcpy(phys_arena_at(pt_rt.buf.region), "0123456789", 10);
+	cpu_model_msr(m, MSR_IA32_RTIT_CTL)->value = 0;
+	cpu_model_msr(m, MSR_IA32_RTIT_OUTPUT_MASK_PTRS)->value = (10ULL << 32) | 0x7f;
+	cpu_model_msr(m, MSR_IA32_RTIT_CTL)->value = pt_rt.cpu.host_ctl;
+	memset(&g, 0, sizeof(g));
+	g.ram_hpa = frame_alloc_contig(512, 512);
+	assert_int_not_equal(g.ram_hpa, 0);
+	assert_int_equal(ept_init(&g.ept, &ec), 0);
+	assert_int_equal(ept_map(&g.ept, 0, g.ram_hpa, 2 * MiB, EPT_RWX, EPT_MT_WB), 0);
+	assert_int_equal(pt_hc_host_read(&g, 0x1000, 100, 0), PTV_HC_EPERM);
+	g.cfg.privileged = true;
+	assert_int_equal(pt_hc_host_read(&g, 0x1000, 4, 3), 4);
+	assert_memory_equal(phys_arena_at(g.ram_hpa + 0x1000), "3456", 4);
+	assert_int_equal(pt_hc_host_read(&g, 0x2000, 100, 0), 10);
+	assert_int_equal(pt_hc_host_read(&g, 0x2000, 100, 10), 0);
+	assert_int_equal(pt_hc_host_read(&g, 2 * MiB - 4, 10, 0), PTV_HC_EFAULT);
+	assert_int_equal(cpu_model_msr_value(m, MSR_IA32_RTIT_CTL, 0), pt_rt.cpu.host_ctl);
+	assert_int_equal(m->fault_count, 0);
+	ept_destroy(&g.ept);
+	/* no host trace (Bochs): nothing to read */
+	boot(&cpu_fixture_bochs_tigerlake, PT_MODE_HOST_GUEST, PT_BACKEND_AUTO);
+	assert_int_equal(pt_hc_host_read(&g, 0x1000, 4, 0), PTV_HC_ENOSYS);
+}
+
+/* The glue the VMX core calls: per-guest state from boot, pt=off, pt_caps=, CPUID and MSRs. */
+static void test_guest_glue(void **state)
+{
+	static struct guest gs[3];
+	struct cpuid_regs r;
+	uint64_t v;
+	(void)state;
+	boot(&cpu_fixture_icelake_i7_1065g7, PT_MODE_HOST_GUEST, PT_BACKEND_AUTO);
+	memset(gs, 0, sizeof(gs));
+	for (unsigned i = 0; i < 3; i++) {
+		gs[i].id = i;
+		gs[i].cfg.pt = true;
+		gs[i].vcpu.guest = &gs[i];
+		ptv_strlcpy(gs[i].cfg.name, i == 0 ? "full" : i == 1 ? "nopt" : "small", 32);
+	}
+	gs[1].cfg.pt = false;
+	ptv_strlcpy(gs[2].cfg.pt_caps, "topa,cr3", sizeof(gs[2].cfg.pt_caps));
+	r = (struct cpuid_regs){ 0, 0, 0, 0 };
+	pt_guest_cpuid(&gs[0].vcpu, 7, 0, &r);
+	assert_true(r.ebx & BIT(25));
+	assert_true(host_console_contains("PT for guest full: 14H.0 00000001 0000000f 00000007"));
+	pt_guest_cpuid(&gs[2].vcpu, 0x14, 0, &r);
+	assert_int_equal(r.ebx, 0x1);
+	assert_int_equal(r.ecx, 0x1);
+	assert_true(host_console_contains("PT for guest small: 14H.0 00000001 00000001 00000001"));
+	r = (struct cpuid_regs){ 0, BIT(25), 0, 0 };
+	pt_guest_cpuid(&gs[1].vcpu, 7, 0, &r);
+	assert_int_equal(r.ebx, BIT(25));          /* not the hw path's: left as the filter made it */
+	assert_false(pt_guest_is_hw(&gs[1].vcpu));
+	assert_false(pt_guest_rdmsr(&gs[1].vcpu, MSR_IA32_RTIT_CTL, &v));
+	/* MSRs through the rules; a refused one #GPs */
+	assert_true(pt_guest_wrmsr(&gs[0].vcpu, MSR_IA32_RTIT_OUTPUT_BASE, 0x5000));
+	assert_true(pt_guest_rdmsr(&gs[0].vcpu, MSR_IA32_RTIT_OUTPUT_BASE, &v));
+	assert_int_equal(v, 0x5000);
+	assert_false(pt_guest_wrmsr(&gs[2].vcpu, MSR_IA32_RTIT_ADDR0_A, 0x1000));
+	assert_false(pt_guest_rdmsr(&gs[0].vcpu, 0x573, &v));
+	assert_true(pt_guest_rdmsr(&gs[0].vcpu, MSR_IA32_PERF_GLOBAL_STATUS, &v));
+	assert_false(pt_guest_pmi_pending(&gs[0].vcpu));
+	/* a bad pt_caps= leaves that guest without PT */
+	pt_guest_release(&gs[2].vcpu);
+	ptv_strlcpy(gs[2].cfg.pt_caps, "topa,ptwrite", sizeof(gs[2].cfg.pt_caps));
+	r = (struct cpuid_regs){ 0, BIT(25), 0, 0 };
+	pt_guest_cpuid(&gs[2].vcpu, 7, 0, &r);
+	assert_int_equal(r.ebx, 0);
+	assert_true(host_console_contains("guest small: pt_caps=topa,ptwrite refused"));
+	assert_false(pt_guest_rdmsr(&gs[2].vcpu, MSR_IA32_RTIT_CTL, &v));
+	for (unsigned i = 0; i < 3; i++)
+		pt_guest_release(&gs[i].vcpu);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_teardown(test_bochs, teardown),
+		cmocka_unit_test_teardown(test_icelake, teardown),
+		cmocka_unit_test_teardown(test_skylake_modes, teardown),
+		cmocka_unit_test_teardown(test_broadwell_and_nested, teardown),
+		cmocka_unit_test_teardown(test_expected_matches_rig, teardown),
+		cmocka_unit_test_teardown(test_dump, teardown),
+		cmocka_unit_test_teardown(test_hypercall_read, teardown),
+		cmocka_unit_test_teardown(test_guest_glue, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
