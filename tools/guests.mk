@@ -21,7 +21,8 @@ GUEST_SPECS := hello:mb2:hello,hello_mb2,hello_mb1 \
                stress:mb2:stress \
                triplefault:mb2:triplefault \
                bench:mb2:bench \
-               exitprobe:mb2:exitprobe
+               exitprobe:mb2:exitprobe \
+               ptwork:mb2:ptwork,ptwork_load
 
 comma       := ,
 guest_field  = $(word $(2),$(subst :, ,$(1)))
@@ -36,6 +37,13 @@ endef
 $(foreach s,$(GUEST_SPECS),$(eval $(call guest_rule,$(s))))
 
 GUEST_BINS := $(foreach s,$(GUEST_SPECS),$(GUEST_BUILD)/$(call guest_field,$(s),1).elf)
+
+# The same workload linked at 6 MiB, so two guests tracing at once have disjoint code addresses.
+$(GUEST_BUILD)/ptwork-hi.elf: $(GUEST_BUILD)/lib/mb2_header.o $(GUEST_BUILD)/ptwork.o $(GUEST_BUILD)/ptwork_load.o \
+		$(GUEST_LIB_OBJ) guest/guest.ld
+	$(LD) --defsym=GUEST_BASE=0x600000 $(GUEST_LDFLAGS) -o $@ $(GUEST_BUILD)/lib/mb2_header.o \
+		$(GUEST_BUILD)/ptwork.o $(GUEST_BUILD)/ptwork_load.o $(GUEST_LIB_OBJ)
+GUEST_BINS += $(GUEST_BUILD)/ptwork-hi.elf
 HOST_TOOLS :=
 include tools/ptdecode/Makefile.inc
 

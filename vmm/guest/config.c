@@ -104,6 +104,12 @@ static bool parse_pt_caps(const char *val, size_t len, struct guest_config *c)
 	return true;
 }
 
+/* pt_riplog=on: count and hash every instruction the emulated PT backend traces (test ground truth). */
+static bool parse_riplog(const char *val, size_t len, struct guest_config *c)
+{
+	return parse_switch(val, len, &c->pt_riplog);
+}
+
 /* Later options are added as rows here. */
 static const struct guest_option guest_options[] = {
 	{ "name", "1-31 of A-Z a-z 0-9 _ -", parse_name },
@@ -112,6 +118,7 @@ static const struct guest_option guest_options[] = {
 	{ "pt", "on|off", parse_pt },
 	{ "privileged", "yes|no", parse_privileged },
 	{ "limit", "a TSC tick count, K/M/G suffixes allowed", parse_limit },
+	{ "pt_riplog", "on|off", parse_riplog },
 	{ "pt_caps", "all, none or features: cr3,psb,ip,mtc,ptwrite,power,topa,multi,single,fabric,ranges=N",
 	  parse_pt_caps },
 };

@@ -3,6 +3,7 @@
 #include "guest/guest.h"
 #include "guest/image.h"
 #include "guest/mbinfo.h"
+#include "pt/pt_emul.h"
 #include "lib/format.h"
 #include "lib/string.h"
 #include "log.h"
@@ -103,6 +104,7 @@ int guest_create(unsigned index, const void *image, size_t size, const char *mod
 		guest_destroy(g);
 		return -1;
 	}
+	pt_emul_reset(&g->vcpu, g->cfg.pt_riplog);
 	g->state = GUEST_RUNNABLE;
 	pr_info("guest %s: %s %s kernel, entry 0x%x, %lu MiB RAM at host 0x%lx, EPT %lu table pages%s\n",
 		g->cfg.name, guest_image_kind_name(img.kind), guest_boot_proto_name(img.proto), img.entry,
@@ -118,6 +120,7 @@ void guest_stop(struct guest *g, int status, const char *fmt, ...)
 	if (g->state != GUEST_RUNNABLE)
 		return;
 	vuart_flush(&g->uart);
+	pt_emul_guest_stopped(&g->vcpu);
 	va_start(ap, fmt);
 	ptv_vsnprintf(g->stop_reason, sizeof(g->stop_reason), fmt, ap);
 	va_end(ap);

@@ -127,7 +127,7 @@ static void run_slice(struct guest *g)
 	uint64_t start = cpu_rdtsc();
 
 	switch_to(g);
-	vmx_run_guest(v, vmx_ctls.timer_saved ? 0 : start + SLICE_TSC);
+	vmx_run_guest(v, start + SLICE_TSC, !vmx_ctls.timer_saved);
 	g->run_tsc += cpu_rdtsc() - start;
 	if (g->cfg.run_limit && g->run_tsc >= g->cfg.run_limit)
 		guest_stop(g, 0, "run-time limit of %lu TSC ticks reached", g->cfg.run_limit);

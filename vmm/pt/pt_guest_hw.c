@@ -34,6 +34,11 @@ struct pt_guest *pt_guest_of(struct vcpu *v)
 				 g->cfg.pt ? pt_rt.d.guest_backend : PT_BACKEND_OFF,
 				 hw ? &pt_rt.guest_caps : &none);
 		pt_guest_ready[g->id] = true;
+		if (pt_guests[g->id].backend == PT_BACKEND_EMULATED) {
+			/* The emulated backend's documented set (pt_vcaps_emulated), printed like the hw one. */
+			pt_vcaps_emulated(&pt_guests[g->id].caps, pt_rt.host_caps.maxphyaddr);
+			pt_vcaps_print(g->cfg.name, &pt_guests[g->id].caps);
+		}
 		if (hw && g->cfg.pt_caps[0])
 			pt_guest_hw_caps(&pt_guests[g->id], g->cfg.name, g->cfg.pt_caps);
 		if (hw)

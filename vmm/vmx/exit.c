@@ -128,7 +128,7 @@ int vmx_exit_dispatch(struct guest_regs *regs)
 	pt_guest_exit_hook(v);      /* PT hardware path: host trace back on (no-op on Bochs) */
 	a = dispatch(v);
 	if (a == EXIT_RESUME && v->guest->state == GUEST_RUNNABLE &&
-	    (!v->slice_end || cpu_rdtsc() < v->slice_end)) {
+	    (!(v->slice_by_tsc || v->pt_stepping) || cpu_rdtsc() < v->slice_end)) {
 		pt_guest_entry_hook(v);
 		return 1;
 	}
@@ -136,10 +136,10 @@ int vmx_exit_dispatch(struct guest_regs *regs)
 	return 0;
 }
 
-enum exit_action vmx_run_guest(struct vcpu *v, uint64_t slice_end)
+enum exit_action vmx_run_guest(struct vcpu *v, uint64_t slice_end, bool slice_by_tsc)
 {
-	/* Without a saved preemption timer, a guest that exits often is sliced by slice_end. */
 	v->slice_end = slice_end;
+	v->slice_by_tsc = slice_by_tsc;
 	pt_guest_entry_hook(v);
 	int fail = vmx_run(&v->regs, v->launched);
 	if (fail) {

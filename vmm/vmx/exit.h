@@ -19,7 +19,7 @@ typedef enum exit_action (*exit_handler_fn)(struct vcpu *v);
 enum exit_action vmx_handle_exit(struct vcpu *v);
 /* Enters v's guest (VMCS current) and handles exits until it yields or stops; slice_end (TSC, 0 = none)
    bounds the slice where the preemption timer cannot. */
-enum exit_action vmx_run_guest(struct vcpu *v, uint64_t slice_end);
+enum exit_action vmx_run_guest(struct vcpu *v, uint64_t slice_end, bool slice_by_tsc);
 int vmx_run(struct guest_regs *regs, int launched);
 /* Reports a VMLAUNCH/VMRESUME that failed (vmx_run returned nonzero) and stops the guest. */
 void vmx_report_vmfail(struct vcpu *v, int fail);
@@ -49,6 +49,9 @@ static inline void vcpu_skip_instruction(struct vcpu *v)
 	/* The emulated instruction retired: STI and MOV-SS shadows end with it. */
 	if (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
 		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, intr & ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
+	/* An instruction retired in the VMM while single-stepping: its trap is still due (SDM 25.4.2 BS). */
+	if (v->pt_stepping)
+		vmcs_writenat(GUEST_PENDING_DBG_EXCEPTIONS, BIT(14));
 }
 /* Queues a hardware exception for the next VM entry (SDM 27.6.1.1 "Event injection"). */
 void vcpu_inject_exception(struct vcpu *v, unsigned vector, bool has_error, uint32_t error);

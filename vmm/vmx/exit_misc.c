@@ -4,6 +4,7 @@
 #include "vmx/vmcs_ops.h"
 #include "guest/guest.h"
 #include "log.h"
+#include "pt/pt_emul.h"
 
 #define RFLAGS_IF BIT(9)
 #define CR4_OSXSAVE BIT(18)
@@ -118,6 +119,8 @@ enum exit_action handle_exception(struct vcpu *v)
 {
 	uint32_t info = vmcs_read32(VM_EXIT_INTR_INFO);
 
+	if (pt_emul_exception(v, info))
+		return EXIT_RESUME;
 	pr_err("guest %s: unexpected exception exit, interruption info 0x%x\n", v->guest->cfg.name, info);
 	guest_stop(v->guest, -1, "unexpected exception %u intercepted", info & 0xff);
 	return EXIT_STOPPED;

@@ -40,7 +40,10 @@ struct vcpu {
 	uint64_t xcr0;
 	uint32_t cpu2_controls;
 	uint32_t entry_controls;
-	uint64_t slice_end;              /* TSC at which the current slice ends, 0: the timer ends it */
+	uint64_t slice_end;              /* TSC at which the current slice ends */
+	/* Check slice_end at every exit: the preemption timer restarts at each entry, or it counts only
+	   guest time while the VMM does most of the work (PT single-stepping). */
+	bool slice_by_tsc;
 	int last_action;                 /* enum exit_action that ended the last vmx_run */
 	struct vcpu_stats stats;
 };

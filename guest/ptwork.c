@@ -1,0 +1,191 @@
+/*
+ * ptwork: a guest that traces itself with Intel PT (as ptvisor exposes it), runs a known workload, stops
+ * tracing and dumps its trace through the serial port in the framed form tools/ptextract.py reads.
+ * Command line (after "--"): case=topa|single|stop|outside|region-outside|reserved, iterations=N.
+ */
+#include "cpu.h"
+#include "serial.h"
+#include "test.h"
+#include "multiboot.h"
+#include "trap.h"
+#include "trace_dump.h"
+#include "hypercall.h"
+#include "ptwork.h"
+#include "lib/string.h"
+
+#define MSR_PERF_GLOBAL_STATUS   0x38e
+#define MSR_PERF_GLOBAL_STATUS_RESET 0x390
+#define MSR_RTIT_OUTPUT_BASE     0x560
+#define MSR_RTIT_OUTPUT_MASK     0x561
+#define MSR_RTIT_CTL             0x570
+#define MSR_RTIT_STATUS          0x571
+
+#define CTL_TRACEEN  (1u << 0)
+#define CTL_OS       (1u << 2)
+#define CTL_TOPA     (1u << 8)
+#define CTL_TSCEN    (1u << 10)
+#define CTL_BRANCHEN (1u << 13)
+#define STATUS_ERROR   (1u << 4)
+#define STATUS_STOPPED (1u << 5)
+
+#define TOPA_END  1u
+#define TOPA_INT  4u
+#define TOPA_STOP 16u
+#define TOPA_4K   (0u << 6)
+#define TOPA_8K   (1u << 6)
+
+static char name[32] = "ptwork";
+
+static void topa_set(uint32_t table, unsigned idx, uint64_t entry)
+{
+	((volatile uint64_t *)table)[idx] = entry;
+}
+
+static void fill(uint32_t pa, uint32_t len, uint32_t v)
+{
+	for (uint32_t i = 0; i < len; i += 4)
+		*(volatile uint32_t *)(pa + i) = v;
+}
+
+/* Lays out the output for the case; returns OUTPUT_BASE, MASK_PTRS and CTL. */
+static void setup(const char *c, uint64_t *base, uint64_t *mask, uint32_t *ctl)
+{
+	fill(PTW_TOPA, 0x2000, 0);
+	fill(PTW_REGION_A, 0x4000, 0);
+	fill(PTW_CANARY, 0x1000, PTW_CANARY_VALUE);
+	*ctl = CTL_OS | CTL_TSCEN | CTL_BRANCHEN | CTL_TOPA;
+	*base = PTW_TOPA;
+	*mask = 0x7f;
+	if (!strcmp(c, "single")) {
+		*ctl &= ~CTL_TOPA;
+		*base = PTW_REGION_A;
+		*mask = 0x3fff;   /* 16 KiB: A, B and C contiguous */
+	} else if (!strcmp(c, "stop")) {
+		topa_set(PTW_TOPA, 0, PTW_REGION_A | TOPA_4K | TOPA_STOP);
+		topa_set(PTW_TOPA, 1, PTW_TOPA | TOPA_END);
+	} else if (!strcmp(c, "outside")) {
+		*base = PTW_OUTSIDE;
+	} else if (!strcmp(c, "region-outside")) {
+		topa_set(PTW_TOPA, 0, PTW_OUTSIDE | TOPA_4K);
+		topa_set(PTW_TOPA, 1, PTW_TOPA | TOPA_END);
+	} else if (!strcmp(c, "reserved")) {
+		topa_set(PTW_TOPA, 0, PTW_REGION_A | TOPA_4K | 2u /* reserved bit 1 */);
+		topa_set(PTW_TOPA, 1, PTW_TOPA | TOPA_END);
+	} else {
+		topa_set(PTW_TOPA, 0, PTW_REGION_A | TOPA_4K | TOPA_INT);
+		topa_set(PTW_TOPA, 1, PTW_REGION_B | TOPA_4K);
+		topa_set(PTW_TOPA, 2, PTW_TOPA2 | TOPA_END);
+		topa_set(PTW_TOPA2, 0, PTW_REGION_C | TOPA_8K);
+		topa_set(PTW_TOPA2, 1, PTW_TOPA | TOPA_END);
+	}
+}
+
+/* Bytes of trace in the ToPA layout of the "topa" case, copied out in order to PTW_DUMP. */
+static uint32_t collect_topa(uint64_t base, uint64_t mask)
+{
+	uint32_t idx = (uint32_t)(mask >> 7) & 0x1ffffff, off = (uint32_t)(mask >> 32);
+	uint32_t n = 0;
+
+	if (base == PTW_TOPA2) {        /* in region C */
+		memcpy((void *)PTW_DUMP, (void *)PTW_REGION_A, 0x2000);
+		n = 0x2000;
+		if (idx == 0) {
+			memcpy((void *)(PTW_DUMP + n), (void *)PTW_REGION_C, off);
+			n += off;
+		}
+		return n;
+	}
+	uint32_t full = idx >= 1 ? 0x1000 * idx : 0;
+	memcpy((void *)PTW_DUMP, (void *)PTW_REGION_A, full + off);
+	return full + off;
+}
+
+static void check_cpuid(void)
+{
+	struct cpuid_regs r = cpu_cpuid(7, 0), l0 = cpu_cpuid(0x14, 0), l1 = cpu_cpuid(0x14, 1);
+
+	check((r.ebx >> 25) & 1, "CPUID.7.EBX[25]: Intel PT enumerated");
+	check_eq(l0.ecx & 7, 7, "CPUID.14H.0:ECX: ToPA, multiple ToPA entries, single-range output");
+	check_eq(l0.ebx & 7, 7, "CPUID.14H.0:EBX: CR3 filtering, configurable PSB, IP filtering");
+	check_eq(l1.eax & 7, 2, "CPUID.14H.1:EAX[2:0]: two address ranges");
+}
+
+/* A few of the MSR rules, from the guest's side: each violation is a #GP and changes nothing. */
+static void check_rules(void)
+{
+	uint64_t v;
+
+	check_fault(cpu_wrmsr_safe(MSR_RTIT_CTL, 1ull << 9), VEC_GP, "MTCEn without MTC support: #GP");
+	check_fault(cpu_wrmsr_safe(MSR_RTIT_OUTPUT_BASE, PTW_TOPA | 0x40), VEC_GP,
+		    "OUTPUT_BASE not 128-byte aligned: #GP");
+	check_fault(cpu_wrmsr_safe(MSR_RTIT_CTL, (uint64_t)3 << 32), VEC_GP, "ADDR0_CFG=3: #GP");
+	check_eq(cpu_rdmsr_safe(MSR_RTIT_CTL, &v) == FAULT_NONE ? v : ~0ull, 0, "IA32_RTIT_CTL still 0");
+}
+
+int guest_main(uint32_t magic, uint32_t info)
+{
+	char c[24] = "topa", iters[16] = "900";
+	struct ptv_hc_info hi;
+	const char *cmd = mb2_cmdline(info);
+	uint64_t base, mask, status, gstat, ctl_rd;
+	uint32_t ctl;
+
+	(void)magic;
+	cmdline_get_arg(cmd, "case", c, sizeof(c));
+	cmdline_get_arg(cmd, "iterations", iters, sizeof(iters));
+	if (hc_info(&hi) == 0)
+		memcpy(name, hi.name, sizeof(name) - 1);
+	uint32_t n = 0;
+	for (const char *p = iters; *p >= '0' && *p <= '9'; p++)
+		n = n * 10 + (uint32_t)(*p - '0');
+	serial_printf("ptwork: case=%s iterations=%u\n", c, n);
+	check_cpuid();
+	check_rules();
+	setup(c, &base, &mask, &ctl);
+	check(cpu_wrmsr_safe(MSR_RTIT_OUTPUT_BASE, base) == FAULT_NONE, "OUTPUT_BASE 0x%x accepted", (uint32_t)base);
+	check(cpu_wrmsr_safe(MSR_RTIT_OUTPUT_MASK, mask) == FAULT_NONE, "OUTPUT_MASK_PTRS accepted");
+	check(cpu_wrmsr_safe(MSR_RTIT_STATUS, 0) == FAULT_NONE, "STATUS cleared");
+
+	/* --- traced --- */
+	cpu_wrmsr(MSR_RTIT_CTL, ctl | CTL_TRACEEN);
+	uint32_t sum = ptwork_run(n);
+	cpu_wrmsr(MSR_RTIT_CTL, ctl);
+	/* --- untraced --- */
+
+	cpu_rdmsr_safe(MSR_RTIT_CTL, &ctl_rd);
+	cpu_rdmsr_safe(MSR_RTIT_STATUS, &status);
+	cpu_rdmsr_safe(MSR_RTIT_OUTPUT_BASE, &base);
+	cpu_rdmsr_safe(MSR_RTIT_OUTPUT_MASK, &mask);
+	serial_printf("ptwork: checksum 0x%x ctl 0x%x status 0x%x base 0x%x mask_ptrs 0x%x%08x\n", sum,
+		      (uint32_t)ctl_rd, (uint32_t)status, (uint32_t)base, (uint32_t)(mask >> 32), (uint32_t)mask);
+	check_eq(*(volatile uint32_t *)PTW_CANARY, PTW_CANARY_VALUE, "memory after the output buffers untouched");
+
+	if (!strcmp(c, "outside") || !strcmp(c, "region-outside") || !strcmp(c, "reserved")) {
+		check(status & STATUS_ERROR, "IA32_RTIT_STATUS.Error set by the bad output configuration");
+		check_eq(*(volatile uint32_t *)PTW_REGION_A, 0, "no trace byte written");
+		return test_finish();
+	}
+	if (!strcmp(c, "stop")) {
+		check(status & STATUS_STOPPED, "IA32_RTIT_STATUS.Stopped set by the STOP region");
+		check_eq((mask >> 7) & 0x1ffffff, 1, "OUTPUT_MASK_PTRS points past the full STOP region");
+		trace_dump(name, (const void *)PTW_REGION_A, 0x1000);
+		return test_finish();
+	}
+	check(!(status & (STATUS_ERROR | STATUS_STOPPED)), "no Error or Stopped in IA32_RTIT_STATUS");
+	uint32_t len;
+	if (!strcmp(c, "single")) {
+		len = (uint32_t)(mask >> 32);
+		memcpy((void *)PTW_DUMP, (void *)PTW_REGION_A, len);
+	} else {
+		len = collect_topa(base, mask);
+		check(len > 0x1000, "the trace crossed from region A into the next region (%u bytes)", len);
+		cpu_rdmsr_safe(MSR_PERF_GLOBAL_STATUS, &gstat);
+		check((gstat >> 55) & 1, "IA32_PERF_GLOBAL_STATUS[55] (ToPA PMI) set when the INT region filled");
+		cpu_wrmsr_safe(MSR_PERF_GLOBAL_STATUS_RESET, 1ull << 55);
+		cpu_rdmsr_safe(MSR_PERF_GLOBAL_STATUS, &gstat);
+		check(!((gstat >> 55) & 1), "IA32_PERF_GLOBAL_STATUS_RESET[55] clears it");
+	}
+	check(len > 0, "trace bytes produced: %u", len);
+	trace_dump(name, (const void *)PTW_DUMP, len);
+	return test_finish();
+}

@@ -1,0 +1,22 @@
+/* The traced workload of the PT end-to-end tests and its output buffers. */
+#ifndef GUEST_PTWORK_H
+#define GUEST_PTWORK_H
+
+#include "types.h"
+
+/* Output buffers, well above either image (ptwork at 1 MiB, ptwork-hi at 6 MiB). */
+#define PTW_TOPA      0xa00000u         /* first ToPA table (4 KiB) */
+#define PTW_TOPA2     0xa01000u         /* second ToPA table, reached through an END entry */
+#define PTW_REGION_A  0xa10000u         /* 4 KiB, INT: its filling raises the PMI */
+#define PTW_REGION_B  0xa11000u         /* 4 KiB */
+#define PTW_REGION_C  0xa12000u         /* 8 KiB (aligned to its size), in the second table */
+#define PTW_CANARY    0xa14000u         /* must never be written */
+#define PTW_DUMP      0xb00000u         /* the regions copied out in order, for the dump */
+#define PTW_OUTSIDE   0x7fff0000u       /* beyond the guest's RAM */
+#define PTW_CANARY_VALUE 0x5a5aa5a5u
+
+/* Runs the workload: conditional branches, direct and indirect calls and jumps, returns, recursion,
+   INT3 and #UD handled by the guest's IDT, a CR3 write. Returns a checksum. */
+uint32_t ptwork_run(uint32_t iterations);
+
+#endif

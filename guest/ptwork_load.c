@@ -1,0 +1,61 @@
+/* The traced workload: every kind of control flow Intel PT encodes, deterministic for a given count. */
+#include "cpu.h"
+#include "trap.h"
+#include "ptwork.h"
+
+typedef uint32_t (*ptw_op)(uint32_t);
+
+static __attribute__((noinline)) uint32_t op_add(uint32_t x) { return x + 3; }
+static __attribute__((noinline)) uint32_t op_mul(uint32_t x) { return x * 5 + 1; }
+static __attribute__((noinline)) uint32_t op_xor(uint32_t x) { return x ^ 0x55; }
+
+static ptw_op const ops[3] = { op_add, op_mul, op_xor };
+
+/* Direct calls, returns and conditional branches, 2-3 levels deep per step. */
+static __attribute__((noinline)) uint32_t fib(uint32_t n)
+{
+	return n < 2 ? n : fib(n - 1) + fib(n - 2);
+}
+
+/* An indirect JMP through a register to one of two targets. */
+static __attribute__((noinline)) uint32_t jump_pick(uint32_t x)
+{
+	uint32_t r;
+
+	asm volatile("testl $1, %1\n\t"
+		     "movl $1f, %%eax\n\t"
+		     "jz 3f\n\t"
+		     "movl $2f, %%eax\n\t"
+		     "3: jmp *%%eax\n\t"
+		     "1: movl $10, %0\n\t"
+		     "jmp 4f\n\t"
+		     "2: movl $20, %0\n\t"
+		     "4:\n\t"
+		     : "=r"(r) : "r"(x) : "eax", "cc");
+	return r;
+}
+
+uint32_t ptwork_run(uint32_t iterations)
+{
+	uint32_t acc = 1;
+	volatile ptw_op const *table = ops;
+
+	for (uint32_t i = 0; i < iterations; i++) {
+		if (i % 3 == 0)
+			acc += op_add(acc);
+		else
+			acc = table[i % 3](acc);
+		acc += jump_pick(i);
+	}
+	acc += fib(9);
+
+	/* Software interrupt and exception, both recovered by the guest library's handlers via IRET. */
+	guest_expect_fault(VEC_BP);
+	asm volatile(TRAP_GUARD("int3") ::: "memory");
+	acc += (uint32_t)guest_fault_taken();
+	acc += (uint32_t)cpu_ud2_safe();
+
+	/* A CR3 write (paging is off, so only the trace notices: a PIP packet). */
+	asm volatile("mov %0, %%cr3" :: "r"(PTW_TOPA) : "memory");
+	return acc;
+}

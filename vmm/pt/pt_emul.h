@@ -1,0 +1,54 @@
+/* The emulated Intel PT backend: single-steps a tracing guest and produces the packets hardware would. */
+#ifndef PTV_PT_EMUL_H
+#define PTV_PT_EMUL_H
+
+#include "types.h"
+#include "pt/insn.h"
+#include "pt/pt_emul_out.h"
+#include "pt/pt_gen.h"
+
+struct vcpu;
+struct pt_guest;
+
+#define PT_EMUL_STAGE    512
+
+struct pt_emul_stats {
+	uint64_t steps;          /* guest instructions stepped while TraceEn=1 */
+	uint64_t traced;         /* ... of which in context (packets generated) */
+	uint64_t step_exits;     /* #DB exits taken for stepping */
+	uint64_t events;         /* exceptions and interrupts seen in traced code */
+	uint64_t enables, disables;
+};
+
+struct pt_emul {
+	struct pt_gen gen;
+	struct pt_out out;
+	bool active;             /* TraceEn=1 with usable output: the guest is being stepped */
+	bool in_ctx;             /* the filters pass: packets are being generated */
+	bool have_prev;          /* `prev` holds the instruction about to retire */
+	uint64_t prev_ip;
+	struct insn prev;
+	bool bp_armed;           /* DR0 holds an instruction breakpoint on an event handler */
+	uint64_t bp_ip;
+	uint64_t saved_dr0, saved_dr7;
+	uint32_t saved_exc_bitmap;
+	uint8_t stage[PT_EMUL_STAGE];
+	size_t stage_len;
+	/* Ground truth for tests (pt_riplog=on): the traced instructions' IPs, counted and hashed (FNV-1a 64
+	   over each IP as 8 little-endian bytes), printed when tracing stops. */
+	bool riplog;
+	uint64_t rip_count, rip_fnv, rip_first, rip_last;
+	struct pt_emul_stats st;
+};
+
+/* The per-guest state, indexed by guest id. */
+struct pt_emul *pt_emul_of(struct vcpu *v);
+void pt_emul_reset(struct vcpu *v, bool riplog);
+/* After a successful guest write of IA32_RTIT_CTL (old value given): start or stop tracing. */
+void pt_emul_ctl_written(struct vcpu *v, struct pt_guest *pg, uint64_t old_ctl);
+/* An exception exit while this guest is stepped; false if it is not ours to handle. */
+bool pt_emul_exception(struct vcpu *v, uint32_t intr_info);
+/* Called when the guest stops: flush what is pending and stop tracing. */
+void pt_emul_guest_stopped(struct vcpu *v);
+
+#endif

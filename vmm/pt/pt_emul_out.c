@@ -1,0 +1,126 @@
+/*
+ * Output of the emulated PT backend (SDM 33.2.7 "Trace Output"). The output
+ * pointers live in the guest's virtual IA32_RTIT_OUTPUT_BASE/MASK_PTRS
+ * exactly as hardware keeps them, so the guest reads where the trace ends.
+ * ToPA tables and trace bytes are guest-physical and go through the EPT
+ * walker: an address the guest's EPT does not map as writable RAM is an
+ * operational error (STATUS.Error, trace stopped) and nothing is written.
+ */
+#include "pt/pt_emul_out.h"
+#include "ept/ept_walk.h"
+#include "msr.h"
+
+#define MASK_PTRS_OFFSET(m)   ((m) >> 32)
+#define MASK_PTRS_INDEX(m)    (((m) >> 7) & 0x1ffffff)
+
+static enum pt_out_result out_error(struct pt_out *o, struct pt_vctx *ctx, uint64_t gpa, const char *what,
+				    size_t lost)
+{
+	ctx->status |= RTIT_STATUS_ERROR;
+	o->error_gpa = gpa;
+	o->error_what = what;
+	o->st.errors++;
+	o->st.dropped += lost;
+	return PT_OUT_ERROR;
+}
+
+static void set_ptrs(struct pt_vctx *ctx, uint64_t index_or_mask, uint64_t offset)
+{
+	ctx->output_mask_ptrs = (offset << 32) | (index_or_mask << 7) | RTIT_MASK_PTRS_LOWER;
+}
+
+static enum pt_out_result write_single(struct pt_out *o, struct pt_vctx *ctx, const uint8_t *p, size_t n)
+{
+	uint64_t mask = ctx->output_mask_ptrs & 0xffffffffULL;   /* bits 31:7 size-1, 6:0 ones */
+	uint64_t size = mask + 1;
+	uint64_t off = MASK_PTRS_OFFSET(ctx->output_mask_ptrs) & mask;
+	uint64_t base = ctx->output_base;
+
+	while (n) {
+		size_t k = (size_t)MIN((uint64_t)n, size - off);
+		if (ept_write_guest(o->ept, base + off, p, k) != k)
+			return out_error(o, ctx, base + off, "single-range output outside guest RAM", n);
+		o->st.bytes += k;
+		p += k;
+		n -= k;
+		off += k;
+		if (off == size) {
+			off = 0;   /* single-range output wraps (SDM 33.2.7.1) */
+			o->st.wraps++;
+		}
+	}
+	ctx->output_mask_ptrs = (off << 32) | mask;
+	return PT_OUT_OK;
+}
+
+static bool topa_entry_bad(const struct pt_out *o, uint64_t e)
+{
+	return (e & TOPA_RESERVED) || (e >> o->maxphyaddr);
+}
+
+static enum pt_out_result write_topa(struct pt_out *o, struct pt_vctx *ctx, const uint8_t *p, size_t n)
+{
+	uint64_t table = ctx->output_base & ~(PAGE_SIZE - 1);
+	uint64_t index = MASK_PTRS_INDEX(ctx->output_mask_ptrs);
+	uint64_t off = MASK_PTRS_OFFSET(ctx->output_mask_ptrs);
+	unsigned hops = 0;
+
+	while (n) {
+		uint64_t e;
+		uint64_t egpa = table + index * 8;
+		if (ept_read_guest(o->ept, egpa, &e, sizeof(e)) != sizeof(e))
+			return out_error(o, ctx, egpa, "ToPA table outside guest RAM", n);
+		if (topa_entry_bad(o, e))
+			return out_error(o, ctx, egpa, "ToPA entry with reserved bits set", n);
+		if (e & TOPA_END) {
+			if (++hops > TOPA_END_HOPS_MAX)
+				return out_error(o, ctx, egpa, "ToPA END entries form a loop", n);
+			table = e & ~(PAGE_SIZE - 1);
+			index = 0;
+			off = 0;
+			ctx->output_base = table;
+			set_ptrs(ctx, index, off);
+			continue;
+		}
+		uint64_t size = PAGE_SIZE << ((e & TOPA_SIZE_MASK) >> TOPA_SIZE_SHIFT);
+		uint64_t base = e & ~(PAGE_SIZE - 1);
+		if (base & (size - 1))
+			return out_error(o, ctx, egpa, "ToPA region not aligned to its size", n);
+		size_t k = (size_t)MIN((uint64_t)n, size - off);
+		if (ept_write_guest(o->ept, base + off, p, k) != k)
+			return out_error(o, ctx, base + off, "ToPA output region outside guest RAM", n);
+		o->st.bytes += k;
+		p += k;
+		n -= k;
+		off += k;
+		if (off < size) {
+			set_ptrs(ctx, index, off);
+			break;
+		}
+		/* The region is full: INT raises the PMI, STOP ends tracing (SDM 33.2.7.2, Table 33-3). */
+		o->st.regions++;
+		if (e & TOPA_INT) {
+			o->pmi = true;
+			o->st.pmis++;
+		}
+		index++;
+		off = 0;
+		set_ptrs(ctx, index, off);
+		if (e & TOPA_STOP) {
+			ctx->status |= RTIT_STATUS_STOPPED;
+			o->st.stops++;
+			o->st.dropped += n;
+			return PT_OUT_STOPPED;
+		}
+	}
+	return PT_OUT_OK;
+}
+
+enum pt_out_result pt_out_write(struct pt_out *o, struct pt_vctx *ctx, const uint8_t *p, size_t n)
+{
+	if (ctx->status & (RTIT_STATUS_ERROR | RTIT_STATUS_STOPPED)) {
+		o->st.dropped += n;
+		return (ctx->status & RTIT_STATUS_ERROR) ? PT_OUT_ERROR : PT_OUT_STOPPED;
+	}
+	return (ctx->ctl & RTIT_CTL_TOPA) ? write_topa(o, ctx, p, n) : write_single(o, ctx, p, n);
+}
