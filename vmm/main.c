@@ -13,6 +13,7 @@
 #include "mem/phys.h"
 #include "power.h"
 #include "pt/pt_policy.h"
+#include "pt/pt_step_probe.h"
 #include "pt/pt_boot.h"
 #include "status.h"
 #include "trap.h"
@@ -144,6 +145,8 @@ static int vmx_gate(void)
 		status = PTV_STATUS_FAILED;
 	} else {
 		sched_init_cpu();
+		if (pt_decision.guest_backend == PT_BACKEND_EMULATED)
+			pt_step_probe(&caps);
 		unsigned n = guests_start();
 		pr_info("guests: %u of %u started; running them time-sliced on CPU 0\n", n, guest_count);
 		sched_run();

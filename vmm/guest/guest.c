@@ -113,6 +113,27 @@ int guest_create(unsigned index, const void *image, size_t size, const char *mod
 	return 0;
 }
 
+int guest_setup_raw(struct guest *g, const char *name, const void *code, size_t len, uint32_t gpa)
+{
+	memset(g, 0, sizeof(*g));
+	g->vcpu.guest = g;
+	g->state = GUEST_STOPPED;
+	ptv_strlcpy(g->cfg.name, name, sizeof(g->cfg.name));
+	g->cfg.mem_size = SZ_2M;
+	vuart_init(&g->uart, g->cfg.name);
+	if (guest_alloc(g) < 0 || gpa + len > g->cfg.mem_size) {
+		guest_destroy(g);
+		return -1;
+	}
+	memcpy((uint8_t *)g->mem.host + gpa, code, len);
+	if (vmcs_setup(g, gpa, 0, 0) < 0) {
+		guest_destroy(g);
+		return -1;
+	}
+	g->state = GUEST_RUNNABLE;
+	return 0;
+}
+
 void guest_stop(struct guest *g, int status, const char *fmt, ...)
 {
 	va_list ap;

@@ -53,6 +53,8 @@ int guest_create(unsigned index, const void *image, size_t size, const char *mod
 /* Stops a guest (others go on): records status and reason, prints one line. */
 void guest_stop(struct guest *g, int status, const char *fmt, ...) __printf(3, 4);
 void guest_destroy(struct guest *g);
+/* A VMM-internal guest (boot self-tests): 2 MiB of RAM, `code` at `gpa`, entered there in 32-bit mode. */
+int guest_setup_raw(struct guest *g, const char *name, const void *code, size_t len, uint32_t gpa);
 void guest_vga_dump(struct guest *g);
 
 #endif

@@ -40,6 +40,12 @@
 #define TRACE_EXC_BITMAP (0xffffffffu & ~(BIT(3) | BIT(4)))
 
 static struct pt_emul emuls[GUEST_MAX];
+enum pt_step_mech pt_step_mech = PT_STEP_TF;
+
+const char *pt_step_mech_name(enum pt_step_mech m)
+{
+	return m == PT_STEP_MTF ? "monitor trap flag" : "RFLAGS.TF with #DB intercepted";
+}
 
 struct pt_emul *pt_emul_of(struct vcpu *v)
 {
@@ -113,11 +119,20 @@ static bool trace_stop_hit(const struct pt_guest *pg, uint64_t ip)
 	return false;
 }
 
+/*
+ * With MTF the exit comes after each instruction and after each event delivery, before the handler's
+ * first instruction (SDM 26.5.2 "Monitor Trap Flag"), so neither TF nor a handler breakpoint is needed;
+ * exceptions are still intercepted so their packets name the faulting IP.
+ */
 static void stepping_arm(struct vcpu *v, struct pt_emul *e)
 {
 	e->saved_exc_bitmap = vmcs_read32(EXCEPTION_BITMAP);
 	vmcs_write32(EXCEPTION_BITMAP, e->saved_exc_bitmap | TRACE_EXC_BITMAP);
-	vmcs_writenat(GUEST_RFLAGS, vmcs_readnat(GUEST_RFLAGS) | RFLAGS_TF);
+	v->pt_step_mtf = pt_step_mech == PT_STEP_MTF;
+	if (v->pt_step_mtf)
+		vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, vmcs_read32(CPU_BASED_VM_EXEC_CONTROL) | CPU_MONITOR_TRAP_FLAG);
+	else
+		vmcs_writenat(GUEST_RFLAGS, vmcs_readnat(GUEST_RFLAGS) | RFLAGS_TF);
 	v->pt_stepping = true;
 }
 
@@ -134,10 +149,20 @@ static void stepping_disarm(struct vcpu *v, struct pt_emul *e)
 {
 	bp_disarm(e);
 	vmcs_write32(EXCEPTION_BITMAP, e->saved_exc_bitmap);
-	vmcs_writenat(GUEST_RFLAGS, vmcs_readnat(GUEST_RFLAGS) & ~RFLAGS_TF);
-	/* A single-step queued by an emulated instruction must not reach the guest (Bochs delivers it). */
-	vmcs_writenat(GUEST_PENDING_DBG_EXCEPTIONS, 0);
+	if (v->pt_step_mtf) {
+		vmcs_write32(CPU_BASED_VM_EXEC_CONTROL,
+			     vmcs_read32(CPU_BASED_VM_EXEC_CONTROL) & ~CPU_MONITOR_TRAP_FLAG);
+		/* Drop a pending-MTF event queued by the WRMSR that ended tracing. */
+		if ((vmcs_read32(VM_ENTRY_INTR_INFO_FIELD) & (INTR_INFO_VALID | (7u << 8))) ==
+		    (INTR_INFO_VALID | (7u << 8)))
+			vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
+	} else {
+		vmcs_writenat(GUEST_RFLAGS, vmcs_readnat(GUEST_RFLAGS) & ~RFLAGS_TF);
+		/* A single-step queued by an emulated instruction must not reach the guest (Bochs delivers it). */
+		vmcs_writenat(GUEST_PENDING_DBG_EXCEPTIONS, 0);
+	}
 	v->pt_stepping = false;
+	v->pt_step_mtf = false;
 	e->have_prev = false;
 }
 
@@ -293,7 +318,7 @@ static bool decode_next(struct vcpu *v, struct pt_emul *e, uint64_t ip)
 
 	e->have_prev = n && insn_decode(code, n, insn_mode_of(guest_cpu_mode(v)), &e->prev) == 0;
 	e->prev_ip = ip;
-	if (e->have_prev && e->prev.cls == INSN_INT && e->prev.has_imm) {
+	if (!v->pt_step_mtf && e->have_prev && e->prev.cls == INSN_INT && e->prev.has_imm) {
 		uint64_t h;
 		if (idt_handler(v, (unsigned)e->prev.imm, &h))
 			bp_arm(e, h);
@@ -369,7 +394,8 @@ static void on_debug(struct vcpu *v, struct pt_guest *pg, struct pt_emul *e, uin
 	stage_flush(v, pg, e);
 	if (!e->active)
 		return;
-	vmcs_writenat(GUEST_RFLAGS, vmcs_readnat(GUEST_RFLAGS) | RFLAGS_TF);
+	if (!v->pt_step_mtf)
+		vmcs_writenat(GUEST_RFLAGS, vmcs_readnat(GUEST_RFLAGS) | RFLAGS_TF);
 	if (!decode_next(v, e, ip))
 		trace_off(v, e, "cannot fetch or decode the next instruction");
 }
@@ -390,8 +416,19 @@ static void on_exception(struct vcpu *v, struct pt_guest *pg, struct pt_emul *e,
 	if (info & INTR_INFO_DELIVER_CODE)
 		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, vmcs_read32(VM_EXIT_INTR_ERROR_CODE));
 	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, inject);
-	if (e->active && have_handler)
+	if (e->active && have_handler && !v->pt_step_mtf)
 		bp_arm(e, handler);
+}
+
+bool pt_emul_mtf(struct vcpu *v)
+{
+	struct pt_emul *e = pt_emul_of(v);
+
+	if (!v->pt_stepping || !v->pt_step_mtf)
+		return false;
+	/* Same accounting as a TF single-step: the instruction (or event delivery) before this boundary. */
+	on_debug(v, pt_guest_of(v), e, DR6_BS);
+	return true;
 }
 
 bool pt_emul_exception(struct vcpu *v, uint32_t info)
@@ -401,7 +438,7 @@ bool pt_emul_exception(struct vcpu *v, uint32_t info)
 
 	if (!v->pt_stepping && !e->bp_armed)
 		return false;
-	if ((info & 0xff) == 1) {
+	if ((info & 0xff) == 1 && !v->pt_step_mtf) {
 		uint64_t dr6 = vmcs_readnat(EXIT_QUALIFICATION);
 		if (dr6 & (DR6_BS | DR6_B0)) {
 			on_debug(v, pg, e, dr6);

@@ -41,11 +41,21 @@ struct pt_emul {
 	struct pt_emul_stats st;
 };
 
+/* How tracing guests are single-stepped; chosen at boot by pt_step_probe(). */
+enum pt_step_mech {
+	PT_STEP_TF = 0,      /* RFLAGS.TF with #DB intercepted (works everywhere, guest-visible TF) */
+	PT_STEP_MTF,         /* the monitor trap flag (invisible to the guest; real CPUs, nested KVM) */
+};
+extern enum pt_step_mech pt_step_mech;
+const char *pt_step_mech_name(enum pt_step_mech m);
+
 /* The per-guest state, indexed by guest id. */
 struct pt_emul *pt_emul_of(struct vcpu *v);
 void pt_emul_reset(struct vcpu *v, bool riplog);
 /* After a successful guest write of IA32_RTIT_CTL (old value given): start or stop tracing. */
 void pt_emul_ctl_written(struct vcpu *v, struct pt_guest *pg, uint64_t old_ctl);
+/* A monitor-trap-flag exit of a guest stepped with MTF; false if it is not ours. */
+bool pt_emul_mtf(struct vcpu *v);
 /* An exception exit while this guest is stepped; false if it is not ours to handle. */
 bool pt_emul_exception(struct vcpu *v, uint32_t intr_info);
 /* Called when the guest stops: flush what is pending and stop tracing. */

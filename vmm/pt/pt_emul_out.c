@@ -33,9 +33,16 @@ static enum pt_out_result write_single(struct pt_out *o, struct pt_vctx *ctx, co
 {
 	uint64_t mask = ctx->output_mask_ptrs & 0xffffffffULL;   /* bits 31:7 size-1, 6:0 ones */
 	uint64_t size = mask + 1;
-	uint64_t off = MASK_PTRS_OFFSET(ctx->output_mask_ptrs) & mask;
+	uint64_t off = MASK_PTRS_OFFSET(ctx->output_mask_ptrs);
 	uint64_t base = ctx->output_base;
 
+	/* Single-Range Output Errors (SDM 33.2.7.1): the region is base + offset, base aligned to the mask. */
+	if (mask & size)
+		return out_error(o, ctx, base, "single-range mask not contiguous", n);
+	if (base & mask)
+		return out_error(o, ctx, base, "single-range base not aligned to its size", n);
+	if (off > mask)
+		return out_error(o, ctx, base, "single-range output offset beyond the mask", n);
 	while (n) {
 		size_t k = (size_t)MIN((uint64_t)n, size - off);
 		if (ept_write_guest(o->ept, base + off, p, k) != k)
@@ -53,25 +60,38 @@ static enum pt_out_result write_single(struct pt_out *o, struct pt_vctx *ctx, co
 	return PT_OUT_OK;
 }
 
-static bool topa_entry_bad(const struct pt_out *o, uint64_t e)
+/* Why the entry at `index` is malformed, or NULL (SDM 33.2.7.2, "ToPA Errors"). */
+static const char *topa_entry_problem(const struct pt_out *o, uint64_t e, uint64_t index)
 {
-	return (e & TOPA_RESERVED) || (e >> o->maxphyaddr);
+	if ((e & TOPA_RESERVED) || (e >> o->maxphyaddr))
+		return "ToPA entry with reserved bits set";
+	/* ToPA rules violations: STOP or INT with END=1, END=1 in entry 0 of a table. */
+	if ((e & TOPA_END) && (e & (TOPA_INT | TOPA_STOP)))
+		return "ToPA END entry with INT or STOP set";
+	if ((e & TOPA_END) && index == 0)
+		return "ToPA END entry at index 0 of a table";
+	return NULL;
 }
 
 static enum pt_out_result write_topa(struct pt_out *o, struct pt_vctx *ctx, const uint8_t *p, size_t n)
 {
-	uint64_t table = ctx->output_base & ~(PAGE_SIZE - 1);
+	uint64_t table = ctx->output_base;
 	uint64_t index = MASK_PTRS_INDEX(ctx->output_mask_ptrs);
 	uint64_t off = MASK_PTRS_OFFSET(ctx->output_mask_ptrs);
 	unsigned hops = 0;
 
+	/* A table base that is not 4-KByte aligned is a ToPA alignment violation (SDM 33.2.7.2). */
+	if (table & (PAGE_SIZE - 1))
+		return out_error(o, ctx, table, "ToPA table base not 4-KByte aligned", n);
 	while (n) {
 		uint64_t e;
+		const char *bad;
 		uint64_t egpa = table + index * 8;
 		if (ept_read_guest(o->ept, egpa, &e, sizeof(e)) != sizeof(e))
 			return out_error(o, ctx, egpa, "ToPA table outside guest RAM", n);
-		if (topa_entry_bad(o, e))
-			return out_error(o, ctx, egpa, "ToPA entry with reserved bits set", n);
+		bad = topa_entry_problem(o, e, index);
+		if (bad)
+			return out_error(o, ctx, egpa, bad, n);
 		if (e & TOPA_END) {
 			if (++hops > TOPA_END_HOPS_MAX)
 				return out_error(o, ctx, egpa, "ToPA END entries form a loop", n);
@@ -86,6 +106,9 @@ static enum pt_out_result write_topa(struct pt_out *o, struct pt_vctx *ctx, cons
 		uint64_t base = e & ~(PAGE_SIZE - 1);
 		if (base & (size - 1))
 			return out_error(o, ctx, egpa, "ToPA region not aligned to its size", n);
+		/* Illegal ToPA Output Offset: only a ToPA stop may leave it at the region size (SDM 33.2.7.2). */
+		if (off >= size)
+			return out_error(o, ctx, egpa, "ToPA output offset beyond its region", n);
 		size_t k = (size_t)MIN((uint64_t)n, size - off);
 		if (ept_write_guest(o->ept, base + off, p, k) != k)
 			return out_error(o, ctx, base + off, "ToPA output region outside guest RAM", n);
@@ -103,15 +126,21 @@ static enum pt_out_result write_topa(struct pt_out *o, struct pt_vctx *ctx, cons
 			o->pmi = true;
 			o->st.pmis++;
 		}
-		index++;
-		off = 0;
-		set_ptrs(ctx, index, off);
 		if (e & TOPA_STOP) {
+			/*
+			 * ToPA stop leaves OUTPUT_BASE on this table, the index on the STOP entry and
+			 * OutputOffset at the region size (SDM 33.2.7.2, "ToPA STOP").
+			 */
+			set_ptrs(ctx, index, size);
 			ctx->status |= RTIT_STATUS_STOPPED;
 			o->st.stops++;
 			o->st.dropped += n;
 			return PT_OUT_STOPPED;
 		}
+		index++;
+		off = 0;
+		set_ptrs(ctx, index, off);
+		hops = 0;   /* a region was filled: END hops since then are not a loop */
 	}
 	return PT_OUT_OK;
 }

@@ -17,6 +17,10 @@
  */
 enum exit_action handle_hlt(struct vcpu *v)
 {
+	if (v->probe) {
+		v->probe_exit = EXIT_REASON_HLT;
+		return EXIT_STOPPED;
+	}
 	if (!(vmcs_readnat(GUEST_RFLAGS) & RFLAGS_IF)) {
 		guest_stop(v->guest, 0, "halted with interrupts disabled (HLT with IF=0)");
 		return EXIT_STOPPED;
@@ -128,6 +132,12 @@ enum exit_action handle_exception(struct vcpu *v)
 
 enum exit_action handle_mtf(struct vcpu *v)
 {
+	if (v->probe) {
+		v->probe_exit = EXIT_REASON_MONITOR_TRAP_FLAG;
+		return EXIT_STOPPED;
+	}
+	if (pt_emul_mtf(v))
+		return EXIT_RESUME;
 	guest_stop(v->guest, -1, "monitor trap flag exit while no stepping was armed");
 	return EXIT_STOPPED;
 }

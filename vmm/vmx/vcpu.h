@@ -31,7 +31,10 @@ struct vcpu {
 	paddr_t vmcs_pa;
 	bool launched;
 	bool efer_lma;
-	bool pt_stepping;                /* the emulated PT backend single-steps this vCPU */                   /* IA32_EFER.LMA as last set by the CR0 handler */
+	bool pt_stepping;                /* the emulated PT backend single-steps this vCPU */
+	bool pt_step_mtf;                /* ... with the monitor trap flag (else RFLAGS.TF and #DB) */
+	bool probe;                      /* a boot self-test vCPU: its MTF/HLT exits only record the reason */
+	uint32_t probe_exit;                   /* IA32_EFER.LMA as last set by the CR0 handler */
 	/* Cached for the handler of the current exit. */
 	uint32_t exit_reason;
 	uint64_t exit_qual;
