@@ -22,7 +22,7 @@
 #define NO_PT     "this CPU has no Intel PT (CPUID.7.EBX[25]=0)"
 #define NO_MISC   "Intel PT cannot be used in VMX operation (IA32_VMX_MISC[14]=0)"
 #define FALLBACK(mode, why) "pt_mode=" mode " requested but " why \
-			    "; host tracing off, using host-guest"
+			    "; host tracing off, guests see no PT"
 #define HOST_OFF(why) "host tracing off: " why
 #define HW_MISSING(list) "pt_backend=hw unavailable (missing " list "); guest PT off"
 #define MISS_NO_PT "CPUID.7.EBX[25] CPUID.14H:ECX[0]-ToPA IA32_VMX_MISC[14] secondary[24] " \
@@ -44,14 +44,14 @@ struct expect {
 /* expect[fixture][requested mode][requested backend], fixtures in cpu_fixtures_all order. */
 static const struct expect expected[6][3][4] = {
 	[0] = { /* Bochs tigerlake: VMX + EPT, no PT */
-		[SYS] = { { HG, EMU, false, FALLBACK("system", NO_PT), NULL },
-			  { HG, OFF, false, FALLBACK("system", NO_PT), HW_MISSING(MISS_NO_PT) },
-			  { HG, EMU, false, FALLBACK("system", NO_PT), NULL },
-			  { HG, OFF, false, FALLBACK("system", NO_PT), NULL } },
-		[HOST] = { { HG, EMU, false, FALLBACK("host", NO_PT), NULL },
-			   { HG, OFF, false, FALLBACK("host", NO_PT), HW_MISSING(MISS_NO_PT) },
-			   { HG, EMU, false, FALLBACK("host", NO_PT), NULL },
-			   { HG, OFF, false, FALLBACK("host", NO_PT), NULL } },
+		[SYS] = { { SYS, OFF, false, FALLBACK("system", NO_PT), NULL },
+			  { SYS, OFF, false, FALLBACK("system", NO_PT), NULL },
+			  { SYS, OFF, false, FALLBACK("system", NO_PT), NULL },
+			  { SYS, OFF, false, FALLBACK("system", NO_PT), NULL } },
+		[HOST] = { { HOST, OFF, false, FALLBACK("host", NO_PT), NULL },
+			   { HOST, OFF, false, FALLBACK("host", NO_PT), NULL },
+			   { HOST, OFF, false, FALLBACK("host", NO_PT), NULL },
+			   { HOST, OFF, false, FALLBACK("host", NO_PT), NULL } },
 		[HG] = { { HG, EMU, false, HOST_OFF(NO_PT), NULL },
 			 { HG, OFF, false, HOST_OFF(NO_PT), HW_MISSING(MISS_NO_PT) },
 			 { HG, EMU, false, HOST_OFF(NO_PT), NULL },
@@ -86,42 +86,42 @@ static const struct expect expected[6][3][4] = {
 			 { HG, OFF, true, "as requested", NULL } },
 	},
 	[3] = { /* Broadwell: PT, but not in VMX operation */
-		[SYS] = { { HG, EMU, false, FALLBACK("system", NO_MISC), NULL },
-			  { HG, OFF, false, FALLBACK("system", NO_MISC), HW_MISSING(MISS_BDW) },
-			  { HG, EMU, false, FALLBACK("system", NO_MISC), NULL },
-			  { HG, OFF, false, FALLBACK("system", NO_MISC), NULL } },
-		[HOST] = { { HG, EMU, false, FALLBACK("host", NO_MISC), NULL },
-			   { HG, OFF, false, FALLBACK("host", NO_MISC), HW_MISSING(MISS_BDW) },
-			   { HG, EMU, false, FALLBACK("host", NO_MISC), NULL },
-			   { HG, OFF, false, FALLBACK("host", NO_MISC), NULL } },
+		[SYS] = { { SYS, OFF, false, FALLBACK("system", NO_MISC), NULL },
+			  { SYS, OFF, false, FALLBACK("system", NO_MISC), NULL },
+			  { SYS, OFF, false, FALLBACK("system", NO_MISC), NULL },
+			  { SYS, OFF, false, FALLBACK("system", NO_MISC), NULL } },
+		[HOST] = { { HOST, OFF, false, FALLBACK("host", NO_MISC), NULL },
+			   { HOST, OFF, false, FALLBACK("host", NO_MISC), NULL },
+			   { HOST, OFF, false, FALLBACK("host", NO_MISC), NULL },
+			   { HOST, OFF, false, FALLBACK("host", NO_MISC), NULL } },
 		[HG] = { { HG, EMU, false, HOST_OFF(NO_MISC), NULL },
 			 { HG, OFF, false, HOST_OFF(NO_MISC), HW_MISSING(MISS_BDW) },
 			 { HG, EMU, false, HOST_OFF(NO_MISC), NULL },
 			 { HG, OFF, false, HOST_OFF(NO_MISC), NULL } },
 	},
 	[4] = { /* nested L1: VMX + EPT, PT hidden */
-		[SYS] = { { HG, EMU, false, FALLBACK("system", NO_PT), NULL },
-			  { HG, OFF, false, FALLBACK("system", NO_PT), HW_MISSING(MISS_NO_PT) },
-			  { HG, EMU, false, FALLBACK("system", NO_PT), NULL },
-			  { HG, OFF, false, FALLBACK("system", NO_PT), NULL } },
-		[HOST] = { { HG, EMU, false, FALLBACK("host", NO_PT), NULL },
-			   { HG, OFF, false, FALLBACK("host", NO_PT), HW_MISSING(MISS_NO_PT) },
-			   { HG, EMU, false, FALLBACK("host", NO_PT), NULL },
-			   { HG, OFF, false, FALLBACK("host", NO_PT), NULL } },
+		[SYS] = { { SYS, OFF, false, FALLBACK("system", NO_PT), NULL },
+			  { SYS, OFF, false, FALLBACK("system", NO_PT), NULL },
+			  { SYS, OFF, false, FALLBACK("system", NO_PT), NULL },
+			  { SYS, OFF, false, FALLBACK("system", NO_PT), NULL } },
+		[HOST] = { { HOST, OFF, false, FALLBACK("host", NO_PT), NULL },
+			   { HOST, OFF, false, FALLBACK("host", NO_PT), NULL },
+			   { HOST, OFF, false, FALLBACK("host", NO_PT), NULL },
+			   { HOST, OFF, false, FALLBACK("host", NO_PT), NULL } },
 		[HG] = { { HG, EMU, false, HOST_OFF(NO_PT), NULL },
 			 { HG, OFF, false, HOST_OFF(NO_PT), HW_MISSING(MISS_NO_PT) },
 			 { HG, EMU, false, HOST_OFF(NO_PT), NULL },
 			 { HG, OFF, false, HOST_OFF(NO_PT), NULL } },
 	},
 	[5] = { /* AMD: no VMX at all */
-		[SYS] = { { HG, OFF, false, FALLBACK("system", NO_PT), NO_EMU("auto") },
-			  { HG, OFF, false, FALLBACK("system", NO_PT), HW_MISSING(MISS_AMD) },
-			  { HG, OFF, false, FALLBACK("system", NO_PT), NO_EMU("emulated") },
-			  { HG, OFF, false, FALLBACK("system", NO_PT), NULL } },
-		[HOST] = { { HG, OFF, false, FALLBACK("host", NO_PT), NO_EMU("auto") },
-			   { HG, OFF, false, FALLBACK("host", NO_PT), HW_MISSING(MISS_AMD) },
-			   { HG, OFF, false, FALLBACK("host", NO_PT), NO_EMU("emulated") },
-			   { HG, OFF, false, FALLBACK("host", NO_PT), NULL } },
+		[SYS] = { { SYS, OFF, false, FALLBACK("system", NO_PT), NULL },
+			  { SYS, OFF, false, FALLBACK("system", NO_PT), NULL },
+			  { SYS, OFF, false, FALLBACK("system", NO_PT), NULL },
+			  { SYS, OFF, false, FALLBACK("system", NO_PT), NULL } },
+		[HOST] = { { HOST, OFF, false, FALLBACK("host", NO_PT), NULL },
+			   { HOST, OFF, false, FALLBACK("host", NO_PT), NULL },
+			   { HOST, OFF, false, FALLBACK("host", NO_PT), NULL },
+			   { HOST, OFF, false, FALLBACK("host", NO_PT), NULL } },
 		[HG] = { { HG, OFF, false, HOST_OFF(NO_PT), NO_EMU("auto") },
 			 { HG, OFF, false, HOST_OFF(NO_PT), HW_MISSING(MISS_AMD) },
 			 { HG, OFF, false, HOST_OFF(NO_PT), NO_EMU("emulated") },
@@ -208,11 +208,12 @@ static void test_no_topa(void **state)
 	cpu_model_set_cpuid(m, 0x14, 0, &no_topa);
 	vmx_caps_read(&c);
 	pt_decide(&c, PT_MODE_HOST, PT_BACKEND_HW, &d);
-	assert_int_equal(d.mode, PT_MODE_HOST_GUEST);
+	assert_int_equal(d.mode, PT_MODE_HOST);
 	assert_false(d.host_trace);
 	assert_int_equal(d.guest_backend, PT_BACKEND_OFF);
 	assert_non_null(strstr(d.reason, FALLBACK("host",
 		"Intel PT has no ToPA output (CPUID.14H.0:ECX[0]=0)")));
+	pt_decide(&c, PT_MODE_HOST_GUEST, PT_BACKEND_HW, &d);
 	assert_non_null(strstr(d.reason, HW_MISSING("CPUID.14H:ECX[0]-ToPA")));
 }
 
@@ -248,8 +249,8 @@ static void test_print_line(void **state)
 	pt_decide(&c, PT_MODE_SYSTEM, PT_BACKEND_AUTO, &d);
 	pt_decision_print(&d);
 	assert_string_equal(host_console_text(),
-			    "ptvisor: pt_mode in force: host-guest (requested system); host tracing "
-			    "off; guest PT backend emulated (requested auto); "
+			    "ptvisor: pt_mode in force: system (requested system); host tracing "
+			    "off; guest PT backend off (requested auto); "
 			    FALLBACK("system", NO_PT) "\n");
 	host_env_reset();
 	c = read_caps(&cpu_fixture_icelake_i7_1065g7);

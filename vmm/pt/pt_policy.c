@@ -153,10 +153,9 @@ void pt_decide(const struct vmx_caps *c, enum pt_mode req, enum pt_backend breq,
 					      pt_mode_name(req));
 			break;
 		}
-		pt_reason_add(d, "pt_mode=%s requested but %s; host tracing off, using host-guest",
+		/* The mode still decides what guests see: in system and host modes, no PT. */
+		pt_reason_add(d, "pt_mode=%s requested but %s; host tracing off, guests see no PT",
 			      pt_mode_name(req), pt_host_blocker(c));
-		d->mode = PT_MODE_HOST_GUEST;
-		pt_decide_guest(c, d);
 		break;
 	case PT_MODE_HOST_GUEST:
 		if (!d->host_trace)
