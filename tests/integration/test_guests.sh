@@ -5,7 +5,7 @@ G=build/guest
 guest_iso "$TMP/guests.iso" $G/hello.elf $G/hello-mb1.elf $G/exits.elf $G/isolation.elf $G/triplefault.elf <<'MODS'
 hello.elf name=hello
 hello-mb1.elf name=hello-mb1 mem=8M
-exits.elf name=exits
+exits.elf name=exits pt=off
 isolation.elf name=iso-a -- peer=iso-b
 isolation.elf name=iso-b -- peer=iso-a
 triplefault.elf name=tf
