@@ -124,10 +124,10 @@ void boot_fb_parse(struct boot_info *bi, const struct mb2_tag *t)
 	struct boot_fb fb;
 
 	memset(&fb, 0, sizeof(fb));
-	fb.addr = mb2_rd64(t->p + MB2_FB_ADDR);
-	fb.pitch = mb2_rd32(t->p + MB2_FB_PITCH);
-	fb.width = mb2_rd32(t->p + MB2_FB_WIDTH);
-	fb.height = mb2_rd32(t->p + MB2_FB_HEIGHT);
+	fb.addr = get_le64(t->p + MB2_FB_ADDR);
+	fb.pitch = get_le32(t->p + MB2_FB_PITCH);
+	fb.width = get_le32(t->p + MB2_FB_WIDTH);
+	fb.height = get_le32(t->p + MB2_FB_HEIGHT);
 	fb.bpp = t->p[MB2_FB_BPP];
 	fb.type = fb_check_type(bi, t, &fb, t->p[MB2_FB_TYPE]);
 	if (fb.type == BOOT_FB_NONE)

@@ -61,7 +61,7 @@ static void tag_loader_name(struct mb2_walk *w, const struct mb2_tag *t)
 static void tag_module(struct mb2_walk *w, const struct mb2_tag *t)
 {
 	struct boot_info *bi = w->bi;
-	uint32_t start = mb2_rd32(t->p + 8), end = mb2_rd32(t->p + 12);
+	uint32_t start = get_le32(t->p + 8), end = get_le32(t->p + 12);
 	char name[BOOT_MODCMD_MAX];
 
 	tag_copy_string(bi, t, 16, name, sizeof(name));
@@ -86,8 +86,8 @@ static void tag_module(struct mb2_walk *w, const struct mb2_tag *t)
 
 static void tag_meminfo(struct mb2_walk *w, const struct mb2_tag *t)
 {
-	w->bi->mem_lower_kb = mb2_rd32(t->p + 8);
-	w->bi->mem_upper_kb = mb2_rd32(t->p + 12);
+	w->bi->mem_lower_kb = get_le32(t->p + 8);
+	w->bi->mem_upper_kb = get_le32(t->p + 12);
 }
 
 /* Both maps are parsed after the walk: the multiboot2 one wins wherever it sits. */
@@ -112,7 +112,7 @@ static void tag_framebuffer(struct mb2_walk *w, const struct mb2_tag *t)
 static void tag_efi_system_table(struct mb2_walk *w, const struct mb2_tag *t)
 {
 	w->bi->efi_booted = true;
-	w->bi->efi_system_table = t->type == MB2_TAG_EFI64 ? mb2_rd64(t->p + 8) : mb2_rd32(t->p + 8);
+	w->bi->efi_system_table = t->type == MB2_TAG_EFI64 ? get_le64(t->p + 8) : get_le32(t->p + 8);
 }
 
 /* A v2 RSDP (revision >= 2) is 36 bytes; an older one is 20. The new-RSDP tag wins. */
@@ -150,7 +150,7 @@ static void tag_efi_bs(struct mb2_walk *w, const struct mb2_tag *t)
 
 static void tag_load_base(struct mb2_walk *w, const struct mb2_tag *t)
 {
-	w->bi->load_base_addr = mb2_rd32(t->p + 8);
+	w->bi->load_base_addr = get_le32(t->p + 8);
 }
 
 /* Indexed by tag type; sizes from Multiboot2 section 3.6. */
@@ -196,7 +196,7 @@ static void mb2_walk_tags(struct mb2_walk *w, const uint8_t *info, uint32_t tota
 	uint64_t off = MB2_INFO_HDR_SIZE;
 
 	while (total - off >= MB2_TAG_HDR_SIZE) {
-		struct mb2_tag t = { info + off, mb2_rd32(info + off), mb2_rd32(info + off + 4),
+		struct mb2_tag t = { info + off, get_le32(info + off), get_le32(info + off + 4),
 				     (uint32_t)off, NULL };
 		const struct mb2_tag_kind *k = tag_kind_of(t.type);
 
@@ -265,7 +265,7 @@ int boot_info_parse(uint32_t magic, const void *mbi, size_t avail, paddr_t mbi_p
 		REFUSE(out, "no boot information (null pointer)\n");
 	if (avail < MB2_INFO_HDR_SIZE)
 		REFUSE(out, "only %zu bytes readable, less than the 8-byte header\n", avail);
-	total = mb2_rd32(mbi);
+	total = get_le32(mbi);
 	if (total < MB2_INFO_HDR_SIZE + MB2_TAG_HDR_SIZE)
 		REFUSE(out, "total_size %u too small (at least 16)\n", total);
 	if (total > BOOT_INFO_MAX_SIZE)

@@ -107,7 +107,7 @@ static void mmap_report_overlaps(struct boot_info *bi)
 
 bool boot_mmap_parse_mb2(struct boot_info *bi, const struct mb2_tag *t)
 {
-	uint32_t esize = mb2_rd32(t->p + 8);
+	uint32_t esize = get_le32(t->p + 8);
 	unsigned n, dropped = 0;
 
 	bi->mmap_count = 0;
@@ -119,8 +119,8 @@ bool boot_mmap_parse_mb2(struct boot_info *bi, const struct mb2_tag *t)
 	n = (t->size - MB2_MMAP_FIXED) / esize;
 	for (unsigned i = 0; i < n; i++) {
 		const uint8_t *e = t->p + MB2_MMAP_FIXED + (size_t)i * esize;
-		uint64_t base = mb2_rd64(e), len = mb2_rd64(e + 8);
-		uint32_t type = mb2_rd32(e + 16);
+		uint64_t base = get_le64(e), len = get_le64(e + 8);
+		uint32_t type = get_le32(e + 16);
 
 		if (!range_acceptable(bi, t, i, base, len))
 			continue;
@@ -144,7 +144,7 @@ bool boot_mmap_parse_mb2(struct boot_info *bi, const struct mb2_tag *t)
 
 void boot_mmap_count_efi(struct boot_info *bi, const struct mb2_tag *t)
 {
-	uint32_t dsize = mb2_rd32(t->p + 8);
+	uint32_t dsize = get_le32(t->p + 8);
 
 	if (dsize < EFI_DESC_MIN || dsize % 8) {
 		TAG_PROBLEM(bi, t, "descriptor_size %u is not a multiple of 8 that is at least %u, map ignored\n",
@@ -194,7 +194,7 @@ static void mmap_merge_sorted(struct boot_info *bi)
 
 void boot_mmap_parse_efi(struct boot_info *bi, const struct mb2_tag *t)
 {
-	uint32_t dsize = mb2_rd32(t->p + 8);
+	uint32_t dsize = get_le32(t->p + 8);
 	unsigned dropped = 0;
 
 	bi->mmap_count = 0;
@@ -203,8 +203,8 @@ void boot_mmap_parse_efi(struct boot_info *bi, const struct mb2_tag *t)
 	bi->mmap_from_efi = true;
 	for (unsigned i = 0; i < bi->efi_mmap_count; i++) {
 		const uint8_t *d = t->p + MB2_MMAP_FIXED + (size_t)i * dsize;
-		uint32_t type = boot_mmap_convert_efi_type(mb2_rd32(d));
-		uint64_t base = mb2_rd64(d + 8), pages = mb2_rd64(d + 24);
+		uint32_t type = boot_mmap_convert_efi_type(get_le32(d));
+		uint64_t base = get_le64(d + 8), pages = get_le64(d + 24);
 
 		if (pages > (UINT64_MAX >> EFI_PAGE_SHIFT)) {
 			TAG_PROBLEM(bi, t, "descriptor %u at 0x%lx has %lu pages, beyond 2^64, dropped\n",

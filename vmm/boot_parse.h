@@ -3,6 +3,7 @@
 #define PTV_BOOT_PARSE_H
 
 #include "types.h"
+#include "lib/bytes.h"
 #include "boot_info.h"
 #include "lib/string.h"
 #include "log.h"
@@ -50,26 +51,6 @@ struct mb2_tag {
 	uint32_t off;         /* offset from the start of the info block */
 	const char *name;
 };
-
-/*
- * The loader gives no alignment promise for fields inside a tag beyond the
- * tag's own 8-byte alignment, so fields are read bytewise.
- */
-static inline uint32_t mb2_rd32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static inline uint64_t mb2_rd64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
 
 /* A problem with the info as a whole: reported and counted. */
 #define BOOT_PROBLEM(bi, fmt, ...) do { \

@@ -65,7 +65,7 @@ static const uint8_t *acpi_map_table(paddr_t pa, const char *expect)
 	acpi_copy_text(sig, t, 4);
 	if (!acpi_sig_valid(t) || (expect && memcmp(t, expect, 4)))
 		return acpi_reject(sig, pa, "has a bad signature");
-	len = acpi_get32(t + ACPI_HDR_LENGTH);
+	len = get_le32(t + ACPI_HDR_LENGTH);
 	if (len < ACPI_HDR_LEN || len >= ACPI_TABLE_MAX_LEN)
 		return acpi_reject(sig, pa, "has an absurd length");
 	if (pa + len < pa)
@@ -92,12 +92,12 @@ static void acpi_record(const uint8_t *t, paddr_t pa)
 	acpi_copy_text(ref->oem_id, t + ACPI_HDR_OEMID, 6);
 	ref->revision = t[ACPI_HDR_REVISION];
 	ref->addr = pa;
-	ref->len = acpi_get32(t + ACPI_HDR_LENGTH);
+	ref->len = get_le32(t + ACPI_HDR_LENGTH);
 }
 
 static void acpi_use_table(const uint8_t *t, paddr_t pa)
 {
-	uint32_t len = acpi_get32(t + ACPI_HDR_LENGTH);
+	uint32_t len = get_le32(t + ACPI_HDR_LENGTH);
 
 	acpi_record(t, pa);
 	/* The first valid FADT and MADT win; firmware should list only one of each. */
@@ -121,7 +121,7 @@ static bool acpi_walk_root(paddr_t pa, bool xsdt)
 		return false;
 	acpi.via_xsdt = xsdt;
 	acpi_record(root, pa);
-	count = (acpi_get32(root + ACPI_HDR_LENGTH) - ACPI_HDR_LEN) / esize;
+	count = (get_le32(root + ACPI_HDR_LENGTH) - ACPI_HDR_LEN) / esize;
 	if (count > ACPI_ROOT_MAX_ENTRIES) {
 		pr_warn("acpi: %s claims %u entries, using the first %u\n", name, count,
 			ACPI_ROOT_MAX_ENTRIES);
@@ -130,7 +130,7 @@ static bool acpi_walk_root(paddr_t pa, bool xsdt)
 	}
 	for (uint32_t i = 0; i < count; i++) {
 		const uint8_t *e = root + ACPI_HDR_LEN + (size_t)i * esize;
-		paddr_t entry = xsdt ? acpi_get64(e) : acpi_get32(e);
+		paddr_t entry = xsdt ? get_le64(e) : get_le32(e);
 		const uint8_t *t;
 
 		if (!entry) {
@@ -163,7 +163,7 @@ static void acpi_load_dsdt(void)
 	if (!t)
 		return;
 	acpi_record(t, acpi.fadt.dsdt);
-	if (acpi_aml_find_s5(t + ACPI_HDR_LEN, acpi_get32(t + ACPI_HDR_LENGTH) - ACPI_HDR_LEN,
+	if (acpi_aml_find_s5(t + ACPI_HDR_LEN, get_le32(t + ACPI_HDR_LENGTH) - ACPI_HDR_LEN,
 			     &acpi.s5))
 		return;
 	for (unsigned i = 0; i < acpi.table_count; i++) {
@@ -202,13 +202,13 @@ static int acpi_check_rsdp(const struct boot_info *bi, paddr_t *rsdt, paddr_t *x
 		return -1;
 	}
 	acpi.revision = r[ACPI_RSDP_REVISION];
-	*rsdt = acpi_get32(r + ACPI_RSDP_RSDT);
+	*rsdt = get_le32(r + ACPI_RSDP_RSDT);
 	*xsdt = 0;
 	if (acpi.revision >= 2 && bi->rsdp_len < ACPI_RSDP_V2_LEN) {
 		pr_warn("acpi: RSDP revision %u but only 20 bytes passed, using the RSDT\n",
 			acpi.revision);
 	} else if (acpi.revision >= 2) {
-		len = acpi_get32(r + ACPI_RSDP_LENGTH);
+		len = get_le32(r + ACPI_RSDP_LENGTH);
 		if (len < ACPI_RSDP_V2_LEN || len > bi->rsdp_len) {
 			pr_err("acpi: the RSDP length %u is invalid\n", len);
 			return -1;
@@ -217,7 +217,7 @@ static int acpi_check_rsdp(const struct boot_info *bi, paddr_t *rsdt, paddr_t *x
 			pr_err("acpi: the RSDP extended checksum is wrong\n");
 			return -1;
 		}
-		*xsdt = acpi_get64(r + ACPI_RSDP_XSDT);
+		*xsdt = get_le64(r + ACPI_RSDP_XSDT);
 	}
 	acpi_copy_text(acpi.oem_id, r + ACPI_RSDP_OEMID, 6);
 	return 0;

@@ -3,6 +3,7 @@
 #define PTV_ACPI_TABLES_H
 
 #include "types.h"
+#include "lib/bytes.h"
 #include "acpi/acpi.h"
 #include "lib/string.h"
 
@@ -50,31 +51,6 @@
 /* 5.2.12.2 "Local APIC Flags": bit 0 Enabled, bit 1 Online Capable (also used by x2APIC entries). */
 #define MADT_LAPIC_ENABLED        BIT(0)
 #define MADT_LAPIC_ONLINE_CAPABLE BIT(1)
-
-/* Tables are byte-packed and their fields unaligned: read them through memcpy. */
-static inline uint16_t acpi_get16(const uint8_t *p)
-{
-	uint16_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static inline uint32_t acpi_get32(const uint8_t *p)
-{
-	uint32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static inline uint64_t acpi_get64(const uint8_t *p)
-{
-	uint64_t v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
 
 /* All bytes of a valid table (or RSDP part) sum to zero modulo 256. */
 uint8_t acpi_checksum(const uint8_t *p, size_t len);

@@ -14,7 +14,7 @@ static void fadt_get_gas(const uint8_t *p, struct acpi_gas *g)
 	g->bit_width = p[1];
 	g->bit_offset = p[2];
 	g->access_size = p[3];
-	g->address = acpi_get64(p + 4);
+	g->address = get_le64(p + 4);
 }
 
 /*
@@ -39,7 +39,7 @@ static uint16_t fadt_pm1_port(const uint8_t *t, uint32_t len, unsigned x_off, un
 	}
 	if (!fadt_has(len, off, 4))
 		return 0;
-	legacy = acpi_get32(t + off);
+	legacy = get_le32(t + off);
 	if (legacy > 0xffff) {
 		pr_warn("acpi: FADT %s 0x%x is not an I/O port, ignored\n", name, legacy);
 		return 0;
@@ -56,7 +56,7 @@ static void fadt_parse_reset(const uint8_t *t, uint32_t len, struct acpi_fadt_in
 	struct acpi_gas *g = &out->reset_reg;
 	bool space_ok;
 
-	if (!fadt_has(len, FADT_FLAGS, 4) || !(acpi_get32(t + FADT_FLAGS) & FADT_FLAG_RESET_REG_SUP))
+	if (!fadt_has(len, FADT_FLAGS, 4) || !(get_le32(t + FADT_FLAGS) & FADT_FLAG_RESET_REG_SUP))
 		return;
 	if (!fadt_has(len, FADT_RESET_VALUE, 1)) {
 		pr_warn("acpi: FADT sets RESET_REG_SUP but is too short for RESET_REG\n");
@@ -85,13 +85,13 @@ void acpi_fadt_parse(const uint8_t *t, uint32_t len, struct acpi_fadt_info *out)
 	out->pm1a_cnt = fadt_pm1_port(t, len, FADT_X_PM1A_CNT_BLK, FADT_PM1A_CNT_BLK, "PM1a_CNT_BLK");
 	out->pm1b_cnt = fadt_pm1_port(t, len, FADT_X_PM1B_CNT_BLK, FADT_PM1B_CNT_BLK, "PM1b_CNT_BLK");
 	if (fadt_has(len, FADT_ACPI_ENABLE, 1)) {
-		out->smi_cmd = acpi_get32(t + FADT_SMI_CMD);
+		out->smi_cmd = get_le32(t + FADT_SMI_CMD);
 		out->acpi_enable = t[FADT_ACPI_ENABLE];
 	}
 	/* X_DSDT, when nonzero, replaces DSDT. */
-	if (fadt_has(len, FADT_X_DSDT, 8) && acpi_get64(t + FADT_X_DSDT))
-		out->dsdt = acpi_get64(t + FADT_X_DSDT);
+	if (fadt_has(len, FADT_X_DSDT, 8) && get_le64(t + FADT_X_DSDT))
+		out->dsdt = get_le64(t + FADT_X_DSDT);
 	else if (fadt_has(len, FADT_DSDT, 4))
-		out->dsdt = acpi_get32(t + FADT_DSDT);
+		out->dsdt = get_le32(t + FADT_DSDT);
 	fadt_parse_reset(t, len, out);
 }

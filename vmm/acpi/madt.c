@@ -34,8 +34,8 @@ static void madt_add_ioapic(struct acpi_madt_info *m, const uint8_t *e)
 	}
 	io = &m->ioapics[m->ioapic_count++];
 	io->id = e[2];
-	io->addr = acpi_get32(e + 4);
-	io->gsi_base = acpi_get32(e + 8);
+	io->addr = get_le32(e + 4);
+	io->gsi_base = get_le32(e + 8);
 }
 
 /* Minimum length of each structure we read; 0 for the ones we skip. */
@@ -66,17 +66,17 @@ static void madt_parse_entry(struct acpi_madt_info *m, const uint8_t *e, uint32_
 	}
 	switch (type) {
 	case MADT_TYPE_LAPIC:
-		madt_add_cpu(m, e[3], acpi_get32(e + 4));
+		madt_add_cpu(m, e[3], get_le32(e + 4));
 		break;
 	case MADT_TYPE_X2APIC:
-		madt_add_cpu(m, acpi_get32(e + 4), acpi_get32(e + 8));
+		madt_add_cpu(m, get_le32(e + 4), get_le32(e + 8));
 		break;
 	case MADT_TYPE_IOAPIC:
 		madt_add_ioapic(m, e);
 		break;
 	case MADT_TYPE_LAPIC_OVR:
 		/* A 64-bit address here supersedes the 32-bit one in the header. */
-		m->lapic_addr = acpi_get64(e + 4);
+		m->lapic_addr = get_le64(e + 4);
 		break;
 	default:
 		/* Overrides, NMI sources and the like: the VMM does not route interrupts by them. */
@@ -95,7 +95,7 @@ void acpi_madt_parse(const uint8_t *t, uint32_t len, struct acpi_madt_info *out)
 		return;
 	}
 	out->found = true;
-	out->lapic_addr = acpi_get32(t + MADT_LAPIC_ADDR);
+	out->lapic_addr = get_le32(t + MADT_LAPIC_ADDR);
 	/* Each entry is (type, length, ...); a length under 2 would never advance. */
 	for (off = MADT_ENTRIES; off < len; off += t[off + 1]) {
 		if (len - off < 2) {

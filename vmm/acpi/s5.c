@@ -65,12 +65,12 @@ static size_t aml_integer(const uint8_t *p, size_t avail, uint32_t *v)
 	case AML_WORD_PREFIX:
 		if (avail < 3)
 			return 0;
-		*v = acpi_get16(p + 1);
+		*v = get_le16(p + 1);
 		return 3;
 	case AML_DWORD_PREFIX:
 		if (avail < 5)
 			return 0;
-		*v = acpi_get32(p + 1);
+		*v = get_le32(p + 1);
 		return 5;
 	default:
 		return 0;

@@ -1,6 +1,6 @@
 /* Validates an ELF32/ELF64 executable and collects its loadable segments, reading only inside the file. */
 #include "guest/image_elf.h"
-#include "guest/bytes.h"
+#include "lib/bytes.h"
 
 /* ELF identification and header fields (System V ABI, "ELF Header"). */
 #define EI_NIDENT     16
@@ -42,7 +42,7 @@ static const struct elf_layout elf64_layout = {
 
 static uint64_t elf_addr(const struct elf_layout *l, const uint8_t *p)
 {
-	return l->wide ? guest_get64(p) : guest_get32(p);
+	return l->wide ? get_le64(p) : get_le32(p);
 }
 
 static const struct elf_layout *elf_check_ident(const char *guest, const uint8_t *d, size_t size)
@@ -83,8 +83,8 @@ static const struct elf_layout *elf_check_ident(const char *guest, const uint8_t
 
 static int elf_check_header(const char *guest, const struct elf_layout *l, const uint8_t *d)
 {
-	unsigned type = guest_get16(d + 16), machine = guest_get16(d + 18);
-	uint32_t version = guest_get32(d + 20);
+	unsigned type = get_le16(d + 16), machine = get_le16(d + 18);
+	uint32_t version = get_le32(d + 20);
 
 	if (type != ET_EXEC) {
 		guest_image_refuse(guest, "ELF type %u is not an executable (ET_EXEC, 2)", type);
@@ -110,7 +110,7 @@ static int elf_take_phdr(const char *guest, const struct elf_layout *l, const ui
 	uint64_t memsz = elf_addr(l, ph + l->p_memsz);
 	struct guest_seg *s;
 
-	if (guest_get32(ph) != PT_LOAD)
+	if (get_le32(ph) != PT_LOAD)
 		return 0;
 	if (filesz > memsz) {
 		guest_image_refuse(guest, "ELF program header %u has file size 0x%lx above its memory size 0x%lx",
@@ -134,7 +134,7 @@ static int elf_take_phdr(const char *guest, const struct elf_layout *l, const ui
 	s->memsz = memsz;
 	s->gpa = elf_addr(l, ph + l->p_paddr);
 	s->vaddr = elf_addr(l, ph + l->p_vaddr);
-	s->exec = guest_get32(ph + l->p_flags) & PF_X;
+	s->exec = get_le32(ph + l->p_flags) & PF_X;
 	s->phdr = (int)idx;
 	return 0;
 }
@@ -151,8 +151,8 @@ int guest_elf_parse(const char *guest, const uint8_t *data, size_t size, struct 
 	img->kind = l->wide ? IMAGE_ELF64 : IMAGE_ELF32;
 	*entry = elf_addr(l, data + l->e_entry);
 	phoff = elf_addr(l, data + l->e_phoff);
-	phentsize = guest_get16(data + l->e_phentsize);
-	phnum = guest_get16(data + l->e_phnum);
+	phentsize = get_le16(data + l->e_phentsize);
+	phnum = get_le16(data + l->e_phnum);
 	if (phentsize != l->phentsize) {
 		guest_image_refuse(guest, "ELF program header size %u is not %u", phentsize, l->phentsize);
 		return -1;

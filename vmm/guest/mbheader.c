@@ -1,7 +1,7 @@
 /* Locates and checks multiboot headers: magic, checksum, placement, and every flag or tag a guest demands. */
 #include "guest/mbheader.h"
 #include "guest/multiboot.h"
-#include "guest/bytes.h"
+#include "lib/bytes.h"
 #include "boot_parse.h"
 
 /* Headers found past the search window are still looked for this far, to say why they do not count. */
@@ -52,7 +52,7 @@ static uint32_t mbh_sum(const uint8_t *p, unsigned words)
 	uint32_t sum = 0;
 
 	for (unsigned i = 0; i < words; i++)
-		sum += guest_get32(p + 4 * i);
+		sum += get_le32(p + 4 * i);
 	return sum;
 }
 
@@ -70,7 +70,7 @@ static void mbh_scan(const uint8_t *d, size_t size, const struct mbh_kind *k, st
 
 	r->valid = r->bad = r->late = -1;
 	for (size_t off = 0; off + k->fixed <= limit; off += k->align) {
-		if (guest_get32(d + off) != k->magic)
+		if (get_le32(d + off) != k->magic)
 			continue;
 		uint32_t sum = mbh_sum(d + off, k->fixed / 4);
 		bool inside = off + k->fixed <= k->window;
@@ -94,7 +94,7 @@ static int mb1_parse(const char *guest, const uint8_t *d, size_t size, uint32_t 
 		     struct guest_image *img)
 {
 	const uint8_t *h = d + off;
-	uint32_t flags = guest_get32(h + MB1_HDR_FLAGS);
+	uint32_t flags = get_le32(h + MB1_HDR_FLAGS);
 	uint32_t unmet = flags & MB1_FLAGS_REQUIRED & ~(uint32_t)(MB1_FLAG_PAGE_ALIGN | MB1_FLAG_MEMORY_INFO);
 
 	img->proto = BOOT_MULTIBOOT1;
@@ -119,11 +119,11 @@ static int mb1_parse(const char *guest, const uint8_t *d, size_t size, uint32_t 
 		return -1;
 	}
 	img->mbh.has_addr = img->mbh.has_entry = true;
-	img->mbh.header_addr = guest_get32(h + MB1_HDR_HEADER_ADDR);
-	img->mbh.load_addr = guest_get32(h + MB1_HDR_LOAD_ADDR);
-	img->mbh.load_end_addr = guest_get32(h + MB1_HDR_LOAD_END_ADDR);
-	img->mbh.bss_end_addr = guest_get32(h + MB1_HDR_BSS_END_ADDR);
-	img->mbh.entry_addr = guest_get32(h + MB1_HDR_ENTRY_ADDR);
+	img->mbh.header_addr = get_le32(h + MB1_HDR_HEADER_ADDR);
+	img->mbh.load_addr = get_le32(h + MB1_HDR_LOAD_ADDR);
+	img->mbh.load_end_addr = get_le32(h + MB1_HDR_LOAD_END_ADDR);
+	img->mbh.bss_end_addr = get_le32(h + MB1_HDR_BSS_END_ADDR);
+	img->mbh.entry_addr = get_le32(h + MB1_HDR_ENTRY_ADDR);
 	return 0;
 }
 
@@ -137,7 +137,7 @@ static int mb2_take_requests(const char *guest, const uint8_t *t, uint32_t tsize
 		return -1;
 	}
 	for (uint32_t i = MB2_HTAG_HDR; i < tsize; i += 4) {
-		uint32_t type = guest_get32(t + i);
+		uint32_t type = get_le32(t + i);
 
 		if (type < 32 && (MB2_INFO_SUPPORTED & BIT(type))) {
 			img->mbh.mb2_requests |= (uint32_t)BIT(type);
@@ -153,8 +153,8 @@ static int mb2_take_requests(const char *guest, const uint8_t *t, uint32_t tsize
 static int mb2_take_tag(const char *guest, const uint8_t *t, uint32_t pos, uint32_t tsize,
 			struct guest_image *img)
 {
-	uint16_t type = guest_get16(t + MB2_HTAG_TYPE);
-	bool optional = guest_get16(t + MB2_HTAG_FLAGS) & MB2_HTAG_OPTIONAL;
+	uint16_t type = get_le16(t + MB2_HTAG_TYPE);
+	bool optional = get_le16(t + MB2_HTAG_FLAGS) & MB2_HTAG_OPTIONAL;
 
 	if (type < ARRAY_SIZE(mb2_htag_min) && tsize < mb2_htag_min[type]) {
 		guest_image_refuse(guest, "multiboot2 header tag type %u at offset 0x%x has size %u, needs %u",
@@ -166,17 +166,17 @@ static int mb2_take_tag(const char *guest, const uint8_t *t, uint32_t pos, uint3
 		return mb2_take_requests(guest, t, tsize, pos, optional, img);
 	case MB2_HTAG_ADDRESS:
 		img->mbh.has_addr = true;
-		img->mbh.header_addr = guest_get32(t + 8);
-		img->mbh.load_addr = guest_get32(t + 12);
-		img->mbh.load_end_addr = guest_get32(t + 16);
-		img->mbh.bss_end_addr = guest_get32(t + 20);
+		img->mbh.header_addr = get_le32(t + 8);
+		img->mbh.load_addr = get_le32(t + 12);
+		img->mbh.load_end_addr = get_le32(t + 16);
+		img->mbh.bss_end_addr = get_le32(t + 20);
 		return 0;
 	case MB2_HTAG_ENTRY_ADDRESS:
 		img->mbh.has_entry = true;
-		img->mbh.entry_addr = guest_get32(t + 8);
+		img->mbh.entry_addr = get_le32(t + 8);
 		return 0;
 	case MB2_HTAG_CONSOLE_FLAGS:
-		if (!optional && (guest_get32(t + 8) & MB2_CONSOLE_REQUIRED)) {
+		if (!optional && (get_le32(t + 8) & MB2_CONSOLE_REQUIRED)) {
 			guest_image_refuse(guest, "multiboot2 header requires a console described in the boot information (flags tag), which ptvisor cannot provide");
 			return -1;
 		}
@@ -208,7 +208,7 @@ static int mb2_take_tag(const char *guest, const uint8_t *t, uint32_t pos, uint3
 static int mb2_parse(const char *guest, const uint8_t *d, size_t size, uint32_t off,
 		     struct guest_image *img)
 {
-	uint32_t arch = guest_get32(d + off + MB2_HDR_ARCH), hlen = guest_get32(d + off + MB2_HDR_LENGTH);
+	uint32_t arch = get_le32(d + off + MB2_HDR_ARCH), hlen = get_le32(d + off + MB2_HDR_LENGTH);
 	size_t limit = MIN(size, (size_t)MB2_HEADER_SEARCH), pos, end;
 
 	img->proto = BOOT_MULTIBOOT2;
@@ -229,9 +229,9 @@ static int mb2_parse(const char *guest, const uint8_t *d, size_t size, uint32_t 
 	end = off + hlen;
 	/* Tags follow the magic fields, each padded to 8 bytes, up to a type 0 tag of size 8. */
 	for (pos = off + MB2_HDR_FIXED; pos <= end && end - pos >= MB2_HTAG_HDR;
-	     pos += ALIGN_UP(guest_get32(d + pos + MB2_HTAG_SIZE), MB2_HTAG_ALIGN)) {
-		uint32_t tsize = guest_get32(d + pos + MB2_HTAG_SIZE);
-		uint16_t type = guest_get16(d + pos + MB2_HTAG_TYPE);
+	     pos += ALIGN_UP(get_le32(d + pos + MB2_HTAG_SIZE), MB2_HTAG_ALIGN)) {
+		uint32_t tsize = get_le32(d + pos + MB2_HTAG_SIZE);
+		uint16_t type = get_le16(d + pos + MB2_HTAG_TYPE);
 
 		if (tsize < MB2_HTAG_HDR || tsize > end - pos) {
 			guest_image_refuse(guest, "multiboot2 header tag type %u at offset 0x%zx has size %u outside [8, 0x%zx]",

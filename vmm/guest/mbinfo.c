@@ -1,6 +1,6 @@
 /* Builds the guest's multiboot1 or multiboot2 boot information: memory facts, command line, loader name. */
 #include "guest/mbinfo.h"
-#include "guest/bytes.h"
+#include "lib/bytes.h"
 #include "guest/multiboot.h"
 #include "boot_info.h"
 #include "boot_parse.h"
@@ -94,19 +94,19 @@ static uint32_t mbinfo_build_mb1(struct info_buf *b, const struct guest_config *
 	for (unsigned i = 0; i < n; i++) {
 		uint8_t *e = mmap + i * MB1_MMAP_ENTRY_SIZE;
 
-		guest_put32(e + MB1_MMAP_SIZE, MB1_MMAP_ENTRY_SIZE - 4);
-		guest_put64(e + MB1_MMAP_BASE, map[i].base);
-		guest_put64(e + MB1_MMAP_LENGTH, map[i].len);
-		guest_put32(e + MB1_MMAP_TYPE, map[i].type);
+		put_le32(e + MB1_MMAP_SIZE, MB1_MMAP_ENTRY_SIZE - 4);
+		put_le64(e + MB1_MMAP_BASE, map[i].base);
+		put_le64(e + MB1_MMAP_LENGTH, map[i].len);
+		put_le32(e + MB1_MMAP_TYPE, map[i].type);
 	}
-	guest_put32(info + MB1_INFO_FLAGS, (uint32_t)(MB1_INFO_MEMORY | MB1_INFO_CMDLINE |
+	put_le32(info + MB1_INFO_FLAGS, (uint32_t)(MB1_INFO_MEMORY | MB1_INFO_CMDLINE |
 						     MB1_INFO_MEM_MAP | MB1_INFO_BOOT_LOADER_NAME));
-	guest_put32(info + MB1_INFO_MEM_LOWER, lower);
-	guest_put32(info + MB1_INFO_MEM_UPPER, upper);
-	guest_put32(info + MB1_INFO_CMDLINE_ADDR, cmdline);
-	guest_put32(info + MB1_INFO_MMAP_LENGTH, n * MB1_MMAP_ENTRY_SIZE);
-	guest_put32(info + MB1_INFO_MMAP_ADDR, info_gpa(b, mmap));
-	guest_put32(info + MB1_INFO_LOADER_NAME, name);
+	put_le32(info + MB1_INFO_MEM_LOWER, lower);
+	put_le32(info + MB1_INFO_MEM_UPPER, upper);
+	put_le32(info + MB1_INFO_CMDLINE_ADDR, cmdline);
+	put_le32(info + MB1_INFO_MMAP_LENGTH, n * MB1_MMAP_ENTRY_SIZE);
+	put_le32(info + MB1_INFO_MMAP_ADDR, info_gpa(b, mmap));
+	put_le32(info + MB1_INFO_LOADER_NAME, name);
 	return info_gpa(b, info);
 }
 
@@ -116,8 +116,8 @@ static uint8_t *mb2_put_tag(struct info_buf *b, uint32_t type, uint32_t size)
 	uint8_t *t = info_take(b, size, MB2_TAG_ALIGN);
 
 	if (t) {
-		guest_put32(t, type);
-		guest_put32(t + 4, size);
+		put_le32(t, type);
+		put_le32(t + 4, size);
 	}
 	return t;
 }
@@ -146,27 +146,27 @@ static uint32_t mbinfo_build_mb2(struct info_buf *b, const struct guest_config *
 	t = mb2_put_tag(b, MB2_TAG_BASIC_MEMINFO, 16);
 	if (t) {
 		guest_mem_kib(mem_size, &lower, &upper);
-		guest_put32(t + 8, lower);
-		guest_put32(t + 12, upper);
+		put_le32(t + 8, lower);
+		put_le32(t + 12, upper);
 	}
 	t = mb2_put_tag(b, MB2_TAG_MMAP, 16 + n * MB2_MMAP_ENTRY_SIZE);
 	if (t) {
-		guest_put32(t + 8, MB2_MMAP_ENTRY_SIZE);
-		guest_put32(t + 12, MB2_MMAP_ENTRY_VERSION);
+		put_le32(t + 8, MB2_MMAP_ENTRY_SIZE);
+		put_le32(t + 12, MB2_MMAP_ENTRY_VERSION);
 		for (unsigned i = 0; i < n; i++) {
 			uint8_t *e = t + 16 + i * MB2_MMAP_ENTRY_SIZE;
 
-			guest_put64(e, map[i].base);
-			guest_put64(e + 8, map[i].len);
-			guest_put32(e + 16, map[i].type);
-			guest_put32(e + 20, 0);
+			put_le64(e, map[i].base);
+			put_le64(e + 8, map[i].len);
+			put_le32(e + 16, map[i].type);
+			put_le32(e + 20, 0);
 		}
 	}
 	mb2_put_tag(b, MB2_TAG_END, MB2_TAG_HDR_SIZE);
 	if (b->failed)
 		return 0;
-	guest_put32(hdr, b->pos - (uint32_t)(hdr - b->p));
-	guest_put32(hdr + 4, 0);
+	put_le32(hdr, b->pos - (uint32_t)(hdr - b->p));
+	put_le32(hdr + 4, 0);
 	return info_gpa(b, hdr);
 }
 
