@@ -1,0 +1,186 @@
+/* The virtual xAPIC's VMX side on the CPU model: MMIO, the ToPA PMI, and injection at the interrupt window. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+#include "cpu_model.h"
+#include "../fixtures/cpu_fixtures.h"
+#include "host_env.h"
+#include "guest/guest.h"
+#include "pt/pt_guest.h"
+#include "vmx/vlapic_vmx.h"
+#include "vmx/vmcs.h"
+
+#define RFLAGS_IF BIT(9)
+#define APIC(off) (VLAPIC_BASE_GPA + (off))
+
+static struct guest g;
+static struct pt_guest pg;
+
+/* The one piece of the PT code the glue uses. */
+struct pt_guest *pt_guest_of(struct vcpu *v)
+{
+	(void)v;
+	return &pg;
+}
+
+static int setup(void **state)
+{
+	struct cpu_model *m = cpu_model_load(&cpu_fixture_bochs_tigerlake);
+
+	(void)state;
+	host_env_reset();
+	m->vmx_operation = true;
+	m->current_vmcs = 0x5000;
+	memset(&g, 0, sizeof(g));
+	memset(&pg, 0, sizeof(pg));
+	g.id = 2;
+	g.vcpu.guest = &g;
+	strcpy(g.cfg.name, "t");
+	cpu_vmwrite(CPU_BASED_VM_EXEC_CONTROL, CPU_HLT_EXITING);
+	cpu_vmwrite(GUEST_RFLAGS, RFLAGS_IF | 2);
+	cpu_vmwrite(GUEST_INTERRUPTIBILITY_INFO, 0);
+	cpu_vmwrite(VM_ENTRY_INTR_INFO_FIELD, 0);
+	vlapic_guest_reset(&g.vcpu, true);
+	return 0;
+}
+
+static uint64_t rd(unsigned field)
+{
+	uint64_t v;
+
+	cpu_vmread(field, &v);
+	return v;
+}
+
+static bool window_on(void)
+{
+	return rd(CPU_BASED_VM_EXEC_CONTROL) & CPU_INTR_WINDOW_EXITING;
+}
+
+static void enable_pmi(uint32_t lvt)
+{
+	vlapic_mmio_write(&g.vcpu, APIC(APIC_SVR), 4, 0x1ff);
+	vlapic_mmio_write(&g.vcpu, APIC(APIC_LVT_PC), 4, lvt);
+}
+
+static void test_mmio(void **state)
+{
+	(void)state;
+	assert_int_equal(vlapic_mmio_read(&g.vcpu, APIC(APIC_ID), 4), 0x02000000);
+	assert_int_equal(vlapic_mmio_read(&g.vcpu, APIC(APIC_ID + 3), 1), 0x02);   /* byte 3 of the ID */
+	assert_int_equal(vlapic_mmio_read(&g.vcpu, APIC(APIC_VERSION), 2), 0x0014);
+	assert_int_equal(vlapic_mmio_read(&g.vcpu, APIC(APIC_VERSION), 8), 0x00050014);
+	assert_int_equal(vlapic_mmio_read(&g.vcpu, APIC(APIC_VERSION + 4), 4), 0);
+	/* Narrow and misaligned stores are dropped; an 8-byte store writes its low half. */
+	vlapic_mmio_write(&g.vcpu, APIC(APIC_TPR), 1, 0x30);
+	vlapic_mmio_write(&g.vcpu, APIC(APIC_TPR + 4), 4, 0x30);
+	assert_int_equal(vlapic_mmio_read(&g.vcpu, APIC(APIC_TPR), 4), 0);
+	vlapic_mmio_write(&g.vcpu, APIC(APIC_TPR), 8, 0xffffffff00000040ull);
+	assert_int_equal(vlapic_mmio_read(&g.vcpu, APIC(APIC_TPR), 4), 0x40);
+	assert_true(vlapic_claims(0xfee00000) && vlapic_claims(0xfee00fff));
+	assert_false(vlapic_claims(0xfee01000) || vlapic_claims(0xfedfffff) || vlapic_claims(0xfec00000));
+}
+
+static void test_pmi_injected_at_window(void **state)
+{
+	(void)state;
+	enable_pmi(0xf0);
+	assert_false(window_on());
+	pg.pmi_pending = true;
+	vlapic_pmi(&g.vcpu);
+	assert_false(pg.pmi_pending);
+	assert_true(window_on());
+	assert_true(vlapic_has_deliverable(&g.vcpu));
+	assert_int_equal(vlapic_mmio_read(&g.vcpu, APIC(APIC_LVT_PC), 4), 0x100f0);
+	assert_int_equal(handle_interrupt_window(&g.vcpu), EXIT_RESUME);
+	assert_int_equal(rd(VM_ENTRY_INTR_INFO_FIELD), INTR_INFO_VALID | INTR_TYPE_EXT_INTR | 0xf0);
+	assert_false(window_on());
+	assert_int_equal(vlapic_mmio_read(&g.vcpu, APIC(APIC_ISR + 0x70), 4), 1u << 16);
+	assert_int_equal(vlapic_mmio_read(&g.vcpu, APIC(APIC_IRR + 0x70), 4), 0);
+	/* The PMI masked LVT PC: a second one is not delivered. */
+	pg.pmi_pending = true;
+	vlapic_pmi(&g.vcpu);
+	assert_false(pg.pmi_pending);
+	assert_false(window_on());
+	assert_int_equal(vlapic_mmio_read(&g.vcpu, APIC(APIC_IRR + 0x70), 4), 0);
+}
+
+static void test_window_closed(void **state)
+{
+	(void)state;
+	enable_pmi(0x80);
+	pg.pmi_pending = true;
+	vlapic_pmi(&g.vcpu);
+	/* STI shadow: nothing injected, still waiting. */
+	cpu_vmwrite(GUEST_INTERRUPTIBILITY_INFO, GUEST_INTR_STATE_STI);
+	handle_interrupt_window(&g.vcpu);
+	assert_int_equal(rd(VM_ENTRY_INTR_INFO_FIELD), 0);
+	assert_true(window_on());
+	/* IF=0: the same. */
+	cpu_vmwrite(GUEST_INTERRUPTIBILITY_INFO, 0);
+	cpu_vmwrite(GUEST_RFLAGS, 2);
+	handle_interrupt_window(&g.vcpu);
+	assert_int_equal(rd(VM_ENTRY_INTR_INFO_FIELD), 0);
+	/* An event already queued for this entry is never overwritten. */
+	cpu_vmwrite(GUEST_RFLAGS, RFLAGS_IF | 2);
+	cpu_vmwrite(VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | 6);
+	handle_interrupt_window(&g.vcpu);
+	assert_int_equal(rd(VM_ENTRY_INTR_INFO_FIELD), INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | 6);
+	assert_true(window_on());
+	/* Open: injected. */
+	cpu_vmwrite(VM_ENTRY_INTR_INFO_FIELD, 0);
+	handle_interrupt_window(&g.vcpu);
+	assert_int_equal(rd(VM_ENTRY_INTR_INFO_FIELD), INTR_INFO_VALID | 0x80);
+	assert_false(window_on());
+}
+
+static void test_priorities_through_mmio(void **state)
+{
+	(void)state;
+	vlapic_mmio_write(&g.vcpu, APIC(APIC_SVR), 4, 0x1ff);
+	/* TPR 0x50 holds back a self-IPI of class 5 ... */
+	vlapic_mmio_write(&g.vcpu, APIC(APIC_TPR), 4, 0x50);
+	vlapic_mmio_write(&g.vcpu, APIC(APIC_ICR_LO), 4, (1u << 18) | 0x55);
+	assert_false(window_on());
+	assert_false(vlapic_has_deliverable(&g.vcpu));
+	/* ... until TPR drops. */
+	vlapic_mmio_write(&g.vcpu, APIC(APIC_TPR), 4, 0);
+	assert_true(window_on());
+	handle_interrupt_window(&g.vcpu);
+	assert_int_equal(rd(VM_ENTRY_INTR_INFO_FIELD), INTR_INFO_VALID | 0x55);
+	/* A lower vector waits for the EOI of 0x55. */
+	cpu_vmwrite(VM_ENTRY_INTR_INFO_FIELD, 0);
+	vlapic_mmio_write(&g.vcpu, APIC(APIC_ICR_LO), 4, (1u << 18) | 0x52);
+	assert_false(window_on());
+	vlapic_mmio_write(&g.vcpu, APIC(APIC_EOI), 4, 0);
+	assert_true(window_on());
+	handle_interrupt_window(&g.vcpu);
+	assert_int_equal(rd(VM_ENTRY_INTR_INFO_FIELD), INTR_INFO_VALID | 0x52);
+}
+
+static void test_no_window_exiting(void **state)
+{
+	(void)state;
+	vlapic_guest_reset(&g.vcpu, false);
+	enable_pmi(0xf0);
+	pg.pmi_pending = true;
+	vlapic_pmi(&g.vcpu);
+	assert_false(window_on());
+	assert_true(host_console_contains("no interrupt-window exiting"));
+	assert_true(vlapic_has_deliverable(&g.vcpu));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup(test_mmio, setup),
+		cmocka_unit_test_setup(test_pmi_injected_at_window, setup),
+		cmocka_unit_test_setup(test_window_closed, setup),
+		cmocka_unit_test_setup(test_priorities_through_mmio, setup),
+		cmocka_unit_test_setup(test_no_window_exiting, setup),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

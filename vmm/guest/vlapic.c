@@ -1,0 +1,221 @@
+/*
+ * The register model of a minimal virtual xAPIC (SDM Vol. 3A chapter 11 "Advanced Programmable
+ * Interrupt Controller (APIC)"): pure logic, no VMX, so it is unit tested on the host. What it does
+ * not model: the APIC timer (its registers hold what is written; the current count reads 0), IPIs to
+ * other vCPUs (each guest has one vCPU: the ICR accepts everything, and only a self-IPI delivers),
+ * level-triggered interrupts (TMR stays 0), LINT0/LINT1, thermal and CMCI sources (their LVT entries
+ * are storage), and x2APIC mode.
+ */
+#include "guest/vlapic.h"
+#include "lib/string.h"
+
+/* Writable bits of each LVT entry (SDM 11.5.1 "Local Vector Table", Figure 11-8); delivery status is RO. */
+static const uint32_t lvt_writable[LVT_COUNT] = {
+	[LVT_CMCI] = 0x000107ffu,      /* vector, delivery mode, mask */
+	[LVT_TIMER] = 0x000700ffu,     /* vector, mask, timer mode */
+	[LVT_THERMAL] = 0x000107ffu,
+	[LVT_PC] = 0x000107ffu,
+	[LVT_LINT0] = 0x0001a7ffu,     /* vector, delivery mode, polarity, trigger mode, mask */
+	[LVT_LINT1] = 0x0001a7ffu,
+	[LVT_ERROR] = 0x000100ffu,     /* vector, mask */
+};
+
+void vlapic_reset(struct vlapic *a, unsigned apic_id)
+{
+	memset(a, 0, sizeof(*a));
+	a->id = (uint32_t)apic_id << 24;
+	a->dfr = 0xffffffffu;
+	a->svr = 0xff;                 /* software disabled, spurious vector FFH */
+	for (unsigned i = 0; i < LVT_COUNT; i++)
+		a->lvt[i] = APIC_LVT_MASKED;
+}
+
+/* 0x2F0 is LVT CMCI; 0x320-0x370 the other six, in enum order. */
+static int lvt_index(uint32_t off)
+{
+	if (off == APIC_LVT_CMCI)
+		return LVT_CMCI;
+	if (off >= APIC_LVT_TIMER && off <= APIC_LVT_ERROR)
+		return (int)((off - APIC_LVT_TIMER) >> 4) + LVT_TIMER;
+	return -1;
+}
+
+static int highest_bit(const uint32_t bits[8])
+{
+	for (int i = 7; i >= 0; i--)
+		if (bits[i])
+			return i * 32 + 31 - __builtin_clz(bits[i]);
+	return -1;
+}
+
+uint32_t vlapic_ppr(const struct vlapic *a)
+{
+	int isrv = highest_bit(a->isr);
+	uint32_t isr_class = isrv < 0 ? 0 : (uint32_t)isrv & 0xf0;
+
+	/* SDM 11.8.3.1 "Task and Processor Priorities": PPR = TPR if TPR[7:4] >= ISRV[7:4], else ISRV[7:4] with PPR[3:0] = 0. */
+	return (a->tpr & 0xf0) >= isr_class ? a->tpr & 0xff : isr_class;
+}
+
+uint32_t vlapic_read(const struct vlapic *a, uint32_t off)
+{
+	int lvt;
+
+	if (off & 0xf)
+		return 0;
+	if (off >= APIC_ISR && off < APIC_ISR + 0x80)
+		return a->isr[(off - APIC_ISR) >> 4];
+	if (off >= APIC_TMR && off < APIC_TMR + 0x80)
+		return a->tmr[(off - APIC_TMR) >> 4];
+	if (off >= APIC_IRR && off < APIC_IRR + 0x80)
+		return a->irr[(off - APIC_IRR) >> 4];
+	if ((lvt = lvt_index(off)) >= 0)
+		return a->lvt[lvt];
+	switch (off) {
+	case APIC_ID:        return a->id;
+	case APIC_VERSION:   return APIC_VERSION_VALUE;
+	case APIC_TPR:       return a->tpr;
+	case APIC_PPR:       return vlapic_ppr(a);
+	case APIC_LDR:       return a->ldr;
+	case APIC_DFR:       return a->dfr;
+	case APIC_SVR:       return a->svr;
+	case APIC_ESR:       return a->esr;
+	case APIC_ICR_LO:    return a->icr_lo;   /* delivery status 0: every IPI is sent at once */
+	case APIC_ICR_HI:    return a->icr_hi;
+	case APIC_TIMER_ICR: return a->timer_icr;
+	case APIC_TIMER_CCR: return 0;           /* the timer is not emulated: it never counts */
+	case APIC_TIMER_DCR: return a->timer_dcr;
+	default:             return 0;           /* APR, RRD, EOI (write-only) and reserved offsets */
+	}
+}
+
+bool vlapic_set_irr(struct vlapic *a, unsigned vector)
+{
+	if (vector > 255)
+		return false;
+	if (vector < 16) {
+		/* Vectors 0-15 are illegal for fixed interrupts (SDM 11.5.2 "Valid Interrupt Vectors"). */
+		a->esr_pending |= APIC_ESR_RECV_ILLEGAL;
+		return false;
+	}
+	a->irr[vector >> 5] |= BIT(vector & 31);
+	return true;
+}
+
+int vlapic_pending_vector(const struct vlapic *a)
+{
+	int v = highest_bit(a->irr);
+
+	/* SDM 11.8.3.1: an interrupt is delivered only if its priority class is above PPR[7:4]. */
+	if (v < 0 || ((uint32_t)v & 0xf0) <= (vlapic_ppr(a) & 0xf0))
+		return -1;
+	return v;
+}
+
+void vlapic_accept(struct vlapic *a, unsigned vector)
+{
+	vector &= 0xff;
+	a->irr[vector >> 5] &= ~(uint32_t)BIT(vector & 31);
+	a->isr[vector >> 5] |= BIT(vector & 31);
+}
+
+/* SDM 11.8.5 "Signaling Interrupt Servicing Completion": EOI retires the highest-priority ISR bit. */
+static void eoi(struct vlapic *a)
+{
+	int v = highest_bit(a->isr);
+
+	if (v >= 0)
+		a->isr[v >> 5] &= ~(uint32_t)BIT(v & 31);
+}
+
+/* ICR low written: only a fixed self-IPI (shorthand 01, or 10 "all including self") has an effect. */
+static void icr_send(struct vlapic *a, uint32_t lo)
+{
+	unsigned shorthand = (lo >> APIC_ICR_SH_SHIFT) & 3, mode = (lo >> APIC_LVT_DM_SHIFT) & 7;
+	unsigned vector = lo & 0xff;
+
+	if ((shorthand != 1 && shorthand != 2) || mode != APIC_DM_FIXED)
+		return;
+	if (vector < 16) {
+		a->esr_pending |= APIC_ESR_SEND_ILLEGAL;
+		return;
+	}
+	if (a->svr & APIC_SVR_ENABLE)
+		vlapic_set_irr(a, vector);
+}
+
+void vlapic_write(struct vlapic *a, uint32_t off, uint32_t val)
+{
+	int lvt = lvt_index(off);
+
+	if (lvt >= 0) {
+		/* While software disabled every LVT mask bit stays set (SDM 11.4.7.2 "Local APIC State After
+		   It Has Been Software Disabled"). */
+		a->lvt[lvt] = (a->lvt[lvt] & ~lvt_writable[lvt]) | (val & lvt_writable[lvt]);
+		if (!(a->svr & APIC_SVR_ENABLE))
+			a->lvt[lvt] |= APIC_LVT_MASKED;
+		return;
+	}
+	switch (off) {
+	case APIC_TPR:
+		a->tpr = val & 0xff;
+		break;
+	case APIC_EOI:
+		eoi(a);
+		break;
+	case APIC_LDR:
+		a->ldr = val & 0xff000000u;
+		break;
+	case APIC_DFR:
+		a->dfr = val | 0x0fffffffu;   /* bits 27:0 are reserved, read as 1 */
+		break;
+	case APIC_SVR:
+		a->svr = val & 0x3ffu;        /* vector, enable, focus checking; no EOI-broadcast suppression */
+		if (!(a->svr & APIC_SVR_ENABLE))
+			for (unsigned i = 0; i < LVT_COUNT; i++)
+				a->lvt[i] |= APIC_LVT_MASKED;
+		break;
+	case APIC_ESR:
+		/* A write latches the errors seen since the last one (SDM 11.5.3 "Error Handling"). */
+		a->esr = a->esr_pending;
+		a->esr_pending = 0;
+		break;
+	case APIC_ICR_HI:
+		a->icr_hi = val & 0xff000000u;
+		break;
+	case APIC_ICR_LO:
+		a->icr_lo = val & 0x000ccfffu;  /* delivery status (12) reads 0 */
+		icr_send(a, val);
+		break;
+	case APIC_TIMER_ICR:
+		a->timer_icr = val;
+		break;
+	case APIC_TIMER_DCR:
+		a->timer_dcr = val & 0xbu;
+		break;
+	default:
+		break;   /* ID, version, PPR, ISR/TMR/IRR, current count and reserved offsets: ignored */
+	}
+}
+
+bool vlapic_lvt_pc_fire(struct vlapic *a, bool *nmi)
+{
+	uint32_t lvt = a->lvt[LVT_PC];
+	unsigned mode = (lvt & APIC_LVT_DM_MASK) >> APIC_LVT_DM_SHIFT;
+
+	*nmi = false;
+	if ((lvt & APIC_LVT_MASKED) || !(a->svr & APIC_SVR_ENABLE))
+		return false;
+	/* "When a performance monitoring counters interrupt is generated, the mask bit for its associated
+	   LVT entry is set" (SDM 11.5.1 "Local Vector Table", Figure 11-8 note). */
+	a->lvt[LVT_PC] |= APIC_LVT_MASKED;
+	switch (mode) {
+	case APIC_DM_FIXED:
+		return vlapic_set_irr(a, lvt & APIC_LVT_VECTOR);
+	case APIC_DM_NMI:
+		*nmi = true;
+		return true;
+	default:
+		return false;   /* SMI, INIT and ExtINT are not supported for LVT PC */
+	}
+}

@@ -1,0 +1,83 @@
+/* A minimal virtual xAPIC per guest: the register page at 0xFEE00000 and its interrupt state (no timer, no IPIs). */
+#ifndef PTV_VLAPIC_H
+#define PTV_VLAPIC_H
+
+#include "types.h"
+
+#define VLAPIC_BASE_GPA   0xfee00000ull
+#define VLAPIC_PAGE_SIZE  0x1000u
+
+/* Register offsets (SDM Vol. 3A, Table 11-1 "Local APIC Register Address Map"). */
+#define APIC_ID        0x020
+#define APIC_VERSION   0x030
+#define APIC_TPR       0x080
+#define APIC_APR       0x090
+#define APIC_PPR       0x0a0
+#define APIC_EOI       0x0b0
+#define APIC_RRD       0x0c0
+#define APIC_LDR       0x0d0
+#define APIC_DFR       0x0e0
+#define APIC_SVR       0x0f0
+#define APIC_ISR       0x100
+#define APIC_TMR       0x180
+#define APIC_IRR       0x200
+#define APIC_ESR       0x280
+#define APIC_LVT_CMCI  0x2f0
+#define APIC_ICR_LO    0x300
+#define APIC_ICR_HI    0x310
+#define APIC_LVT_TIMER 0x320
+#define APIC_LVT_THERM 0x330
+#define APIC_LVT_PC    0x340
+#define APIC_LVT_LINT0 0x350
+#define APIC_LVT_LINT1 0x360
+#define APIC_LVT_ERROR 0x370
+#define APIC_TIMER_ICR 0x380
+#define APIC_TIMER_CCR 0x390
+#define APIC_TIMER_DCR 0x3e0
+
+/* Version 14H (integrated APIC), Max LVT Entry 5 (SDM 11.4.8 "Local APIC Version Register"). */
+#define APIC_VERSION_VALUE  0x00050014u
+#define APIC_SVR_ENABLE     BIT(8)
+#define APIC_LVT_MASKED     BIT(16)
+#define APIC_LVT_VECTOR     0xffu
+#define APIC_LVT_DM_SHIFT   8
+#define APIC_LVT_DM_MASK    (7u << 8)
+#define APIC_DM_FIXED       0u
+#define APIC_DM_NMI         4u
+#define APIC_ICR_SH_SHIFT   18
+#define APIC_ESR_SEND_ILLEGAL BIT(5)   /* Send Illegal Vector (SDM 11.5.3 "Error Handling") */
+#define APIC_ESR_RECV_ILLEGAL BIT(6)   /* Receive Illegal Vector */
+
+enum vlapic_lvt { LVT_CMCI, LVT_TIMER, LVT_THERMAL, LVT_PC, LVT_LINT0, LVT_LINT1, LVT_ERROR, LVT_COUNT };
+
+struct vlapic {
+	uint32_t id;            /* APIC ID register: guest id << 24 */
+	uint32_t tpr, ldr, dfr, svr;
+	uint32_t esr, esr_pending;   /* ESR shows errors latched by the last ESR write */
+	uint32_t lvt[LVT_COUNT];
+	uint32_t icr_lo, icr_hi;
+	uint32_t timer_icr, timer_dcr;
+	uint32_t irr[8], isr[8], tmr[8];   /* 256 bits each, 32 per register */
+};
+
+/* Power-up / reset state (SDM 11.4.7.1 "Local APIC State After Power-Up or Reset"). */
+void vlapic_reset(struct vlapic *a, unsigned apic_id);
+/* A 32-bit read of the register at `off` (0-0xFFF); reserved offsets read 0. */
+uint32_t vlapic_read(const struct vlapic *a, uint32_t off);
+/* A 32-bit write; writes to read-only registers and reserved offsets are ignored. */
+void vlapic_write(struct vlapic *a, uint32_t off, uint32_t val);
+/* A fixed interrupt arrives for `vector`; vectors 0-15 are illegal and only set ESR. False if refused. */
+bool vlapic_set_irr(struct vlapic *a, unsigned vector);
+/* Processor priority (SDM 11.8.3.1 "Task and Processor Priorities"). */
+uint32_t vlapic_ppr(const struct vlapic *a);
+/* The highest IRR vector whose priority class is above PPR, or -1 when none can be delivered. */
+int vlapic_pending_vector(const struct vlapic *a);
+/* The CPU took `vector`: IRR -> ISR (SDM 11.8.4 "Interrupt Acceptance for Fixed Interrupts"). */
+void vlapic_accept(struct vlapic *a, unsigned vector);
+/*
+ * A performance-monitoring interrupt through LVT PC: fixed delivery sets IRR (true); the entry is masked
+ * afterwards as hardware does. *nmi is set for NMI delivery mode. False when masked or not deliverable.
+ */
+bool vlapic_lvt_pc_fire(struct vlapic *a, bool *nmi);
+
+#endif
