@@ -34,6 +34,19 @@
 #define TOPA_4K   (0u << 6)
 #define TOPA_8K   (1u << 6)
 
+/* The local APIC as ptvisor models it (SDM Vol. 3A, Table 11-1 "Local APIC Register Address Map"). */
+#define APIC_BASE    0xfee00000u
+#define APIC_EOI     0x0b0
+#define APIC_SVR     0x0f0
+#define APIC_ISR     0x100
+#define APIC_ICR_LO  0x300
+#define APIC_LVT_PC  0x340
+#define APIC_ICR_SELF (1u << 18)   /* destination shorthand 01: self */
+#define APIC_SVR_ENABLE (1u << 8)
+#define APIC_LVT_MASKED (1u << 16)
+#define PMI_VECTOR   0xf0u
+#define IPI_VECTOR   0xe1u
+
 static char name[32] = "ptwork";
 
 static void topa_set(uint32_t table, unsigned idx, uint64_t entry)
@@ -100,6 +113,50 @@ static uint32_t collect_topa(uint64_t base, uint64_t mask)
 	return full + off;
 }
 
+static uint32_t apic_read(uint32_t off)
+{
+	return cpu_read32_phys(APIC_BASE + off);
+}
+
+static void apic_write(uint32_t off, uint32_t v)
+{
+	cpu_write32_phys(APIC_BASE + off, v);
+}
+
+/* The ToPA PMI through LVT PC: enable the APIC, vector 0xF0, fixed delivery, unmasked. */
+static void pmi_setup(void)
+{
+	apic_write(APIC_SVR, APIC_SVR_ENABLE | 0xff);
+	apic_write(APIC_LVT_PC, PMI_VECTOR);
+	check_eq(apic_read(APIC_LVT_PC), PMI_VECTOR, "LVT PC programmed: vector 0xF0, fixed, unmasked");
+}
+
+/* One interrupt when region A (INT) filled; LVT PC masked by it; in service until EOI (SDM 11.5.1, 11.8.5). */
+static void pmi_check(uint32_t interrupts)
+{
+	uint32_t isr = APIC_ISR + (PMI_VECTOR / 32) * 0x10, bit = 1u << (PMI_VECTOR % 32);
+
+	check_eq(interrupts, 1, "exactly one PMI interrupt (vector 0xF0) while tracing");
+	check_eq(apic_read(APIC_LVT_PC), PMI_VECTOR | APIC_LVT_MASKED, "LVT PC masked after the PMI");
+	check_eq(apic_read(isr) & bit, bit, "vector 0xF0 in service until EOI");
+	apic_write(APIC_EOI, 0);
+	check_eq(apic_read(isr) & bit, 0, "EOI retires it");
+}
+
+/* A self-IPI sent with IF=0 is taken by the STI;HLT that follows: the HLT must not sleep through it. */
+static void self_ipi_check(void)
+{
+	uint32_t isr = APIC_ISR + (IPI_VECTOR / 32) * 0x10, bit = 1u << (IPI_VECTOR % 32);
+	uint32_t n = trap_interrupt_count();
+
+	apic_write(APIC_ICR_LO, APIC_ICR_SELF | IPI_VECTOR);
+	cpu_sti_hlt();
+	cpu_cli();
+	check_eq(trap_interrupt_count() - n, 1, "self-IPI (vector 0xE1) wakes STI;HLT and is taken once");
+	check_eq(apic_read(isr) & bit, bit, "vector 0xE1 in service");
+	apic_write(APIC_EOI, 0);
+}
+
 static void check_cpuid(void)
 {
 	struct cpuid_regs r = cpu_cpuid(7, 0), l0 = cpu_cpuid(0x14, 0), l1 = cpu_cpuid(0x14, 1);
@@ -146,11 +203,20 @@ int guest_main(uint32_t magic, uint32_t info)
 	check(cpu_wrmsr_safe(MSR_RTIT_OUTPUT_MASK, mask) == FAULT_NONE, "OUTPUT_MASK_PTRS accepted");
 	check(cpu_wrmsr_safe(MSR_RTIT_STATUS, 0) == FAULT_NONE, "STATUS cleared");
 
+	/* The "topa" case takes its PMI as an interrupt: traced with IF=1. */
+	bool pmi = !strcmp(c, "topa");
+	uint32_t irq0 = trap_interrupt_count();
+	if (pmi) {
+		pmi_setup();
+		asm volatile("sti" ::: "memory");
+	}
 	/* --- traced --- */
 	cpu_wrmsr(MSR_RTIT_CTL, ctl | CTL_TRACEEN);
 	uint32_t sum = ptwork_run(n);
 	cpu_wrmsr(MSR_RTIT_CTL, ctl);
 	/* --- untraced --- */
+	cpu_cli();
+	uint32_t irqs = trap_interrupt_count() - irq0;
 
 	cpu_rdmsr_safe(MSR_RTIT_CTL, &ctl_rd);
 	cpu_rdmsr_safe(MSR_RTIT_STATUS, &status);
@@ -167,7 +233,9 @@ int guest_main(uint32_t magic, uint32_t info)
 	}
 	if (!strcmp(c, "stop")) {
 		check(status & STATUS_STOPPED, "IA32_RTIT_STATUS.Stopped set by the STOP region");
-		check_eq((mask >> 7) & 0x1ffffff, 1, "OUTPUT_MASK_PTRS points past the full STOP region");
+		/* SDM 33.2.7.2 "ToPA STOP": the pointers stay on the STOP entry with OutputOffset = its size. */
+		check_eq(((mask >> 7) & 0x1ffffff) | ((mask >> 32) << 32), (uint64_t)0x1000 << 32,
+			 "OUTPUT_MASK_PTRS stays on the STOP entry with offset = region size");
 		trace_dump(name, (const void *)PTW_REGION_A, 0x1000);
 		return test_finish();
 	}
@@ -184,6 +252,8 @@ int guest_main(uint32_t magic, uint32_t info)
 		cpu_wrmsr_safe(MSR_PERF_GLOBAL_STATUS_RESET, 1ull << 55);
 		cpu_rdmsr_safe(MSR_PERF_GLOBAL_STATUS, &gstat);
 		check(!((gstat >> 55) & 1), "IA32_PERF_GLOBAL_STATUS_RESET[55] clears it");
+		pmi_check(irqs);
+		self_ipi_check();
 	}
 	check(len > 0, "trace bytes produced: %u", len);
 	trace_dump(name, (const void *)PTW_DUMP, len);

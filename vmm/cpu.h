@@ -29,6 +29,8 @@ uint64_t cpu_read_cr3(void);
 uint64_t cpu_read_cr4(void);
 void cpu_write_cr0(uint64_t v);
 void cpu_write_cr4(uint64_t v);
+uint64_t cpu_read_dr0(void);
+void cpu_write_dr0(uint64_t v);
 uint8_t cpu_inb(uint16_t port);
 uint16_t cpu_inw(uint16_t port);
 uint32_t cpu_inl(uint16_t port);
@@ -114,6 +116,16 @@ PTV_CR_ACCESSORS(4)
 
 static inline void cpu_write_cr0(uint64_t v) { asm volatile("mov %0, %%cr0" :: "r"(v) : "memory"); }
 static inline void cpu_write_cr4(uint64_t v) { asm volatile("mov %0, %%cr4" :: "r"(v) : "memory"); }
+
+/* DR0-DR3 are not in the VMCS: the guest sees the VMM's (SDM 27.3.2.1 "Loading Guest Control Registers,
+   Debug Registers, and MSRs" loads DR7 only). */
+static inline uint64_t cpu_read_dr0(void)
+{
+	uint64_t v;
+	asm volatile("mov %%dr0, %0" : "=r"(v));
+	return v;
+}
+static inline void cpu_write_dr0(uint64_t v) { asm volatile("mov %0, %%dr0" :: "r"(v)); }
 
 static inline uint8_t cpu_inb(uint16_t port)
 {

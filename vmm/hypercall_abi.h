@@ -45,7 +45,7 @@ struct ptv_hc_info {
 
 /* Filled by PTV_HC_STATS: the VMM's counters for the calling guest. */
 struct ptv_hc_stats {
-	unsigned long long exits;          /* VM exits taken by this guest so far */
+	unsigned long long exits;          /* VM exits the guest caused so far (time-slice exits excluded) */
 	unsigned long long hypercalls;
 	unsigned long long vmm_free_frames;/* free physical frames in the VMM allocator now */
 	unsigned long long ept_violations;

@@ -14,6 +14,8 @@
 #include "power.h"
 #include "pt/pt_policy.h"
 #include "pt/pt_step_probe.h"
+#include "pt/pt_emul.h"
+#include "vmx/vlapic_vmx.h"
 #include "pt/pt_boot.h"
 #include "status.h"
 #include "trap.h"
@@ -145,8 +147,11 @@ static int vmx_gate(void)
 		status = PTV_STATUS_FAILED;
 	} else {
 		sched_init_cpu();
-		if (pt_decision.guest_backend == PT_BACKEND_EMULATED)
+		if (pt_decision.guest_backend == PT_BACKEND_EMULATED) {
 			pt_step_probe(&caps);
+			/* Interrupts injected into a tracing guest appear in its trace as on hardware. */
+			vlapic_set_inject_observer(pt_emul_event_injected);
+		}
 		unsigned n = guests_start();
 		pr_info("guests: %u of %u started; running them time-sliced on CPU 0\n", n, guest_count);
 		sched_run();

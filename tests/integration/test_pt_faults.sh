@@ -16,7 +16,7 @@ keep_log "$L" pt-faults.serial.log
 expect_status "$rc" 0 "all four guests end with status 0"
 expect "$L" 'guest pt-stop: PT tracing stopped: a ToPA STOP region filled \(IA32_RTIT_STATUS.Stopped set\) \(4096 bytes written' "STOP: exactly the 4 KiB region written, then tracing stopped"
 expect "$L" '^\[pt-stop\] PASS: IA32_RTIT_STATUS.Stopped set by the STOP region' "STOP: the guest reads Stopped"
-expect "$L" '^\[pt-stop\] PASS: OUTPUT_MASK_PTRS points past the full STOP region' "STOP: output pointers kept current"
+expect "$L" '^\[pt-stop\] PASS: OUTPUT_MASK_PTRS stays on the STOP entry with offset = region size' "STOP: output pointers as the SDM defines them"
 expect "$L" 'guest pt-out: PT output error at GPA 0x7fff0000: ToPA table outside guest RAM' "ToPA table outside the guest: operational error named"
 expect "$L" 'guest pt-region: PT output error at GPA 0x7fff0000: ToPA output region outside guest RAM' "ToPA region outside the guest: operational error named"
 expect "$L" 'guest pt-rsvd: PT output error at GPA 0xa00000: ToPA entry with reserved bits set' "reserved ToPA entry bits: operational error named"

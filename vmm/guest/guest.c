@@ -11,6 +11,7 @@
 #include "mem/phys.h"
 #include "vmx/caps.h"
 #include "vmx/vmcs_init.h"
+#include "vmx/vlapic_vmx.h"
 
 struct guest guests[GUEST_MAX];
 unsigned guest_count;
@@ -105,6 +106,7 @@ int guest_create(unsigned index, const void *image, size_t size, const char *mod
 		return -1;
 	}
 	pt_emul_reset(&g->vcpu, g->cfg.pt_riplog);
+	vlapic_guest_reset(&g->vcpu, vmx_ctl_can_set(boot_caps.procbased, CPU_INTR_WINDOW_EXITING));
 	g->state = GUEST_RUNNABLE;
 	pr_info("guest %s: %s %s kernel, entry 0x%x, %lu MiB RAM at host 0x%lx, EPT %lu table pages%s\n",
 		g->cfg.name, guest_image_kind_name(img.kind), guest_boot_proto_name(img.proto), img.entry,

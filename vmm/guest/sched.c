@@ -94,6 +94,9 @@ static struct guest *current;
 
 static void switch_to(struct guest *g)
 {
+	/* Every slice starts with a full timer: with "save VMX-preemption timer value" an expired one reads 0. */
+	if (vmx_ctls.preemption_timer && current == g)
+		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, (uint32_t)(SLICE_TSC >> vmx_ctls.preemption_rate));
 	if (current == g)
 		return;
 	if (current && current->state != GUEST_EMPTY) {

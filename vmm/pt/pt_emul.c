@@ -24,6 +24,7 @@
 #include "guest/gva.h"
 #include "vmx/exit.h"
 #include "vmx/vmcs_ops.h"
+#include "vmx/vlapic_vmx.h"
 #include "lib/string.h"
 #include "lib/format.h"
 #include "log.h"
@@ -140,7 +141,7 @@ static void bp_disarm(struct pt_emul *e)
 {
 	if (!e->bp_armed)
 		return;
-	asm volatile("mov %0, %%dr0" :: "r"(e->saved_dr0));
+	cpu_write_dr0(e->saved_dr0);
 	vmcs_writenat(GUEST_DR7, e->saved_dr7);
 	e->bp_armed = false;
 }
@@ -192,14 +193,11 @@ static bool idt_handler(struct vcpu *v, unsigned vector, uint64_t *ip)
 
 static void bp_arm(struct pt_emul *e, uint64_t ip)
 {
-	uint64_t dr0;
-
 	if (!e->bp_armed) {
-		asm volatile("mov %%dr0, %0" : "=r"(dr0));
-		e->saved_dr0 = dr0;
+		e->saved_dr0 = cpu_read_dr0();
 		e->saved_dr7 = vmcs_readnat(GUEST_DR7);
 	}
-	asm volatile("mov %0, %%dr0" :: "r"(ip));
+	cpu_write_dr0(ip);
 	vmcs_writenat(GUEST_DR7, (e->saved_dr7 & ~DR7_RW0_LEN0) | DR7_L0 | BIT(10));
 	e->bp_armed = true;
 	e->bp_ip = ip;
@@ -275,6 +273,7 @@ static void stage_flush(struct vcpu *v, struct pt_guest *pg, struct pt_emul *e)
 		e->out.pmi = false;
 		pg->perf_global_status |= BIT(55);
 		pg->pmi_pending = true;
+		vlapic_pmi(v);
 	}
 	if (r == PT_OUT_STOPPED) {
 		trace_off(v, e, "a ToPA STOP region filled (IA32_RTIT_STATUS.Stopped set)");
@@ -294,6 +293,10 @@ static void trace_off(struct vcpu *v, struct pt_emul *e, const char *why)
 	stepping_disarm(v, e);
 	pr_info("guest %s: PT tracing stopped: %s (%lu bytes written, %lu dropped, %lu instructions stepped)\n",
 		v->guest->cfg.name, why, e->out.st.bytes, e->out.st.dropped, e->st.steps);
+	/* Cost of this tracing period, for make bench (on Bochs the TSC counts instructions). */
+	log_raw(LOG_INFO, "ptvisor: pt-stats %s steps=%lu traced=%lu exits=%lu tsc=%lu bytes=%lu\n",
+		v->guest->cfg.name, e->st.steps, e->st.traced, v->stats.exits - e->st.exits_at_enable,
+		cpu_rdtsc() - e->st.tsc_at_enable, e->out.st.bytes - e->st.bytes_at_enable);
 	riplog_print(v, e);
 }
 
@@ -420,6 +423,36 @@ static void on_exception(struct vcpu *v, struct pt_guest *pg, struct pt_emul *e,
 		bp_arm(e, handler);
 }
 
+/*
+ * ptvisor is about to inject an external interrupt (the virtual APIC): like hardware, the trace gets
+ * FUP(the interrupted IP) TIP(the handler), and the handler is traced (SDM 33.4.2.4 "interrupts").
+ */
+void pt_emul_event_injected(struct vcpu *v, unsigned vector)
+{
+	struct pt_emul *e = pt_emul_of(v);
+	struct pt_guest *pg = pt_guest_of(v);
+	uint64_t ip = guest_lip(), handler;
+
+	if (!v->pt_stepping || !e->active)
+		return;
+	/* A step still due for an instruction that retired in the VMM is accounted first. */
+	if (!v->pt_step_mtf && (vmcs_readnat(GUEST_PENDING_DBG_EXCEPTIONS) & DR6_BS)) {
+		if (e->have_prev)
+			account(v, e, ip);
+		vmcs_writenat(GUEST_PENDING_DBG_EXCEPTIONS, 0);
+	}
+	e->have_prev = false;   /* the instruction at ip runs after the handler returns */
+	if (!idt_handler(v, vector, &handler))
+		return;
+	if (e->in_ctx) {
+		pt_gen_event(&e->gen, ip, handler, guest_cpu_mode(v));
+		e->st.events++;
+	}
+	stage_flush(v, pg, e);
+	if (e->active && !v->pt_step_mtf)
+		bp_arm(e, handler);
+}
+
 bool pt_emul_mtf(struct vcpu *v)
 {
 	struct pt_emul *e = pt_emul_of(v);
@@ -461,7 +494,11 @@ void pt_emul_ctl_written(struct vcpu *v, struct pt_guest *pg, uint64_t old_ctl)
 			account(v, e, next);     /* the WRMSR itself retired while traced */
 		if (e->in_ctx)
 			pt_gen_stop(&e->gen, next);
+		/* The last packets go where the output was configured while tracing, not per the new CTL
+		   (a write of 0 also clears ToPA). */
+		pg->ctx.ctl = old_ctl;
 		stage_flush(v, pg, e);
+		pg->ctx.ctl = ctl;
 		e->st.disables++;
 		trace_off(v, e, "TraceEn cleared by the guest");
 		return;
@@ -469,6 +506,10 @@ void pt_emul_ctl_written(struct vcpu *v, struct pt_guest *pg, uint64_t old_ctl)
 	if ((old_ctl & RTIT_CTL_TRACEEN) || !(ctl & RTIT_CTL_TRACEEN))
 		return;
 	e->st.enables++;
+	e->st.steps = e->st.traced = 0;
+	e->st.exits_at_enable = v->stats.exits;
+	e->st.tsc_at_enable = cpu_rdtsc();
+	e->st.bytes_at_enable = e->out.st.bytes;
 	e->out.ept = &v->guest->ept;
 	e->out.maxphyaddr = pg->caps.maxphyaddr ? pg->caps.maxphyaddr : 36;
 	if (pg->ctx.status & (RTIT_STATUS_ERROR | RTIT_STATUS_STOPPED)) {

@@ -18,6 +18,7 @@ struct pt_emul_stats {
 	uint64_t step_exits;     /* #DB exits taken for stepping */
 	uint64_t events;         /* exceptions and interrupts seen in traced code */
 	uint64_t enables, disables;
+	uint64_t exits_at_enable, tsc_at_enable, bytes_at_enable;
 };
 
 struct pt_emul {
@@ -54,6 +55,8 @@ struct pt_emul *pt_emul_of(struct vcpu *v);
 void pt_emul_reset(struct vcpu *v, bool riplog);
 /* After a successful guest write of IA32_RTIT_CTL (old value given): start or stop tracing. */
 void pt_emul_ctl_written(struct vcpu *v, struct pt_guest *pg, uint64_t old_ctl);
+/* ptvisor injects external interrupt `vector` into a stepped guest: event packets, handler traced. */
+void pt_emul_event_injected(struct vcpu *v, unsigned vector);
 /* A monitor-trap-flag exit of a guest stepped with MTF; false if it is not ours. */
 bool pt_emul_mtf(struct vcpu *v);
 /* An exception exit while this guest is stepped; false if it is not ours to handle. */

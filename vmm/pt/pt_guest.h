@@ -47,10 +47,10 @@ extern bool pt_hw_hooks_on;
 /* The guest's PT state; NULL for a vcpu without a guest. */
 struct pt_guest *pt_guest_of(struct vcpu *v);
 /*
- * A ToPA PMI (IA32_PERF_GLOBAL_STATUS[55]) is pending for this guest. Delivery
- * through the guest's LVT performance-counter entry needs a virtual LAPIC,
- * which ptvisor does not have yet: the caller injects it once it does, then
- * clears pmi_pending.
+ * A ToPA PMI (IA32_PERF_GLOBAL_STATUS[55]) is pending for this guest. The
+ * emulated backend hands it at once to vlapic_pmi() (vmx/vlapic_vmx.c), which
+ * delivers it through the guest's LVT PC entry and clears pmi_pending; the
+ * hardware path (pt_pmi.c) only records it so far.
  */
 bool pt_guest_pmi_pending(struct vcpu *v);
 /* The guest goes away (guest_destroy): the CPU forgets it; its next user starts afresh. */

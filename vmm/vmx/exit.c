@@ -7,6 +7,7 @@
 #include "pt/pt_guest.h"
 #include "vmx/exit_reason.h"
 #include "vmx/vmcs_ops.h"
+#include "vmx/vlapic_vmx.h"
 #include "guest/guest.h"
 #include "log.h"
 
@@ -17,6 +18,7 @@ static const exit_handler_fn exit_handlers[EXIT_REASON_MAX] = {
 	[EXIT_REASON_EXTERNAL_INTERRUPT] = handle_external_interrupt,
 	[EXIT_REASON_TRIPLE_FAULT] = handle_triple_fault,
 	[EXIT_REASON_INIT_SIGNAL] = handle_init_signal,
+	[EXIT_REASON_INTERRUPT_WINDOW] = handle_interrupt_window,
 	[EXIT_REASON_CPUID] = handle_cpuid,
 	[EXIT_REASON_GETSEC] = handle_ud_instruction,
 	[EXIT_REASON_HLT] = handle_hlt,

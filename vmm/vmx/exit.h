@@ -36,6 +36,21 @@ static inline bool vcpu_long_mode(const struct vcpu *v)
 	return v->efer_lma && (vmcs_read32(GUEST_CS_AR_BYTES) & BIT(13));
 }
 
+/*
+ * An instruction retired in the VMM while single-stepping: its step is still due. With TF that is a
+ * pending single-step #DB (BS, SDM 25.4.2); with MTF a pending MTF VM exit, injected as event type 7
+ * vector 0 (SDM 27.6.2 "Injection of Pending MTF VM Exits").
+ */
+static inline void vcpu_retired_in_vmm(struct vcpu *v)
+{
+	if (v->pt_stepping) {
+		if (v->pt_step_mtf)
+			vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID | (7u << 8));
+		else
+			vmcs_writenat(GUEST_PENDING_DBG_EXCEPTIONS, BIT(14));
+	}
+}
+
 /* Advances RIP past the exiting instruction and drops STI/MOV-SS blocking (SDM 25.4.2). */
 static inline void vcpu_skip_instruction(struct vcpu *v)
 {
@@ -49,17 +64,7 @@ static inline void vcpu_skip_instruction(struct vcpu *v)
 	/* The emulated instruction retired: STI and MOV-SS shadows end with it. */
 	if (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
 		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, intr & ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
-	/*
-	 * An instruction retired in the VMM while single-stepping: its step is still due. With TF that is a
-	 * pending single-step #DB (BS, SDM 25.4.2); with MTF a pending MTF VM exit, injected as event type 7
-	 * vector 0 (SDM 27.6.2 "Injection of Pending MTF VM Exits").
-	 */
-	if (v->pt_stepping) {
-		if (v->pt_step_mtf)
-			vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID | (7u << 8));
-		else
-			vmcs_writenat(GUEST_PENDING_DBG_EXCEPTIONS, BIT(14));
-	}
+	vcpu_retired_in_vmm(v);
 }
 /* Queues a hardware exception for the next VM entry (SDM 27.6.1.1 "Event injection"). */
 void vcpu_inject_exception(struct vcpu *v, unsigned vector, bool has_error, uint32_t error);

@@ -3,11 +3,13 @@
  * its handler (the PT output-buffer handler registers here). A GPA with no
  * guest RAM behind it behaves like an unclaimed bus: the MOV that touched it
  * is emulated, reads return all ones and writes are dropped, so nothing
- * outside the guest is ever read or written. Anything else stops the guest.
+ * outside the guest is ever read or written; the local APIC page at
+ * 0xFEE00000 is the one device there (vlapic_vmx.c). Anything else stops the guest.
  */
 #include "vmx/exit.h"
 #include "pt/pt_guest.h"
 #include "vmx/mmio_decode.h"
+#include "vmx/vlapic_vmx.h"
 #include "vmx/vmcs_ops.h"
 #include "guest/guest.h"
 #include "guest/gva.h"
@@ -30,14 +32,15 @@ static uint64_t size_mask(unsigned size)
 	return size >= 8 ? ~(uint64_t)0 : ((uint64_t)1 << (8 * size)) - 1;
 }
 
-static void load_all_ones(struct vcpu *v, const struct mmio_insn *in)
+/* Completes a load: `val` holds the in->size bytes read; MOVZX/MOVSX widen them. */
+static void load_value(struct vcpu *v, const struct mmio_insn *in, uint64_t val)
 {
 	uint64_t rsp = vmcs_readnat(GUEST_RSP);
 	uint64_t *r = reg_slot(v, in->reg, &rsp);
-	uint64_t val = size_mask(in->size);
 
-	if (in->sign_extend)
-		val = ~(uint64_t)0;
+	val &= size_mask(in->size);
+	if (in->sign_extend && (val >> (8 * in->size - 1)) & 1)
+		val |= ~size_mask(in->size);
 	val &= size_mask(in->dst_size);
 	if (in->high8)
 		*r = (*r & ~(uint64_t)0xff00) | ((val & 0xff) << 8);
@@ -47,6 +50,20 @@ static void load_all_ones(struct vcpu *v, const struct mmio_insn *in)
 		*r = (*r & ~size_mask(in->dst_size)) | val;
 	if (in->reg == 4)
 		vmcs_writenat(GUEST_RSP, rsp);
+}
+
+/* The value a store writes: its register (AH-BH for high8) or its immediate. */
+static uint64_t store_value(struct vcpu *v, const struct mmio_insn *in)
+{
+	uint64_t rsp = vmcs_readnat(GUEST_RSP), val;
+
+	if (in->reg < 0)
+		val = in->imm;
+	else if (in->high8)
+		val = *reg_slot(v, in->reg, &rsp) >> 8;
+	else
+		val = *reg_slot(v, in->reg, &rsp);
+	return val & size_mask(in->size);
 }
 
 static enum mmio_cpu_mode cpu_mode(const struct vcpu *v)
@@ -70,17 +87,23 @@ static enum exit_action emulate_unbacked(struct vcpu *v, const struct ept_violat
 			   vmcs_readnat(GUEST_RIP));
 		return EXIT_STOPPED;
 	}
-	if (g->unbacked_reports < UNBACKED_REPORTS_MAX && (ev->gpa >> 12) != g->unbacked_logged_page) {
+	if (vlapic_claims(ev->gpa)) {
+		if (in.store)
+			vlapic_mmio_write(v, ev->gpa, in.size, store_value(v, &in));
+		else
+			load_value(v, &in, vlapic_mmio_read(v, ev->gpa, in.size));
+	} else if (g->unbacked_reports < UNBACKED_REPORTS_MAX && (ev->gpa >> 12) != g->unbacked_logged_page) {
 		g->unbacked_reports++;
 		g->unbacked_logged_page = ev->gpa >> 12;
 		pr_info("guest %s: %u-byte %s at GPA 0x%lx outside its RAM: %s\n", g->cfg.name, in.size,
 			in.store ? "write" : "read", ev->gpa, in.store ? "dropped" : "reads all ones");
 	}
-	if (!in.store)
-		load_all_ones(v, &in);
+	if (!in.store && !vlapic_claims(ev->gpa))
+		load_value(v, &in, ~(uint64_t)0);
 	vmcs_writenat(GUEST_RIP, vmcs_readnat(GUEST_RIP) + in.len);
 	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO,
 		     vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) & ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
+	vcpu_retired_in_vmm(v);
 	return EXIT_RESUME;
 }
 

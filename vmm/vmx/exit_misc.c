@@ -5,15 +5,18 @@
 #include "guest/guest.h"
 #include "log.h"
 #include "pt/pt_emul.h"
+#include "vmx/vlapic_vmx.h"
 
 #define RFLAGS_IF BIT(9)
 #define CR4_OSXSAVE BIT(18)
 
 /*
- * No interrupt source is virtualized yet, so a HLT with IF=1 only gives the
- * CPU to the other guests and resumes after it (a wake-up with nothing
- * pending, which guests idling in a loop tolerate); with IF=0 nothing can
- * ever wake the vCPU, so the guest has ended.
+ * A HLT with IF=1 and an interrupt the guest can take (virtual APIC IRR above
+ * PPR; STI;HLT reaches here inside the STI shadow) completes at once: the
+ * interrupt-window exit that follows injects it. With nothing pending it only
+ * gives the CPU to the other guests and resumes after it (its only interrupt
+ * sources are its own: a PMI or self-IPI can't arrive while it is not
+ * running); with IF=0 nothing can ever wake the vCPU, so the guest has ended.
  */
 enum exit_action handle_hlt(struct vcpu *v)
 {
@@ -26,7 +29,7 @@ enum exit_action handle_hlt(struct vcpu *v)
 		return EXIT_STOPPED;
 	}
 	vcpu_skip_instruction(v);
-	return EXIT_YIELD;
+	return vlapic_has_deliverable(v) ? EXIT_RESUME : EXIT_YIELD;
 }
 
 static uint64_t host_xcr0_mask(void)

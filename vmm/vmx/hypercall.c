@@ -1,6 +1,7 @@
 /* VMCALL: the ptvisor hypercall ABI (vmm/hypercall_abi.h), arguments validated against the caller's RAM. */
 #include "pt/pt_hc.h"
 #include "vmx/exit.h"
+#include "vmx/exit_reason.h"
 #include "vmx/vmcs_ops.h"
 #include "guest/guest.h"
 #include "hypercall_abi.h"
@@ -45,7 +46,9 @@ static int64_t hc_stats(struct guest *g, uint64_t gpa)
 
 	frame_get_stats(&fs);
 	memset(&st, 0, sizeof(st));
-	st.exits = g->vcpu.stats.exits;
+	/* Time-slice exits are the VMM's, not the guest's: leaving them out keeps the count exact. */
+	st.exits = g->vcpu.stats.exits - g->vcpu.stats.by_reason[EXIT_REASON_PREEMPTION_TIMER] -
+		   g->vcpu.stats.by_reason[EXIT_REASON_EXTERNAL_INTERRUPT];
 	st.hypercalls = g->vcpu.stats.hypercalls;
 	st.vmm_free_frames = fs.free_frames;
 	st.ept_violations = g->vcpu.stats.ept_violations;
