@@ -6,66 +6,10 @@
 #include <cmocka.h>
 #include "host_env.h"
 #include "phys_arena.h"
+#include "ept_env.h"
 #include "ept/ept.h"
 #include "ept/ept_walk.h"
 #include "mem/frame.h"
-
-#define KiB (1ULL << 10)
-#define MiB (1ULL << 20)
-#define GiB (1ULL << 30)
-
-static const struct ept_caps caps_all = { .pages_2m = true, .pages_1g = true, .wb = true, .uc = true };
-static const struct ept_caps caps_2m = { .pages_2m = true, .wb = true };
-static const struct ept_caps caps_4k = { .wb = true };
-
-static uint64_t initial_free;
-
-static uint64_t free_frames(void)
-{
-	struct frame_stats st;
-
-	frame_get_stats(&st);
-	return st.free_frames;
-}
-
-static int setup(void **state)
-{
-	(void)state;
-	host_env_reset();
-	phys_arena_init(64 * MiB);
-	const struct mem_range map[] = { { 1 * MiB, 63 * MiB, MEM_USABLE } };
-	initial_free = frame_init(map, 1, NULL, 0);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	phys_arena_free();
-	return 0;
-}
-
-/* Translates gpa and checks the whole result. */
-static void expect_xlate(const struct ept *e, uint64_t gpa, paddr_t hpa, unsigned perms, unsigned level)
-{
-	struct ept_xlate x;
-
-	assert_true(ept_translate(e, gpa, &x));
-	assert_true(x.present);
-	assert_false(x.misconfig);
-	assert_int_equal(x.hpa, hpa);
-	assert_int_equal(x.perms, perms);
-	assert_int_equal(x.level, level);
-}
-
-static void expect_absent(const struct ept *e, uint64_t gpa)
-{
-	struct ept_xlate x;
-
-	assert_false(ept_translate(e, gpa, &x));
-	assert_false(x.present);
-	assert_false(x.misconfig);
-}
 
 static void test_caps_and_eptp(void **state)
 {
@@ -79,7 +23,7 @@ static void test_caps_and_eptp(void **state)
 	assert_false(c.exec_only || c.uc || c.pages_1g || c.ad);
 
 	struct ept e;
-	assert_int_equal(ept_init(&e, &caps_all), 0);
+	assert_int_equal(ept_init(&e, &ept_caps_all), 0);
 	assert_int_equal(e.table_pages, 1);
 	assert_true(e.pml4 >= 1 * MiB && IS_ALIGNED(e.pml4, PAGE_SIZE));
 	/* WB (6), walk length 4 encoded as 3 in bits 5:3, A/D bit 6 clear. */
@@ -87,13 +31,13 @@ static void test_caps_and_eptp(void **state)
 	e.caps = (struct ept_caps){ .uc = true };
 	assert_int_equal(ept_eptp(&e), e.pml4 | 0x18);
 	ept_destroy(&e);
-	assert_int_equal(free_frames(), initial_free);
+	assert_int_equal(ept_env_free_frames(), ept_env_initial_free);
 }
 
 static void test_page_size_by_caps(void **state)
 {
 	(void)state;
-	const struct ept_caps *caps[] = { &caps_all, &caps_2m, &caps_4k };
+	const struct ept_caps *caps[] = { &ept_caps_all, &ept_caps_2m, &ept_caps_4k };
 	const uint64_t pages[] = { 2, 3, 3 + 512 };
 	const unsigned level[] = { 3, 2, 1 };
 
@@ -102,14 +46,14 @@ static void test_page_size_by_caps(void **state)
 		assert_int_equal(ept_init(&e, caps[i]), 0);
 		assert_int_equal(ept_map(&e, 1 * GiB, 2 * GiB, 1 * GiB, EPT_RWX, EPT_MT_WB), 0);
 		assert_int_equal(e.table_pages, pages[i]);
-		assert_int_equal(initial_free - free_frames(), pages[i]);
+		assert_int_equal(ept_env_initial_free - ept_env_free_frames(), pages[i]);
 		expect_xlate(&e, 1 * GiB, 2 * GiB, EPT_RWX, level[i]);
 		expect_xlate(&e, 2 * GiB - 1, 3 * GiB - 1, EPT_RWX, level[i]);
 		expect_absent(&e, 1 * GiB - 1);
 		expect_absent(&e, 2 * GiB);
 		ept_destroy(&e);
 		assert_int_equal(e.table_pages, 0);
-		assert_int_equal(free_frames(), initial_free);
+		assert_int_equal(ept_env_free_frames(), ept_env_initial_free);
 	}
 }
 
@@ -118,7 +62,7 @@ static void test_mixed_alignment(void **state)
 	(void)state;
 	struct ept e;
 
-	assert_int_equal(ept_init(&e, &caps_all), 0);
+	assert_int_equal(ept_init(&e, &ept_caps_all), 0);
 	/* gpa and hpa congruent mod 2M: 4K head, two 2M pages, 4K tail. */
 	assert_int_equal(ept_map(&e, 2 * MiB - 4 * KiB, 1 * GiB + 2 * MiB - 4 * KiB, 4 * MiB + 8 * KiB,
 				 EPT_R | EPT_W, EPT_MT_WB), 0);
@@ -143,7 +87,7 @@ static void test_mixed_alignment(void **state)
 	expect_xlate(&e, 2 * GiB - 1, 5 * GiB + 2 * MiB - 1, EPT_RWX, 2);
 	assert_int_equal(e.table_pages, 7);
 	ept_destroy(&e);
-	assert_int_equal(free_frames(), initial_free);
+	assert_int_equal(ept_env_free_frames(), ept_env_initial_free);
 }
 
 static void test_rejects_bad_arguments(void **state)
@@ -153,7 +97,7 @@ static void test_rejects_bad_arguments(void **state)
 	const unsigned bad_perms[] = { 0, EPT_W, EPT_W | EPT_X, EPT_X, 8, EPT_RWX | 8 };
 	const unsigned bad_mt[] = { 2, 3, 7, 8 };
 
-	assert_int_equal(ept_init(&e, &caps_all), 0);
+	assert_int_equal(ept_init(&e, &ept_caps_all), 0);
 	for (unsigned i = 0; i < ARRAY_SIZE(bad_perms); i++)
 		assert_int_equal(ept_map(&e, 0, 0, PAGE_SIZE, bad_perms[i], EPT_MT_WB), -1);
 	for (unsigned i = 0; i < ARRAY_SIZE(bad_mt); i++)
@@ -167,7 +111,7 @@ static void test_rejects_bad_arguments(void **state)
 	assert_int_equal(ept_map(&e, ~0ULL - 0xfff, 0, 2 * PAGE_SIZE, EPT_R, EPT_MT_WB), -1);
 	assert_true(host_console_contains("ept_map: bad permissions 0x2"));
 	assert_int_equal(e.table_pages, 1);
-	assert_int_equal(initial_free - free_frames(), 1);
+	assert_int_equal(ept_env_initial_free - ept_env_free_frames(), 1);
 	expect_absent(&e, 0);
 
 	/* The highest page of the 48-bit space and every valid memory type are fine. */
@@ -178,14 +122,14 @@ static void test_rejects_bad_arguments(void **state)
 	ept_destroy(&e);
 
 	/* Execute-only only where the CPU supports it. */
-	struct ept_caps xo = caps_4k;
+	struct ept_caps xo = ept_caps_4k;
 	xo.exec_only = true;
 	assert_int_equal(ept_init(&e, &xo), 0);
 	assert_int_equal(ept_map(&e, 0, 0, PAGE_SIZE, EPT_X, EPT_MT_WB), 0);
 	expect_xlate(&e, 0, 0, EPT_X, 1);
 	assert_int_equal(ept_map(&e, 0, 0, PAGE_SIZE, EPT_W | EPT_X, EPT_MT_WB), -1);
 	ept_destroy(&e);
-	assert_int_equal(free_frames(), initial_free);
+	assert_int_equal(ept_env_free_frames(), ept_env_initial_free);
 }
 
 static void test_only_requested_pages(void **state)
@@ -193,7 +137,7 @@ static void test_only_requested_pages(void **state)
 	(void)state;
 	struct ept e;
 
-	assert_int_equal(ept_init(&e, &caps_all), 0);
+	assert_int_equal(ept_init(&e, &ept_caps_all), 0);
 	assert_int_equal(ept_map(&e, 0x3000, 0x7000, 0x2000, EPT_R, EPT_MT_WB), 0);
 	expect_absent(&e, 0x2fff);
 	expect_xlate(&e, 0x3000, 0x7000, EPT_R, 1);
@@ -211,13 +155,13 @@ static void test_out_of_memory_and_destroy(void **state)
 	const struct mem_range tiny[] = { { 1 * MiB, 3 * PAGE_SIZE, MEM_USABLE } };
 
 	assert_int_equal(frame_init(tiny, 1, NULL, 0), 3);
-	assert_int_equal(ept_init(&e, &caps_4k), 0);
+	assert_int_equal(ept_init(&e, &ept_caps_4k), 0);
 	/* Needs a PDPT, a PD and a PT: only two frames are left. */
 	assert_int_equal(ept_map(&e, 0, 0, PAGE_SIZE, EPT_R, EPT_MT_WB), -1);
 	assert_true(host_console_contains("out of table memory"));
-	assert_int_equal(free_frames(), 0);
+	assert_int_equal(ept_env_free_frames(), 0);
 	ept_destroy(&e);
-	assert_int_equal(free_frames(), 3);
+	assert_int_equal(ept_env_free_frames(), 3);
 	assert_int_equal(e.pml4, 0);
 
 	assert_int_equal(frame_init(tiny, 1, NULL, 0), 3);
@@ -225,19 +169,19 @@ static void test_out_of_memory_and_destroy(void **state)
 	assert_int_equal(frame_alloc() != 0, 1);
 	assert_int_equal(frame_alloc() != 0, 1);
 	assert_int_equal(frame_alloc() != 0, 1);
-	assert_int_equal(ept_init(&none, &caps_4k), -1);
+	assert_int_equal(ept_init(&none, &ept_caps_4k), -1);
 	assert_int_equal(none.pml4, 0);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(test_caps_and_eptp, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_page_size_by_caps, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_mixed_alignment, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_rejects_bad_arguments, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_only_requested_pages, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_out_of_memory_and_destroy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_caps_and_eptp, ept_env_setup, ept_env_teardown),
+		cmocka_unit_test_setup_teardown(test_page_size_by_caps, ept_env_setup, ept_env_teardown),
+		cmocka_unit_test_setup_teardown(test_mixed_alignment, ept_env_setup, ept_env_teardown),
+		cmocka_unit_test_setup_teardown(test_rejects_bad_arguments, ept_env_setup, ept_env_teardown),
+		cmocka_unit_test_setup_teardown(test_only_requested_pages, ept_env_setup, ept_env_teardown),
+		cmocka_unit_test_setup_teardown(test_out_of_memory_and_destroy, ept_env_setup, ept_env_teardown),
 	};
 	return cmocka_run_group_tests_name("ept", tests, NULL, NULL);
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "host_env.h"
+#include "caps_env.h"
 #include "cpu_model.h"
 #include "msr.h"
 #include "pt/pt_policy.h"
@@ -131,28 +132,12 @@ static const struct expect expected[6][3][4] = {
 
 static const bool guest_hw_expected[6] = { false, false, true, false, false, false };
 
-static int setup(void **state)
-{
-	(void)state;
-	host_env_reset();
-	return 0;
-}
-
-static struct vmx_caps read_caps(const struct cpu_fixture *f)
-{
-	struct vmx_caps c;
-
-	cpu_model_load(f);
-	vmx_caps_read(&c);
-	return c;
-}
-
 static void test_every_combination(void **state)
 {
 	(void)state;
 	assert_int_equal(cpu_fixtures_count, ARRAY_SIZE(expected));
 	for (size_t f = 0; f < cpu_fixtures_count; f++) {
-		struct vmx_caps c = read_caps(cpu_fixtures_all[f]);
+		struct vmx_caps c = caps_env_read(cpu_fixtures_all[f]);
 
 		for (unsigned mode = 0; mode < 3; mode++) {
 			for (unsigned b = 0; b < 4; b++) {
@@ -179,16 +164,16 @@ static void test_every_combination(void **state)
 static void test_missing_predicates(void **state)
 {
 	char buf[128];
-	struct vmx_caps c = read_caps(&cpu_fixture_skylake_i7_6700k);
+	struct vmx_caps c = caps_env_read(&cpu_fixture_skylake_i7_6700k);
 
 	(void)state;
 	assert_int_equal(pt_guest_hw_missing(&c, buf, sizeof(buf)), 3);
 	assert_string_equal(buf, MISS_SKL);
-	c = read_caps(&cpu_fixture_icelake_i7_1065g7);
+	c = caps_env_read(&cpu_fixture_icelake_i7_1065g7);
 	assert_int_equal(pt_guest_hw_missing(&c, buf, sizeof(buf)), 0);
 	assert_string_equal(buf, "");
 	assert_true(pt_guest_hw_possible(&c));
-	c = read_caps(&cpu_fixture_amd_ryzen_1800x);
+	c = caps_env_read(&cpu_fixture_amd_ryzen_1800x);
 	assert_int_equal(pt_guest_hw_missing(&c, buf, sizeof(buf)), 7);
 	assert_string_equal(buf, MISS_AMD);
 	assert_false(pt_guest_emulated_possible(&c));
@@ -242,7 +227,7 @@ static void test_conceal_missing_reported(void **state)
 
 static void test_print_line(void **state)
 {
-	struct vmx_caps c = read_caps(&cpu_fixture_bochs_tigerlake);
+	struct vmx_caps c = caps_env_read(&cpu_fixture_bochs_tigerlake);
 	struct pt_decision d;
 
 	(void)state;
@@ -253,7 +238,7 @@ static void test_print_line(void **state)
 			    "off; guest PT backend off (requested auto); "
 			    FALLBACK("system", NO_PT) "\n");
 	host_env_reset();
-	c = read_caps(&cpu_fixture_icelake_i7_1065g7);
+	c = caps_env_read(&cpu_fixture_icelake_i7_1065g7);
 	pt_decide(&c, PT_MODE_HOST_GUEST, PT_BACKEND_AUTO, &d);
 	pt_decision_print(&d);
 	assert_true(host_console_contains("pt_mode in force: host-guest (requested host-guest); "
@@ -264,11 +249,11 @@ static void test_print_line(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_every_combination, setup),
-		cmocka_unit_test_setup(test_missing_predicates, setup),
-		cmocka_unit_test_setup(test_no_topa, setup),
-		cmocka_unit_test_setup(test_conceal_missing_reported, setup),
-		cmocka_unit_test_setup(test_print_line, setup),
+		cmocka_unit_test_setup(test_every_combination, caps_env_setup),
+		cmocka_unit_test_setup(test_missing_predicates, caps_env_setup),
+		cmocka_unit_test_setup(test_no_topa, caps_env_setup),
+		cmocka_unit_test_setup(test_conceal_missing_reported, caps_env_setup),
+		cmocka_unit_test_setup(test_print_line, caps_env_setup),
 	};
 	return cmocka_run_group_tests_name("pt_policy", tests, NULL, NULL);
 }

@@ -7,52 +7,16 @@
 #include <string.h>
 #include <cmocka.h>
 #include "host_env.h"
+#include "caps_env.h"
 #include "cpu_model.h"
 #include "msr.h"
 #include "vmx/caps.h"
 #include "vmx/probe.h"
 #include "../fixtures/cpu_fixtures.h"
 
-static int setup(void **state)
-{
-	(void)state;
-	host_env_reset();
-	return 0;
-}
-
-static struct vmx_caps read_caps(const struct cpu_fixture *f)
-{
-	struct vmx_caps c;
-
-	cpu_model_load(f);
-	vmx_caps_read(&c);
-	return c;
-}
-
-/* The probe line whose text contains `needle`, leading blanks removed; fails if absent. */
-static const char *probe_line(const char *needle)
-{
-	static char line[256];
-	const char *text = host_console_text();
-	const char *hit = strstr(text, needle);
-	const char *start, *end;
-
-	if (!hit)
-		fail_msg("no console line contains \"%s\"", needle);
-	for (start = hit; start > text && start[-1] != '\n'; start--)
-		;
-	while (*start == ' ')
-		start++;
-	end = strchr(hit, '\n');
-	if (!end)
-		end = hit + strlen(hit);
-	snprintf(line, sizeof(line), "%.*s", (int)(end - start), start);
-	return line;
-}
-
 static void test_tigerlake(void **state)
 {
-	struct vmx_caps c = read_caps(&cpu_fixture_bochs_tigerlake);
+	struct vmx_caps c = caps_env_read(&cpu_fixture_bochs_tigerlake);
 
 	(void)state;
 	assert_string_equal(c.vendor, "GenuineIntel");
@@ -100,7 +64,7 @@ static void test_tigerlake(void **state)
 
 static void test_skylake(void **state)
 {
-	struct vmx_caps c = read_caps(&cpu_fixture_skylake_i7_6700k);
+	struct vmx_caps c = caps_env_read(&cpu_fixture_skylake_i7_6700k);
 
 	(void)state;
 	assert_int_equal(c.family, 6);
@@ -129,7 +93,7 @@ static void test_skylake(void **state)
 
 static void test_icelake(void **state)
 {
-	struct vmx_caps c = read_caps(&cpu_fixture_icelake_i7_1065g7);
+	struct vmx_caps c = caps_env_read(&cpu_fixture_icelake_i7_1065g7);
 
 	(void)state;
 	assert_int_equal(c.model, 0x7e);
@@ -145,7 +109,7 @@ static void test_icelake(void **state)
 
 static void test_broadwell(void **state)
 {
-	struct vmx_caps c = read_caps(&cpu_fixture_broadwell_i7_5600u);
+	struct vmx_caps c = caps_env_read(&cpu_fixture_broadwell_i7_5600u);
 
 	(void)state;
 	assert_int_equal(c.model, 0x3d);
@@ -166,7 +130,7 @@ static void test_broadwell(void **state)
 
 static void test_nested_l1(void **state)
 {
-	struct vmx_caps c = read_caps(&cpu_fixture_nested_l1);
+	struct vmx_caps c = caps_env_read(&cpu_fixture_nested_l1);
 
 	(void)state;
 	assert_true(vmx_caps_has_vmx(&c));
@@ -185,7 +149,7 @@ static void test_nested_l1(void **state)
 
 static void test_amd(void **state)
 {
-	struct vmx_caps c = read_caps(&cpu_fixture_amd_ryzen_1800x);
+	struct vmx_caps c = caps_env_read(&cpu_fixture_amd_ryzen_1800x);
 
 	(void)state;
 	assert_string_equal(c.vendor, "AuthenticAMD");
@@ -233,9 +197,9 @@ static void test_no_secondary_controls(void **state)
 	assert_int_equal(cpu_model_count(m, CPU_OP_RDMSR, MSR_IA32_VMX_PROCBASED_CTLS2), 0);
 	assert_int_equal(cpu_model_count(m, CPU_OP_RDMSR, MSR_IA32_VMX_EPT_VPID_CAP), 0);
 	vmx_probe_print(&c);
-	assert_string_equal(probe_line("IA32_VMX_PROCBASED_CTLS2:"),
+	assert_string_equal(caps_env_line("IA32_VMX_PROCBASED_CTLS2:"),
 			    "secondary IA32_VMX_PROCBASED_CTLS2: absent (primary[31] not allowed)");
-	assert_string_equal(probe_line("IA32_VMX_EPT_VPID_CAP:"),
+	assert_string_equal(caps_env_line("IA32_VMX_EPT_VPID_CAP:"),
 			    "IA32_VMX_EPT_VPID_CAP: absent (no EPT, no VPID)");
 }
 
@@ -252,7 +216,7 @@ static void test_faulting_msr_recorded(void **state)
 	assert_int_equal(c.misc, 0);
 	assert_int_equal(m->fault_count, 1);
 	vmx_probe_print(&c);
-	assert_string_equal(probe_line("IA32_VMX_MISC:"), "IA32_VMX_MISC: RDMSR faulted (#GP)");
+	assert_string_equal(caps_env_line("IA32_VMX_MISC:"), "IA32_VMX_MISC: RDMSR faulted (#GP)");
 }
 
 static void test_adjust_controls(void **state)
@@ -287,16 +251,16 @@ static void test_adjust_controls(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_tigerlake, setup),
-		cmocka_unit_test_setup(test_skylake, setup),
-		cmocka_unit_test_setup(test_icelake, setup),
-		cmocka_unit_test_setup(test_broadwell, setup),
-		cmocka_unit_test_setup(test_nested_l1, setup),
-		cmocka_unit_test_setup(test_amd, setup),
-		cmocka_unit_test_setup(test_plain_ctls_without_basic_55, setup),
-		cmocka_unit_test_setup(test_no_secondary_controls, setup),
-		cmocka_unit_test_setup(test_faulting_msr_recorded, setup),
-		cmocka_unit_test_setup(test_adjust_controls, setup),
+		cmocka_unit_test_setup(test_tigerlake, caps_env_setup),
+		cmocka_unit_test_setup(test_skylake, caps_env_setup),
+		cmocka_unit_test_setup(test_icelake, caps_env_setup),
+		cmocka_unit_test_setup(test_broadwell, caps_env_setup),
+		cmocka_unit_test_setup(test_nested_l1, caps_env_setup),
+		cmocka_unit_test_setup(test_amd, caps_env_setup),
+		cmocka_unit_test_setup(test_plain_ctls_without_basic_55, caps_env_setup),
+		cmocka_unit_test_setup(test_no_secondary_controls, caps_env_setup),
+		cmocka_unit_test_setup(test_faulting_msr_recorded, caps_env_setup),
+		cmocka_unit_test_setup(test_adjust_controls, caps_env_setup),
 	};
 	return cmocka_run_group_tests_name("vmx_caps", tests, NULL, NULL);
 }
