@@ -30,7 +30,7 @@ fi
 start=$EPOCHREALTIME
 timeout -k 10 "$timeout_s" qemu-system-x86_64 -machine q35 -accel tcg -m 256 -bios "$fw" \
   -drive file="$(realpath "$iso")",media=cdrom,format=raw,readonly=on \
-  -serial file:"$serial" -display none -monitor none -no-reboot \
+  -serial file:"$serial" -display none -monitor none -no-reboot -nic none \
   -device isa-debug-exit,iobase=0xf4,iosize=0x04 >"$work/stdout" 2>&1 </dev/null
 rc=$?
 end=$EPOCHREALTIME
