@@ -23,6 +23,7 @@ need=(
   "libipt-dev:/usr/include/intel-pt.h"     # Intel's PT decoder, for trace decoding
   "libcapstone-dev:/usr/include/capstone/capstone.h"     # independent x86 decoder for cross-checks
   "python3:/usr/bin/python3"               # test and benchmark scripts
+  "gdb:/usr/bin/gdb"                       # stops QEMU at power_off for the framebuffer screenshot test
 )
 
 missing=()

@@ -106,6 +106,20 @@ static bool parse_pt_dump(const char *val, size_t len, struct vmm_options *o)
 	return false;
 }
 
+/* selftest=trap: check the exception path at boot (an #GP fixed up, then a #UD that must be reported). */
+static bool parse_selftest(const char *val, size_t len, struct vmm_options *o)
+{
+	if (word_is(val, len, "trap")) {
+		o->selftest_trap = true;
+		return true;
+	}
+	if (word_is(val, len, "none")) {
+		o->selftest_trap = false;
+		return true;
+	}
+	return false;
+}
+
 /* Later options are added as rows here. */
 static const struct cmdline_option cmdline_options[] = {
 	{ "pt_mode", "system|host|host-guest", parse_pt_mode },
@@ -113,6 +127,7 @@ static const struct cmdline_option cmdline_options[] = {
 	{ "console", "a list of serial,vga,fb or all or none", parse_console },
 	{ "loglevel", "error|warn|info|debug or 0-3", parse_loglevel },
 	{ "pt_dump", "0|1|on|off|yes|no", parse_pt_dump },
+	{ "selftest", "trap|none", parse_selftest },
 };
 
 /* Quotes a word for a message: bounded, with control and non-ASCII bytes shown as '?'. */

@@ -26,6 +26,7 @@ struct vmm_options {
 	unsigned console_mask;         /* default all consoles, see console_parse_list() */
 	enum log_level loglevel;       /* default LOG_INFO, see log_level_parse() */
 	bool pt_dump;                  /* dump the host trace at shutdown; default false */
+	bool selftest_trap;            /* selftest=trap: exercise the exception path at boot */
 	unsigned problems;             /* options reported and ignored */
 };
 

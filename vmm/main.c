@@ -186,6 +186,8 @@ void kmain(uint32_t magic, uint32_t mbi_pa)
 
 	acpi_init(&boot_info);
 	acpi_print();
+	if (options.selftest_trap)
+		trap_selftest();      /* after ACPI: power-off needs to know the machine */
 	memory_init();
 
 	vmx_caps_read(&caps);

@@ -75,6 +75,18 @@ static bool trap_fixup(struct trap_frame *f)
 	return false;
 }
 
+void trap_selftest(void)
+{
+	uint64_t v;
+	/* 0x40000xff is a synthetic-MSR range no CPU implements: RDMSR raises #GP. */
+	bool ok = cpu_rdmsr_safe(0x400000ff, &v);
+
+	pr_info("selftest: RDMSR of a missing MSR %s\n", ok ? "did not fault (wrong)" : "faulted and was fixed up");
+	pr_info("selftest: executing UD2; the exception report and exit status %d must follow\n", PTV_STATUS_CRASH);
+	asm volatile("ud2");
+	panic("selftest: UD2 returned");
+}
+
 void trap_dispatch(struct trap_frame *f)
 {
 	if (f->vector == 13 && trap_fixup(f))

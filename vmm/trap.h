@@ -17,5 +17,10 @@ _Static_assert(sizeof(struct trap_frame) == 22 * 8, "trap frame layout is fixed 
 void trap_init(void);
 void trap_dispatch(struct trap_frame *f);
 const char *trap_vector_name(unsigned vector);
+/*
+ * selftest=trap: a #GP from RDMSR of a missing MSR must be fixed up and reported as a fault, then a #UD
+ * must reach the report path (vector, error code, registers) and power off with status 3.
+ */
+void trap_selftest(void) __noreturn;
 
 #endif
