@@ -190,12 +190,15 @@ int guest_main(uint32_t magic, uint32_t info)
 	(void)magic;
 	cmdline_get_arg(cmd, "case", c, sizeof(c));
 	cmdline_get_arg(cmd, "iterations", iters, sizeof(iters));
+	char lm[8] = "off";
+	cmdline_get_arg(cmd, "longmode", lm, sizeof(lm));
+	ptw_long_mode = !strcmp(lm, "on");
 	if (hc_info(&hi) == 0)
 		memcpy(name, hi.name, sizeof(name) - 1);
 	uint32_t n = 0;
 	for (const char *p = iters; *p >= '0' && *p <= '9'; p++)
 		n = n * 10 + (uint32_t)(*p - '0');
-	serial_printf("ptwork: case=%s iterations=%u\n", c, n);
+	serial_printf("ptwork: case=%s iterations=%u longmode=%s\n", c, n, ptw_long_mode ? "on" : "off");
 	check_cpuid();
 	check_rules();
 	setup(c, &base, &mask, &ctl);

@@ -14,6 +14,11 @@
 #define PTW_DUMP      0xb00000u         /* the regions copied out in order, for the dump */
 #define PTW_OUTSIDE   0x7fff0000u       /* beyond the guest's RAM */
 #define PTW_CANARY_VALUE 0x5a5aa5a5u
+#define PTW_PML4      0xa20000u         /* identity page tables for the 64-bit excursion */
+
+/* Set from the command line (longmode=on): the workload also runs 64-bit code. */
+extern bool ptw_long_mode;
+void ptw_long_mode_trip(uint32_t pml4);
 
 /* Runs the workload: conditional branches, direct and indirect calls and jumps, returns, recursion,
    INT3 and #UD handled by the guest's IDT, a CR3 write. Returns a checksum. */

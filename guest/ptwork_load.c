@@ -11,6 +11,23 @@ static __attribute__((noinline)) uint32_t op_xor(uint32_t x) { return x ^ 0x55; 
 
 static ptw_op const ops[3] = { op_add, op_mul, op_xor };
 
+bool ptw_long_mode;
+
+/* PML4 -> PDPT -> PD mapping the first 16 MiB 1:1 with 2 MiB pages (SDM 4.5 "4-Level Paging"). */
+static void build_identity_tables(void)
+{
+	volatile uint64_t *pml4 = (volatile uint64_t *)PTW_PML4;
+	volatile uint64_t *pdpt = (volatile uint64_t *)(PTW_PML4 + 0x1000);
+	volatile uint64_t *pd = (volatile uint64_t *)(PTW_PML4 + 0x2000);
+
+	for (unsigned i = 0; i < 512; i++)
+		pml4[i] = pdpt[i] = pd[i] = 0;
+	pml4[0] = (PTW_PML4 + 0x1000) | 3;
+	pdpt[0] = (PTW_PML4 + 0x2000) | 3;
+	for (unsigned i = 0; i < 8; i++)
+		pd[i] = ((uint64_t)i << 21) | 0x83;
+}
+
 /* Direct calls, returns and conditional branches, 2-3 levels deep per step. */
 static __attribute__((noinline)) uint32_t fib(uint32_t n)
 {
@@ -54,6 +71,12 @@ uint32_t ptwork_run(uint32_t iterations)
 	asm volatile(TRAP_GUARD("int3") ::: "memory");
 	acc += (uint32_t)guest_fault_taken();
 	acc += (uint32_t)cpu_ud2_safe();
+
+	/* 32 -> 64 -> 32-bit: MODE.Exec packets around the far transfers, 64-bit code in between. */
+	if (ptw_long_mode) {
+		build_identity_tables();
+		ptw_long_mode_trip(PTW_PML4);
+	}
 
 	/* A CR3 write (paging is off, so only the trace notices: a PIP packet). */
 	asm volatile("mov %0, %%cr3" :: "r"(PTW_TOPA) : "memory");

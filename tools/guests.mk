@@ -22,7 +22,7 @@ GUEST_SPECS := hello:mb2:hello,hello_mb2,hello_mb1 \
                triplefault:mb2:triplefault \
                bench:mb2:bench \
                exitprobe:mb2:exitprobe \
-               ptwork:mb2:ptwork,ptwork_load
+               ptwork:mb2:ptwork,ptwork_load,ptwork_lm
 
 comma       := ,
 guest_field  = $(word $(2),$(subst :, ,$(1)))
@@ -40,9 +40,9 @@ GUEST_BINS := $(foreach s,$(GUEST_SPECS),$(GUEST_BUILD)/$(call guest_field,$(s),
 
 # The same workload linked at 6 MiB, so two guests tracing at once have disjoint code addresses.
 $(GUEST_BUILD)/ptwork-hi.elf: $(GUEST_BUILD)/lib/mb2_header.o $(GUEST_BUILD)/ptwork.o $(GUEST_BUILD)/ptwork_load.o \
-		$(GUEST_LIB_OBJ) guest/guest.ld
+		$(GUEST_BUILD)/ptwork_lm.o $(GUEST_LIB_OBJ) guest/guest.ld
 	$(LD) --defsym=GUEST_BASE=0x600000 $(GUEST_LDFLAGS) -o $@ $(GUEST_BUILD)/lib/mb2_header.o \
-		$(GUEST_BUILD)/ptwork.o $(GUEST_BUILD)/ptwork_load.o $(GUEST_LIB_OBJ)
+		$(GUEST_BUILD)/ptwork.o $(GUEST_BUILD)/ptwork_load.o $(GUEST_BUILD)/ptwork_lm.o $(GUEST_LIB_OBJ)
 GUEST_BINS += $(GUEST_BUILD)/ptwork-hi.elf
 HOST_TOOLS :=
 include tools/ptdecode/Makefile.inc

@@ -4,7 +4,7 @@
 source "$(dirname "$0")/lib.sh"
 G=build/guest
 guest_iso "$TMP/pt.iso" $G/ptwork.elf $G/ptwork-hi.elf <<'MODS'
-ptwork.elf name=pt-a pt_riplog=on -- case=topa iterations=900
+ptwork.elf name=pt-a pt_riplog=on -- case=topa iterations=900 longmode=on
 ptwork-hi.elf name=pt-b pt_riplog=on -- case=single iterations=400
 MODS
 tools/run-bochs.sh --iso "$TMP/pt.iso" --serial "$TMP/serial.log" --timeout 300

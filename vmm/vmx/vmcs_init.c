@@ -97,6 +97,12 @@ static void vmcs_init_controls(struct guest *g)
 
 	/* The guest owns CR0/CR4 except bits VMX forces or hides: those read from the shadows. */
 	uint64_t cr0_forced = (vmx_ctls.cr0_fixed0 | ~vmx_ctls.cr0_fixed1) & ~(CR0_PE | CR0_PG);
+	/*
+	 * CR0.PG changes exit too: turning paging on with EFER.LME activates IA-32e mode, and the
+	 * "IA-32e mode guest" entry control must follow EFER.LMA (SDM 27.3.1.1); PAE paging outside
+	 * long mode also needs its PDPTEs loaded by us when EPT is on (SDM 29.3.2.1).
+	 */
+	cr0_forced |= CR0_PG;
 	uint64_t cr4_forced = vmx_ctls.cr4_fixed0 | ~vmx_ctls.cr4_fixed1;
 	vmcs_writenat(CR0_GUEST_HOST_MASK, cr0_forced);
 	vmcs_writenat(CR4_GUEST_HOST_MASK, cr4_forced);
