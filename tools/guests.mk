@@ -62,3 +62,11 @@ $(GUEST_BUILD)/%.o: guest/%.c | $(DEPS_STAMP)
 $(GUEST_BUILD)/%.o: guest/%.asm | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	$(NASM) -f elf32 -g -MD $(@:.o=.d) $< -o $@
+
+# An ELF64 kernel (32-bit multiboot entry, then its own switch to long mode), from one NASM file.
+$(GUEST_BUILD)/elf64.o: guest/elf64.asm | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	$(NASM) -f elf64 $< -o $@
+$(GUEST_BUILD)/elf64.elf: $(GUEST_BUILD)/elf64.o guest/elf64.ld
+	$(LD) -m elf_x86_64 -nostdlib -static -z max-page-size=0x1000 -z noexecstack -T guest/elf64.ld -o $@ $<
+GUEST_BINS += $(GUEST_BUILD)/elf64.elf

@@ -1,21 +1,26 @@
-# Six guests at once in Bochs: every exit handler, both multiboot protocols, EPT isolation between two
-# guests, and a triple-faulting guest that stops alone while the others go on.
+# Seven guests at once in Bochs: every exit handler, both multiboot protocols, ELF32 and ELF64 (which
+# enters long mode itself), EPT isolation between two guests, and a triple-faulting guest that stops
+# alone while the others go on.
 source "$(dirname "$0")/lib.sh"
 G=build/guest
-guest_iso "$TMP/guests.iso" $G/hello.elf $G/hello-mb1.elf $G/exits.elf $G/isolation.elf $G/triplefault.elf <<'MODS'
+guest_iso "$TMP/guests.iso" $G/hello.elf $G/hello-mb1.elf $G/exits.elf $G/isolation.elf $G/triplefault.elf \
+  $G/elf64.elf <<'MODS'
 hello.elf name=hello
 hello-mb1.elf name=hello-mb1 mem=8M
 exits.elf name=exits pt=off
 isolation.elf name=iso-a -- peer=iso-b
 isolation.elf name=iso-b -- peer=iso-a
 triplefault.elf name=tf
+elf64.elf name=elf64
 MODS
 tools/run-bochs.sh --iso "$TMP/guests.iso" --serial "$TMP/serial.log" --timeout 240
 rc=$?
 L=$TMP/serial.log
 keep_log "$L" guests.serial.log
 expect_status "$rc" 1 "ptvisor reports failure because one guest triple-faulted"
-expect "$L" 'guests: 6 of 6 started' "six guests started"
+expect "$L" 'guests: 7 of 7 started' "seven guests started"
+expect "$L" 'guest elf64: ELF64 multiboot2 kernel' "ELF64 image recognised"
+expect "$L" '^\[elf64\] elf64: running in 64-bit mode \(EFER.LMA=1\)' "the ELF64 kernel switched itself to long mode"
 expect "$L" 'guest hello-mb1: ELF32 multiboot1 kernel' "multiboot1 image recognised"
 expect "$L" 'guest hello: ELF32 multiboot2 kernel' "multiboot2 image recognised"
 guest_done "$L" hello 28
@@ -28,7 +33,7 @@ expect "$L" '^\[exits\] \(console\) console says hi' "console-write hypercall pr
 expect "$L" 'guest exits: IN from unclaimed port 0x2f8 reads all ones \(reported once per port\)' "unclaimed port reported"
 expect "$L" 'guest iso-a: 4-byte read at GPA 0x1000000 outside its RAM: reads all ones' "read beyond RAM emulated"
 expect "$L" 'guest tf: stopped: triple fault at RIP' "triple fault stops that guest"
-for g in hello hello-mb1 exits iso-a iso-b; do
+for g in hello hello-mb1 exits iso-a iso-b elf64; do
   expect "$L" "guest $g: stopped: wrote 0 to the isa-debug-exit port 0xf4 \(status 0" "guest $g exits with status 0"
 done
 tf=$(line_of "$L" 'guest tf: stopped')
