@@ -31,7 +31,8 @@ guest_objs   = $(patsubst %,$(GUEST_BUILD)/%.o,$(subst $(comma), ,$(call guest_f
 define guest_rule
 $(GUEST_BUILD)/$(call guest_field,$(1),1).elf: $(GUEST_BUILD)/lib/$(call guest_field,$(1),2)_header.o \
 		$(call guest_objs,$(1)) $(GUEST_LIB_OBJ) guest/guest.ld
-	$$(LD) $$(GUEST_LDFLAGS) -o $$@ $(GUEST_BUILD)/lib/$(call guest_field,$(1),2)_header.o \
+	@echo "  LD32    $$@"
+	@$$(LD) $$(GUEST_LDFLAGS) -o $$@ $(GUEST_BUILD)/lib/$(call guest_field,$(1),2)_header.o \
 		$(call guest_objs,$(1)) $(GUEST_LIB_OBJ)
 endef
 $(foreach s,$(GUEST_SPECS),$(eval $(call guest_rule,$(s))))
@@ -41,7 +42,8 @@ GUEST_BINS := $(foreach s,$(GUEST_SPECS),$(GUEST_BUILD)/$(call guest_field,$(s),
 # The same workload linked at 6 MiB, so two guests tracing at once have disjoint code addresses.
 $(GUEST_BUILD)/ptwork-hi.elf: $(GUEST_BUILD)/lib/mb2_header.o $(GUEST_BUILD)/ptwork.o $(GUEST_BUILD)/ptwork_load.o \
 		$(GUEST_BUILD)/ptwork_lm.o $(GUEST_LIB_OBJ) guest/guest.ld
-	$(LD) --defsym=GUEST_BASE=0x600000 $(GUEST_LDFLAGS) -o $@ $(GUEST_BUILD)/lib/mb2_header.o \
+	@echo "  LD32    $@"
+	@$(LD) --defsym=GUEST_BASE=0x600000 $(GUEST_LDFLAGS) -o $@ $(GUEST_BUILD)/lib/mb2_header.o \
 		$(GUEST_BUILD)/ptwork.o $(GUEST_BUILD)/ptwork_load.o $(GUEST_BUILD)/ptwork_lm.o $(GUEST_LIB_OBJ)
 GUEST_BINS += $(GUEST_BUILD)/ptwork-hi.elf
 HOST_TOOLS :=
@@ -53,20 +55,25 @@ guests: $(GUEST_BINS)
 # More specific than the VMM's $(BUILD)/%.o rules, so GNU make prefers these (shortest stem).
 $(GUEST_BUILD)/vmm/%.o: vmm/%.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(GUEST_CFLAGS) -Ivmm -c $< -o $@
+	@echo "  CC32    $<"
+	@$(CC) $(GUEST_CFLAGS) -Ivmm -c $< -o $@
 
 $(GUEST_BUILD)/%.o: guest/%.c | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(CC) $(GUEST_CFLAGS) -Iguest/lib -Ivmm -c $< -o $@
+	@echo "  CC32    $<"
+	@$(CC) $(GUEST_CFLAGS) -Iguest/lib -Ivmm -c $< -o $@
 
 $(GUEST_BUILD)/%.o: guest/%.asm | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(NASM) -f elf32 -g -MD $(@:.o=.d) $< -o $@
+	@echo "  NASM32  $<"
+	@$(NASM) -f elf32 -g -MD $(@:.o=.d) $< -o $@
 
 # An ELF64 kernel (32-bit multiboot entry, then its own switch to long mode), from one NASM file.
 $(GUEST_BUILD)/elf64.o: guest/elf64.asm | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	$(NASM) -f elf64 $< -o $@
+	@echo "  NASM64  $<"
+	@$(NASM) -f elf64 $< -o $@
 $(GUEST_BUILD)/elf64.elf: $(GUEST_BUILD)/elf64.o guest/elf64.ld
-	$(LD) -m elf_x86_64 -nostdlib -static -z max-page-size=0x1000 -z noexecstack -T guest/elf64.ld -o $@ $<
+	@echo "  LD64    $@"
+	@$(LD) -m elf_x86_64 -nostdlib -static -z max-page-size=0x1000 -z noexecstack -T guest/elf64.ld -o $@ $<
 GUEST_BINS += $(GUEST_BUILD)/elf64.elf
