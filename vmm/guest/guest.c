@@ -4,6 +4,7 @@
 #include "guest/image.h"
 #include "guest/mbinfo.h"
 #include "pt/pt_emul.h"
+#include "pt/pt_guest.h"
 #include "lib/format.h"
 #include "lib/string.h"
 #include "log.h"
@@ -184,6 +185,9 @@ void guest_vga_dump(struct guest *g)
 
 void guest_destroy(struct guest *g)
 {
+	/* Its PT state goes first: the hardware path may still own the CPU's RTIT MSRs for it. */
+	if (!g->vcpu.probe)
+		pt_guest_release(&g->vcpu);
 	if (g->vcpu.vmcs_pa) {
 		cpu_vmclear(g->vcpu.vmcs_pa);
 		frame_free(g->vcpu.vmcs_pa);
