@@ -48,6 +48,11 @@ missing = [n for n in need if n not in rows]
 if missing:
     sys.exit("bench: missing results for " + ", ".join(missing))
 base = rows["baseline"]["min"]
+rtit = None
+for line in open(log, errors="replace"):
+    m = re.search(r"RTIT MSR accesses per exit: (\d+)", line)
+    if m:
+        rtit = int(m.group(1))
 what = {
     "null": "VMCALL PTV_HC_NULL (the floor)",
     "cpuid": "CPUID leaf 0",
@@ -64,6 +69,8 @@ for name in ["null", "cpuid", "rdmsr", "wrmsr", "io", "ept"]:
     print(f"{name:<8} {what[name]:<44} {r['min']:>6} {r['median']:>7} {r['vmm_instructions']:>11}")
 ratio = rows["cpuid"]["min"] / rows["null"]["min"]
 print(f"\nbaseline (lfence; rdtsc pair): {base}")
+if rtit is not None:
+    print(f"IA32_RTIT_* MSR accesses per exit (hardware PT path, as set up on this CPU): {rtit}")
 print(f"CPUID / null round trip: {ratio:.2f} (target <= 1.5)")
 print(f"instructions in ptvisor for one exit, counted from the Bochs debugger trace (vmx_exit .. VMRESUME):")
 print(f"  CPUID {cpuid_trace}, VMCALL {vmcall_trace} (target < 150)")
@@ -95,6 +102,7 @@ result = {
     "machine": "Bochs 2.7 tigerlake, TSC counts instructions",
     "round_trips": rows,
     "cpuid_over_null": round(ratio, 3),
+    "rtit_msr_accesses_per_exit": rtit,
     "trace_instructions_per_exit": {"cpuid": cpuid_trace, "vmcall": vmcall_trace},
     "emulated_pt": pt,
     "targets": {"cpuid_over_null_max": 1.5, "instructions_per_exit_max": 150,
