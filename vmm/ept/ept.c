@@ -97,6 +97,7 @@ uint64_t ept_eptp(const struct ept *e)
 
 int ept_map(struct ept *e, uint64_t gpa, paddr_t hpa, uint64_t len, unsigned perms, unsigned memtype)
 {
+	e->gen++;
 	if (!ept_range_ok(e, gpa, len) || !IS_ALIGNED(hpa, PAGE_SIZE) || hpa + len < hpa ||
 	    hpa + len > EPT_HPA_LIMIT) {
 		pr_warn("ept_map: bad range GPA 0x%lx HPA 0x%lx len 0x%lx\n", gpa, hpa, len);
@@ -177,6 +178,7 @@ static int ept_apply(struct ept *e, uint64_t gpa, uint64_t end, enum ept_op op, 
 
 int ept_unmap(struct ept *e, uint64_t gpa, uint64_t len)
 {
+	e->gen++;
 	if (!ept_range_ok(e, gpa, len)) {
 		pr_warn("ept_unmap: bad range GPA 0x%lx len 0x%lx\n", gpa, len);
 		return -1;
@@ -190,6 +192,7 @@ int ept_unmap(struct ept *e, uint64_t gpa, uint64_t len)
 
 int ept_protect(struct ept *e, uint64_t gpa, uint64_t len, unsigned perms)
 {
+	e->gen++;
 	if (!ept_range_ok(e, gpa, len) || !ept_perms_ok(e, perms)) {
 		pr_warn("ept_protect: bad range GPA 0x%lx len 0x%lx or permissions 0x%x\n", gpa, len, perms);
 		return -1;
@@ -207,6 +210,7 @@ int ept_protect(struct ept *e, uint64_t gpa, uint64_t len, unsigned perms)
 
 void ept_destroy(struct ept *e)
 {
+	e->gen++;
 	if (e->pml4)
 		ept_table_free_tree(e, e->pml4, EPT_LEVELS);
 	e->pml4 = 0;

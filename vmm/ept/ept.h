@@ -48,6 +48,7 @@ struct ept {
 	paddr_t pml4;
 	struct ept_caps caps;
 	uint64_t table_pages;       /* paging-structure frames owned by this EPT, PML4 included */
+	uint64_t gen;               /* bumped by every change, so translation caches know to drop */
 };
 
 void ept_caps_from_msr(uint64_t ept_vpid_cap, struct ept_caps *c);

@@ -313,11 +313,44 @@ static struct pt_gen_cfg gen_cfg(const struct pt_guest *pg)
 	};
 }
 
+/*
+ * Instruction bytes at `ip`: straight from the cached code page when paging is off and the EPT is the
+ * one it was translated under (the bytes themselves are read afresh, so code the guest rewrites is
+ * seen), else through the full walk. With paging on every fetch walks the guest's tables: a guest may
+ * change a PTE and INVLPG without an exit, and this cache has no way to hear of it.
+ */
+static size_t fetch_code(struct vcpu *v, struct pt_emul *e, uint64_t ip, uint8_t *buf)
+{
+	struct guest *g = v->guest;
+	uint64_t page = ip & ~(PAGE_SIZE - 1), off = ip & (PAGE_SIZE - 1);
+	uint64_t cr0 = vmcs_readnat(GUEST_CR0), cr3 = vmcs_readnat(GUEST_CR3), cr4 = vmcs_readnat(GUEST_CR4);
+	uint64_t gpa;
+
+	if (!(e->code.valid && e->code.lin_page == page && e->code.cr0 == cr0 && e->code.cr3 == cr3 &&
+	      e->code.cr4 == cr4 && e->code.ept_gen == g->ept.gen)) {
+		e->code.valid = false;
+		if (!(cr0 & BIT(31)) && guest_linear_to_phys(g, page, &gpa) &&
+		    (e->code.host = ept_guest_ptr(&g->ept, gpa, PAGE_SIZE, EPT_R)) != NULL) {
+			e->code.valid = true;
+			e->code.lin_page = page;
+			e->code.cr0 = cr0;
+			e->code.cr3 = cr3;
+			e->code.cr4 = cr4;
+			e->code.ept_gen = g->ept.gen;
+		}
+	}
+	if (e->code.valid && off + INSN_MAX_LEN <= PAGE_SIZE) {
+		memcpy(buf, e->code.host + off, INSN_MAX_LEN);
+		return INSN_MAX_LEN;
+	}
+	return guest_fetch(g, ip, buf, INSN_MAX_LEN);
+}
+
 /* Decodes the instruction at the current IP, so the next #DB can account for it. */
 static bool decode_next(struct vcpu *v, struct pt_emul *e, uint64_t ip)
 {
 	uint8_t code[INSN_MAX_LEN];
-	size_t n = guest_fetch(v->guest, ip, code, sizeof(code));
+	size_t n = fetch_code(v, e, ip, code);
 
 	e->have_prev = n && insn_decode(code, n, insn_mode_of(guest_cpu_mode(v)), &e->prev) == 0;
 	e->prev_ip = ip;

@@ -33,6 +33,12 @@ struct pt_emul {
 	uint64_t bp_ip;
 	uint64_t saved_dr0, saved_dr7;
 	uint32_t saved_exc_bitmap;
+	/* The page the last instruction was fetched from, valid while the translation cannot have changed. */
+	struct {
+		bool valid;
+		uint64_t lin_page, cr0, cr3, cr4, ept_gen;
+		const uint8_t *host;
+	} code;
 	uint8_t stage[PT_EMUL_STAGE];
 	size_t stage_len;
 	/* Ground truth for tests (pt_riplog=on): the traced instructions' IPs, counted and hashed (FNV-1a 64
