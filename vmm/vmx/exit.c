@@ -7,6 +7,8 @@
 #include "pt/pt_guest.h"
 #include "vmx/exit_reason.h"
 #include "vmx/vmcs_ops.h"
+#include "vmx/vmcs_check.h"
+#include "vmx/vmcs_init.h"
 #include "vmx/vlapic_vmx.h"
 #include "guest/guest.h"
 #include "log.h"
@@ -89,6 +91,13 @@ static enum exit_action handle_failed_entry(struct vcpu *v)
 	pr_err("guest %s: VM entry failed: exit reason %u with bit 31 set (%s), qualification 0x%lx%s\n",
 	       g->cfg.name, basic, exit_reason_name(basic), v->exit_qual,
 	       basic == EXIT_REASON_MSR_LOAD_FAIL ? " (index of the failing MSR-load entry)" : "");
+	if (basic == EXIT_REASON_INVALID_GUEST_STATE) {
+		char why[160];
+		if (vmcs_guest_state_problem(&vmx_ctls, why, sizeof(why)))
+			pr_err("  the guest state breaks SDM 27.3.1: %s\n", why);
+		else
+			pr_err("  none of ptvisor's guest-state checks names the field (SDM 27.3.1)\n");
+	}
 	vmcs_report(v);
 	guest_stop(g, -1, "VM entry failed (%s)", exit_reason_name(basic));
 	return EXIT_STOPPED;
