@@ -201,6 +201,7 @@ int guest_main(uint32_t magic, uint32_t info)
 	serial_printf("ptwork: case=%s iterations=%u longmode=%s\n", c, n, ptw_long_mode ? "on" : "off");
 	check_cpuid();
 	check_rules();
+	check_eq(ptwork_own_tf(), 6, "own RFLAGS.TF single-steps, untraced: 6 #DB traps");
 	setup(c, &base, &mask, &ctl);
 	check(cpu_wrmsr_safe(MSR_RTIT_OUTPUT_BASE, base) == FAULT_NONE, "OUTPUT_BASE 0x%x accepted", (uint32_t)base);
 	check(cpu_wrmsr_safe(MSR_RTIT_OUTPUT_MASK, mask) == FAULT_NONE, "OUTPUT_MASK_PTRS accepted");
@@ -228,6 +229,7 @@ int guest_main(uint32_t magic, uint32_t info)
 	serial_printf("ptwork: checksum 0x%x ctl 0x%x status 0x%x base 0x%x mask_ptrs 0x%x%08x\n", sum,
 		      (uint32_t)ctl_rd, (uint32_t)status, (uint32_t)base, (uint32_t)(mask >> 32), (uint32_t)mask);
 	check_eq(*(volatile uint32_t *)PTW_CANARY, PTW_CANARY_VALUE, "memory after the output buffers untouched");
+	check_eq(ptw_traced_tf_steps, 6, "own RFLAGS.TF single-steps while traced: 6 #DB traps");
 
 	if (!strcmp(c, "outside") || !strcmp(c, "region-outside") || !strcmp(c, "reserved")) {
 		check(status & STATUS_ERROR, "IA32_RTIT_STATUS.Error set by the bad output configuration");

@@ -18,10 +18,14 @@
 
 /* Set from the command line (longmode=on): the workload also runs 64-bit code. */
 extern bool ptw_long_mode;
+/* #DB traps the guest's own TF produced inside the traced workload. */
+extern uint32_t ptw_traced_tf_steps;
 void ptw_long_mode_trip(uint32_t pml4);
 
 /* Runs the workload: conditional branches, direct and indirect calls and jumps, returns, recursion,
    INT3 and #UD handled by the guest's IDT, a CR3 write. Returns a checksum. */
 uint32_t ptwork_run(uint32_t iterations);
+/* Single-steps six instructions with the guest's own RFLAGS.TF; returns the #DB traps taken (6). */
+uint32_t ptwork_own_tf(void);
 
 #endif

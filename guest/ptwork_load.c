@@ -12,6 +12,7 @@ static __attribute__((noinline)) uint32_t op_xor(uint32_t x) { return x ^ 0x55; 
 static ptw_op const ops[3] = { op_add, op_mul, op_xor };
 
 bool ptw_long_mode;
+uint32_t ptw_traced_tf_steps;
 
 /* PML4 -> PDPT -> PD mapping the first 16 MiB 1:1 with 2 MiB pages (SDM 4.5 "4-Level Paging"). */
 static void build_identity_tables(void)
@@ -52,6 +53,25 @@ static __attribute__((noinline)) uint32_t jump_pick(uint32_t x)
 	return r;
 }
 
+uint32_t ptwork_own_tf(void)
+{
+	trap_db_steps = 0;
+	trap_count_db = true;
+	/* TF set by POPF traps after the next instruction; the POPF that clears it still traps (SDM 17.3.1.4). */
+	asm volatile("pushfl\n\t"
+		     "orl $0x100, (%%esp)\n\t"
+		     "popfl\n\t"
+		     "nop\n\t"
+		     "nop\n\t"
+		     "nop\n\t"
+		     "pushfl\n\t"
+		     "andl $~0x100, (%%esp)\n\t"
+		     "popfl\n\t"
+		     ::: "memory", "cc");
+	trap_count_db = false;
+	return trap_db_steps;
+}
+
 uint32_t ptwork_run(uint32_t iterations)
 {
 	uint32_t acc = 1;
@@ -77,6 +97,10 @@ uint32_t ptwork_run(uint32_t iterations)
 		build_identity_tables();
 		ptw_long_mode_trip(PTW_PML4);
 	}
+
+	/* The guest's own single-stepping, while ptvisor steps it too. */
+	ptw_traced_tf_steps = ptwork_own_tf();
+	acc += ptw_traced_tf_steps;
 
 	/* A CR3 write (paging is off, so only the trace notices: a PIP packet). */
 	asm volatile("mov %0, %%cr3" :: "r"(PTW_TOPA) : "memory");

@@ -31,6 +31,8 @@ void cpu_write_cr0(uint64_t v);
 void cpu_write_cr4(uint64_t v);
 uint64_t cpu_read_dr0(void);
 void cpu_write_dr0(uint64_t v);
+uint64_t cpu_read_dr6(void);
+void cpu_write_dr6(uint64_t v);
 uint8_t cpu_inb(uint16_t port);
 uint16_t cpu_inw(uint16_t port);
 uint32_t cpu_inl(uint16_t port);
@@ -126,6 +128,16 @@ static inline uint64_t cpu_read_dr0(void)
 	return v;
 }
 static inline void cpu_write_dr0(uint64_t v) { asm volatile("mov %0, %%dr0" :: "r"(v)); }
+
+/* DR6 is not switched by VMX: the guest reads the CPU's register (SDM 27.3.1 lists DR7 only). */
+static inline uint64_t cpu_read_dr6(void)
+{
+	uint64_t v;
+	asm volatile("mov %%dr6, %0" : "=r"(v));
+	return v;
+}
+
+static inline void cpu_write_dr6(uint64_t v) { asm volatile("mov %0, %%dr6" :: "r"(v)); }
 
 static inline uint8_t cpu_inb(uint16_t port)
 {

@@ -30,6 +30,8 @@ static volatile bool armed;
 static volatile int taken = FAULT_NONE;
 static volatile uint32_t taken_error;
 static volatile uint32_t interrupts;
+volatile bool trap_count_db;
+volatile uint32_t trap_db_steps;
 static bool in_fatal;
 
 void trap_init(void)
@@ -93,6 +95,10 @@ void trap_dispatch(struct trap_frame *f)
 	if (f->vector >= 32) {
 		/* No guest here programs an interrupt source; count strays and carry on. */
 		interrupts++;
+		return;
+	}
+	if (f->vector == VEC_DB && trap_count_db) {
+		trap_db_steps++;   /* a single-step trap of the guest's own TF: resume the next instruction */
 		return;
 	}
 	if (armed && trap_recover_eip != 0) {

@@ -57,5 +57,8 @@ int guest_fault_taken(void);
 uint32_t guest_fault_error(void);
 /* External interrupts (vectors 32-255) seen so far. */
 uint32_t trap_interrupt_count(void);
+/* While set, #DB traps (the guest's own RFLAGS.TF single-steps) are counted and execution goes on. */
+extern volatile bool trap_count_db;
+extern volatile uint32_t trap_db_steps;
 
 #endif

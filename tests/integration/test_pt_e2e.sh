@@ -14,8 +14,8 @@ keep_log "$L" pt-e2e.serial.log
 expect_status "$rc" 0 "both tracing guests end with status 0"
 expect "$L" 'guest PT backend emulated' "the emulated backend is chosen on a CPU without PT in VMX operation"
 expect "$L" 'PT for guest pt-a: 14H.0 00000001 00000007 00000007 14H.1 00000002 003f0001' "documented leaf 0x14 exposed"
-guest_done "$L" pt-a 24
-guest_done "$L" pt-b 14
+guest_done "$L" pt-a 26
+guest_done "$L" pt-b 16
 a_first=$(line_of "$L" '^\[pt-b\] ptwork: case')
 a_stop=$(line_of "$L" 'guest pt-a: PT tracing stopped')
 if [ "$a_first" -gt 0 ] && [ "$a_first" -lt "$a_stop" ]; then pass "pt-b started while pt-a was tracing"; else fail "no overlap ($a_first, $a_stop)"; fi

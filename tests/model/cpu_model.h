@@ -95,6 +95,7 @@ struct cpu_model {
 	uint64_t cr0, cr3, cr4;
 	uint64_t cr4_valid;     /* CR4 bits this CPU implements; others #GP */
 	uint64_t dr0;           /* debug address register 0 (MOV DR never faults at CPL 0 here) */
+	uint64_t dr6;           /* debug status */
 	struct { uint16_t port; uint32_t value; } ports[CPU_MODEL_MAX_PORTS];
 	size_t port_count;
 	uint64_t tsc;

@@ -12,10 +12,11 @@
  * the step is accounted like any other. Event delivery clears TF (SDM 6.12.1),
  * so for exceptions (intercepted while tracing) and INT n an execute
  * breakpoint in DR0 on the handler catches its first instruction, and
- * stepping resumes there. Differences from hardware (documented in README):
- * a guest reading RFLAGS sees TF=1 and DR0/DR7 may hold ptvisor's breakpoint
- * while an event is being delivered; the guest's own TF single-stepping is not
- * available while it traces itself.
+ * stepping resumes there. The guest's own TF is kept virtual (POPF/IRET load
+ * it, PUSHF and event frames show it, its single-step traps are delivered).
+ * Differences from hardware (documented in README): instructions that read
+ * RFLAGS other than PUSHF (e.g. SYSCALL, a task switch) see TF=1, and DR0/DR7
+ * hold ptvisor's breakpoint while an event is being delivered.
  */
 #include "pt/pt_emul.h"
 #include "pt/pt_guest.h"
@@ -130,6 +131,7 @@ static void stepping_arm(struct vcpu *v, struct pt_emul *e)
 	e->saved_exc_bitmap = vmcs_read32(EXCEPTION_BITMAP);
 	vmcs_write32(EXCEPTION_BITMAP, e->saved_exc_bitmap | TRACE_EXC_BITMAP);
 	v->pt_step_mtf = pt_step_mech == PT_STEP_MTF;
+	e->vtf = vmcs_readnat(GUEST_RFLAGS) & RFLAGS_TF;
 	if (v->pt_step_mtf)
 		vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, vmcs_read32(CPU_BASED_VM_EXEC_CONTROL) | CPU_MONITOR_TRAP_FLAG);
 	else
@@ -158,7 +160,8 @@ static void stepping_disarm(struct vcpu *v, struct pt_emul *e)
 		    (INTR_INFO_VALID | (7u << 8)))
 			vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
 	} else {
-		vmcs_writenat(GUEST_RFLAGS, vmcs_readnat(GUEST_RFLAGS) & ~RFLAGS_TF);
+		/* The guest gets its own TF back. */
+		vmcs_writenat(GUEST_RFLAGS, (vmcs_readnat(GUEST_RFLAGS) & ~RFLAGS_TF) | (e->vtf ? RFLAGS_TF : 0));
 		/* A single-step queued by an emulated instruction must not reach the guest (Bochs delivers it). */
 		vmcs_writenat(GUEST_PENDING_DBG_EXCEPTIONS, 0);
 	}
@@ -313,6 +316,63 @@ static struct pt_gen_cfg gen_cfg(const struct pt_guest *pg)
 	};
 }
 
+/* The guest's stack at byte offset `off` (SS base + RSP, wrapping at 4 GiB outside 64-bit mode). */
+static uint64_t stack_lin(const struct vcpu *v, uint64_t off)
+{
+	uint64_t lin = vmcs_readnat(GUEST_SS_BASE) + vmcs_readnat(GUEST_RSP) + off;
+
+	return v->efer_lma ? lin : (uint32_t)lin;
+}
+
+static bool stack_read32(struct vcpu *v, uint64_t off, uint32_t *val)
+{
+	return guest_fetch(v->guest, stack_lin(v, off), val, 4) == 4;
+}
+
+/* Rewrites the TF bit of a flags image on the guest's stack. */
+static void stack_fix_tf(struct vcpu *v, uint64_t off, bool tf)
+{
+	uint64_t gpa;
+	uint32_t flags;
+
+	if (!stack_read32(v, off, &flags) || !guest_linear_to_phys(v->guest, stack_lin(v, off), &gpa))
+		return;
+	flags = (flags & ~(uint32_t)RFLAGS_TF) | (tf ? (uint32_t)RFLAGS_TF : 0);
+	ept_write_guest(&v->guest->ept, gpa, &flags, 4);
+}
+
+/* Before the instruction runs: does it load TF (POPF, IRET) or push the flags (PUSHF)? */
+static void note_tf_effects(struct vcpu *v, struct pt_emul *e)
+{
+	uint32_t flags;
+
+	e->prev_sets_tf = e->prev_pushes_flags = false;
+	if (v->pt_step_mtf || !e->have_prev || e->prev.map != INSN_MAP_1BYTE)
+		return;
+	if (e->prev.opcode == 0x9d && stack_read32(v, 0, &flags)) {
+		e->prev_sets_tf = true;
+		e->prev_new_tf = flags & RFLAGS_TF;
+	} else if (e->prev.cls == INSN_IRET && stack_read32(v, 2 * (e->prev.opsize / 8), &flags)) {
+		e->prev_sets_tf = true;
+		e->prev_new_tf = flags & RFLAGS_TF;
+	} else if (e->prev.opcode == 0x9c) {
+		e->prev_pushes_flags = true;
+	}
+}
+
+/* After it retired: the guest sees its own TF; true when its single-step trap is due (TF was set). */
+static bool apply_tf_effects(struct vcpu *v, struct pt_emul *e)
+{
+	bool due = !v->pt_step_mtf && e->vtf && e->prev.cls != INSN_INT;
+
+	if (e->prev_pushes_flags)
+		stack_fix_tf(v, 0, e->vtf);
+	if (e->prev_sets_tf)
+		e->vtf = e->prev_new_tf;
+	e->prev_sets_tf = e->prev_pushes_flags = false;
+	return due;
+}
+
 /*
  * Instruction bytes at `ip`: straight from the cached code page when paging is off and the EPT is the
  * one it was translated under (the bytes themselves are read afresh, so code the guest rewrites is
@@ -354,10 +414,14 @@ static bool decode_next(struct vcpu *v, struct pt_emul *e, uint64_t ip)
 
 	e->have_prev = n && insn_decode(code, n, insn_mode_of(guest_cpu_mode(v)), &e->prev) == 0;
 	e->prev_ip = ip;
+	note_tf_effects(v, e);
 	if (!v->pt_step_mtf && e->have_prev && e->prev.cls == INSN_INT && e->prev.has_imm) {
 		uint64_t h;
-		if (idt_handler(v, (unsigned)e->prev.imm, &h))
+		if (idt_handler(v, (unsigned)e->prev.imm, &h)) {
 			bp_arm(e, h);
+			e->bp_frame = true;
+			e->bp_frame_err = false;
+		}
 	}
 	return e->have_prev;
 }
@@ -376,8 +440,11 @@ static void update_context(struct vcpu *v, struct pt_guest *pg, struct pt_emul *
 		pt_gen_stop(&e->gen, ip);
 }
 
-static void account(struct vcpu *v, struct pt_emul *e, uint64_t next_ip)
+/* The instruction in `prev` retired and execution went on at next_ip; true if the guest's own
+   single-step trap is now due. */
+static bool account(struct vcpu *v, struct pt_emul *e, uint64_t next_ip)
 {
+	bool due = apply_tf_effects(v, e);
 	struct pt_step s = {
 		.ip = e->prev_ip,
 		.next_ip = next_ip,
@@ -390,7 +457,7 @@ static void account(struct vcpu *v, struct pt_emul *e, uint64_t next_ip)
 
 	e->st.steps++;
 	if (!e->in_ctx)
-		return;
+		return due;
 	e->st.traced++;
 	riplog_add(e, e->prev_ip);
 	if (s.cofi == PT_COFI_JCC)
@@ -400,15 +467,50 @@ static void account(struct vcpu *v, struct pt_emul *e, uint64_t next_ip)
 		pt_gen_insn(&e->gen, &s);
 		pt_gen_event(&e->gen, e->prev_ip + e->prev.len, next_ip, s.mode);
 		e->st.events++;
-		return;
+		return due;
 	}
 	pt_gen_insn(&e->gen, &s);
+	return due;
+}
+
+/* The TF the guest set traps after this instruction: deliver its #DB (DR6.BS) as hardware would. */
+static void deliver_guest_step(struct vcpu *v, struct pt_guest *pg, struct pt_emul *e, uint64_t ip)
+{
+	uint64_t handler;
+
+	cpu_write_dr6(cpu_read_dr6() | DR6_BS);
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | 1);
+	e->have_prev = false;
+	e->st.events++;
+	if (!idt_handler(v, 1, &handler))
+		return;
+	if (e->in_ctx)
+		pt_gen_event(&e->gen, ip, handler, guest_cpu_mode(v));
+	stage_flush(v, pg, e);
+	if (e->active) {
+		bp_arm(e, handler);
+		e->bp_frame = true;
+		e->bp_frame_err = false;
+	}
+}
+
+/* At the handler of an event: the flags image in its frame shows the guest's TF, not ours (SDM 6.12.1). */
+static void fix_event_frame(struct vcpu *v, struct pt_emul *e)
+{
+	unsigned slot = v->efer_lma ? 8 : 4;
+
+	if (e->bp_frame) {
+		stack_fix_tf(v, (e->bp_frame_err ? slot : 0) + 2 * slot, e->vtf);
+		e->vtf = false;   /* delivery cleared the guest's TF; its IRET restores it from the frame */
+	}
+	e->bp_frame = false;
 }
 
 /* #DB exit: a single step retired, or the breakpoint on an event handler was reached. */
 static void on_debug(struct vcpu *v, struct pt_guest *pg, struct pt_emul *e, uint64_t dr6)
 {
 	uint64_t ip = guest_lip();
+	bool due = false;
 
 	e->st.step_exits++;
 	if ((dr6 & DR6_B0) && e->bp_armed && ip == e->bp_ip) {
@@ -416,8 +518,9 @@ static void on_debug(struct vcpu *v, struct pt_guest *pg, struct pt_emul *e, uin
 		vmcs_writenat(GUEST_RFLAGS, vmcs_readnat(GUEST_RFLAGS) | RFLAGS_RF);
 		if (e->have_prev)
 			account(v, e, ip);      /* the INT n that delivered to this handler */
+		fix_event_frame(v, e);
 	} else if (e->have_prev) {
-		account(v, e, ip);
+		due = account(v, e, ip);
 	}
 	if (trace_stop_hit(pg, ip)) {
 		pt_gen_stop(&e->gen, ip);
@@ -430,6 +533,10 @@ static void on_debug(struct vcpu *v, struct pt_guest *pg, struct pt_emul *e, uin
 	stage_flush(v, pg, e);
 	if (!e->active)
 		return;
+	if (due) {
+		deliver_guest_step(v, pg, e, ip);
+		return;
+	}
 	if (!v->pt_step_mtf)
 		vmcs_writenat(GUEST_RFLAGS, vmcs_readnat(GUEST_RFLAGS) | RFLAGS_TF);
 	if (!decode_next(v, e, ip))
@@ -452,8 +559,11 @@ static void on_exception(struct vcpu *v, struct pt_guest *pg, struct pt_emul *e,
 	if (info & INTR_INFO_DELIVER_CODE)
 		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, vmcs_read32(VM_EXIT_INTR_ERROR_CODE));
 	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, inject);
-	if (e->active && have_handler && !v->pt_step_mtf)
+	if (e->active && have_handler && !v->pt_step_mtf) {
 		bp_arm(e, handler);
+		e->bp_frame = true;
+		e->bp_frame_err = info & INTR_INFO_DELIVER_CODE;
+	}
 }
 
 /*
@@ -471,7 +581,7 @@ void pt_emul_event_injected(struct vcpu *v, unsigned vector)
 	/* A step still due for an instruction that retired in the VMM is accounted first. */
 	if (!v->pt_step_mtf && (vmcs_readnat(GUEST_PENDING_DBG_EXCEPTIONS) & DR6_BS)) {
 		if (e->have_prev)
-			account(v, e, ip);
+			(void)account(v, e, ip);   /* its own trap, if TF was set, yields to the interrupt */
 		vmcs_writenat(GUEST_PENDING_DBG_EXCEPTIONS, 0);
 	}
 	e->have_prev = false;   /* the instruction at ip runs after the handler returns */
@@ -482,8 +592,11 @@ void pt_emul_event_injected(struct vcpu *v, unsigned vector)
 		e->st.events++;
 	}
 	stage_flush(v, pg, e);
-	if (e->active && !v->pt_step_mtf)
+	if (e->active && !v->pt_step_mtf) {
 		bp_arm(e, handler);
+		e->bp_frame = true;
+		e->bp_frame_err = false;
+	}
 }
 
 bool pt_emul_mtf(struct vcpu *v)
@@ -524,7 +637,7 @@ void pt_emul_ctl_written(struct vcpu *v, struct pt_guest *pg, uint64_t old_ctl)
 
 	if ((old_ctl & RTIT_CTL_TRACEEN) && !(ctl & RTIT_CTL_TRACEEN)) {
 		if (e->active && e->have_prev)
-			account(v, e, next);     /* the WRMSR itself retired while traced */
+			(void)account(v, e, next);     /* the WRMSR itself retired while traced */
 		if (e->in_ctx)
 			pt_gen_stop(&e->gen, next);
 		/* The last packets go where the output was configured while tracing, not per the new CTL

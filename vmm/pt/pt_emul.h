@@ -29,6 +29,14 @@ struct pt_emul {
 	bool have_prev;          /* `prev` holds the instruction about to retire */
 	uint64_t prev_ip;
 	struct insn prev;
+	/*
+	 * TF stepping borrows the real RFLAGS.TF, so the guest's own TF is kept here: POPF and IRET
+	 * load it, PUSHF and event frames show it, and a single-step trap is delivered to the guest
+	 * whenever it was set for an instruction (SDM 17.3.1.4 "Single-Step Exception Condition").
+	 */
+	bool vtf;
+	bool prev_sets_tf, prev_new_tf, prev_pushes_flags;
+	bool bp_frame, bp_frame_err;   /* the handler breakpoint follows a delivery whose frame holds our TF */
 	bool bp_armed;           /* DR0 holds an instruction breakpoint on an event handler */
 	uint64_t bp_ip;
 	uint64_t saved_dr0, saved_dr7;
