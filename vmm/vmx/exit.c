@@ -13,7 +13,7 @@
 #include "guest/guest.h"
 #include "log.h"
 
-static enum exit_action handle_unexpected(struct vcpu *v);
+static enum exit_action handle_unexpected(struct vcpu *v) __attribute__((noinline, cold));
 
 static const exit_handler_fn exit_handlers[EXIT_REASON_MAX] = {
 	[EXIT_REASON_EXCEPTION_NMI] = handle_exception,
@@ -82,8 +82,8 @@ static enum exit_action handle_unexpected(struct vcpu *v)
 	return EXIT_STOPPED;
 }
 
-/* SDM 28.7 "VM-Entry Failures During or After Loading Guest State". */
-static enum exit_action handle_failed_entry(struct vcpu *v)
+/* SDM 28.7 "VM-Entry Failures During or After Loading Guest State". Cold: kept out of the exit path. */
+static __attribute__((noinline, cold)) enum exit_action handle_failed_entry(struct vcpu *v)
 {
 	struct guest *g = v->guest;
 	unsigned basic = v->exit_reason & 0xffff;
