@@ -34,7 +34,6 @@ void kmain(uint32_t magic, uint32_t mbi_pa);
 static struct boot_info boot_info;
 static struct vmm_options options;
 struct vmx_caps boot_caps;
-#define caps boot_caps
 static struct pt_decision pt_decision;
 
 static void boot_parse(uint32_t magic, uint32_t mbi_pa)
@@ -128,27 +127,26 @@ static int vmx_gate(void)
 	paddr_t region = frame_alloc();
 	int status = PTV_STATUS_OK;
 
-	if (!vmx_caps_has_vmx(&caps)) {
-		bool intel = !strcmp(caps.vendor, "GenuineIntel");
+	if (!vmx_caps_has_vmx(&boot_caps)) {
 		pr_err("no VMX: %s; ptvisor needs Intel VT-x and has nothing to run here\n",
-		       intel ? "CPUID.1:ECX.VMX[bit 5] is 0 (VT-x absent or hidden by the hypervisor below us)"
+		       boot_caps.is_intel ? "CPUID.1:ECX.VMX[bit 5] is 0 (VT-x absent or hidden by the hypervisor below us)"
 			     : "this is not an Intel CPU (CPUID.1:ECX.VMX[bit 5] is 0)");
 		return PTV_STATUS_NO_VMX;
 	}
 	if (!region)
 		panic("no memory for the VMXON region");
-	if (vmx_enter(&caps, (void *)region, region, &rep) < 0) {
+	if (vmx_enter(&boot_caps, (void *)region, region, &rep) < 0) {
 		pr_err("VMX: cannot enter VMX operation; stopping\n");
 		return PTV_STATUS_NO_VMX;
 	}
 	if (boot_info.module_count == 0) {
 		pr_info("guests: no guest modules were given; nothing to run\n");
-	} else if (vmx_controls_decide(&caps, &vmx_ctls) < 0) {
+	} else if (vmx_controls_decide(&boot_caps, &vmx_ctls) < 0) {
 		status = PTV_STATUS_FAILED;
 	} else {
 		sched_init_cpu();
 		if (pt_decision.guest_backend == PT_BACKEND_EMULATED) {
-			pt_step_probe(&caps);
+			pt_step_probe(&boot_caps);
 			/* Interrupts injected into a tracing guest appear in its trace as on hardware. */
 			vlapic_set_inject_observer(pt_emul_event_injected);
 		}
@@ -190,11 +188,11 @@ void kmain(uint32_t magic, uint32_t mbi_pa)
 		trap_selftest();      /* after ACPI: power-off needs to know the machine */
 	memory_init();
 
-	vmx_caps_read(&caps);
-	vmx_probe_print(&caps);
-	pt_decide(&caps, options.pt_mode, options.pt_backend, &pt_decision);
+	vmx_caps_read(&boot_caps);
+	vmx_probe_print(&boot_caps);
+	pt_decide(&boot_caps, options.pt_mode, options.pt_backend, &pt_decision);
 	pt_decision_print(&pt_decision);
-	pt_boot_init(&caps, &pt_decision);
+	pt_boot_init(&boot_caps, &pt_decision);
 
 	pic_mask_all();
 	power_off(vmx_gate());

@@ -18,6 +18,12 @@ typedef uint64_t paddr_t;
 #define MAX(a, b)         ((a) > (b) ? (a) : (b))
 
 #define PAGE_SIZE  ((uint64_t)4096)
+
+/* 48-bit linear addresses: bits 63:47 all equal (SDM 3.3.7.1 "Canonical Addressing"). */
+static inline bool addr_canonical(uint64_t a)
+{
+	return (uint64_t)((int64_t)(a << 16) >> 16) == a;
+}
 #define PAGE_SHIFT 12
 
 #define __packed   __attribute__((packed))

@@ -17,7 +17,6 @@
 struct guest guests[GUEST_MAX];
 unsigned guest_count;
 
-extern struct vmx_caps boot_caps;
 
 #define SZ_2M ((uint64_t)2 << 20)
 

@@ -103,6 +103,8 @@ struct vmx_caps {
 };
 
 void vmx_caps_read(struct vmx_caps *c);
+/* This CPU's capabilities, read once by kmain() before anything uses VMX. */
+extern struct vmx_caps boot_caps;
 /* SDM MSR name of one of the MSRs read (TRUE_* where that one was used). */
 const char *vmx_caps_msr_name(const struct vmx_caps *c, enum vmx_caps_msr which);
 

@@ -66,6 +66,12 @@ static inline void vcpu_skip_instruction(struct vcpu *v)
 		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, intr & ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
 	vcpu_retired_in_vmm(v);
 }
+/*
+ * The guest GPR numbered as in ModRM/exit qualifications (0 RAX ... 15 R15). RSP lives in the
+ * VMCS: the caller passes a slot holding it and writes it back if it changed the register.
+ */
+uint64_t *vcpu_gpr(struct vcpu *v, unsigned n, uint64_t *rsp);
+
 /* Queues a hardware exception for the next VM entry (SDM 27.6.1.1 "Event injection"). */
 void vcpu_inject_exception(struct vcpu *v, unsigned vector, bool has_error, uint32_t error);
 #define vcpu_inject_gp(v) vcpu_inject_exception((v), 13, true, 0)

@@ -4,6 +4,17 @@
 #include "vmx/vmcs.h"
 #include "log.h"
 
+uint64_t *vcpu_gpr(struct vcpu *v, unsigned n, uint64_t *rsp)
+{
+	uint64_t *r[16] = {
+		&v->regs.rax, &v->regs.rcx, &v->regs.rdx, &v->regs.rbx, rsp, &v->regs.rbp,
+		&v->regs.rsi, &v->regs.rdi, &v->regs.r8, &v->regs.r9, &v->regs.r10, &v->regs.r11,
+		&v->regs.r12, &v->regs.r13, &v->regs.r14, &v->regs.r15,
+	};
+
+	return r[n & 15];
+}
+
 void vcpu_inject_exception(struct vcpu *v, unsigned vector, bool has_error, uint32_t error)
 {
 	uint32_t info = INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | (vector & 0xff);

@@ -50,7 +50,7 @@ static void cpuid_hypervisor(uint32_t leaf, struct cpuid_regs *r)
 	r->eax = r->ebx = r->ecx = r->edx = 0;
 	if (leaf == HV_LEAF_BASE) {
 		r->eax = HV_LEAF_MAX;
-		r->ebx = 0x69767470;   /* "ptvi" */
+		r->ebx = PTV_HC_SIGNATURE;   /* "ptvi" */
 		r->ecx = 0x00726f73;   /* "sor\0" */
 		r->edx = 0;
 	} else if (leaf == HV_LEAF_MAX) {

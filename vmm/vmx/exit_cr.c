@@ -20,20 +20,6 @@
 #define EFER_LME BIT(8)
 #define EFER_LMA BIT(10)
 
-static uint64_t *gpr(struct vcpu *v, unsigned n)
-{
-	static uint64_t rsp_slot;
-	uint64_t *r[16] = {
-		&v->regs.rax, &v->regs.rcx, &v->regs.rdx, &v->regs.rbx, &rsp_slot, &v->regs.rbp,
-		&v->regs.rsi, &v->regs.rdi, &v->regs.r8, &v->regs.r9, &v->regs.r10, &v->regs.r11,
-		&v->regs.r12, &v->regs.r13, &v->regs.r14, &v->regs.r15,
-	};
-
-	if (n == 4)
-		rsp_slot = vmcs_readnat(GUEST_RSP);
-	return r[n & 15];
-}
-
 /* With EPT and PAE paging outside long mode the VMM must load the PDPTEs (SDM 29.3.2.1). */
 static bool load_pdptes(struct vcpu *v, uint64_t cr0, uint64_t cr4)
 {
@@ -105,7 +91,8 @@ enum exit_action handle_cr_access(struct vcpu *v)
 	bool ok = true;
 
 	if (type == 0) {            /* MOV to CR */
-		uint64_t val = *gpr(v, reg);
+		uint64_t rsp = vmcs_readnat(GUEST_RSP);
+		uint64_t val = *vcpu_gpr(v, reg, &rsp);
 		if (!vcpu_long_mode(v))
 			val = (uint32_t)val;
 		if (cr == 0)

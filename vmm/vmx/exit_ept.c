@@ -17,16 +17,6 @@
 
 #define UNBACKED_REPORTS_MAX 8
 
-static uint64_t *reg_slot(struct vcpu *v, int n, uint64_t *rsp)
-{
-	uint64_t *r[16] = {
-		&v->regs.rax, &v->regs.rcx, &v->regs.rdx, &v->regs.rbx, rsp, &v->regs.rbp,
-		&v->regs.rsi, &v->regs.rdi, &v->regs.r8, &v->regs.r9, &v->regs.r10, &v->regs.r11,
-		&v->regs.r12, &v->regs.r13, &v->regs.r14, &v->regs.r15,
-	};
-	return r[n & 15];
-}
-
 static uint64_t size_mask(unsigned size)
 {
 	return size >= 8 ? ~(uint64_t)0 : ((uint64_t)1 << (8 * size)) - 1;
@@ -36,7 +26,7 @@ static uint64_t size_mask(unsigned size)
 static void load_value(struct vcpu *v, const struct mmio_insn *in, uint64_t val)
 {
 	uint64_t rsp = vmcs_readnat(GUEST_RSP);
-	uint64_t *r = reg_slot(v, in->reg, &rsp);
+	uint64_t *r = vcpu_gpr(v, (unsigned)in->reg, &rsp);
 
 	val &= size_mask(in->size);
 	if (in->sign_extend && (val >> (8 * in->size - 1)) & 1)
@@ -60,9 +50,9 @@ static uint64_t store_value(struct vcpu *v, const struct mmio_insn *in)
 	if (in->reg < 0)
 		val = in->imm;
 	else if (in->high8)
-		val = *reg_slot(v, in->reg, &rsp) >> 8;
+		val = *vcpu_gpr(v, (unsigned)in->reg, &rsp) >> 8;
 	else
-		val = *reg_slot(v, in->reg, &rsp);
+		val = *vcpu_gpr(v, (unsigned)in->reg, &rsp);
 	return val & size_mask(in->size);
 }
 

@@ -93,11 +93,6 @@ static bool rd_vmcs_msr(struct vcpu *v, uint32_t msr, uint64_t *val)
 	}
 }
 
-static bool canonical(uint64_t a)
-{
-	return (uint64_t)((int64_t)(a << 16) >> 16) == a;
-}
-
 static bool pat_valid(uint64_t pat)
 {
 	for (int i = 0; i < 8; i++) {
@@ -133,7 +128,7 @@ static bool wr_vmcs_msr(struct vcpu *v, uint32_t msr, uint64_t val)
 	case MSR_IA32_SYSENTER_EIP:
 	case MSR_IA32_FS_BASE:
 	case MSR_IA32_GS_BASE:
-		if (!canonical(val))
+		if (!addr_canonical(val))
 			return false;
 		vmcs_write_raw(msr == MSR_IA32_SYSENTER_ESP ? GUEST_SYSENTER_ESP :
 			       msr == MSR_IA32_SYSENTER_EIP ? GUEST_SYSENTER_EIP :
@@ -181,7 +176,7 @@ static bool rd_lazy(struct vcpu *v, uint32_t msr, uint64_t *val)
 static bool wr_lazy(struct vcpu *v, uint32_t msr, uint64_t val)
 {
 	if ((msr == MSR_IA32_LSTAR || msr == MSR_IA32_CSTAR || msr == MSR_IA32_KERNEL_GS_BASE) &&
-	    !canonical(val))
+	    !addr_canonical(val))
 		return false;
 	if (msr == MSR_IA32_TSC_AUX && (val >> 32))
 		return false;

@@ -26,11 +26,6 @@ static bool problem(char *buf, size_t len, const char *fmt, uint64_t v)
 	return true;
 }
 
-static bool canonical(uint64_t a)
-{
-	return (uint64_t)((int64_t)(a << 16) >> 16) == a;
-}
-
 /* 27.3.1.1 "Checks on Guest Control Registers, Debug Registers, and MSRs" */
 static bool check_control_regs(const struct vmx_controls *c, uint32_t entry, char *buf, size_t len)
 {
@@ -94,7 +89,7 @@ static bool check_rip_flags_state(uint32_t entry, char *buf, size_t len)
 
 	if ((!ia32e || !cs_l) && (rip >> 32))
 		return problem(buf, len, "GUEST_RIP 0x%lx: bits 63:32 must be 0 outside 64-bit mode", rip);
-	if (ia32e && cs_l && !canonical(rip))
+	if (ia32e && cs_l && !addr_canonical(rip))
 		return problem(buf, len, "GUEST_RIP 0x%lx is not canonical", rip);
 	if (!(rflags & BIT(1)) || (rflags & (GENMASK(63, 22) | BIT(15) | BIT(5) | BIT(3))))
 		return problem(buf, len, "GUEST_RFLAGS 0x%lx: bit 1 must be 1, reserved bits 0", rflags);
