@@ -1,4 +1,4 @@
-/* Comparison of the PT decoder with Capstone: class mapping, tallies, quirks and random instruction bytes. */
+/* Comparison of the x86 decoder with Capstone: class mapping, tallies, quirks and random instruction bytes. */
 #include "insn_corpus.h"
 
 #include <stdio.h>

@@ -1,4 +1,4 @@
-/* Comparison of the PT decoder with Capstone, shared by the corpus test: tallies, classes, random bytes. */
+/* Comparison of the x86 decoder with Capstone, shared by the corpus test: tallies, classes, random bytes. */
 #ifndef PTV_TEST_INSN_CORPUS_H
 #define PTV_TEST_INSN_CORPUS_H
 
@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <capstone/capstone.h>
-#include "pt/insn.h"
+#include "x86/insn.h"
 
 struct corpus_tally {
 	unsigned long compared;         /* both decoded */

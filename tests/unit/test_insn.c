@@ -1,4 +1,4 @@
-/* Hand-written expectations for the PT decoder (vmm/pt/insn.c): every branch class in 16/32/64-bit mode. */
+/* Hand-written expectations for the x86 decoder (vmm/x86/insn.c): every branch class in 16/32/64-bit mode. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -6,7 +6,7 @@
 #include <cmocka.h>
 #include <stdio.h>
 #include <string.h>
-#include "pt/insn.h"
+#include "x86/insn.h"
 
 struct tc {
 	enum insn_mode m;

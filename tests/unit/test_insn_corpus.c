@@ -1,4 +1,4 @@
-/* Cross-checks the PT decoder (vmm/pt/insn.c) against Capstone on real binaries and random bytes. */
+/* Cross-checks the x86 decoder (vmm/x86/insn.c) against Capstone on real binaries and random bytes. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -8,7 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <capstone/capstone.h>
-#include "pt/insn.h"
+#include "x86/insn.h"
 #include "elf_text.h"
 #include "insn_corpus.h"
 

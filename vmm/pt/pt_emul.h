@@ -3,7 +3,7 @@
 #define PTV_PT_EMUL_H
 
 #include "types.h"
-#include "pt/insn.h"
+#include "x86/insn.h"
 #include "pt/pt_emul_out.h"
 #include "pt/pt_gen.h"
 

@@ -1,6 +1,6 @@
 /* VEX- and EVEX-encoded instructions (AVX, AVX2, FMA, BMI, AVX-512): length and validity. */
-#include "pt/insn_dec.h"
-#include "pt/insn_tables.h"
+#include "x86/insn_dec.h"
+#include "x86/insn_tables.h"
 
 /*
  * SDM Vol. 2 2.3.5 "The VEX Prefix": outside 64-bit mode C4/C5 are LES/LDS unless the next byte

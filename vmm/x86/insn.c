@@ -1,5 +1,5 @@
 /* Compact x86 decoder: lengths and change-of-flow classes (SDM Vol. 2 Chapter 2 "Instruction Format"). */
-#include "pt/insn_dec.h"
+#include "x86/insn_dec.h"
 #include "lib/string.h"
 
 /*

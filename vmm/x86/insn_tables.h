@@ -1,6 +1,6 @@
-/* Opcode-map attribute tables shared by the instruction decoder (internal to vmm/pt/insn.c). */
-#ifndef PTV_PT_INSN_TABLES_H
-#define PTV_PT_INSN_TABLES_H
+/* Opcode-map attribute tables shared by the instruction decoder (internal to vmm/x86/insn*.c). */
+#ifndef PTV_X86_INSN_TABLES_H
+#define PTV_X86_INSN_TABLES_H
 
 #include "types.h"
 

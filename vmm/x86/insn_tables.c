@@ -1,5 +1,5 @@
 /* Opcode attribute tables of the one-byte, 0F, 0F38 and 0F3A maps, legacy, VEX and EVEX. */
-#include "pt/insn_tables.h"
+#include "x86/insn_tables.h"
 
 /* Short spellings for the rows below. */
 #define M_   OPF_M

@@ -1,6 +1,6 @@
 /* Legacy-encoded instructions (one-byte, 0F, 0F38, 0F3A maps): length, validity and branch class. */
-#include "pt/insn_dec.h"
-#include "pt/insn_tables.h"
+#include "x86/insn_dec.h"
+#include "x86/insn_tables.h"
 
 #define MODRM_REG(m) (((m) >> 3) & 7)
 #define MODRM_MOD(m) ((m) >> 6)

@@ -1,6 +1,6 @@
 /* Field readers of the instruction decoder: ModRM/SIB/displacement and immediates. */
-#include "pt/insn_dec.h"
-#include "pt/insn_tables.h"
+#include "x86/insn_dec.h"
+#include "x86/insn_tables.h"
 
 bool insn_dec_need(const struct insn_dec *d, size_t n)
 {

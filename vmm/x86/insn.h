@@ -1,6 +1,6 @@
-/* Compact x86 decoder: instruction length and change-of-flow class, for the emulated PT backend. */
-#ifndef PTV_PT_INSN_H
-#define PTV_PT_INSN_H
+/* The VMM's one x86 decoder: instruction length and change-of-flow class, for every VMM user. */
+#ifndef PTV_X86_INSN_H
+#define PTV_X86_INSN_H
 
 #include "types.h"
 

@@ -1,8 +1,8 @@
-/* Decoder state and field readers shared by the instruction decoder's files (internal to vmm/pt/insn*.c). */
-#ifndef PTV_PT_INSN_DEC_H
-#define PTV_PT_INSN_DEC_H
+/* Decoder state and field readers shared by the instruction decoder's files (internal to vmm/x86/insn*.c). */
+#ifndef PTV_X86_INSN_DEC_H
+#define PTV_X86_INSN_DEC_H
 
-#include "pt/insn.h"
+#include "x86/insn.h"
 
 #define REX_W 0x08
 #define REX_R 0x04
