@@ -12,6 +12,7 @@ struct corpus_tally {
 	unsigned long compared;         /* both decoded */
 	unsigned long cs_skipped;       /* linear walk: bytes Capstone could not decode */
 	unsigned long len_mismatch, cls_mismatch, target_mismatch;
+	unsigned long operand_mismatch; /* ModRM, SIB, displacement or memory operand differ */
 	unsigned long ours_refused;     /* Capstone decoded, insn_decode refused */
 	unsigned long cs_refused;       /* random: Capstone refused, insn_decode accepted */
 	unsigned long both_refused;     /* random */

@@ -193,11 +193,12 @@ static void random_mode(enum insn_mode mode)
 	       "%lu compared, %lu length mismatches\n", vex_cmp, vex_bad);
 	cs_free(ci, 1);
 	cs_close(&h);
-	/* Where both decoders accept the bytes, lengths, classes and targets must agree. */
+	/* Where both decoders accept the bytes, lengths, classes, targets and operands must agree. */
 	assert_true(t.compared > RANDOM_PER_MODE / 2);
 	assert_int_equal(t.len_mismatch, 0);
 	assert_int_equal(t.cls_mismatch, 0);
 	assert_int_equal(t.target_mismatch, 0);
+	assert_int_equal(t.operand_mismatch, 0);
 	assert_int_equal(vex_bad, 0);
 }
 

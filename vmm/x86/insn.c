@@ -1,4 +1,4 @@
-/* Compact x86 decoder: lengths and change-of-flow classes (SDM Vol. 2 Chapter 2 "Instruction Format"). */
+/* x86 decoder: lengths, operands and change-of-flow classes (SDM Vol. 2 Chapter 2 "Instruction Format"). */
 #include "x86/insn_dec.h"
 #include "lib/string.h"
 
@@ -19,9 +19,12 @@ static int dec_prefixes(struct insn_dec *d, struct insn *out)
 		case 0xf3: flag = INSN_PFX_REP; d->rep = 0xf3; break;
 		case 0x66: flag = INSN_PFX_OPSZ; break;
 		case 0x67: flag = INSN_PFX_ADSZ; break;
-		case 0x26: case 0x2e: case 0x36: case 0x3e: case 0x64: case 0x65:
-			flag = INSN_PFX_SEG;
-			break;
+		case 0x26: out->seg = INSN_SEG_ES; flag = INSN_PFX_SEG; break;
+		case 0x2e: out->seg = INSN_SEG_CS; flag = INSN_PFX_SEG; break;
+		case 0x36: out->seg = INSN_SEG_SS; flag = INSN_PFX_SEG; break;
+		case 0x3e: out->seg = INSN_SEG_DS; flag = INSN_PFX_SEG; break;
+		case 0x64: out->seg = INSN_SEG_FS; flag = INSN_PFX_SEG; break;
+		case 0x65: out->seg = INSN_SEG_GS; flag = INSN_PFX_SEG; break;
 		default:
 			if (d->mode == INSN_MODE64 && (d->code[d->pos] & 0xf0) == 0x40) {
 				out->rex = d->code[d->pos++];
@@ -64,10 +67,12 @@ int insn_decode(const uint8_t *code, size_t avail, enum insn_mode mode, struct i
 	int rc;
 
 	memset(out, 0, sizeof(*out));
+	out->seg = INSN_SEG_NONE;
 	if (mode != INSN_MODE16 && mode != INSN_MODE32 && mode != INSN_MODE64)
 		return -1;
 	if (dec_prefixes(&d, out))
 		return -1;
+	d.rxb = out->rex & (REX_R | REX_X | REX_B);   /* VEX/EVEX/XOP replace it with their own */
 	dec_sizes(&d, out);
 	b = code[d.pos++];
 	if (b == 0x0f)

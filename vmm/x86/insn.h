@@ -1,4 +1,4 @@
-/* The VMM's one x86 decoder: instruction length and change-of-flow class, for every VMM user. */
+/* The VMM's one x86 decoder: length, operands and change-of-flow class (emulated PT, MMIO emulation). */
 #ifndef PTV_X86_INSN_H
 #define PTV_X86_INSN_H
 
@@ -52,6 +52,12 @@ enum insn_map {
 #define INSN_PFX_EVEX  BIT(7)   /* EVEX (62) */
 #define INSN_PFX_XOP   BIT(8)   /* AMD XOP (8F, map 8-10): lengths only */
 
+/* Segment registers numbered as the Sreg field (SDM Vol. 2 3.1.1.3: ES = 0 ... GS = 5). */
+enum insn_seg {
+	INSN_SEG_NONE = -1,
+	INSN_SEG_ES, INSN_SEG_CS, INSN_SEG_SS, INSN_SEG_DS, INSN_SEG_FS, INSN_SEG_GS,
+};
+
 struct insn {
 	unsigned len;            /* 1..15 */
 	enum insn_class cls;
@@ -68,6 +74,24 @@ struct insn {
 	uint8_t modrm;
 	uint8_t rex;             /* effective REX byte (0 if none) */
 	uint16_t prefixes;       /* INSN_PFX_* */
+	enum insn_seg seg;       /* the last segment-override prefix; 64-bit mode ignores all but FS/GS */
+
+	/*
+	 * Operands, for emulating the instruction. Register numbers are 0-15 (RAX..R15, SDM Vol. 2 Table
+	 * 3-1) with bit 3 from REX.R/X/B or the inverted VEX/EVEX/XOP R/X/B (2.2.1.2 "More on REX Prefix
+	 * Fields", 2.3.5 "The VEX Prefix"); EVEX's R'/V' (registers 16-31) are not included.
+	 */
+	uint8_t modrm_mod;       /* ModRM bits 7:6 (has_modrm); 3 for MOV CR/DR, which ignore it */
+	uint8_t modrm_reg;       /* ModRM.reg + REX.R */
+	uint8_t modrm_rm;        /* ModRM.rm + REX.B: the register operand when modrm_mod is 3 */
+	bool has_mem;            /* an explicit memory operand: ModRM with mod != 11B, or moffs (offset in imm) */
+	bool has_sib;
+	uint8_t sib;
+	uint8_t sib_base;        /* SIB.base + REX.B; 5 or 13 with mod 00B means no base, disp32 */
+	uint8_t sib_index;       /* SIB.index + REX.X; 4 (RSP) means no index */
+	unsigned disp_size;      /* displacement bytes: 0, 1, 2 or 4 */
+	int64_t disp;            /* the displacement, sign-extended */
+	unsigned imm_size;       /* bytes imm was read from (0: implied, INT3/INTO/INT1), zero-extended into imm */
 };
 
 /*

@@ -6,6 +6,8 @@
 
 #define REX_W 0x08
 #define REX_R 0x04
+#define REX_X 0x02
+#define REX_B 0x01
 
 struct insn_dec {
 	const uint8_t *code;
@@ -13,7 +15,7 @@ struct insn_dec {
 	size_t pos;
 	enum insn_mode mode;
 	uint8_t rep;         /* the last of F2/F3: it selects the SSE mandatory prefix */
-	unsigned imm_len;    /* bytes of the last immediate read, to sign-extend rel */
+	uint8_t rxb;         /* REX_R/X/B: register-number bit 3 from REX or VEX/EVEX/XOP, for ModRM and SIB */
 };
 
 /* True when n more bytes may be read. */
@@ -22,8 +24,8 @@ bool insn_dec_need(const struct insn_dec *d, size_t n);
 int insn_dec_modrm(struct insn_dec *d, struct insn *out, bool reg_only);
 /* An immediate of kind enum insn_imm_kind into out->imm. 0 or -1. */
 int insn_dec_imm(struct insn_dec *d, struct insn *out, unsigned kind);
-/* Marks a direct branch: rel = sign-extended last immediate. */
-void insn_dec_set_rel(const struct insn_dec *d, struct insn *out, enum insn_class cls);
+/* Marks a direct branch: rel = sign-extended immediate. */
+void insn_dec_set_rel(struct insn *out, enum insn_class cls);
 
 /* After the one-byte opcode 0F: the 0F, 0F38 and 0F3A maps. */
 int insn_dec_escape_0f(struct insn_dec *d, struct insn *out);

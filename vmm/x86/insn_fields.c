@@ -18,43 +18,59 @@ static uint64_t dec_read(struct insn_dec *d, unsigned n)
 	return v;
 }
 
+/* Sign-extends the low 'bytes' bytes of v. */
+static int64_t dec_sext(uint64_t v, unsigned bytes)
+{
+	unsigned shift = 64 - bytes * 8;
+
+	return bytes ? (int64_t)(v << shift) >> shift : 0;
+}
+
 /*
  * SDM Vol. 2 2.1.5 "Addressing-Mode Encoding of ModR/M and SIB Bytes": Table 2-1 (16-bit: no SIB,
  * mod 00 r/m 110 is disp16) and Tables 2-2/2-3 (32/64-bit: r/m 100 adds a SIB, mod 00 with r/m 101
  * or SIB base 101 is disp32, RIP-relative in 64-bit mode per 2.2.1.6 "RIP-Relative Addressing").
+ * REX.B extends r/m or, with a SIB, the base instead (2.2.1.2, Table 2-5).
  */
 int insn_dec_modrm(struct insn_dec *d, struct insn *out, bool reg_only)
 {
-	unsigned mod, rm, disp = 0;
+	unsigned mod, rm;
 
 	if (!insn_dec_need(d, 1))
 		return -1;
 	out->has_modrm = true;
 	out->modrm = d->code[d->pos++];
-	mod = out->modrm >> 6;
+	mod = reg_only ? 3 : out->modrm >> 6;
 	rm = out->modrm & 7;
-	if (reg_only || mod == 3)
+	out->modrm_mod = (uint8_t)mod;
+	out->modrm_reg = (uint8_t)(((out->modrm >> 3) & 7) | ((d->rxb & REX_R) ? 8 : 0));
+	out->modrm_rm = (uint8_t)(rm | ((d->rxb & REX_B) ? 8 : 0));
+	if (mod == 3)
 		return 0;
+	out->has_mem = true;
 	if (out->addrsize == 16) {
-		disp = mod == 1 ? 1 : (mod == 2 || rm == 6) ? 2 : 0;
+		out->disp_size = mod == 1 ? 1 : (mod == 2 || rm == 6) ? 2 : 0;
 	} else {
 		if (rm == 4) {
 			if (!insn_dec_need(d, 1))
 				return -1;
-			if (mod == 0 && (d->code[d->pos] & 7) == 5)
-				disp = 4;
-			d->pos++;
+			out->has_sib = true;
+			out->sib = d->code[d->pos++];
+			out->sib_base = (uint8_t)((out->sib & 7) | ((d->rxb & REX_B) ? 8 : 0));
+			out->sib_index = (uint8_t)(((out->sib >> 3) & 7) | ((d->rxb & REX_X) ? 8 : 0));
+			if (mod == 0 && (out->sib & 7) == 5)
+				out->disp_size = 4;
 		} else if (mod == 0 && rm == 5) {
-			disp = 4;
+			out->disp_size = 4;
 		}
 		if (mod == 1)
-			disp = 1;
+			out->disp_size = 1;
 		else if (mod == 2)
-			disp = 4;
+			out->disp_size = 4;
 	}
-	if (!insn_dec_need(d, disp))
+	if (!insn_dec_need(d, out->disp_size))
 		return -1;
-	d->pos += disp;
+	out->disp = dec_sext(dec_read(d, out->disp_size), out->disp_size);
 	return 0;
 }
 
@@ -76,6 +92,7 @@ int insn_dec_imm(struct insn_dec *d, struct insn *out, unsigned kind)
 			return -1;
 		out->imm = dec_read(d, 2);
 		out->imm |= dec_read(d, 1) << 16;   /* nesting level in bits 23:16 */
+		out->imm_size = 3;
 		out->has_imm = true;
 		return 0;
 	case IMM_PTR:
@@ -84,6 +101,7 @@ int insn_dec_imm(struct insn_dec *d, struct insn *out, unsigned kind)
 			return -1;
 		out->imm = dec_read(d, n);
 		out->far_sel = (uint16_t)dec_read(d, 2);
+		out->imm_size = n;
 		out->has_imm = true;
 		return 0;
 	default:
@@ -92,16 +110,14 @@ int insn_dec_imm(struct insn_dec *d, struct insn *out, unsigned kind)
 	if (!insn_dec_need(d, n))
 		return -1;
 	out->imm = dec_read(d, n);
+	out->imm_size = n;
 	out->has_imm = true;
-	d->imm_len = n;
 	return 0;
 }
 
-void insn_dec_set_rel(const struct insn_dec *d, struct insn *out, enum insn_class cls)
+void insn_dec_set_rel(struct insn *out, enum insn_class cls)
 {
-	unsigned shift = 64 - d->imm_len * 8;
-
 	out->cls = cls;
 	out->has_rel = true;
-	out->rel = (int64_t)(out->imm << shift) >> shift;
+	out->rel = dec_sext(out->imm, out->imm_size);
 }

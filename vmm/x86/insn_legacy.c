@@ -1,4 +1,4 @@
-/* Legacy-encoded instructions (one-byte, 0F, 0F38, 0F3A maps): length, validity and branch class. */
+/* Legacy-encoded instructions (one-byte, 0F, 0F38, 0F3A maps): length, validity, operands, branch class. */
 #include "x86/insn_dec.h"
 #include "x86/insn_tables.h"
 
@@ -121,13 +121,13 @@ static void dec_classify_1byte(const struct insn_dec *d, struct insn *out)
 	switch (out->opcode) {
 	case 0x70 ... 0x7f:
 	case 0xe0 ... 0xe3:
-		insn_dec_set_rel(d, out, INSN_JCC);
+		insn_dec_set_rel(out, INSN_JCC);
 		break;
 	case 0xe9: case 0xeb:
-		insn_dec_set_rel(d, out, INSN_JMP_REL);
+		insn_dec_set_rel(out, INSN_JMP_REL);
 		break;
 	case 0xe8:
-		insn_dec_set_rel(d, out, INSN_CALL_REL);
+		insn_dec_set_rel(out, INSN_CALL_REL);
 		break;
 	case 0xc2: case 0xc3: out->cls = INSN_RET; break;
 	case 0xca: case 0xcb: out->cls = INSN_FAR_RET; break;
@@ -166,7 +166,7 @@ static void dec_classify_0f(const struct insn_dec *d, struct insn *out)
 
 	switch (out->opcode) {
 	case 0x80 ... 0x8f:
-		insn_dec_set_rel(d, out, INSN_JCC);
+		insn_dec_set_rel(out, INSN_JCC);
 		break;
 	case 0x05: out->cls = INSN_SYSCALL; break;
 	case 0x07: out->cls = INSN_SYSRET; break;
@@ -216,6 +216,8 @@ static int dec_body(struct insn_dec *d, struct insn *out, uint8_t flags)
 		imm = IMM_NONE;
 	if ((flags & OPF_GRP3) && MODRM_REG(out->modrm) <= 1)
 		imm = out->opcode == 0xf6 ? IMM_B : IMM_Z;
+	if (imm == IMM_MOFFS)
+		out->has_mem = true;   /* MOV A0-A3: the address is the moffs, kept in imm */
 	return insn_dec_imm(d, out, imm);
 }
 

@@ -14,6 +14,15 @@ bool insn_dec_is_vex(const struct insn_dec *d)
 	return insn_dec_need(d, 1) && (d->code[d->pos] & 0xc0) == 0xc0;
 }
 
+/*
+ * VEX, EVEX and XOP carry R, X and B inverted in bits 7:5 of their first payload byte (2-byte VEX:
+ * R only). Outside 64-bit mode they are 1 (or ignored: 2.3.5 "The VEX Prefix") and select nothing.
+ */
+static void dec_vex_rxb(struct insn_dec *d, uint8_t payload, uint8_t present)
+{
+	d->rxb = d->mode == INSN_MODE64 ? (uint8_t)(((uint8_t)~payload >> 5) & present) : 0;
+}
+
 /* 2.3.2 "VEX and the LOCK prefix" and 2.3.3 "VEX and the 66H, F2H, and F3H prefixes": #UD. */
 static bool dec_vex_prefixes_ok(const struct insn *out)
 {
@@ -59,12 +68,14 @@ int insn_dec_vex(struct insn_dec *d, struct insn *out, uint8_t esc)
 		if (!insn_dec_need(d, 2))
 			return -1;
 		mmmmm = d->code[d->pos] & 0x1f;
+		dec_vex_rxb(d, d->code[d->pos], REX_R | REX_X | REX_B);
 		if (d->mode == INSN_MODE64 && (d->code[d->pos + 1] & 0x80))
 			out->opsize = 64;   /* VEX.W: 64-bit GPR operands (BMI) */
 		d->pos += 2;
 	} else {
 		if (!insn_dec_need(d, 1))
 			return -1;
+		dec_vex_rxb(d, d->code[d->pos], REX_R);
 		d->pos++;
 	}
 	switch (mmmmm) {
@@ -95,6 +106,7 @@ int insn_dec_evex(struct insn_dec *d, struct insn *out)
 		return -1;
 	p0 = d->code[d->pos];
 	p1 = d->code[d->pos + 1];
+	dec_vex_rxb(d, p0, REX_R | REX_X | REX_B);
 	d->pos += 3;
 	if ((p0 & 0x08) || !(p1 & 0x04))
 		return -1;
@@ -141,6 +153,7 @@ int insn_dec_xop(struct insn_dec *d, struct insn *out)
 		return -1;
 	map = d->code[d->pos] & 0x1f;
 	op = d->code[d->pos + 2];
+	dec_vex_rxb(d, d->code[d->pos], REX_R | REX_X | REX_B);
 	d->pos += 3;
 	out->prefixes |= INSN_PFX_XOP;
 	out->opcode = op;
