@@ -8,7 +8,7 @@
  */
 #include "vmx/exit.h"
 #include "pt/pt_guest.h"
-#include "vmx/mmio_decode.h"
+#include "x86/mmio_decode.h"
 #include "vmx/vlapic_vmx.h"
 #include "vmx/vmcs_ops.h"
 #include "guest/guest.h"

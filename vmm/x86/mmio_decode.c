@@ -2,7 +2,7 @@
  * MOV r/m decoding (SDM Vol. 2A, 2.1 "Instruction Format", 2.2.1 REX, Tables 2-1 to 2-3):
  * prefixes, opcode, ModRM/SIB/displacement length, and the operand sizes.
  */
-#include "vmx/mmio_decode.h"
+#include "x86/mmio_decode.h"
 #include "lib/string.h"
 
 struct dec {

@@ -1,6 +1,6 @@
 /* Decodes the MOV forms a guest uses to touch memory, so ptvisor can emulate accesses to unbacked GPAs. */
-#ifndef PTV_MMIO_DECODE_H
-#define PTV_MMIO_DECODE_H
+#ifndef PTV_X86_MMIO_DECODE_H
+#define PTV_X86_MMIO_DECODE_H
 
 #include "types.h"
 
