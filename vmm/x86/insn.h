@@ -108,6 +108,12 @@ int insn_decode(const uint8_t *code, size_t avail, enum insn_mode mode, struct i
  */
 uint64_t insn_branch_target(const struct insn *in, uint64_t ip);
 
+/*
+ * The immediate sign-extended from its imm_size bytes to 64 bits, as the instructions with a signed
+ * immediate use it (e.g. MOV r/m64, imm32: SDM Vol. 2 "MOV"); an implied one (INT3) as it is.
+ */
+int64_t insn_imm_signed(const struct insn *in);
+
 /* A short name for a class (for logs and test messages). */
 const char *insn_class_name(enum insn_class cls);
 

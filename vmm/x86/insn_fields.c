@@ -119,5 +119,10 @@ void insn_dec_set_rel(struct insn *out, enum insn_class cls)
 {
 	out->cls = cls;
 	out->has_rel = true;
-	out->rel = dec_sext(out->imm, out->imm_size);
+	out->rel = insn_imm_signed(out);
+}
+
+int64_t insn_imm_signed(const struct insn *in)
+{
+	return in->imm_size ? dec_sext(in->imm, in->imm_size) : (int64_t)in->imm;
 }

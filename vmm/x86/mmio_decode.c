@@ -1,163 +1,95 @@
 /*
- * MOV r/m decoding (SDM Vol. 2A, 2.1 "Instruction Format", 2.2.1 REX, Tables 2-1 to 2-3):
- * prefixes, opcode, ModRM/SIB/displacement length, and the operand sizes.
+ * The MOV forms of unbacked-GPA emulation, read off the VMM's x86 decoder (x86/insn.h): which way
+ * the data goes, how many bytes, and which register or immediate (SDM Vol. 2 "MOV", "MOVZX", "MOVSX").
  */
 #include "x86/mmio_decode.h"
 #include "lib/string.h"
 
-struct dec {
-	const uint8_t *p;
-	size_t avail, pos;
-	unsigned opsize, addrsize;
-	uint8_t rex;
-};
-
-static int next(struct dec *d)
+/*
+ * The register of a byte operand: without any REX prefix, numbers 4-7 are AH, CH, DH and BH; with
+ * one they are SPL, BPL, SIL and DIL (SDM Vol. 2 3.1.1.1, Table 3-1 "Register Codes").
+ */
+static void set_reg(const struct insn *in, struct mmio_insn *o)
 {
-	return d->pos < d->avail && d->pos < 15 ? d->p[d->pos++] : -1;
-}
-
-static int prefixes(struct dec *d, enum mmio_cpu_mode mode)
-{
-	d->opsize = mode == MMIO_MODE16 ? 2 : 4;
-	d->addrsize = mode == MMIO_MODE16 ? 2 : mode == MMIO_MODE32 ? 4 : 8;
-	for (;;) {
-		int b = next(d);
-		switch (b) {
-		case 0x66:
-			d->opsize = mode == MMIO_MODE16 ? 4 : 2;
-			continue;
-		case 0x67:
-			d->addrsize = mode == MMIO_MODE64 ? 4 : mode == MMIO_MODE32 ? 2 : 4;
-			continue;
-		case 0x26: case 0x2e: case 0x36: case 0x3e: case 0x64: case 0x65: case 0xf0:
-			continue;
-		case -1:
-			return -1;
-		default:
-			if (mode == MMIO_MODE64 && (b & 0xf0) == 0x40) {
-				d->rex = (uint8_t)b;
-				if (d->rex & 8)
-					d->opsize = 8;
-				b = next(d);
-				if (b < 0 || (b & 0xf0) == 0x40)
-					return -1;
-			}
-			return b;
-		}
-	}
-}
-
-/* Consumes ModRM, SIB and displacement; returns ModRM or -1 for a register operand. */
-static int modrm(struct dec *d)
-{
-	int m = next(d);
-	unsigned disp = 0;
-
-	if (m < 0 || (m >> 6) == 3)
-		return -1;
-	unsigned mod = (unsigned)m >> 6, rm = (unsigned)m & 7;
-	if (d->addrsize == 2) {
-		disp = mod == 1 ? 1 : mod == 2 ? 2 : (mod == 0 && rm == 6) ? 2 : 0;
-	} else {
-		if (rm == 4) {
-			int sib = next(d);
-			if (sib < 0)
-				return -1;
-			if (mod == 0 && (sib & 7) == 5)
-				disp = 4;
-		}
-		if (mod == 0 && rm == 5)
-			disp = 4;
-		if (mod == 1)
-			disp = 1;
-		if (mod == 2)
-			disp = 4;
-	}
-	if (d->pos + disp > d->avail)
-		return -1;
-	d->pos += disp;
-	return m;
-}
-
-static uint64_t read_imm(struct dec *d, unsigned n, bool *ok)
-{
-	uint64_t v = 0;
-
-	for (unsigned i = 0; i < n; i++) {
-		int b = next(d);
-		if (b < 0) {
-			*ok = false;
-			return 0;
-		}
-		v |= (uint64_t)b << (8 * i);
-	}
-	/* Sign-extend to 64 bits; callers truncate to the access size. */
-	if (n && n < 8 && (v & ((uint64_t)1 << (8 * n - 1))))
-		v |= ~(uint64_t)0 << (8 * n);
-	return v;
-}
-
-static void set_reg(struct dec *d, struct mmio_insn *o, int m)
-{
-	o->reg = (int)(((unsigned)m >> 3) & 7) | ((d->rex & 4) ? 8 : 0);
-	o->high8 = o->size == 1 && !d->rex && o->reg >= 4 && o->reg < 8;
+	o->reg = in->modrm_reg;
+	o->high8 = o->size == 1 && !in->rex && o->reg >= 4 && o->reg < 8;
 	if (o->high8)
 		o->reg -= 4;
 }
 
-int mmio_decode(const uint8_t *code, size_t avail, enum mmio_cpu_mode mode, struct mmio_insn *out)
+/* One-byte map: MOV r/m,r (88/89), MOV r,r/m (8A/8B), MOV r/m,imm (C6/C7 /0), MOV with moffs (A0-A3). */
+static int classify_1byte(const struct insn *in, struct mmio_insn *o)
 {
-	struct dec d = { .p = code, .avail = avail };
-	struct mmio_insn o;
-	bool ok = true;
-	int m, op = prefixes(&d, mode);
+	uint8_t op = in->opcode;
+	unsigned opsize = in->opsize / 8;
 
-	memset(&o, 0, sizeof(o));
 	switch (op) {
 	case 0x88: case 0x89: case 0x8a: case 0x8b:
-		o.store = op <= 0x89;
-		o.size = (op & 1) ? d.opsize : 1;
-		if ((m = modrm(&d)) < 0)
-			return -1;
-		set_reg(&d, &o, m);
-		break;
+		o->store = op <= 0x89;
+		o->size = (op & 1) ? opsize : 1;
+		set_reg(in, o);
+		return 0;
 	case 0xc6: case 0xc7:
-		o.store = true;
-		o.size = op == 0xc6 ? 1 : d.opsize;
-		if ((m = modrm(&d)) < 0 || ((m >> 3) & 7) != 0)
-			return -1;
-		o.reg = -1;
-		o.imm = read_imm(&d, o.size == 8 ? 4 : o.size, &ok);
-		break;
+		/* The decoder lets only /0 through with a memory operand (C6/C7 F8 are XABORT/XBEGIN). */
+		o->store = true;
+		o->size = op == 0xc6 ? 1 : opsize;
+		o->reg = -1;
+		/* With REX.W the imm32 is sign-extended to 64 bits; callers truncate to the size. */
+		o->imm = (uint64_t)insn_imm_signed(in);
+		return 0;
 	case 0xa0: case 0xa1: case 0xa2: case 0xa3:
-		o.store = op >= 0xa2;
-		o.size = (op & 1) ? d.opsize : 1;
-		o.reg = 0;
-		if (d.pos + d.addrsize > d.avail)
-			return -1;
-		d.pos += d.addrsize;
-		break;
-	case 0x0f: {
-		int op2 = next(&d);
-		if (op2 != 0xb6 && op2 != 0xb7 && op2 != 0xbe && op2 != 0xbf)
-			return -1;
-		o.size = (op2 & 1) ? 2 : 1;
-		o.sign_extend = op2 >= 0xbe;
-		if ((m = modrm(&d)) < 0)
-			return -1;
-		o.reg = (int)(((unsigned)m >> 3) & 7) | ((d.rex & 4) ? 8 : 0);
-		o.dst_size = d.opsize;
-		break;
-	}
+		o->store = op >= 0xa2;
+		o->size = (op & 1) ? opsize : 1;
+		o->reg = 0;                /* AL, AX, EAX or RAX: never AH */
+		return 0;
 	default:
 		return -1;
 	}
-	if (!ok || d.pos > 15)
+}
+
+/* 0F B6/B7 MOVZX and 0F BE/BF MOVSX: a byte or word in memory, widened to the operand size. */
+static int classify_0f(const struct insn *in, struct mmio_insn *o)
+{
+	uint8_t op = in->opcode;
+
+	if (op != 0xb6 && op != 0xb7 && op != 0xbe && op != 0xbf)
+		return -1;
+	o->size = (op & 1) ? 2 : 1;
+	o->sign_extend = op >= 0xbe;
+	o->reg = in->modrm_reg;        /* a 16/32/64-bit destination has no high-byte form */
+	o->dst_size = in->opsize / 8;
+	return 0;
+}
+
+int mmio_decode(const uint8_t *code, size_t avail, enum mmio_cpu_mode mode, struct mmio_insn *out)
+{
+	struct insn in;
+	struct mmio_insn o;
+	int rc;
+
+	if (insn_decode(code, avail, (enum insn_mode)mode, &in))
+		return -1;
+	/*
+	 * A register-only MOV never touches memory. F2/F3 on these opcodes are XACQUIRE/XRELEASE hints
+	 * or reserved (SDM Vol. 2 2.1.1 "Instruction Prefixes"): not emulated. VEX/EVEX/XOP opcodes reuse
+	 * the legacy map numbers for other instructions. LOCK MOV is #UD and insn_decode already refuses
+	 * it (SDM Vol. 2 "LOCK").
+	 */
+	if (!in.has_mem || (in.prefixes & (INSN_PFX_REP | INSN_PFX_REPNE | INSN_PFX_VEX | INSN_PFX_EVEX |
+					   INSN_PFX_XOP)))
+		return -1;
+	memset(&o, 0, sizeof(o));
+	if (in.map == INSN_MAP_1BYTE)
+		rc = classify_1byte(&in, &o);
+	else if (in.map == INSN_MAP_0F)
+		rc = classify_0f(&in, &o);
+	else
+		rc = -1;
+	if (rc)
 		return -1;
 	if (!o.dst_size)
 		o.dst_size = o.size;
-	o.len = (unsigned)d.pos;
+	o.len = in.len;
 	*out = o;
 	return 0;
 }
