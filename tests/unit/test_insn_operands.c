@@ -135,10 +135,33 @@ static void test_operands(void **state)
 		check(&cases[i]);
 }
 
+static int64_t imm_signed(enum insn_mode m, const char *b, size_t n)
+{
+	struct insn in;
+
+	assert_int_equal(insn_decode((const uint8_t *)b, n, m, &in), 0);
+	return insn_imm_signed(&in);
+}
+
+/* The immediate sign-extended from its own size; an implied one as it is. */
+static void test_imm_signed(void **state)
+{
+	(void)state;
+	assert_int_equal(imm_signed(M64, "\x48\xc7\xc0\xff\xff\xff\xff", 7), -1);
+	assert_int_equal(imm_signed(M64, "\xc7\x00\x00\x00\x00\x80", 6), -0x80000000ll);
+	assert_int_equal(imm_signed(M32, "\x83\xc0\x80", 3), -0x80);
+	assert_int_equal(imm_signed(M32, "\x83\xc0\x7f", 3), 0x7f);
+	assert_int_equal(imm_signed(M32, "\x66\xc7\x00\x00\x80", 5), -0x8000);
+	assert_int_equal(imm_signed(M64, "\x48\xb8\x00\x00\x00\x00\x00\x00\x00\x80", 10), INT64_MIN);
+	assert_int_equal(imm_signed(M32, "\xcc", 1), 3);
+	assert_int_equal(imm_signed(M32, "\x90", 1), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_operands),
+		cmocka_unit_test(test_imm_signed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
