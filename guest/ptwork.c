@@ -1,7 +1,9 @@
 /*
  * ptwork: a guest that traces itself with Intel PT (as ptvisor exposes it), runs a known workload, stops
  * tracing and dumps its trace through the serial port in the framed form tools/ptextract.py reads.
- * Command line (after "--"): case=topa|single|stop|outside|region-outside|reserved, iterations=N.
+ * Command line (after "--"): case=topa|single|stop|outside|region-outside|reserved|int80, iterations=N.
+ * case=int80 traces INT 0x80 executed `iterations` times in a loop instead of the workload, into a
+ * 512 KiB single range, and checks that no frame its handler saw shows ptvisor's stepping TF.
  */
 #include "cpu.h"
 #include "serial.h"
@@ -81,6 +83,11 @@ static void setup(const char *c, uint64_t *base, uint64_t *mask, uint32_t *ctl)
 	} else if (!strcmp(c, "region-outside")) {
 		topa_set(PTW_TOPA, 0, PTW_OUTSIDE | TOPA_4K);
 		topa_set(PTW_TOPA, 1, PTW_TOPA | TOPA_END);
+	} else if (!strcmp(c, "int80")) {
+		*ctl &= ~CTL_TOPA;
+		*base = PTW_INT80_OUT;
+		*mask = PTW_INT80_SIZE - 1;
+		fill(PTW_INT80_OUT, PTW_INT80_SIZE, 0);
 	} else if (!strcmp(c, "reserved")) {
 		topa_set(PTW_TOPA, 0, PTW_REGION_A | TOPA_4K | 2u /* reserved bit 1 */);
 		topa_set(PTW_TOPA, 1, PTW_TOPA | TOPA_END);
@@ -208,15 +215,21 @@ int guest_main(uint32_t magic, uint32_t info)
 	check(cpu_wrmsr_safe(MSR_RTIT_STATUS, 0) == FAULT_NONE, "STATUS cleared");
 
 	/* The "topa" case takes its PMI as an interrupt: traced with IF=1. */
-	bool pmi = !strcmp(c, "topa");
+	bool pmi = !strcmp(c, "topa"), int80 = !strcmp(c, "int80");
 	uint32_t irq0 = trap_interrupt_count();
 	if (pmi) {
 		pmi_setup();
 		asm volatile("sti" ::: "memory");
 	}
+	if (int80)
+		trap_set_gate(PTW_INT80_VECTOR, (uint32_t)ptw_int80_entry);
 	/* --- traced --- */
 	cpu_wrmsr(MSR_RTIT_CTL, ctl | CTL_TRACEEN);
-	uint32_t sum = ptwork_run(n);
+	uint32_t sum = 0;
+	if (int80)
+		ptwork_int80(n);
+	else
+		sum = ptwork_run(n);
 	cpu_wrmsr(MSR_RTIT_CTL, ctl);
 	/* --- untraced --- */
 	cpu_cli();
@@ -229,7 +242,14 @@ int guest_main(uint32_t magic, uint32_t info)
 	serial_printf("ptwork: checksum 0x%x ctl 0x%x status 0x%x base 0x%x mask_ptrs 0x%x%08x\n", sum,
 		      (uint32_t)ctl_rd, (uint32_t)status, (uint32_t)base, (uint32_t)(mask >> 32), (uint32_t)mask);
 	check_eq(*(volatile uint32_t *)PTW_CANARY, PTW_CANARY_VALUE, "memory after the output buffers untouched");
-	check_eq(ptw_traced_tf_steps, 6, "own RFLAGS.TF single-steps while traced: 6 #DB traps");
+	if (int80) {
+		/* Delivery clears TF (SDM 6.12.1): the flags a handler finds in its frame are the guest's own. */
+		check_eq_dec(ptw_int80_frames, n, "int $0x80 handler ran %u times", n);
+		check(ptw_int80_tf == 0, "no TF visible in %u of %u int $0x80 frames", ptw_int80_frames - ptw_int80_tf,
+		      ptw_int80_frames);
+	} else {
+		check_eq(ptw_traced_tf_steps, 6, "own RFLAGS.TF single-steps while traced: 6 #DB traps");
+	}
 
 	if (!strcmp(c, "outside") || !strcmp(c, "region-outside") || !strcmp(c, "reserved")) {
 		check(status & STATUS_ERROR, "IA32_RTIT_STATUS.Error set by the bad output configuration");
@@ -246,6 +266,12 @@ int guest_main(uint32_t magic, uint32_t info)
 	}
 	check(!(status & (STATUS_ERROR | STATUS_STOPPED)), "no Error or Stopped in IA32_RTIT_STATUS");
 	uint32_t len;
+	if (int80) {
+		len = (uint32_t)(mask >> 32);
+		check(len > 0, "trace bytes produced: %u", len);
+		trace_dump(name, (const void *)PTW_INT80_OUT, len);
+		return test_finish();
+	}
 	if (!strcmp(c, "single")) {
 		len = (uint32_t)(mask >> 32);
 		memcpy((void *)PTW_DUMP, (void *)PTW_REGION_A, len);

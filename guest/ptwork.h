@@ -15,12 +15,20 @@
 #define PTW_OUTSIDE   0x7fff0000u       /* beyond the guest's RAM */
 #define PTW_CANARY_VALUE 0x5a5aa5a5u
 #define PTW_PML4      0xa20000u         /* identity page tables for the 64-bit excursion */
+#define PTW_INT80_OUT 0xc00000u         /* single-range output of the int80 case, aligned to its size */
+#define PTW_INT80_SIZE 0x80000u         /* 512 KiB */
+#define PTW_INT80_VECTOR 0x80u
 
 /* Set from the command line (longmode=on): the workload also runs 64-bit code. */
 extern bool ptw_long_mode;
 /* #DB traps the guest's own TF produced inside the traced workload. */
 extern uint32_t ptw_traced_tf_steps;
 void ptw_long_mode_trip(uint32_t pml4);
+/* The int80 case: its handler (an IDT entry of its own) counts frames and those showing TF. */
+extern volatile uint32_t ptw_int80_frames, ptw_int80_tf;
+void ptw_int80_entry(void);
+/* Executes INT 0x80 `count` times in a loop. */
+void ptwork_int80(uint32_t count);
 
 /* Runs the workload: conditional branches, direct and indirect calls and jumps, returns, recursion,
    INT3 and #UD handled by the guest's IDT, a CR3 write. Returns a checksum. */

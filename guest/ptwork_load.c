@@ -13,6 +13,23 @@ static ptw_op const ops[3] = { op_add, op_mul, op_xor };
 
 bool ptw_long_mode;
 uint32_t ptw_traced_tf_steps;
+volatile uint32_t ptw_int80_frames, ptw_int80_tf;
+
+/*
+ * The vector 0x80 handler of the int80 case: counts the frame and, with BT/ADC, whether the EFLAGS
+ * image the INT pushed (EIP, CS, EFLAGS from the top of the stack) has TF (bit 8) set. Four
+ * instructions and an IRET straight from the IDT gate, so most of the loop is the INT itself.
+ */
+asm(".pushsection .text\n"
+    ".globl ptw_int80_entry\n"
+    ".type ptw_int80_entry, @function\n"
+    "ptw_int80_entry:\n\t"
+    "incl ptw_int80_frames\n\t"
+    "btl $8, 8(%esp)\n\t"
+    "adcl $0, ptw_int80_tf\n\t"
+    "iretl\n"
+    ".size ptw_int80_entry, . - ptw_int80_entry\n"
+    ".popsection");
 
 /* PML4 -> PDPT -> PD mapping the first 16 MiB 1:1 with 2 MiB pages (SDM 4.5 "4-Level Paging"). */
 static void build_identity_tables(void)
@@ -105,4 +122,25 @@ uint32_t ptwork_run(uint32_t iterations)
 	/* A CR3 write (paging is off, so only the trace notices: a PIP packet). */
 	asm volatile("mov %0, %%cr3" :: "r"(PTW_TOPA) : "memory");
 	return acc;
+}
+
+/*
+ * The loop's length varies (a 16-bit Galois LFSR adds an XOR on about half the iterations), so the
+ * ends of ptvisor's time slices, which come at whatever step the slice's TSC budget runs out, fall on
+ * every instruction of it: Bochs is deterministic, and a loop of fixed length meets the slice end at
+ * the same few instructions each time.
+ */
+void ptwork_int80(uint32_t count)
+{
+	uint32_t lfsr = 0xace1;
+
+	if (!count)
+		return;
+	asm volatile("1: int $0x80\n\t"
+		     "shrl $1, %1\n\t"
+		     "jnc 2f\n\t"
+		     "xorl $0xb400, %1\n"
+		     "2: decl %0\n\t"
+		     "jnz 1b"
+		     : "+r"(count), "+r"(lfsr) :: "memory", "cc");
 }

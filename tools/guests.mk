@@ -22,7 +22,8 @@ GUEST_SPECS := hello:mb2:hello,hello_mb2,hello_mb1 \
                triplefault:mb2:triplefault \
                bench:mb2:bench \
                exitprobe:mb2:exitprobe \
-               ptwork:mb2:ptwork,ptwork_load,ptwork_lm
+               ptwork:mb2:ptwork,ptwork_load,ptwork_lm \
+               dregs:mb2:dregs
 
 comma       := ,
 guest_field  = $(word $(2),$(subst :, ,$(1)))

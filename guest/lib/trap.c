@@ -32,6 +32,7 @@ static volatile uint32_t taken_error;
 static volatile uint32_t interrupts;
 volatile bool trap_count_db;
 volatile uint32_t trap_db_steps;
+bool (*volatile trap_hook)(struct trap_frame *f);
 static bool in_fatal;
 
 void trap_init(void)
@@ -48,6 +49,12 @@ void trap_init(void)
 		idt[v].offset_hi = (uint16_t)(off >> 16);
 	}
 	asm volatile("lidt %0" :: "m"(desc) : "memory");
+}
+
+void trap_set_gate(unsigned vector, uint32_t handler)
+{
+	idt[vector].offset_lo = (uint16_t)handler;
+	idt[vector].offset_hi = (uint16_t)(handler >> 16);
 }
 
 void guest_expect_fault(int vector)
@@ -92,6 +99,8 @@ static void trap_report_fatal(const struct trap_frame *f)
 
 void trap_dispatch(struct trap_frame *f)
 {
+	if (trap_hook && trap_hook(f))
+		return;
 	if (f->vector >= 32) {
 		/* No guest here programs an interrupt source; count strays and carry on. */
 		interrupts++;

@@ -42,6 +42,8 @@ extern volatile uint32_t trap_recover_eip;
 
 /* Builds and loads the IDT (all 256 vectors); called once from start.asm. */
 void trap_init(void);
+/* Points IDT entry `vector` at `handler` (an interrupt gate, DPL 0), bypassing trap_dispatch(). */
+void trap_set_gate(unsigned vector, uint32_t handler);
 /* Called by isr.asm for every vector. */
 void trap_dispatch(struct trap_frame *f);
 
@@ -60,5 +62,7 @@ uint32_t trap_interrupt_count(void);
 /* While set, #DB traps (the guest's own RFLAGS.TF single-steps) are counted and execution goes on. */
 extern volatile bool trap_count_db;
 extern volatile uint32_t trap_db_steps;
+/* When set, sees every vector first; returning true means it handled the event (IRET to the frame). */
+extern bool (*volatile trap_hook)(struct trap_frame *f);
 
 #endif
