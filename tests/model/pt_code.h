@@ -3,7 +3,7 @@
 #define PTV_TEST_PT_CODE_H
 
 #include "types.h"
-#include "pt/pt_gen.h"
+#include "pt/gen/pt_gen.h"
 
 /*
  * Programs are real x86 bytes (libipt decodes them) built from a few

@@ -4,7 +4,7 @@
 
 #include "types.h"
 #include "guest/guest.h"
-#include "pt/pt_emul.h"
+#include "pt/emul/pt_emul.h"
 #include "pt_code.h"
 
 /*

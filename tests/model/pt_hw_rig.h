@@ -1,10 +1,10 @@
-/* A test rig for vmm/pt/pt_hw.c: the CPU model in VMX operation with a current VMCS and PT controls. */
+/* A test rig for vmm/pt/hw/pt_hw.c: the CPU model in VMX operation with a current VMCS and PT controls. */
 #ifndef PTV_PT_HW_RIG_H
 #define PTV_PT_HW_RIG_H
 
 #include "cpu_model.h"
 #include "pt_model.h"
-#include "pt/pt_hw.h"
+#include "pt/hw/pt_hw.h"
 
 #define RIG_VMCS 0x5000
 

@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include "ept/ept.h"
 #include "pt/pt_ctx.h"
-#include "pt/pt_emul_out.h"
+#include "pt/emul/pt_emul_out.h"
 
 #define KiB (1ULL << 10)
 #define MiB (1ULL << 20)

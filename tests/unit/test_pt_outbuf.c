@@ -11,7 +11,7 @@
 #include "msr.h"
 #include "mem/frame.h"
 #include "ept/ept_walk.h"
-#include "pt/pt_outbuf.h"
+#include "pt/hw/pt_outbuf.h"
 #include "../fixtures/cpu_fixtures.h"
 
 #define MiB (1024ULL * 1024)

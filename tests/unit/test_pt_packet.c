@@ -6,7 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include <intel-pt.h>
-#include "pt/pt_packet.h"
+#include "pt/gen/pt_packet.h"
 
 /* Decodes PSB followed by the packet in pkt[0..n) with libipt; returns the packet after the PSB. */
 static struct pt_packet decode_one(const uint8_t *pkt, size_t n)

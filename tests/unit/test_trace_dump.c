@@ -9,7 +9,7 @@
 #include <cmocka.h>
 #include "../../guest/lib/trace_dump.h"
 #include "../../guest/lib/serial.h"
-#include "guest/vuart.h"
+#include "dev/vuart.h"
 #include "host_env.h"
 
 /* The frame writer only needs serial_puts(); this one records what the guest would send. */

@@ -4,7 +4,7 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
-#include "guest/vlapic.h"
+#include "dev/vlapic.h"
 
 static struct vlapic a;
 

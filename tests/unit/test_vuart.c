@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "host_env.h"
-#include "guest/vuart.h"
+#include "dev/vuart.h"
 
 static char lines[8][256];
 static int nlines;

@@ -3,7 +3,7 @@
 #include "guest/guest.h"
 #include "guest/image.h"
 #include "guest/mbinfo.h"
-#include "pt/pt_emul.h"
+#include "pt/emul/pt_emul.h"
 #include "pt/pt_guest.h"
 #include "lib/format.h"
 #include "lib/string.h"

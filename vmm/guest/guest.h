@@ -8,7 +8,7 @@
 #include "ept/ept_walk.h"
 #include "guest/config.h"
 #include "guest/guest_mem.h"
-#include "guest/vuart.h"
+#include "dev/vuart.h"
 #include "vmx/vcpu.h"
 
 #define GUEST_MAX 8

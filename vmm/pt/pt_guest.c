@@ -6,7 +6,7 @@
  * backends validate MSR writes with the same rules (rtit.c).
  */
 #include "pt/pt_guest.h"
-#include "pt/pt_emul.h"
+#include "pt/emul/pt_emul.h"
 #include "pt/rtit.h"
 #include "msr.h"
 

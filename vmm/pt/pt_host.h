@@ -3,7 +3,7 @@
 #define PTV_PT_HOST_H
 
 #include "types.h"
-#include "pt/pt_hw.h"
+#include "pt/hw/pt_hw.h"
 #include "pt/pt_policy.h"
 
 /* ToPA table entry (SDM 33.2.7.2, "ToPA Table Entry Fields"). */

@@ -12,7 +12,7 @@
 #include "vmx/vlapic_vmx.h"
 #include "vmx/vmcs_ops.h"
 #include "guest/guest.h"
-#include "guest/gva.h"
+#include "vmx/gva.h"
 #include "log.h"
 
 #define UNBACKED_REPORTS_MAX 8

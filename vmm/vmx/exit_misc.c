@@ -4,7 +4,7 @@
 #include "vmx/vmcs_ops.h"
 #include "guest/guest.h"
 #include "log.h"
-#include "pt/pt_emul.h"
+#include "pt/emul/pt_emul.h"
 #include "vmx/vlapic_vmx.h"
 
 #define RFLAGS_IF BIT(9)

@@ -3,7 +3,7 @@
 #define PTV_VLAPIC_VMX_H
 
 #include "types.h"
-#include "guest/vlapic.h"
+#include "dev/vlapic.h"
 #include "vmx/exit.h"
 
 struct vcpu;

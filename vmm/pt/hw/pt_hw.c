@@ -9,7 +9,7 @@
  * exit, in the order SDM 33.2.8.1 "General Considerations" requires: TraceEn off before any other RTIT
  * MSR is written, TraceEn on after all of them.
  */
-#include "pt/pt_hw.h"
+#include "pt/hw/pt_hw.h"
 #include "pt/rtit.h"
 #include "vmx/vmcs_ops.h"
 #include "msr.h"

@@ -6,7 +6,7 @@
  * level-triggered interrupts (TMR stays 0), LINT0/LINT1, thermal and CMCI sources (their LVT entries
  * are storage), and x2APIC mode.
  */
-#include "guest/vlapic.h"
+#include "dev/vlapic.h"
 #include "lib/string.h"
 
 /* Writable bits of each LVT entry (SDM 11.5.1 "Local Vector Table", Figure 11-8); delivery status is RO. */

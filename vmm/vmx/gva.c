@@ -3,7 +3,7 @@
  * PAE, 4.5 4-level), reading each entry through the EPT walker so a guest
  * can never point ptvisor at memory outside itself.
  */
-#include "guest/gva.h"
+#include "vmx/gva.h"
 #include "guest/guest.h"
 #include "vmx/vmcs_ops.h"
 

@@ -1,5 +1,5 @@
 /* Intel PT packet encoder: exact byte layouts of SDM Vol. 3C 33.4.2 "Packet Definitions". */
-#include "pt/pt_packet.h"
+#include "pt/gen/pt_packet.h"
 
 /* Extended-opcode packets start with 0x02 (SDM 33.4.2 "Packet Definitions"). */
 #define PT_EXT          0x02

@@ -5,8 +5,8 @@
  * (SDM 26.5.2: the exit follows the first instruction); reaching HLT first
  * means it does not, and RFLAGS.TF with #DB intercepted is used instead.
  */
-#include "pt/pt_step_probe.h"
-#include "pt/pt_emul.h"
+#include "guest/step_probe.h"
+#include "pt/emul/pt_emul.h"
 #include "guest/guest.h"
 #include "vmx/exit.h"
 #include "vmx/exit_reason.h"

@@ -1,5 +1,5 @@
 /* The emulated PT backend's packet generator: the state machine from executed instructions to packets. */
-#include "pt/pt_gen.h"
+#include "pt/gen/pt_gen.h"
 #include "lib/string.h"
 
 #define PT_PSB_FREQ_MAX 15

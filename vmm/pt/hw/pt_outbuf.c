@@ -8,7 +8,7 @@
  * mapped for it: such output is refused the way the CPU refuses a bad
  * output address, by an operational error (SDM 33.3.9 "Operational Errors").
  */
-#include "pt/pt_outbuf.h"
+#include "pt/hw/pt_outbuf.h"
 #include "log.h"
 
 bool pt_outbuf_is_trace_access(const struct ept_violation *v)

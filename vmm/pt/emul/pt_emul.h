@@ -4,8 +4,8 @@
 
 #include "types.h"
 #include "x86/insn.h"
-#include "pt/pt_emul_out.h"
-#include "pt/pt_gen.h"
+#include "pt/emul/pt_emul_out.h"
+#include "pt/gen/pt_gen.h"
 
 struct vcpu;
 struct pt_guest;

@@ -1,7 +1,7 @@
 /* The hardware path behind pt_guest.c: per-guest PT state and the hooks the VMX core calls. */
 #include "pt/pt_guest.h"
 #include "pt/pt_boot.h"
-#include "pt/pt_outbuf.h"
+#include "pt/hw/pt_outbuf.h"
 #include "pt/rtit.h"
 #include "guest/guest.h"
 #include "log.h"

@@ -3,7 +3,7 @@
 #define PTV_PT_GEN_H
 
 #include "types.h"
-#include "pt/pt_packet.h"
+#include "pt/gen/pt_packet.h"
 
 /*
  * The stepping engine reports each executed guest instruction (and each

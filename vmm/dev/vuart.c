@@ -1,5 +1,5 @@
 /* 16550 register model (PC16550D datasheet register map): enough for polled drivers and loopback probes. */
-#include "guest/vuart.h"
+#include "dev/vuart.h"
 #include "lib/string.h"
 #include "log.h"
 

@@ -18,11 +18,11 @@
  * RFLAGS other than PUSHF (e.g. SYSCALL, a task switch) see TF=1, and DR0/DR7
  * hold ptvisor's breakpoint while an event is being delivered.
  */
-#include "pt/pt_emul.h"
+#include "pt/emul/pt_emul.h"
 #include "pt/pt_guest.h"
 #include "pt/rtit.h"
 #include "guest/guest.h"
-#include "guest/gva.h"
+#include "vmx/gva.h"
 #include "vmx/exit.h"
 #include "vmx/vmcs_ops.h"
 #include "vmx/vlapic_vmx.h"

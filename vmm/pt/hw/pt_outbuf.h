@@ -5,7 +5,7 @@
 #include "types.h"
 #include "ept/ept.h"
 #include "ept/ept_violation.h"
-#include "pt/pt_hw.h"
+#include "pt/hw/pt_hw.h"
 
 /* The guest memory the handler may map back: GPA [0, mem_size) = HPA [ram_hpa, ...). */
 struct pt_outbuf_mem {

@@ -6,7 +6,7 @@
  * walker: an address the guest's EPT does not map as writable RAM is an
  * operational error (STATUS.Error, trace stopped) and nothing is written.
  */
-#include "pt/pt_emul_out.h"
+#include "pt/emul/pt_emul_out.h"
 #include "ept/ept_walk.h"
 #include "msr.h"
 

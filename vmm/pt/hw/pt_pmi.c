@@ -5,7 +5,7 @@
  * (virtual IA32_PERF_GLOBAL_STATUS[55], pending for its LVT entry) or the
  * host buffer's consumer.
  */
-#include "pt/pt_hw.h"
+#include "pt/hw/pt_hw.h"
 #include "msr.h"
 
 bool pt_hw_pmi(struct pt_hw_cpu *cpu, struct pt_guest *g, bool in_guest)
