@@ -19,31 +19,47 @@ CFLAGS   := -DPTV_VERSION=\"$(PTV_VERSION)\" -std=gnu11 -O2 -g $(WARN) -ffreesta
 # -mcmodel=kernel needs negative addresses; we run identity-mapped low, so use small.
 CFLAGS   := $(subst -mcmodel=kernel,-mcmodel=small,$(CFLAGS))
 LDFLAGS  := -nostdlib -static -z max-page-size=0x1000 --gc-sections -T linker.ld
-NASMFLAGS := -f elf64 -g
+NASMFLAGS := -f elf64 -g -I$(BUILD)/gen/
 
-VMM_C    := $(shell find vmm -name '*.c' | sort)
+# vmx/asm_offsets.c is not linked: it generates the world switch's offsets (below).
+VMM_C    := $(filter-out vmm/vmx/asm_offsets.c,$(shell find vmm -name '*.c' | sort))
 BOOT_ASM := $(shell find boot vmm -name '*.asm' | sort)
 VMM_OBJ  := $(VMM_C:%.c=$(BUILD)/%.o) $(BOOT_ASM:%.asm=$(BUILD)/%.o)
 
-.PHONY: all iso run run-uefi run-kvm test unit integration bench deps clean
-all: $(ELF)
+.PHONY: all iso run run-uefi run-kvm test unit integration bench deps clean elf do-iso do-run do-run-uefi \
+	do-run-kvm do-test do-unit do-bench
 
-DEPS_STAMP := $(BUILD)/.deps-ok
-deps: $(DEPS_STAMP)
-$(DEPS_STAMP): tools/deps.sh
-	@mkdir -p $(BUILD)
+# Installing what the build needs (tools/deps.sh: idempotent, quiet when all is there) is the first
+# step of each top-level target; the build itself runs in a second make once it is done, so no
+# object waits on it and `make -j` never compiles before the compiler's headers exist.
+TOP_TARGETS := all iso run run-uefi run-kvm test unit bench
+deps:
 	@tools/deps.sh
-	@touch $@
+$(filter-out all,$(TOP_TARGETS)): deps
+	@$(MAKE) --no-print-directory do-$@
+all: deps
+	@$(MAKE) --no-print-directory elf
+elf: $(ELF)
 
-$(BUILD)/%.o: %.c | $(DEPS_STAMP)
+$(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/%.o: %.asm | $(DEPS_STAMP)
+$(BUILD)/%.o: %.asm
 	@mkdir -p $(dir $@)
 	@echo "  NASM    $<"
 	@$(NASM) $(NASMFLAGS) -MD $(@:.o=.d) $< -o $@
+
+# struct offsets and VMCS encodings for vmx_run.asm, from the C headers (each "->NAME value" line).
+$(BUILD)/gen/asm_offsets.inc: vmm/vmx/asm_offsets.c vmm/vmx/vcpu.h vmm/vmx/vmcs.h
+	@mkdir -p $(dir $@)
+	@echo "  GEN     $@"
+	@$(CC) $(filter-out -MMD -MP,$(CFLAGS)) -S $< -o $@.s
+	@sed -n 's/^.*->\([A-Z0-9_]*\) \$$\{0,1\}\([0-9][0-9]*\).*$$/\1 equ \2/p' $@.s > $@.tmp
+	@rm -f $@.s
+	@mv $@.tmp $@
+$(BUILD)/vmm/vmx/vmx_run.o: $(BUILD)/gen/asm_offsets.inc
 
 $(ELF): $(VMM_OBJ) linker.ld
 	@echo "  LD      $@"
@@ -52,18 +68,18 @@ $(ELF): $(VMM_OBJ) linker.ld
 
 include tools/guests.mk
 
-iso: $(ISO)
+do-iso: $(ISO)
 # The release image boots demo guests: hello, and two guests proving EPT isolation from each other.
 $(ISO): $(ELF) tools/mkiso.sh tools/demo-modules.cfg $(GUEST_BINS)
 	PTV_MODULES_CFG=tools/demo-modules.cfg tools/mkiso.sh $@ $(ELF) $(GUEST_BINS)
 
-run: $(ISO)
+do-run: $(ISO)
 	tools/run-bochs.sh --iso $(ISO) --console
 
-run-uefi: $(ISO)
+do-run-uefi: $(ISO)
 	tools/run-qemu-uefi.sh --iso $(ISO) --console
 
-run-kvm: $(ISO)
+do-run-kvm: $(ISO)
 	tools/run-kvm.sh --iso $(ISO)
 
 # ---- host unit tests: the same VMM sources, built for the host against a CPU model ----
@@ -77,24 +93,24 @@ host_objs    = $(patsubst %.c,$(BUILD)/host/%.o,$(COMMON_HOST_SRCS) $(filter-out
 # A .srcs word starting with -l is a host library to link (e.g. -lipt).
 host_libs    = $(filter -l%,$(shell cat tests/unit/$(1).srcs 2>/dev/null))
 
-$(BUILD)/host/%.o: %.c | $(DEPS_STAMP)
+$(BUILD)/host/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  HOSTCC  $<"
 	@$(HOSTCC) $(HOST_CFLAGS) -c $< -o $@
 
 .SECONDARY:
 .SECONDEXPANSION:
-$(BUILD)/unit/%: tests/unit/%.c $$(call host_objs,$$*) | $(DEPS_STAMP)
+$(BUILD)/unit/%: tests/unit/%.c $$(call host_objs,$$*)
 	@mkdir -p $(dir $@)
 	@echo "  TEST    $@"
 	@$(HOSTCC) $(HOST_CFLAGS) $< $(call host_objs,$*) $(call host_libs,$*) -lcmocka -o $@
 
-unit: $(UNIT_TESTS)
+do-unit: $(UNIT_TESTS)
 
-test: $(UNIT_TESTS) $(ISO) $(HOST_TOOLS)
+do-test: $(UNIT_TESTS) $(ISO) $(HOST_TOOLS)
 	@tools/run-tests.sh $(UNIT_TESTS)
 
-bench: $(ISO) $(HOST_TOOLS)
+do-bench: $(ISO) $(HOST_TOOLS)
 	@tools/bench.sh
 
 clean:

@@ -54,23 +54,23 @@ include tools/ptdecode/Makefile.inc
 guests: $(GUEST_BINS)
 
 # More specific than the VMM's $(BUILD)/%.o rules, so GNU make prefers these (shortest stem).
-$(GUEST_BUILD)/vmm/%.o: vmm/%.c | $(DEPS_STAMP)
+$(GUEST_BUILD)/vmm/%.o: vmm/%.c
 	@mkdir -p $(dir $@)
 	@echo "  CC32    $<"
 	@$(CC) $(GUEST_CFLAGS) -Ivmm -c $< -o $@
 
-$(GUEST_BUILD)/%.o: guest/%.c | $(DEPS_STAMP)
+$(GUEST_BUILD)/%.o: guest/%.c
 	@mkdir -p $(dir $@)
 	@echo "  CC32    $<"
 	@$(CC) $(GUEST_CFLAGS) -Iguest/lib -Ivmm -c $< -o $@
 
-$(GUEST_BUILD)/%.o: guest/%.asm | $(DEPS_STAMP)
+$(GUEST_BUILD)/%.o: guest/%.asm
 	@mkdir -p $(dir $@)
 	@echo "  NASM32  $<"
 	@$(NASM) -f elf32 -g -MD $(@:.o=.d) $< -o $@
 
 # An ELF64 kernel (32-bit multiboot entry, then its own switch to long mode), from one NASM file.
-$(GUEST_BUILD)/elf64.o: guest/elf64.asm | $(DEPS_STAMP)
+$(GUEST_BUILD)/elf64.o: guest/elf64.asm
 	@mkdir -p $(dir $@)
 	@echo "  NASM64  $<"
 	@$(NASM) -f elf64 $< -o $@

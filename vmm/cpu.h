@@ -29,10 +29,13 @@ uint64_t cpu_read_cr3(void);
 uint64_t cpu_read_cr4(void);
 void cpu_write_cr0(uint64_t v);
 void cpu_write_cr4(uint64_t v);
-uint64_t cpu_read_dr0(void);
-void cpu_write_dr0(uint64_t v);
-uint64_t cpu_read_dr6(void);
-void cpu_write_dr6(uint64_t v);
+uint64_t cpu_read_dr(unsigned n);
+void cpu_write_dr(unsigned n, uint64_t v);
+bool cpu_xsetbv_safe(uint32_t xcr, uint64_t val);
+void cpu_xsave(void *area, uint64_t rfbm);
+void cpu_xrstor(const void *area, uint64_t rfbm);
+void cpu_fxsave(void *area);
+void cpu_fxrstor(const void *area);
 uint8_t cpu_inb(uint16_t port);
 uint16_t cpu_inw(uint16_t port);
 uint32_t cpu_inl(uint16_t port);
@@ -119,25 +122,67 @@ PTV_CR_ACCESSORS(4)
 static inline void cpu_write_cr0(uint64_t v) { asm volatile("mov %0, %%cr0" :: "r"(v) : "memory"); }
 static inline void cpu_write_cr4(uint64_t v) { asm volatile("mov %0, %%cr4" :: "r"(v) : "memory"); }
 
-/* DR0-DR3 are not in the VMCS: the guest sees the VMM's (SDM 27.3.2.1 "Loading Guest Control Registers,
-   Debug Registers, and MSRs" loads DR7 only). */
-static inline uint64_t cpu_read_dr0(void)
+/*
+ * Debug registers 0-3 and 6 (SDM 17.2 "Debug Registers"): VMX switches only DR7 (SDM 27.3.1), so
+ * these hold whichever guest ran last until vcpu_put()/vcpu_load() move them. MOV DR encodes the
+ * register in the instruction, hence one asm per register.
+ */
+#define PTV_DR_CASE_READ(n)  case n: asm volatile("mov %%dr" #n ", %0" : "=r"(v)); break;
+#define PTV_DR_CASE_WRITE(n) case n: asm volatile("mov %0, %%dr" #n :: "r"(v)); break;
+static inline uint64_t cpu_read_dr(unsigned n)
 {
-	uint64_t v;
-	asm volatile("mov %%dr0, %0" : "=r"(v));
+	uint64_t v = 0;
+
+	switch (n) {
+	PTV_DR_CASE_READ(0) PTV_DR_CASE_READ(1) PTV_DR_CASE_READ(2) PTV_DR_CASE_READ(3) PTV_DR_CASE_READ(6)
+	default: break;
+	}
 	return v;
 }
-static inline void cpu_write_dr0(uint64_t v) { asm volatile("mov %0, %%dr0" :: "r"(v)); }
 
-/* DR6 is not switched by VMX: the guest reads the CPU's register (SDM 27.3.1 lists DR7 only). */
-static inline uint64_t cpu_read_dr6(void)
+static inline void cpu_write_dr(unsigned n, uint64_t v)
 {
-	uint64_t v;
-	asm volatile("mov %%dr6, %0" : "=r"(v));
-	return v;
+	switch (n) {
+	PTV_DR_CASE_WRITE(0) PTV_DR_CASE_WRITE(1) PTV_DR_CASE_WRITE(2) PTV_DR_CASE_WRITE(3) PTV_DR_CASE_WRITE(6)
+	default: break;
+	}
+}
+#undef PTV_DR_CASE_READ
+#undef PTV_DR_CASE_WRITE
+
+/* XSETBV that reports #GP instead of taking it (exception table, as for WRMSR). */
+static inline bool cpu_xsetbv_safe(uint32_t xcr, uint64_t val)
+{
+	uint8_t faulted = 0;
+
+	asm volatile("1: xsetbv\n"
+		     "2:\n"
+		     ".pushsection .fixup, \"ax\"\n"
+		     "3: movb $1, %0\n"
+		     "   jmp 2b\n"
+		     ".popsection\n"
+		     ".pushsection __ex_table, \"a\"\n"
+		     "   .quad 1b, 3b\n"
+		     ".popsection\n"
+		     : "+q"(faulted)
+		     : "c"(xcr), "a"((uint32_t)val), "d"((uint32_t)(val >> 32))
+		     : "memory");
+	return !faulted;
 }
 
-static inline void cpu_write_dr6(uint64_t v) { asm volatile("mov %0, %%dr6" :: "r"(v)); }
+/* Standard-format XSAVE/XRSTOR of the components in rfbm & XCR0 (SDM Vol. 1 13.7, 13.8). */
+static inline void cpu_xsave(void *area, uint64_t rfbm)
+{
+	asm volatile("xsave64 (%0)" :: "r"(area), "a"((uint32_t)rfbm), "d"((uint32_t)(rfbm >> 32)) : "memory");
+}
+
+static inline void cpu_xrstor(const void *area, uint64_t rfbm)
+{
+	asm volatile("xrstor64 (%0)" :: "r"(area), "a"((uint32_t)rfbm), "d"((uint32_t)(rfbm >> 32)) : "memory");
+}
+
+static inline void cpu_fxsave(void *area) { asm volatile("fxsave64 (%0)" :: "r"(area) : "memory"); }
+static inline void cpu_fxrstor(const void *area) { asm volatile("fxrstor64 (%0)" :: "r"(area) : "memory"); }
 
 static inline uint8_t cpu_inb(uint16_t port)
 {

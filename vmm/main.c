@@ -14,8 +14,6 @@
 #include "power.h"
 #include "pt/pt_policy.h"
 #include "guest/step_probe.h"
-#include "pt/emul/pt_emul.h"
-#include "vmx/vlapic_vmx.h"
 #include "pt/pt_boot.h"
 #include "status.h"
 #include "trap.h"
@@ -23,6 +21,7 @@
 #include "vmx/probe.h"
 #include "vmx/vmxon.h"
 #include "vmx/vmcs_init.h"
+#include "vmx/vcpu_switch.h"
 #include "guest/guest.h"
 #include "guest/sched.h"
 #include "cpu.h"
@@ -139,17 +138,17 @@ static int vmx_gate(void)
 		pr_err("VMX: cannot enter VMX operation; stopping\n");
 		return PTV_STATUS_NO_VMX;
 	}
+	struct vmx_extra_controls pt_controls;
+	pt_vmx_controls(&pt_controls);
 	if (boot_info.module_count == 0) {
 		pr_info("guests: no guest modules were given; nothing to run\n");
-	} else if (vmx_controls_decide(&boot_caps, &vmx_ctls) < 0) {
+	} else if (vmx_controls_decide(&boot_caps, &pt_controls, &vmx_ctls) < 0) {
 		status = PTV_STATUS_FAILED;
 	} else {
-		sched_init_cpu();
-		if (pt_decision.guest_backend == PT_BACKEND_EMULATED) {
+		vcpu_switch_init_cpu();
+		guest_hypercalls_init();
+		if (pt_decision.guest_backend == PT_BACKEND_EMULATED)
 			pt_step_probe(&boot_caps);
-			/* Interrupts injected into a tracing guest appear in its trace as on hardware. */
-			vlapic_set_inject_observer(pt_emul_event_injected);
-		}
 		unsigned n = guests_start();
 		pr_info("guests: %u of %u started; running them time-sliced on CPU 0\n", n, guest_count);
 		sched_run();

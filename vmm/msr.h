@@ -5,9 +5,12 @@
 #define MSR_IA32_TIME_STAMP_COUNTER   0x010
 #define MSR_IA32_APIC_BASE            0x01b
 #define MSR_IA32_FEATURE_CONTROL      0x03a
+#define MSR_IA32_SPEC_CTRL            0x048
+#define MSR_IA32_MTRRCAP              0x0fe
 #define MSR_IA32_SYSENTER_CS          0x174
 #define MSR_IA32_SYSENTER_ESP         0x175
 #define MSR_IA32_SYSENTER_EIP         0x176
+#define MSR_IA32_MISC_ENABLE          0x1a0
 #define MSR_IA32_DEBUGCTL             0x1d9
 #define MSR_IA32_PAT                  0x277
 #define MSR_IA32_PERF_GLOBAL_STATUS   0x38e
@@ -43,19 +46,26 @@
 #define MSR_IA32_RTIT_ADDR1_A         0x582
 #define MSR_IA32_RTIT_ADDR1_B         0x583
 #define MSR_IA32_RTIT_ADDR3_B         0x587
+#define MSR_IA32_RTIT_ADDRn_A(n)      (MSR_IA32_RTIT_ADDR0_A + 2 * (n))
+#define MSR_IA32_RTIT_ADDRn_B(n)      (MSR_IA32_RTIT_ADDR0_B + 2 * (n))
 
 #define MSR_IA32_EFER                 0xc0000080
 #define MSR_IA32_STAR                 0xc0000081
 #define MSR_IA32_LSTAR                0xc0000082
+#define MSR_IA32_CSTAR                0xc0000083
 #define MSR_IA32_FMASK                0xc0000084
 #define MSR_IA32_FS_BASE              0xc0000100
 #define MSR_IA32_GS_BASE              0xc0000101
 #define MSR_IA32_KERNEL_GS_BASE       0xc0000102
+#define MSR_IA32_TSC_AUX              0xc0000103
 
 /* IA32_FEATURE_CONTROL (SDM 24.7 "Enabling and entering VMX operation") */
 #define FEATURE_CONTROL_LOCKED             (1ULL << 0)
 #define FEATURE_CONTROL_VMX_INSIDE_SMX     (1ULL << 1)
 #define FEATURE_CONTROL_VMX_OUTSIDE_SMX    (1ULL << 2)
+
+/* IA32_PERF_GLOBAL_STATUS[55] / _RESET[55]: a ToPA region with INT=1 filled (SDM 33.2.7.2; Vol. 4) */
+#define PERF_GLOBAL_STATUS_TOPA_PMI   (1ULL << 55)
 
 /* IA32_RTIT_CTL (SDM 33.2.8.2) */
 #define RTIT_CTL_TRACEEN      (1ULL << 0)

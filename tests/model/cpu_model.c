@@ -220,10 +220,6 @@ bool cpu_wrmsr_safe(uint32_t msr, uint64_t val)
 uint64_t cpu_read_cr0(void) { return cpu_model_get()->cr0; }
 uint64_t cpu_read_cr3(void) { return cpu_model_get()->cr3; }
 uint64_t cpu_read_cr4(void) { return cpu_model_get()->cr4; }
-uint64_t cpu_read_dr0(void) { return cpu_model_get()->dr0; }
-void cpu_write_dr0(uint64_t v) { cpu_model_get()->dr0 = v; }
-uint64_t cpu_read_dr6(void) { return cpu_model_get()->dr6; }
-void cpu_write_dr6(uint64_t v) { cpu_model_get()->dr6 = v; }
 
 /* In VMX operation the fixed bits of CR0/CR4 cannot change (SDM 24.8); MOV CR #GPs instead. */
 static bool cr_violates_fixed(struct cpu_model *m, uint64_t v, uint32_t fixed0, uint32_t fixed1)

@@ -49,6 +49,10 @@ enum cpu_model_op {
 	CPU_OP_TRACEEN_CLEARED, /* VMXON cleared IA32_RTIT_CTL.TraceEn itself (MISC[14] = 0) */
 	CPU_OP_VMENTRY,         /* pt_model.c: index the VMCS, value the pt_model_entry result */
 	CPU_OP_VMEXIT,          /* pt_model.c: value IA32_RTIT_CTL after the exit */
+	CPU_OP_XSETBV,          /* index: XCR number */
+	CPU_OP_XSAVE,           /* value: RFBM; XSAVE, or FXSAVE with index 1 */
+	CPU_OP_XRSTOR,          /* value: RFBM; XRSTOR, or FXRSTOR with index 1 */
+	CPU_OP_WRITE_DR,        /* index: DR number */
 };
 
 enum cpu_model_fault {
@@ -85,6 +89,7 @@ struct cpu_model_mem {
 #define CPU_MODEL_MAX_FIELDS  128
 #define CPU_MODEL_LOG_MAX     1024
 #define CPU_MODEL_NO_VMCS     (~0ULL)
+#define CPU_MODEL_XSTATE_MAX  12288
 
 struct cpu_model {
 	const struct cpu_fixture *fixture;
@@ -94,8 +99,13 @@ struct cpu_model {
 	size_t leaf_count;
 	uint64_t cr0, cr3, cr4;
 	uint64_t cr4_valid;     /* CR4 bits this CPU implements; others #GP */
-	uint64_t dr0;           /* debug address register 0 (MOV DR never faults at CPL 0 here) */
+	uint64_t dr[4];         /* debug address registers (MOV DR never faults at CPL 0 here) */
 	uint64_t dr6;           /* debug status */
+	/* Extended state (cpu_model_state.c): XCR0 and the registers XSAVE/XRSTOR move, as bytes laid
+	   out like a standard-format XSAVE area; every XSAVE/XRSTOR moves the components enabled. */
+	uint64_t xcr0;
+	uint8_t xstate[CPU_MODEL_XSTATE_MAX];
+	size_t xsave_bytes;     /* bytes the last XSAVE/XRSTOR touched */
 	struct { uint16_t port; uint32_t value; } ports[CPU_MODEL_MAX_PORTS];
 	size_t port_count;
 	uint64_t tsc;

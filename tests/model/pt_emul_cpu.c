@@ -15,7 +15,6 @@
 
 #define RFLAGS_TF BIT(8)
 #define RFLAGS_RF BIT(16)
-#define DR6_B0 BIT(0)
 #define DR6_BS BIT(14)
 #define INTR_TYPE_HW_EXC (3u << 8)
 #define INTR_TYPE_OTHER  (7u << 8)   /* vector 0: a pending MTF VM exit */
@@ -111,14 +110,18 @@ static int entry_events(struct per_rig *r)
 	return 0;
 }
 
-/* An execute breakpoint in DR0 (L0, R/W0 = LEN0 = 0) faults before the instruction unless RF is set
-   (SDM 18.3.1.1 "Instruction-Breakpoint Exception Condition"). */
-static bool bp_hit(uint64_t ip)
+/* Execute breakpoints in DR0-DR3 (Ln or Gn, R/Wn = LENn = 0) fault before the instruction unless RF is
+   set (SDM 18.3.1.1 "Instruction-Breakpoint Exception Condition"); DR6.Bn of each that matched. */
+static uint64_t bp_hits(uint64_t ip)
 {
-	uint64_t dr7 = per_vmcs(GUEST_DR7);
+	uint64_t dr7 = per_vmcs(GUEST_DR7), hits = 0;
 
-	return (dr7 & BIT(0)) && !(dr7 & GENMASK(19, 16)) && cpu_model_get()->dr0 == ip &&
-	       !(per_vmcs(GUEST_RFLAGS) & RFLAGS_RF);
+	if (per_vmcs(GUEST_RFLAGS) & RFLAGS_RF)
+		return 0;
+	for (unsigned n = 0; n < 4; n++)
+		if ((dr7 & (3ull << (2 * n))) && !((dr7 >> (16 + 4 * n)) & 0xf) && cpu_model_get()->dr[n] == ip)
+			hits |= BIT(n);
+	return hits;
 }
 
 /* WRMSR and CPUID: VM exit, the VMM emulates and skips (exit_msr.c / exit_cpuid.c order). */
@@ -132,7 +135,7 @@ static bool emulated(struct per_rig *r, const struct per_insn *in)
 	if (in->kind == PER_WRMSR) {
 		if (was)
 			retire(r, in);          /* the WRMSR that clears TraceEn retires traced */
-		ok = pt_guest_wrmsr(r->v, MSR_IA32_RTIT_CTL, in->value);
+		ok = vcpu_pt_wrmsr(r->v, MSR_IA32_RTIT_CTL, in->value);
 		r->tracing = in->value & RTIT_CTL_TRACEEN;
 	} else {
 		retire(r, in);
@@ -223,9 +226,10 @@ bool per_run(struct per_rig *r, uint32_t ip, unsigned max)
 		if (ev > 0)
 			continue;
 		uint64_t lip = per_vmcs(GUEST_CS_BASE) + per_vmcs(GUEST_RIP);
-		if (bp_hit(lip)) {
-			if (!exc_exit(r, 1, DR6_B0, PER_EXIT_DB_B0, NULL))
-				return stop("the DR0 breakpoint #DB was not handled");
+		uint64_t hits = bp_hits(lip);
+		if (hits) {
+			if (!exc_exit(r, 1, hits, PER_EXIT_DB_BP, NULL))
+				return stop("the breakpoint #DB was not handled");
 			continue;
 		}
 		struct per_insn *in = find(r, lip);

@@ -14,12 +14,15 @@
 #include "pt/pt_boot.h"
 #include "pt/pt_guest.h"
 #include "vmx/exit.h"
+#include "ept/ept_walk.h"
 #include "msr.h"
 
 #define MiB (1ULL << 20)
 #define RIG_VMCS 0x4000ull
 
-static struct guest rig_guest;
+static struct vcpu rig_vcpu;
+static struct pt_guest rig_pt;
+static struct ept rig_ept;
 static const struct cpu_fixture rig_cpu = { .name = "pt-emul rig", .vendor = "GenuineIntel" };
 static const struct ept_caps rig_ept_caps = { .pages_2m = true, .pages_1g = true, .wb = true };
 
@@ -60,17 +63,16 @@ void per_setup(struct per_rig *r, enum pt_step_mech mech)
 	m = cpu_model_load(&rig_cpu);
 	m->vmx_operation = true;        /* VMXON and VMPTRLD are not under test here */
 	m->current_vmcs = RIG_VMCS;
-	m->dr0 = PER_DR0;
-	memset(&rig_guest, 0, sizeof(rig_guest));
-	r->g = &rig_guest;
-	r->v = &rig_guest.vcpu;
-	r->v->guest = r->g;
-	strcpy(r->g->cfg.name, "rig");
-	r->g->cfg.pt = true;
-	r->g->cfg.mem_size = PER_RAM_SIZE;
-	r->g->ram_hpa = PER_RAM_HPA;
-	if (ept_init(&r->g->ept, &rig_ept_caps) ||
-	    ept_map(&r->g->ept, 0, PER_RAM_HPA, PER_RAM_SIZE, EPT_RWX, EPT_MT_WB)) {
+	for (unsigned n = 0; n < 4; n++)
+		m->dr[n] = PER_DR0 + n;
+	memset(&rig_vcpu, 0, sizeof(rig_vcpu));
+	r->v = &rig_vcpu;
+	r->pg = &rig_pt;
+	r->v->name = "rig";
+	r->v->mem = (struct vcpu_mem){ &rig_ept, NULL, PER_RAM_HPA, PER_RAM_SIZE };
+	r->v->pt_ops = &pt_backend_none;
+	if (ept_init(&rig_ept, &rig_ept_caps) ||
+	    ept_map(&rig_ept, 0, PER_RAM_HPA, PER_RAM_SIZE, EPT_RWX, EPT_MT_WB)) {
 		fprintf(stderr, "pt_emul_rig: EPT setup failed\n");
 		abort();
 	}
@@ -78,7 +80,7 @@ void per_setup(struct per_rig *r, enum pt_step_mech mech)
 	pt_rt.d.guest_backend = PT_BACKEND_EMULATED;
 	pt_rt.host_caps.maxphyaddr = 36;
 	pt_step_mech = mech;
-	pt_emul_reset(r->v, true);
+	pt_guest_attach(r->pg, r->v, &(struct pt_guest_config){ .pt = true, .pt_caps = "", .riplog = true });
 	vmcs_init();
 	/* One 64 KiB region (size code 4), then END back to the table (SDM 33.2.7.2 "Table of Physical
 	   Addresses (ToPA)"). */
@@ -90,8 +92,8 @@ void per_setup(struct per_rig *r, enum pt_step_mech mech)
 
 void per_teardown(struct per_rig *r)
 {
-	pt_guest_release(r->v);
-	ept_destroy(&r->g->ept);
+	vcpu_pt_release(r->v);
+	ept_destroy(&rig_ept);
 	phys_arena_free();
 }
 
@@ -136,7 +138,7 @@ uint8_t *per_trace(struct per_rig *r, size_t *len)
 
 	/* One region: the output offset is the byte count (OUTPUT_MASK_PTRS[63:32],
 	   SDM 33.2.8.8 "IA32_RTIT_OUTPUT_MASK_PTRS MSR"). */
-	if (!pt_guest_rdmsr(r->v, MSR_IA32_RTIT_OUTPUT_MASK_PTRS, &mp) || ((mp >> 7) & 0x1ffffff))
+	if (!vcpu_pt_rdmsr(r->v, MSR_IA32_RTIT_OUTPUT_MASK_PTRS, &mp) || ((mp >> 7) & 0x1ffffff))
 		abort();
 	*len = mp >> 32;
 	return per_gpa(PER_OUT);

@@ -3,8 +3,9 @@
 #define PTV_TEST_PT_EMUL_RIG_H
 
 #include "types.h"
-#include "guest/guest.h"
+#include "pt/pt_guest.h"
 #include "pt/emul/pt_emul.h"
+#include "vmx/pt_backend.h"
 #include "pt_code.h"
 
 /*
@@ -21,7 +22,7 @@
 /* What the VMM had set before tracing, so the engine's restore is visible. */
 #define PER_EXC_BITMAP BIT(18)
 #define PER_CPU_BASED  (BIT(7) | BIT(31))
-#define PER_DR0        0xdead0000ull
+#define PER_DR0        0xdead0000ull   /* DR0-DR3 hold PER_DR0 + n before tracing */
 #define PER_DR7        0x400ull
 #define PER_MAX_INSNS  64
 #define PER_MAX_IPS    512
@@ -56,7 +57,7 @@ struct per_insn {
 enum per_exit {
 	PER_EXIT_MTF,           /* monitor trap flag */
 	PER_EXIT_DB_BS,         /* #DB, single step (DR6.BS) */
-	PER_EXIT_DB_B0,         /* #DB, DR0 instruction breakpoint */
+	PER_EXIT_DB_BP,         /* #DB, an instruction breakpoint in DR0-DR3 */
 	PER_EXIT_EXCEPTION,     /* another intercepted exception */
 	PER_EXIT_WRMSR,
 	PER_EXIT_CPUID,
@@ -68,8 +69,8 @@ struct per_rig;
 typedef void (*per_hook_fn)(struct per_rig *r, enum per_exit why, const struct per_insn *in);
 
 struct per_rig {
-	struct guest *g;
 	struct vcpu *v;
+	struct pt_guest *pg;
 	struct per_insn insns[PER_MAX_INSNS];
 	unsigned ninsns;
 	struct ptx_prog image;            /* the code again, for libipt */

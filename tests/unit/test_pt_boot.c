@@ -12,10 +12,13 @@
 #include "mem/frame.h"
 #include "pt/pt_boot.h"
 #include "pt/pt_hc.h"
-#include "guest/guest.h"
+#include "ept/ept_walk.h"
 #include "hypercall_abi.h"
 #include "lib/string.h"
 #include "pt/pt_guest.h"
+#include "pt/hw/pt_hw.h"
+#include "pt/emul/pt_emul.h"
+#include "vmx/pt_backend.h"
 #include "../fixtures/cpu_fixtures.h"
 
 #define MiB (1024ULL * 1024)
@@ -54,7 +57,6 @@ static void test_bochs(void **state)
 	assert_true(host_console_contains("PT: hardware path idle (no host tracing, no hardware guest "
 					  "PT); RTIT MSR accesses per exit: 0"));
 	assert_false(pt_rt.hw_active);
-	assert_false(pt_hw_hooks_on);
 	assert_int_equal(pt_rt.vmx.cpu2 | pt_rt.vmx.exit | pt_rt.vmx.entry, 0);
 	assert_int_equal(rig_rtit_ops(m, 0), 0);
 	/* system mode falls back, and still nothing touches PT */
@@ -75,7 +77,7 @@ static void test_icelake(void **state)
 					  "00060000; RTIT MSR accesses per exit: 2 with the guest not "
 					  "tracing, 14 with it tracing"));
 	assert_true(host_console_contains("PT for guest (default): 14H.0 00000001 0000000f 00000007"));
-	assert_true(pt_hw_hooks_on);
+	assert_true(pt_rt.hw_active);
 	/* the host trace runs: ToPA table with one INT|STOP region of 2^8 pages, then END to itself */
 	assert_int_equal(cpu_model_msr_value(m, MSR_IA32_RTIT_CTL, 0), pt_host_ctl(PT_MODE_HOST_GUEST));
 	assert_int_equal(cpu_model_msr_value(m, MSR_IA32_RTIT_OUTPUT_BASE, 0), pt_rt.buf.table);
@@ -174,82 +176,113 @@ static void test_dump(void **state)
 /* PTV_HC_PT_HOST_READ: privileged guests only, tracing paused for the copy and resumed. */
 static void test_hypercall_read(void **state)
 {
-	static struct guest g;
+	static struct vcpu v;
+	static struct ept ept;
 	const struct ept_caps ec = { .pages_2m = true, .wb = true };
+	paddr_t ram;
 	(void)state;
 	boot(&cpu_fixture_icelake_i7_1065g7, PT_MODE_HOST_GUEST, PT_BACKEND_AUTO);
 	memcpy(phys_arena_at(pt_rt.buf.region), "0123456789", 10);
 	cpu_model_msr(m, MSR_IA32_RTIT_CTL)->value = 0;
 	cpu_model_msr(m, MSR_IA32_RTIT_OUTPUT_MASK_PTRS)->value = (10ULL << 32) | 0x7f;
 	cpu_model_msr(m, MSR_IA32_RTIT_CTL)->value = pt_rt.cpu.host_ctl;
-	memset(&g, 0, sizeof(g));
-	g.ram_hpa = frame_alloc_contig(512, 512);
-	assert_int_not_equal(g.ram_hpa, 0);
-	assert_int_equal(ept_init(&g.ept, &ec), 0);
-	assert_int_equal(ept_map(&g.ept, 0, g.ram_hpa, 2 * MiB, EPT_RWX, EPT_MT_WB), 0);
-	assert_int_equal(pt_hc_host_read(&g, 0x1000, 100, 0), PTV_HC_EPERM);
-	g.cfg.privileged = true;
-	assert_int_equal(pt_hc_host_read(&g, 0x1000, 4, 3), 4);
-	assert_memory_equal(phys_arena_at(g.ram_hpa + 0x1000), "3456", 4);
-	assert_int_equal(pt_hc_host_read(&g, 0x2000, 100, 0), 10);
-	assert_int_equal(pt_hc_host_read(&g, 0x2000, 100, 10), 0);
-	assert_int_equal(pt_hc_host_read(&g, 2 * MiB - 4, 10, 0), PTV_HC_EFAULT);
+	memset(&v, 0, sizeof(v));
+	ram = frame_alloc_contig(512, 512);
+	assert_int_not_equal(ram, 0);
+	assert_int_equal(ept_init(&ept, &ec), 0);
+	assert_int_equal(ept_map(&ept, 0, ram, 2 * MiB, EPT_RWX, EPT_MT_WB), 0);
+	v.mem = (struct vcpu_mem){ &ept, NULL, ram, 2 * MiB };
+	assert_int_equal(pt_hc_host_read(&v, 0x1000, 100, 0), PTV_HC_EPERM);
+	v.privileged = true;
+	assert_int_equal(pt_hc_host_read(&v, 0x1000, 4, 3), 4);
+	assert_memory_equal(phys_arena_at(ram + 0x1000), "3456", 4);
+	assert_int_equal(pt_hc_host_read(&v, 0x2000, 100, 0), 10);
+	assert_int_equal(pt_hc_host_read(&v, 0x2000, 100, 10), 0);
+	assert_int_equal(pt_hc_host_read(&v, 2 * MiB - 4, 10, 0), PTV_HC_EFAULT);
 	assert_int_equal(cpu_model_msr_value(m, MSR_IA32_RTIT_CTL, 0), pt_rt.cpu.host_ctl);
 	assert_int_equal(m->fault_count, 0);
-	ept_destroy(&g.ept);
+	ept_destroy(&ept);
 	/* no host trace (Bochs): nothing to read */
 	boot(&cpu_fixture_bochs_tigerlake, PT_MODE_HOST_GUEST, PT_BACKEND_AUTO);
-	assert_int_equal(pt_hc_host_read(&g, 0x1000, 4, 0), PTV_HC_ENOSYS);
+	assert_int_equal(pt_hc_host_read(&v, 0x1000, 4, 0), PTV_HC_ENOSYS);
 }
 
-/* The glue the VMX core calls: per-guest state from boot, pt=off, pt_caps=, CPUID and MSRs. */
+static struct vcpu vs[3];
+static struct pt_guest pgs[3];
+
+static void attach(unsigned i, const char *name, bool pt, const char *spec)
+{
+	struct pt_guest_config c = { pt, spec, false };
+
+	memset(&vs[i], 0, sizeof(vs[i]));
+	vs[i].id = i;
+	vs[i].name = name;
+	vs[i].pt_ops = &pt_backend_none;
+	pt_guest_attach(&pgs[i], &vs[i], &c);
+}
+
+/* What the VMX core reaches through the hooks: backend per guest from boot, pt=off, pt_caps=, CPUID, MSRs. */
 static void test_guest_glue(void **state)
 {
-	static struct guest gs[3];
 	struct cpuid_regs r;
 	uint64_t v;
 	(void)state;
 	boot(&cpu_fixture_icelake_i7_1065g7, PT_MODE_HOST_GUEST, PT_BACKEND_AUTO);
-	memset(gs, 0, sizeof(gs));
-	for (unsigned i = 0; i < 3; i++) {
-		gs[i].id = i;
-		gs[i].cfg.pt = true;
-		gs[i].vcpu.guest = &gs[i];
-		ptv_strlcpy(gs[i].cfg.name, i == 0 ? "full" : i == 1 ? "nopt" : "small", 32);
-	}
-	gs[1].cfg.pt = false;
-	ptv_strlcpy(gs[2].cfg.pt_caps, "topa,cr3", sizeof(gs[2].cfg.pt_caps));
+	attach(0, "full", true, "");
+	attach(1, "nopt", false, "");
+	attach(2, "small", true, "topa,cr3");
+	/* host tracing runs, so every guest gets the hardware path's entry/exit pair */
+	for (unsigned i = 0; i < 3; i++)
+		assert_ptr_equal(vs[i].pt_ops, &pt_hw_ops);
+	assert_ptr_equal(vs[0].pt, &pgs[0]);
 	r = (struct cpuid_regs){ 0, 0, 0, 0 };
-	pt_guest_cpuid(&gs[0].vcpu, 7, 0, &r);
+	vcpu_pt_cpuid(&vs[0], 7, 0, &r);
 	assert_true(r.ebx & BIT(25));
 	assert_true(host_console_contains("PT for guest full: 14H.0 00000001 0000000f 00000007"));
-	pt_guest_cpuid(&gs[2].vcpu, 0x14, 0, &r);
+	vcpu_pt_cpuid(&vs[2], 0x14, 0, &r);
 	assert_int_equal(r.ebx, 0x1);
 	assert_int_equal(r.ecx, 0x1);
 	assert_true(host_console_contains("PT for guest small: 14H.0 00000001 00000001 00000001"));
 	r = (struct cpuid_regs){ 0, BIT(25), 0, 0 };
-	pt_guest_cpuid(&gs[1].vcpu, 7, 0, &r);
+	vcpu_pt_cpuid(&vs[1], 7, 0, &r);
 	assert_int_equal(r.ebx, BIT(25));          /* not the hw path's: left as the filter made it */
-	assert_false(pt_guest_is_hw(&gs[1].vcpu));
-	assert_false(pt_guest_rdmsr(&gs[1].vcpu, MSR_IA32_RTIT_CTL, &v));
+	assert_int_equal(pgs[1].backend, PT_BACKEND_OFF);
+	assert_false(vcpu_pt_rdmsr(&vs[1], MSR_IA32_RTIT_CTL, &v));
+	assert_false(vcpu_pt_rdmsr(&vs[1], MSR_IA32_PERF_GLOBAL_STATUS, &v));
 	/* MSRs through the rules; a refused one #GPs */
-	assert_true(pt_guest_wrmsr(&gs[0].vcpu, MSR_IA32_RTIT_OUTPUT_BASE, 0x5000));
-	assert_true(pt_guest_rdmsr(&gs[0].vcpu, MSR_IA32_RTIT_OUTPUT_BASE, &v));
+	assert_true(vcpu_pt_wrmsr(&vs[0], MSR_IA32_RTIT_OUTPUT_BASE, 0x5000));
+	assert_true(vcpu_pt_rdmsr(&vs[0], MSR_IA32_RTIT_OUTPUT_BASE, &v));
 	assert_int_equal(v, 0x5000);
-	assert_false(pt_guest_wrmsr(&gs[2].vcpu, MSR_IA32_RTIT_ADDR0_A, 0x1000));
-	assert_false(pt_guest_rdmsr(&gs[0].vcpu, 0x573, &v));
-	assert_true(pt_guest_rdmsr(&gs[0].vcpu, MSR_IA32_PERF_GLOBAL_STATUS, &v));
-	assert_false(pt_guest_pmi_pending(&gs[0].vcpu));
+	assert_false(vcpu_pt_wrmsr(&vs[2], MSR_IA32_RTIT_ADDR0_A, 0x1000));
+	assert_false(vcpu_pt_rdmsr(&vs[0], 0x573, &v));
+	assert_true(vcpu_pt_rdmsr(&vs[0], MSR_IA32_PERF_GLOBAL_STATUS, &v));
+	assert_false(vcpu_pt_wrmsr(&vs[0], MSR_IA32_PERF_GLOBAL_STATUS, 0));    /* read-only */
+	assert_false(vcpu_pt_wrmsr(&vs[0], MSR_IA32_PERF_GLOBAL_STATUS_RESET, BIT(0)));
+	assert_false(pgs[0].pmi_pending);
 	/* a bad pt_caps= leaves that guest without PT */
-	pt_guest_release(&gs[2].vcpu);
-	ptv_strlcpy(gs[2].cfg.pt_caps, "topa,ptwrite", sizeof(gs[2].cfg.pt_caps));
+	vcpu_pt_release(&vs[2]);
+	attach(2, "small", true, "topa,ptwrite");
 	r = (struct cpuid_regs){ 0, BIT(25), 0, 0 };
-	pt_guest_cpuid(&gs[2].vcpu, 7, 0, &r);
+	vcpu_pt_cpuid(&vs[2], 7, 0, &r);
 	assert_int_equal(r.ebx, 0);
 	assert_true(host_console_contains("guest small: pt_caps=topa,ptwrite refused"));
-	assert_false(pt_guest_rdmsr(&gs[2].vcpu, MSR_IA32_RTIT_CTL, &v));
+	assert_false(vcpu_pt_rdmsr(&vs[2], MSR_IA32_RTIT_CTL, &v));
 	for (unsigned i = 0; i < 3; i++)
-		pt_guest_release(&gs[i].vcpu);
+		vcpu_pt_release(&vs[i]);
+	/* Bochs: emulated guests, no hardware hooks; pt=off guests see a CPU without PT */
+	boot(&cpu_fixture_bochs_tigerlake, PT_MODE_HOST_GUEST, PT_BACKEND_AUTO);
+	attach(0, "emu", true, "");
+	attach(1, "off", false, "");
+	assert_ptr_equal(vs[0].pt_ops, &pt_emul_ops);
+	assert_null(vs[0].pt_ops->before_entry);
+	assert_ptr_equal(vs[1].pt_ops, &pt_backend_none);
+	assert_true(host_console_contains("PT for guest emu: 14H.0 00000001 00000007 00000007"));
+	/* host tracing with emulated guests: both halves */
+	boot(&cpu_fixture_icelake_i7_1065g7, PT_MODE_HOST_GUEST, PT_BACKEND_EMULATED);
+	attach(0, "emu", true, "");
+	assert_ptr_equal(vs[0].pt_ops, &pt_emul_ops_host_traced);
+	assert_ptr_equal(vs[0].pt_ops->before_entry, pt_hw_vcpu_before_entry);
+	vcpu_pt_release(&vs[0]);
 }
 
 int main(void)

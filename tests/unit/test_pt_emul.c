@@ -40,8 +40,8 @@ static int setup_with(enum pt_step_mech mech, uint64_t disable)
 	checks = 0;
 	/* The guest's output setup before it sets TraceEn (read-only while TraceEn=1, SDM 33.2.8
 	   "Trace Configuration MSRs"). */
-	assert_true(pt_guest_wrmsr(rig.v, MSR_IA32_RTIT_OUTPUT_BASE, PER_TOPA));
-	assert_true(pt_guest_wrmsr(rig.v, MSR_IA32_RTIT_OUTPUT_MASK_PTRS, 0));
+	assert_true(vcpu_pt_wrmsr(rig.v, MSR_IA32_RTIT_OUTPUT_BASE, PER_TOPA));
+	assert_true(vcpu_pt_wrmsr(rig.v, MSR_IA32_RTIT_OUTPUT_MASK_PTRS, 0));
 	return 0;
 }
 
@@ -95,9 +95,9 @@ static void run_and_check_flow(void)
 	assert_int_equal(ptd_count(trace, len, ppt_tip_pge, NULL, 0), 1);
 	assert_int_equal(ptd_count(trace, len, ppt_tip_pgd, NULL, 0), 1);
 	/* The engine's own count of traced instructions agrees. */
-	assert_int_equal(pt_emul_of(rig.v)->st.traced, PEP_N_EXPECT);
-	assert_int_equal(pt_emul_of(rig.v)->st.enables, 1);
-	assert_int_equal(pt_emul_of(rig.v)->st.disables, 1);
+	assert_int_equal(rig.pg->emul.st.traced, PEP_N_EXPECT);
+	assert_int_equal(rig.pg->emul.st.enables, 1);
+	assert_int_equal(rig.pg->emul.st.disables, 1);
 	assert_true(host_console_contains("TraceEn cleared by the guest"));
 	/* Everything the engine changed is back. */
 	assert_false(rig.v->pt_stepping);
@@ -106,7 +106,7 @@ static void run_and_check_flow(void)
 	assert_int_equal(per_vmcs(GUEST_RFLAGS) & TF, 0);
 	assert_int_equal(per_vmcs(GUEST_PENDING_DBG_EXCEPTIONS), 0);
 	assert_int_equal(per_vmcs(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID, 0);
-	assert_int_equal(cpu_model_get()->dr0, PER_DR0);
+	assert_int_equal(cpu_model_get()->dr[0], PER_DR0);
 	assert_int_equal(per_vmcs(GUEST_DR7), PER_DR7);
 	/* Nothing but the trace was written: the ToPA table past its two entries is untouched. */
 	for (uint32_t a = PER_TOPA + 16; a < PER_TOPA + 0x1000; a++)
@@ -118,7 +118,7 @@ static void assert_exits(unsigned mtf, unsigned bs, unsigned b0)
 {
 	assert_int_equal(rig.exits[PER_EXIT_MTF], mtf);
 	assert_int_equal(rig.exits[PER_EXIT_DB_BS], bs);
-	assert_int_equal(rig.exits[PER_EXIT_DB_B0], b0);
+	assert_int_equal(rig.exits[PER_EXIT_DB_BP], b0);
 	assert_int_equal(rig.exits[PER_EXIT_EXCEPTION], 1);
 	assert_int_equal(rig.exits[PER_EXIT_WRMSR], 2);
 	assert_int_equal(rig.exits[PER_EXIT_CPUID], 1);
@@ -167,7 +167,7 @@ static void test_mtf_flow(void **state)
 	assert_int_equal(checks, 5);
 	/* MTF: 19 guest-retired instructions, INT n, the pending MTF after WRMSR and CPUID, #UD delivery. */
 	assert_exits(19 + 1 + 2 + 1, 0, 0);
-	assert_int_equal(cpu_model_get()->dr0, PER_DR0);   /* MTF needs no breakpoint */
+	assert_int_equal(cpu_model_get()->dr[0], PER_DR0);   /* MTF needs no breakpoint */
 }
 
 /* TF: TF set while tracing, #DB intercepted, handlers reached through the DR0 breakpoint. */
@@ -192,18 +192,18 @@ static void tf_hook(struct per_rig *r, enum per_exit why, const struct per_insn 
 		checks++;
 	} else if (why == PER_EXIT_DB_BS && rip == 0x1012) {
 		/* INT 0x80 is next: its handler gets an execute breakpoint, DR0 + DR7.L0 with R/W0 = LEN0 = 0. */
-		assert_int_equal(cpu_model_get()->dr0, 0x1040);
+		assert_int_equal(cpu_model_get()->dr[0], 0x1040);
 		assert_int_equal(dr7 & (BIT(0) | GENMASK(19, 16)), BIT(0));
 		checks++;
-	} else if (why == PER_EXIT_DB_B0) {
+	} else if (why == PER_EXIT_DB_BP) {
 		assert_true(rip == 0x1040 || rip == 0x1050);
-		assert_int_equal(cpu_model_get()->dr0, PER_DR0);
+		assert_int_equal(cpu_model_get()->dr[0], PER_DR0);
 		assert_int_equal(dr7, PER_DR7);
 		assert_int_equal(per_vmcs(GUEST_RFLAGS) & RF, RF);   /* the faulting breakpoint must not refire */
 		checks++;
 	} else if (why == PER_EXIT_EXCEPTION) {
 		assert_int_equal(per_vmcs(VM_ENTRY_INTR_INFO_FIELD), REINJECT_UD);
-		assert_int_equal(cpu_model_get()->dr0, 0x1050);
+		assert_int_equal(cpu_model_get()->dr[0], 0x1050);
 		assert_int_equal(dr7 & BIT(0), BIT(0));
 		checks++;
 	} else if (why == PER_EXIT_WRMSR && ip == 0x1022) {
@@ -262,14 +262,14 @@ static void test_disarm_drops_pending(void **state)
 	(void)state;
 	vmcs_writenat(GUEST_RIP, 0x1000);
 	vmcs_write32(VM_EXIT_INSTRUCTION_LEN, 2);
-	assert_true(pt_guest_wrmsr(rig.v, MSR_IA32_RTIT_CTL, CTL_ON));
+	assert_true(vcpu_pt_wrmsr(rig.v, MSR_IA32_RTIT_CTL, CTL_ON));
 	vcpu_skip_instruction(rig.v);
 	assert_int_equal(per_vmcs(GUEST_RIP), 0x1002);
 	assert_int_equal(per_vmcs(VM_ENTRY_INTR_INFO_FIELD), mtf ? PENDING_MTF : 0);
 	assert_int_equal(per_vmcs(GUEST_PENDING_DBG_EXCEPTIONS), mtf ? 0 : DR6_BS);
 	assert_int_equal(per_vmcs(GUEST_RFLAGS) & TF, mtf ? 0 : TF);
 	/* Tracing ends while that step is still queued. */
-	assert_true(pt_guest_wrmsr(rig.v, MSR_IA32_RTIT_CTL, 0));
+	assert_true(vcpu_pt_wrmsr(rig.v, MSR_IA32_RTIT_CTL, 0));
 	assert_false(rig.v->pt_stepping);
 	assert_int_equal(per_vmcs(VM_ENTRY_INTR_INFO_FIELD), 0);
 	assert_int_equal(per_vmcs(GUEST_PENDING_DBG_EXCEPTIONS), 0);

@@ -233,13 +233,13 @@ static void test_pmi(void **state)
 	assert_true(ack >= 0);
 	assert_int_equal(m->log[ack].value, PERF_GLOBAL_STATUS_TOPA_PMI);
 	/* the guest sees bit 55 and clears it through IA32_PERF_GLOBAL_STATUS_RESET */
-	assert_true(pt_hw_perf_rdmsr(&g1, MSR_IA32_PERF_GLOBAL_STATUS, &v));
+	assert_true(pt_guest_perf_rdmsr(&g1, MSR_IA32_PERF_GLOBAL_STATUS, &v));
 	assert_int_equal(v, PERF_GLOBAL_STATUS_TOPA_PMI);
-	assert_false(pt_hw_perf_wrmsr(&g1, MSR_IA32_PERF_GLOBAL_STATUS, 0));
-	assert_false(pt_hw_perf_wrmsr(&g1, MSR_IA32_PERF_GLOBAL_STATUS_RESET, BIT(0)));
-	assert_true(pt_hw_perf_wrmsr(&g1, MSR_IA32_PERF_GLOBAL_STATUS_RESET, PERF_GLOBAL_STATUS_TOPA_PMI));
+	assert_false(pt_guest_perf_wrmsr(&g1, MSR_IA32_PERF_GLOBAL_STATUS, 0));
+	assert_false(pt_guest_perf_wrmsr(&g1, MSR_IA32_PERF_GLOBAL_STATUS_RESET, BIT(0)));
+	assert_true(pt_guest_perf_wrmsr(&g1, MSR_IA32_PERF_GLOBAL_STATUS_RESET, PERF_GLOBAL_STATUS_TOPA_PMI));
 	assert_false(g1.pmi_pending);
-	assert_true(pt_hw_perf_rdmsr(&g1, MSR_IA32_PERF_GLOBAL_STATUS, &v));
+	assert_true(pt_guest_perf_rdmsr(&g1, MSR_IA32_PERF_GLOBAL_STATUS, &v));
 	assert_int_equal(v, 0);
 	/* in the VMM, or from a guest whose output is not live: the host buffer's */
 	assert_true(pt_hw_pmi(&cpu, &g1, false));
@@ -249,7 +249,7 @@ static void test_pmi(void **state)
 	assert_false(g2.pmi_pending);
 	/* a guest without hardware PT has no such MSRs */
 	g2.backend = PT_BACKEND_OFF;
-	assert_false(pt_hw_perf_rdmsr(&g2, MSR_IA32_PERF_GLOBAL_STATUS, &v));
+	assert_false(pt_guest_perf_rdmsr(&g2, MSR_IA32_PERF_GLOBAL_STATUS, &v));
 }
 
 int main(void)

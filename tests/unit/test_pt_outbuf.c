@@ -29,7 +29,7 @@ static struct vcpu_stats st;
 static int setup(void **state)
 {
 	const struct mem_range map[] = { { 1 * MiB, 7 * MiB, MEM_USABLE } };
-	const struct ept_caps caps = { .pages_2m = true, .wb = true, .uc = true };
+	struct ept_caps caps;
 	struct vmx_caps vc;
 	struct pt_vcaps pc;
 
@@ -39,6 +39,8 @@ static int setup(void **state)
 	frame_init(map, 1, NULL, 0);
 	m = rig_load(&cpu_fixture_icelake_i7_1065g7);
 	vmx_caps_read(&vc);
+	ept_caps_from_msr(vc.ept_vpid_cap, &caps);
+	assert_true(caps.invept_single && caps.invept_all);
 	assert_int_equal(pt_vcaps_from_host(&pc, &vc, NULL), 0);
 	pt_hw_cpu_init(&cpu, PT_MODE_HOST_GUEST, false, 0);
 	pt_hw_guest_init(&g, PT_BACKEND_HW, &pc);
@@ -87,6 +89,27 @@ static void test_resolved_in_ram(void **state)
 	assert_int_equal(pt_outbuf_handle(&cpu, &g, &mem, &v), EPT_FAULT_RETRY);
 	assert_true(ept_translate(&e, 0x300000, &x));
 	assert_int_equal(g.outbuf.resolved, 2);
+}
+
+/* INVEPT refused after the page was mapped back: stale translations could remain, so the guest stops. */
+static void test_invept_fails(void **state)
+{
+	(void)state;
+	cpu_model_set_msr(m, MSR_IA32_VMX_EPT_VPID_CAP,
+			  cpu_model_msr_value(m, MSR_IA32_VMX_EPT_VPID_CAP, 0) & ~(BIT(25) | BIT(26)), true);
+	assert_int_equal(ept_protect(&e, 0x205000, PAGE_SIZE, EPT_R), 0);
+	struct ept_violation v = viol(QUAL_TRACE_WRITE, 0x205000);
+	assert_int_equal(pt_outbuf_handle(&cpu, &g, &mem, &v), EPT_FAULT_STOP_GUEST);
+	assert_int_equal(g.outbuf.failed, 1);
+	/* single-context first, then all-context, both VMfail */
+	assert_int_equal(cpu_model_count(m, CPU_OP_INVEPT, INVEPT_SINGLE_CONTEXT), 1);
+	assert_int_equal(cpu_model_count(m, CPU_OP_INVEPT, INVEPT_ALL_CONTEXT), 1);
+	assert_true(host_console_contains("EPT: INVEPT type 2 of EPTP 0x"));
+	assert_true(host_console_contains("cannot map back GPA 0x205000"));
+	/* a CPU without any INVEPT type says so */
+	e.caps.invept_single = e.caps.invept_all = false;
+	assert_int_equal(ept_invalidate(&e), -1);
+	assert_true(host_console_contains("the CPU offers no INVEPT type"));
 }
 
 /* Output aimed outside the guest's RAM: trace stopped with STATUS.Error, nothing mapped. */
@@ -152,6 +175,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_resolved_in_ram, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_invept_fails, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outside_ram, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_trace, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_map_back_fails, setup, teardown),

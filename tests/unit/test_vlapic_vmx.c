@@ -8,23 +8,25 @@
 #include "cpu_model.h"
 #include "../fixtures/cpu_fixtures.h"
 #include "host_env.h"
-#include "guest/guest.h"
-#include "pt/pt_guest.h"
+#include "vmx/pt_backend.h"
 #include "vmx/vlapic_vmx.h"
 #include "vmx/vmcs.h"
 
 #define RFLAGS_IF BIT(9)
 #define APIC(off) (VLAPIC_BASE_GPA + (off))
 
-static struct guest g;
-static struct pt_guest pg;
+static struct vcpu v;
+static unsigned injected[4], ninjected;
 
-/* The one piece of the PT code the glue uses. */
-struct pt_guest *pt_guest_of(struct vcpu *v)
+/* A PT backend that only listens: the VMX core tells it every injection (vmx/pt_backend.h). */
+static void heard(struct vcpu *vc, unsigned vector)
 {
-	(void)v;
-	return &pg;
+	assert_ptr_equal(vc, &v);
+	if (ninjected < ARRAY_SIZE(injected))
+		injected[ninjected++] = vector;
 }
+
+static const struct pt_backend_ops listener = { .name = "listener", .event_injected = heard };
 
 static int setup(void **state)
 {
@@ -34,25 +36,25 @@ static int setup(void **state)
 	host_env_reset();
 	m->vmx_operation = true;
 	m->current_vmcs = 0x5000;
-	memset(&g, 0, sizeof(g));
-	memset(&pg, 0, sizeof(pg));
-	g.id = 2;
-	g.vcpu.guest = &g;
-	strcpy(g.cfg.name, "t");
+	memset(&v, 0, sizeof(v));
+	v.id = 2;
+	v.name = "t";
+	v.pt_ops = &listener;
+	ninjected = 0;
 	cpu_vmwrite(CPU_BASED_VM_EXEC_CONTROL, CPU_HLT_EXITING);
 	cpu_vmwrite(GUEST_RFLAGS, RFLAGS_IF | 2);
 	cpu_vmwrite(GUEST_INTERRUPTIBILITY_INFO, 0);
 	cpu_vmwrite(VM_ENTRY_INTR_INFO_FIELD, 0);
-	vlapic_guest_reset(&g.vcpu, true);
+	vlapic_guest_reset(&v, true);
 	return 0;
 }
 
 static uint64_t rd(unsigned field)
 {
-	uint64_t v;
+	uint64_t val;
 
-	cpu_vmread(field, &v);
-	return v;
+	cpu_vmread(field, &val);
+	return val;
 }
 
 static bool window_on(void)
@@ -62,24 +64,24 @@ static bool window_on(void)
 
 static void enable_pmi(uint32_t lvt)
 {
-	vlapic_mmio_write(&g.vcpu, APIC(APIC_SVR), 4, 0x1ff);
-	vlapic_mmio_write(&g.vcpu, APIC(APIC_LVT_PC), 4, lvt);
+	vlapic_mmio_write(&v, APIC(APIC_SVR), 4, 0x1ff);
+	vlapic_mmio_write(&v, APIC(APIC_LVT_PC), 4, lvt);
 }
 
 static void test_mmio(void **state)
 {
 	(void)state;
-	assert_int_equal(vlapic_mmio_read(&g.vcpu, APIC(APIC_ID), 4), 0x02000000);
-	assert_int_equal(vlapic_mmio_read(&g.vcpu, APIC(APIC_ID + 3), 1), 0x02);   /* byte 3 of the ID */
-	assert_int_equal(vlapic_mmio_read(&g.vcpu, APIC(APIC_VERSION), 2), 0x0014);
-	assert_int_equal(vlapic_mmio_read(&g.vcpu, APIC(APIC_VERSION), 8), 0x00050014);
-	assert_int_equal(vlapic_mmio_read(&g.vcpu, APIC(APIC_VERSION + 4), 4), 0);
+	assert_int_equal(vlapic_mmio_read(&v, APIC(APIC_ID), 4), 0x02000000);
+	assert_int_equal(vlapic_mmio_read(&v, APIC(APIC_ID + 3), 1), 0x02);   /* byte 3 of the ID */
+	assert_int_equal(vlapic_mmio_read(&v, APIC(APIC_VERSION), 2), 0x0014);
+	assert_int_equal(vlapic_mmio_read(&v, APIC(APIC_VERSION), 8), 0x00050014);
+	assert_int_equal(vlapic_mmio_read(&v, APIC(APIC_VERSION + 4), 4), 0);
 	/* Narrow and misaligned stores are dropped; an 8-byte store writes its low half. */
-	vlapic_mmio_write(&g.vcpu, APIC(APIC_TPR), 1, 0x30);
-	vlapic_mmio_write(&g.vcpu, APIC(APIC_TPR + 4), 4, 0x30);
-	assert_int_equal(vlapic_mmio_read(&g.vcpu, APIC(APIC_TPR), 4), 0);
-	vlapic_mmio_write(&g.vcpu, APIC(APIC_TPR), 8, 0xffffffff00000040ull);
-	assert_int_equal(vlapic_mmio_read(&g.vcpu, APIC(APIC_TPR), 4), 0x40);
+	vlapic_mmio_write(&v, APIC(APIC_TPR), 1, 0x30);
+	vlapic_mmio_write(&v, APIC(APIC_TPR + 4), 4, 0x30);
+	assert_int_equal(vlapic_mmio_read(&v, APIC(APIC_TPR), 4), 0);
+	vlapic_mmio_write(&v, APIC(APIC_TPR), 8, 0xffffffff00000040ull);
+	assert_int_equal(vlapic_mmio_read(&v, APIC(APIC_TPR), 4), 0x40);
 	assert_true(vlapic_claims(0xfee00000) && vlapic_claims(0xfee00fff));
 	assert_false(vlapic_claims(0xfee01000) || vlapic_claims(0xfedfffff) || vlapic_claims(0xfec00000));
 }
@@ -89,50 +91,48 @@ static void test_pmi_injected_at_window(void **state)
 	(void)state;
 	enable_pmi(0xf0);
 	assert_false(window_on());
-	pg.pmi_pending = true;
-	vlapic_pmi(&g.vcpu);
-	assert_false(pg.pmi_pending);
+	vlapic_pmi(&v);
 	assert_true(window_on());
-	assert_true(vlapic_has_deliverable(&g.vcpu));
-	assert_int_equal(vlapic_mmio_read(&g.vcpu, APIC(APIC_LVT_PC), 4), 0x100f0);
-	assert_int_equal(handle_interrupt_window(&g.vcpu), EXIT_RESUME);
+	assert_true(vlapic_has_deliverable(&v));
+	assert_int_equal(vlapic_mmio_read(&v, APIC(APIC_LVT_PC), 4), 0x100f0);
+	assert_int_equal(handle_interrupt_window(&v), EXIT_RESUME);
 	assert_int_equal(rd(VM_ENTRY_INTR_INFO_FIELD), INTR_INFO_VALID | INTR_TYPE_EXT_INTR | 0xf0);
+	assert_int_equal(ninjected, 1);
+	assert_int_equal(injected[0], 0xf0);
 	assert_false(window_on());
-	assert_int_equal(vlapic_mmio_read(&g.vcpu, APIC(APIC_ISR + 0x70), 4), 1u << 16);
-	assert_int_equal(vlapic_mmio_read(&g.vcpu, APIC(APIC_IRR + 0x70), 4), 0);
+	assert_int_equal(vlapic_mmio_read(&v, APIC(APIC_ISR + 0x70), 4), 1u << 16);
+	assert_int_equal(vlapic_mmio_read(&v, APIC(APIC_IRR + 0x70), 4), 0);
 	/* The PMI masked LVT PC: a second one is not delivered. */
-	pg.pmi_pending = true;
-	vlapic_pmi(&g.vcpu);
-	assert_false(pg.pmi_pending);
+	vlapic_pmi(&v);
 	assert_false(window_on());
-	assert_int_equal(vlapic_mmio_read(&g.vcpu, APIC(APIC_IRR + 0x70), 4), 0);
+	assert_int_equal(vlapic_mmio_read(&v, APIC(APIC_IRR + 0x70), 4), 0);
 }
 
 static void test_window_closed(void **state)
 {
 	(void)state;
 	enable_pmi(0x80);
-	pg.pmi_pending = true;
-	vlapic_pmi(&g.vcpu);
+	vlapic_pmi(&v);
 	/* STI shadow: nothing injected, still waiting. */
 	cpu_vmwrite(GUEST_INTERRUPTIBILITY_INFO, GUEST_INTR_STATE_STI);
-	handle_interrupt_window(&g.vcpu);
+	handle_interrupt_window(&v);
 	assert_int_equal(rd(VM_ENTRY_INTR_INFO_FIELD), 0);
+	assert_int_equal(ninjected, 0);
 	assert_true(window_on());
 	/* IF=0: the same. */
 	cpu_vmwrite(GUEST_INTERRUPTIBILITY_INFO, 0);
 	cpu_vmwrite(GUEST_RFLAGS, 2);
-	handle_interrupt_window(&g.vcpu);
+	handle_interrupt_window(&v);
 	assert_int_equal(rd(VM_ENTRY_INTR_INFO_FIELD), 0);
 	/* An event already queued for this entry is never overwritten. */
 	cpu_vmwrite(GUEST_RFLAGS, RFLAGS_IF | 2);
 	cpu_vmwrite(VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | 6);
-	handle_interrupt_window(&g.vcpu);
+	handle_interrupt_window(&v);
 	assert_int_equal(rd(VM_ENTRY_INTR_INFO_FIELD), INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | 6);
 	assert_true(window_on());
 	/* Open: injected. */
 	cpu_vmwrite(VM_ENTRY_INTR_INFO_FIELD, 0);
-	handle_interrupt_window(&g.vcpu);
+	handle_interrupt_window(&v);
 	assert_int_equal(rd(VM_ENTRY_INTR_INFO_FIELD), INTR_INFO_VALID | 0x80);
 	assert_false(window_on());
 }
@@ -140,37 +140,36 @@ static void test_window_closed(void **state)
 static void test_priorities_through_mmio(void **state)
 {
 	(void)state;
-	vlapic_mmio_write(&g.vcpu, APIC(APIC_SVR), 4, 0x1ff);
+	vlapic_mmio_write(&v, APIC(APIC_SVR), 4, 0x1ff);
 	/* TPR 0x50 holds back a self-IPI of class 5 ... */
-	vlapic_mmio_write(&g.vcpu, APIC(APIC_TPR), 4, 0x50);
-	vlapic_mmio_write(&g.vcpu, APIC(APIC_ICR_LO), 4, (1u << 18) | 0x55);
+	vlapic_mmio_write(&v, APIC(APIC_TPR), 4, 0x50);
+	vlapic_mmio_write(&v, APIC(APIC_ICR_LO), 4, (1u << 18) | 0x55);
 	assert_false(window_on());
-	assert_false(vlapic_has_deliverable(&g.vcpu));
+	assert_false(vlapic_has_deliverable(&v));
 	/* ... until TPR drops. */
-	vlapic_mmio_write(&g.vcpu, APIC(APIC_TPR), 4, 0);
+	vlapic_mmio_write(&v, APIC(APIC_TPR), 4, 0);
 	assert_true(window_on());
-	handle_interrupt_window(&g.vcpu);
+	handle_interrupt_window(&v);
 	assert_int_equal(rd(VM_ENTRY_INTR_INFO_FIELD), INTR_INFO_VALID | 0x55);
 	/* A lower vector waits for the EOI of 0x55. */
 	cpu_vmwrite(VM_ENTRY_INTR_INFO_FIELD, 0);
-	vlapic_mmio_write(&g.vcpu, APIC(APIC_ICR_LO), 4, (1u << 18) | 0x52);
+	vlapic_mmio_write(&v, APIC(APIC_ICR_LO), 4, (1u << 18) | 0x52);
 	assert_false(window_on());
-	vlapic_mmio_write(&g.vcpu, APIC(APIC_EOI), 4, 0);
+	vlapic_mmio_write(&v, APIC(APIC_EOI), 4, 0);
 	assert_true(window_on());
-	handle_interrupt_window(&g.vcpu);
+	handle_interrupt_window(&v);
 	assert_int_equal(rd(VM_ENTRY_INTR_INFO_FIELD), INTR_INFO_VALID | 0x52);
 }
 
 static void test_no_window_exiting(void **state)
 {
 	(void)state;
-	vlapic_guest_reset(&g.vcpu, false);
+	vlapic_guest_reset(&v, false);
 	enable_pmi(0xf0);
-	pg.pmi_pending = true;
-	vlapic_pmi(&g.vcpu);
+	vlapic_pmi(&v);
 	assert_false(window_on());
 	assert_true(host_console_contains("no interrupt-window exiting"));
-	assert_true(vlapic_has_deliverable(&g.vcpu));
+	assert_true(vlapic_has_deliverable(&v));
 }
 
 int main(void)

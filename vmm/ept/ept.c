@@ -18,6 +18,8 @@ _Static_assert(EPT_INDEX(0xffffffffffffULL, 4) == 511 && EPT_INDEX(1ULL << 21, 2
 #define EPT_CAP_2M         BIT(16)
 #define EPT_CAP_1G         BIT(17)
 #define EPT_CAP_AD         BIT(21)
+#define EPT_CAP_INVEPT_SINGLE BIT(25)
+#define EPT_CAP_INVEPT_ALL BIT(26)
 
 /* EPTP fields (SDM 25.6.11): bits 2:0 memory type, bits 5:3 page-walk length minus 1. */
 #define EPTP_WALK_4        (3ULL << 3)
@@ -32,6 +34,8 @@ void ept_caps_from_msr(uint64_t cap, struct ept_caps *c)
 	c->pages_2m = cap & EPT_CAP_2M;
 	c->pages_1g = cap & EPT_CAP_1G;
 	c->ad = cap & EPT_CAP_AD;
+	c->invept_single = cap & EPT_CAP_INVEPT_SINGLE;
+	c->invept_all = cap & EPT_CAP_INVEPT_ALL;
 }
 
 static unsigned ept_pick_level(const struct ept *e, uint64_t gpa, paddr_t hpa, uint64_t len)

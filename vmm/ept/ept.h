@@ -42,6 +42,13 @@
 /* What the CPU supports, from IA32_VMX_EPT_VPID_CAP (SDM A.10 "VPID and EPT Capabilities"). */
 struct ept_caps {
 	bool pages_2m, pages_1g, wb, uc, ad, exec_only;
+	bool invept_single, invept_all;   /* INVEPT types 1 and 2 (bits 25, 26) */
+};
+
+/* INVEPT types (SDM 31.3 "INVEPT"): which EPT-derived translations to invalidate. */
+enum invept_type {
+	INVEPT_SINGLE_CONTEXT = 1,   /* those of one EPTP */
+	INVEPT_ALL_CONTEXT = 2,      /* all of them */
 };
 
 struct ept {
@@ -73,6 +80,12 @@ int ept_unmap(struct ept *e, uint64_t gpa, uint64_t len);
  * splitting large pages at its edges. perms may not be 0: use ept_unmap. The caller does INVEPT.
  */
 int ept_protect(struct ept *e, uint64_t gpa, uint64_t len, unsigned perms);
+/*
+ * After a change to a live EPT: invalidates the CPU's cached translations derived from it, with
+ * single-context INVEPT where the CPU has it, else all-context (ept_invept.c). -1, with a report,
+ * when the CPU has neither or INVEPT fails: stale translations may then remain.
+ */
+int ept_invalidate(const struct ept *e);
 /* Frees every table page; e->pml4 becomes 0. */
 void ept_destroy(struct ept *e);
 

@@ -1,39 +1,28 @@
-/* Guest life cycle: build memory, EPT, bitmaps and VMCS from a module; stop one guest without the others. */
+/* Guest life cycle: memory, EPT, vCPU and PT context from a module; stop one guest without the others. */
 #include <stdarg.h>
 #include "guest/guest.h"
 #include "guest/image.h"
 #include "guest/mbinfo.h"
-#include "pt/emul/pt_emul.h"
 #include "pt/pt_guest.h"
+#include "vmx/caps.h"
+#include "vmx/hypercall.h"
+#include "vmx/pt_backend.h"
+#include "vmx/vlapic_vmx.h"
+#include "vmx/vmcs_init.h"
+#include "ept/ept_walk.h"
+#include "hypercall_abi.h"
 #include "lib/format.h"
 #include "lib/string.h"
 #include "log.h"
 #include "mem/frame.h"
 #include "mem/phys.h"
-#include "vmx/caps.h"
-#include "vmx/vmcs_init.h"
-#include "vmx/vlapic_vmx.h"
 
 struct guest guests[GUEST_MAX];
 unsigned guest_count;
 
-
 #define SZ_2M ((uint64_t)2 << 20)
 
-static paddr_t page_alloc_zeroed(unsigned pages)
-{
-	paddr_t pa = frame_alloc_contig(pages, 1);
-
-	if (pa)
-		memset(phys_map(pa, pages * PAGE_SIZE), 0, pages * PAGE_SIZE);
-	return pa;
-}
-
-static void page_fill(paddr_t pa, unsigned pages, uint8_t byte)
-{
-	memset(phys_map(pa, pages * PAGE_SIZE), byte, pages * PAGE_SIZE);
-}
-
+/* RAM, EPT and the vCPU with everything it owns. */
 static int guest_alloc(struct guest *g)
 {
 	uint64_t pages = g->cfg.mem_size / PAGE_SIZE;
@@ -49,18 +38,6 @@ static int guest_alloc(struct guest *g)
 	g->mem.size = g->cfg.mem_size;
 	memset(g->mem.host, 0, g->mem.size);
 
-	g->vcpu.vmcs_pa = page_alloc_zeroed(1);
-	g->msr_bitmap_pa = page_alloc_zeroed(1);
-	g->io_bitmap_pa = page_alloc_zeroed(2);
-	if (!g->vcpu.vmcs_pa || !g->msr_bitmap_pa || !g->io_bitmap_pa) {
-		pr_err("guest %s: refused: out of host memory for VMCS and bitmaps\n", g->cfg.name);
-		return -1;
-	}
-	/* Every MSR access and every port exits: each is emulated or refused by name (SDM 25.6.4, 25.6.9). */
-	page_fill(g->msr_bitmap_pa, 1, 0xff);
-	page_fill(g->io_bitmap_pa, 2, 0xff);
-	*(uint32_t *)phys_map(g->vcpu.vmcs_pa, 4) = vmx_caps_revision_id(&boot_caps);
-
 	ept_caps_from_msr(boot_caps.ept_vpid_cap, &ec);
 	if (ept_init(&g->ept, &ec) < 0 ||
 	    ept_map(&g->ept, 0, g->ram_hpa, g->cfg.mem_size, EPT_R | EPT_W | EPT_X, EPT_MT_WB) < 0) {
@@ -68,7 +45,26 @@ static int guest_alloc(struct guest *g)
 		return -1;
 	}
 	ept_claims_init(&g->claims);
+
+	struct vcpu_config vc = {
+		.id = g->id,
+		.name = g->cfg.name,
+		.privileged = g->cfg.privileged,
+		.mem = { &g->ept, &g->claims, g->ram_hpa, g->cfg.mem_size },
+	};
+	if (vcpu_create(&g->vcpu, &vc) < 0)
+		return -1;
+	*(uint32_t *)phys_map(g->vcpu.vmcs_pa, 4) = vmx_caps_revision_id(&boot_caps);
+	vlapic_guest_reset(&g->vcpu, vmx_ctl_can_set(boot_caps.procbased, CPU_INTR_WINDOW_EXITING));
 	return 0;
+}
+
+static void guest_init(struct guest *g, unsigned id)
+{
+	memset(g, 0, sizeof(*g));
+	g->id = id;
+	g->state = GUEST_STOPPED;
+	g->vcpu.pt_ops = &pt_backend_none;   /* until vcpu_create, guest_destroy may run */
 }
 
 int guest_create(unsigned index, const void *image, size_t size, const char *module_cmdline)
@@ -76,12 +72,8 @@ int guest_create(unsigned index, const void *image, size_t size, const char *mod
 	struct guest *g = &guests[index];
 	struct guest_image img;
 
-	memset(g, 0, sizeof(*g));
-	g->id = index;
-	g->vcpu.guest = g;
-	g->state = GUEST_STOPPED;
+	guest_init(g, index);
 	guest_config_parse(module_cmdline, index, &g->cfg);
-	vuart_init(&g->uart, g->cfg.name);
 
 	if (guest_image_check(g->cfg.name, image, size, g->cfg.mem_size, &img) < 0) {
 		ptv_snprintf(g->stop_reason, sizeof(g->stop_reason), "image refused");
@@ -101,12 +93,12 @@ int guest_create(unsigned index, const void *image, size_t size, const char *mod
 		return -1;
 	}
 	uint32_t magic = img.proto == BOOT_MULTIBOOT2 ? 0x36d76289u : 0x2badb002u;
-	if (vmcs_setup(g, img.entry, magic, info) < 0) {
+	if (vmcs_setup(&g->vcpu, img.entry, magic, info) < 0) {
 		guest_destroy(g);
 		return -1;
 	}
-	pt_emul_reset(&g->vcpu, g->cfg.pt_riplog);
-	vlapic_guest_reset(&g->vcpu, vmx_ctl_can_set(boot_caps.procbased, CPU_INTR_WINDOW_EXITING));
+	struct pt_guest_config pc = { g->cfg.pt, g->cfg.pt_caps, g->cfg.pt_riplog };
+	pt_guest_attach(&g->pt, &g->vcpu, &pc);
 	g->state = GUEST_RUNNABLE;
 	pr_info("guest %s: %s %s kernel, entry 0x%x, %lu MiB RAM at host 0x%lx, EPT %lu table pages%s\n",
 		g->cfg.name, guest_image_kind_name(img.kind), guest_boot_proto_name(img.proto), img.entry,
@@ -117,18 +109,15 @@ int guest_create(unsigned index, const void *image, size_t size, const char *mod
 
 int guest_setup_raw(struct guest *g, const char *name, const void *code, size_t len, uint32_t gpa)
 {
-	memset(g, 0, sizeof(*g));
-	g->vcpu.guest = g;
-	g->state = GUEST_STOPPED;
+	guest_init(g, 0);
 	ptv_strlcpy(g->cfg.name, name, sizeof(g->cfg.name));
 	g->cfg.mem_size = SZ_2M;
-	vuart_init(&g->uart, g->cfg.name);
 	if (guest_alloc(g) < 0 || gpa + len > g->cfg.mem_size) {
 		guest_destroy(g);
 		return -1;
 	}
 	memcpy((uint8_t *)g->mem.host + gpa, code, len);
-	if (vmcs_setup(g, gpa, 0, 0) < 0) {
+	if (vmcs_setup(&g->vcpu, gpa, 0, 0) < 0) {
 		guest_destroy(g);
 		return -1;
 	}
@@ -142,8 +131,8 @@ void guest_stop(struct guest *g, int status, const char *fmt, ...)
 
 	if (g->state != GUEST_RUNNABLE)
 		return;
-	vuart_flush(&g->uart);
-	pt_emul_guest_stopped(&g->vcpu);
+	vuart_flush(&g->vcpu.uart);
+	vcpu_pt_stopped(&g->vcpu);
 	va_start(ap, fmt);
 	ptv_vsnprintf(g->stop_reason, sizeof(g->stop_reason), fmt, ap);
 	va_end(ap);
@@ -185,16 +174,8 @@ void guest_vga_dump(struct guest *g)
 void guest_destroy(struct guest *g)
 {
 	/* Its PT state goes first: the hardware path may still own the CPU's RTIT MSRs for it. */
-	if (!g->vcpu.probe)
-		pt_guest_release(&g->vcpu);
-	if (g->vcpu.vmcs_pa) {
-		cpu_vmclear(g->vcpu.vmcs_pa);
-		frame_free(g->vcpu.vmcs_pa);
-	}
-	if (g->msr_bitmap_pa)
-		frame_free(g->msr_bitmap_pa);
-	if (g->io_bitmap_pa)
-		frame_free_contig(g->io_bitmap_pa, 2);
+	vcpu_pt_release(&g->vcpu);
+	vcpu_destroy(&g->vcpu);
 	if (g->ept.pml4)
 		ept_destroy(&g->ept);
 	if (g->ram_hpa) {
@@ -202,7 +183,27 @@ void guest_destroy(struct guest *g)
 		memset(g->mem.host, 0, g->mem.size);
 		frame_free_contig(g->ram_hpa, g->cfg.mem_size / PAGE_SIZE);
 	}
-	g->vcpu.vmcs_pa = g->msr_bitmap_pa = g->io_bitmap_pa = g->ram_hpa = 0;
+	g->ram_hpa = 0;
 	if (g->state == GUEST_RUNNABLE)
 		g->state = GUEST_STOPPED;
+}
+
+static int64_t hc_info(struct vcpu *v, uint64_t gpa, uint64_t a2, uint64_t a3)
+{
+	struct ptv_hc_info info;
+
+	(void)a2, (void)a3;
+	memset(&info, 0, sizeof(info));
+	info.abi_version = (PTV_HC_ABI_MAJOR << 16) | PTV_HC_ABI_MINOR;
+	info.guest_id = v->id;
+	info.guest_count = guest_count;
+	info.flags = 0;
+	info.mem_size = v->mem.size;
+	ptv_strlcpy(info.name, v->name, sizeof(info.name));
+	return ept_write_guest(v->mem.ept, gpa, &info, sizeof(info)) == sizeof(info) ? PTV_HC_OK : PTV_HC_EFAULT;
+}
+
+void guest_hypercalls_init(void)
+{
+	hypercall_register(PTV_HC_INFO, hc_info);
 }

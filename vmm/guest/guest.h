@@ -1,14 +1,13 @@
-/* A guest: its configuration, memory, EPT, devices, vCPU, and how it ended. */
+/* A guest: its configuration, memory, EPT, Intel PT context, its vCPU, and how it ended. */
 #ifndef PTV_GUEST_H
 #define PTV_GUEST_H
 
 #include "types.h"
 #include "ept/ept.h"
 #include "ept/ept_violation.h"
-#include "ept/ept_walk.h"
 #include "guest/config.h"
 #include "guest/guest_mem.h"
-#include "dev/vuart.h"
+#include "pt/pt_guest.h"
 #include "vmx/vcpu.h"
 
 #define GUEST_MAX 8
@@ -30,19 +29,10 @@ struct guest {
 	struct guest_mem mem;
 	struct ept ept;
 	struct ept_claims claims;
-
-	paddr_t msr_bitmap_pa;
-	paddr_t io_bitmap_pa;            /* two pages: A (ports 0-0x7fff), B */
-
-	struct vuart uart;
-	char bochs_shutdown[8];          /* bytes written to port 0x8900 so far */
-	unsigned bochs_shutdown_len;
-	uint8_t io_logged[0x10000 / 8];  /* unclaimed ports already reported once */
-	uint64_t unbacked_logged_page;   /* last unbacked GPA page reported, to keep logs short */
-	unsigned unbacked_reports;
+	struct pt_guest pt;              /* served through vcpu.pt_ops */
 
 	uint64_t run_tsc;                /* TSC ticks spent in run slices, for limit= */
-	struct vcpu vcpu;
+	struct vcpu vcpu;                /* everything of the CPU the guest can see or set */
 };
 
 extern struct guest guests[GUEST_MAX];
@@ -56,5 +46,7 @@ void guest_destroy(struct guest *g);
 /* A VMM-internal guest (boot self-tests): 2 MiB of RAM, `code` at `gpa`, entered there in 32-bit mode. */
 int guest_setup_raw(struct guest *g, const char *name, const void *code, size_t len, uint32_t gpa);
 void guest_vga_dump(struct guest *g);
+/* Hypercalls guest management answers (PTV_HC_INFO); once at boot. */
+void guest_hypercalls_init(void);
 
 #endif

@@ -4,8 +4,6 @@
 
 #include "types.h"
 
-/* Host CPU state guests rely on (FPU/SSE/XSAVE enabled so their state can be switched). */
-void sched_init_cpu(void);
 /* Runs until every guest has stopped; returns how many ended with status 0. */
 unsigned sched_run(void);
 

@@ -47,7 +47,7 @@ void pt_step_probe(const struct vmx_caps *c)
 		pr_info("PT stepping: %s (self-test: MTF allowed but %s; the guest's own TF is kept "
 			"virtual while it traces)\n", pt_step_mech_name(pt_step_mech),
 			seen == EXIT_REASON_HLT ? "no MTF exit came before HLT" : "no MTF exit came");
-	if (seen != EXIT_REASON_HLT && seen != EXIT_REASON_MONITOR_TRAP_FLAG)
-		pr_warn("PT stepping: MTF self-test ended with exit reason %u at RIP 0x%lx\n", seen, rip);
+		if (seen != EXIT_REASON_HLT && seen != EXIT_REASON_MONITOR_TRAP_FLAG)
+			pr_warn("PT stepping: MTF self-test ended with exit reason %u at RIP 0x%lx\n", seen, rip);
 	}
 }

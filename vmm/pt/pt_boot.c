@@ -1,6 +1,9 @@
 /* The PT decision made real at boot: VMX controls, guest capability set, host buffer and tracing. */
 #include "pt/pt_boot.h"
 #include "pt/pt_guest.h"
+#include "pt/pt_hc.h"
+#include "vmx/hypercall.h"
+#include "hypercall_abi.h"
 #include "log.h"
 
 struct pt_runtime pt_rt;
@@ -37,7 +40,7 @@ void pt_boot_init(const struct vmx_caps *c, const struct pt_decision *d)
 		hw_guests = false;
 	pt_hw_cpu_init(&pt_rt.cpu, d->mode, d->host_trace, pt_host_ctl(d->mode));
 	pt_rt.hw_active = d->host_trace || hw_guests;
-	pt_hw_hooks_on = pt_rt.hw_active;
+	hypercall_register(PTV_HC_PT_HOST_READ, pt_hc_host_read);
 	if (!pt_rt.hw_active) {
 		pr_info("PT: hardware path idle (no host tracing, no hardware guest PT); "
 			"RTIT MSR accesses per exit: 0\n");
@@ -65,9 +68,7 @@ void pt_boot_finish(bool dump)
 		pt_host_dump(&pt_rt.buf, &pt_rt.cpu, "host");
 }
 
-void pt_vmx_controls(uint32_t *cpu2, uint32_t *exit, uint32_t *entry)
+void pt_vmx_controls(struct vmx_extra_controls *x)
 {
-	*cpu2 |= pt_rt.vmx.cpu2;
-	*exit |= pt_rt.vmx.exit;
-	*entry |= pt_rt.vmx.entry;
+	*x = (struct vmx_extra_controls){ pt_rt.vmx.cpu2, pt_rt.vmx.exit, pt_rt.vmx.entry };
 }

@@ -4,6 +4,7 @@
 
 #include "types.h"
 #include "pt/pt_host.h"
+#include "vmx/vmcs_init.h"
 
 /* Everything PT that is per boot and per CPU (one CPU today). */
 struct pt_runtime {
@@ -29,8 +30,8 @@ extern struct pt_runtime pt_rt;
 void pt_boot_init(const struct vmx_caps *c, const struct pt_decision *d);
 /* At shutdown: stops host tracing and, when asked, dumps the host buffer as a frame. */
 void pt_boot_finish(bool dump);
-/* ORs the PT controls decided at boot into the control words (nothing on Bochs). */
-void pt_vmx_controls(uint32_t *cpu2, uint32_t *exit, uint32_t *entry);
+/* The PT controls decided at boot, for vmx_controls_decide() (none on Bochs). */
+void pt_vmx_controls(struct vmx_extra_controls *x);
 
 /*
  * RTIT MSR accesses per exit/entry pair in steady state, by design (pt_hw.c):

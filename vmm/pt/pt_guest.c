@@ -1,83 +1,40 @@
 /*
- * Guest view of Intel PT: CPUID leaves 07H.EBX[25] and 14H and the IA32_RTIT_*
- * MSRs, per the backend in force for the guest. Without a backend the guest is
- * a CPU without Intel PT: the leaves read 0 and every RTIT MSR access #GPs
- * (SDM 33.2.8: the MSRs exist only when CPUID enumerates Intel PT). Both
- * backends validate MSR writes with the same rules (rtit.c).
+ * A guest's Intel PT at creation: which backend serves it (pt_rt's decision,
+ * cut down by the guest's own pt= and pt_caps=), what it sees, and the hooks
+ * its vCPU calls. Without a backend the guest is a CPU without Intel PT: the
+ * leaves read 0 and every RTIT MSR access #GPs (SDM 33.2.8: the MSRs exist
+ * only when CPUID enumerates Intel PT).
  */
 #include "pt/pt_guest.h"
+#include "pt/pt_boot.h"
+#include "pt/hw/pt_hw.h"
 #include "pt/emul/pt_emul.h"
-#include "pt/rtit.h"
+#include "vmx/pt_backend.h"
+#include "log.h"
 #include "msr.h"
 
-static struct pt_guest *emulated(struct vcpu *v)
+void pt_guest_attach(struct pt_guest *pg, struct vcpu *v, const struct pt_guest_config *c)
 {
-	struct pt_guest *pg = pt_guest_of(v);
+	struct pt_vcaps none = { 0 };
+	bool hw = pt_rt.d.mode == PT_MODE_HOST_GUEST && pt_rt.d.guest_backend == PT_BACKEND_HW &&
+		  pt_rt.guest_caps.enabled && c->pt;
+	enum pt_backend backend = hw ? PT_BACKEND_HW : c->pt ? pt_rt.d.guest_backend : PT_BACKEND_OFF;
 
-	return pg && pg->backend == PT_BACKEND_EMULATED && pg->caps.enabled ? pg : NULL;
-}
-
-void pt_guest_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpuid_regs *r)
-{
-	struct pt_guest *pg = pt_guest_of(v);
-
-	if (pg && (pt_guest_is_hw(v) || emulated(v)))
-		pt_vcaps_cpuid(&pg->caps, leaf, sub, r);
-}
-
-/* Virtual IA32_PERF_GLOBAL_STATUS: bit 55 is set when a ToPA INT region fills (SDM 33.2.7.2). */
-static bool emul_perf_msr(struct pt_guest *pg, uint32_t msr, uint64_t *rd, const uint64_t *wr)
-{
-	if (msr == MSR_IA32_PERF_GLOBAL_STATUS) {
-		if (wr)
-			return false;   /* read-only */
-		*rd = pg->perf_global_status;
-		return true;
+	pt_hw_guest_init(pg, backend, hw ? &pt_rt.guest_caps : &none);
+	v->pt = pg;
+	if (hw) {
+		if (c->pt_caps[0] && pt_vcaps_from_host(&pg->caps, &pt_rt.host_caps, c->pt_caps) < 0)
+			pr_warn("guest %s: pt_caps=%s refused; the guest gets no Intel PT\n", v->name, c->pt_caps);
+		pt_vcaps_print(v->name, &pg->caps);
+	} else if (backend == PT_BACKEND_EMULATED) {
+		/* The emulated backend's documented set (pt_vcaps_emulated), printed like the hw one. */
+		pt_vcaps_emulated(&pg->caps, pt_rt.host_caps.maxphyaddr);
+		pt_vcaps_print(v->name, &pg->caps);
+		pt_emul_init(v, c->riplog);
 	}
-	if (msr == MSR_IA32_PERF_GLOBAL_STATUS_RESET) {
-		if (!wr) {
-			*rd = 0;
-			return true;
-		}
-		if (*wr & ~BIT(55))
-			return false;
-		pg->perf_global_status &= ~*wr;
-		if (*wr & BIT(55))
-			pg->pmi_pending = false;
-		return true;
-	}
-	return false;
-}
-
-bool pt_guest_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *val)
-{
-	struct pt_guest *pg;
-
-	if (pt_guest_is_hw(v))
-		return pt_guest_hw_rdmsr(v, msr, val);
-	*val = 0;
-	if (!(pg = emulated(v)))
-		return false;
-	if (emul_perf_msr(pg, msr, val, NULL))
-		return true;
-	return rtit_is_rtit_msr(msr) && rtit_read(&pg->ctx, &pg->caps, msr, val) == RTIT_OK;
-}
-
-bool pt_guest_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val)
-{
-	struct pt_guest *pg;
-	uint64_t old;
-
-	if (pt_guest_is_hw(v))
-		return pt_guest_hw_wrmsr(v, msr, val);
-	if (!(pg = emulated(v)))
-		return false;
-	if (msr == MSR_IA32_PERF_GLOBAL_STATUS || msr == MSR_IA32_PERF_GLOBAL_STATUS_RESET)
-		return emul_perf_msr(pg, msr, NULL, &val);
-	old = pg->ctx.ctl;
-	if (!rtit_is_rtit_msr(msr) || rtit_write(&pg->ctx, &pg->caps, msr, val) != RTIT_OK)
-		return false;
-	if (msr == MSR_IA32_RTIT_CTL)
-		pt_emul_ctl_written(v, pg, old);
-	return true;
+	/* While the hardware path runs (host tracing, hw guests) its entry/exit pair serves every guest. */
+	if (backend == PT_BACKEND_EMULATED)
+		v->pt_ops = pt_rt.hw_active ? &pt_emul_ops_host_traced : &pt_emul_ops;
+	else
+		v->pt_ops = pt_rt.hw_active ? &pt_hw_ops : &pt_backend_none;
 }

@@ -1,19 +1,20 @@
 /* PTV_HC_PT_HOST_READ: the host trace buffer, read by a guest named privileged on the command line. */
 #include "pt/pt_hc.h"
 #include "pt/pt_boot.h"
-#include "guest/guest.h"
+#include "vmx/vcpu.h"
+#include "ept/ept_walk.h"
 #include "mem/phys.h"
 #include "hypercall_abi.h"
 
 #define PT_HC_READ_MAX ((uint64_t)1 << 20)   /* per call: keeps one exit short */
 
-int64_t pt_hc_host_read(struct guest *g, uint64_t gpa, uint64_t len, uint64_t off)
+int64_t pt_hc_host_read(struct vcpu *v, uint64_t gpa, uint64_t len, uint64_t off)
 {
 	uint64_t used, n;
 	const void *src;
 	int64_t ret;
 
-	if (!g->cfg.privileged)
+	if (!v->privileged)
 		return PTV_HC_EPERM;
 	if (!pt_rt.cpu.host_trace || !pt_rt.buf.region)
 		return PTV_HC_ENOSYS;
@@ -23,7 +24,7 @@ int64_t pt_hc_host_read(struct guest *g, uint64_t gpa, uint64_t len, uint64_t of
 	src = n ? phys_map(pt_rt.buf.region + off, n) : NULL;
 	if (n && !src)
 		ret = PTV_HC_EFAULT;
-	else if (n && ept_write_guest(&g->ept, gpa, src, n) != n)
+	else if (n && ept_write_guest(v->mem.ept, gpa, src, n) != n)
 		ret = PTV_HC_EFAULT;
 	else
 		ret = (int64_t)n;

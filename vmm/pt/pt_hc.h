@@ -4,7 +4,7 @@
 
 #include "types.h"
 
-struct guest;
+struct vcpu;
 
 /*
  * PTV_HC_PT_HOST_READ: copies up to `len` bytes of the host trace, from
@@ -13,6 +13,6 @@ struct guest;
  * the end), PTV_HC_EPERM unless the guest is privileged=yes, PTV_HC_ENOSYS
  * without host tracing, PTV_HC_EFAULT if the GPA range is not the caller's RAM.
  */
-int64_t pt_hc_host_read(struct guest *g, uint64_t gpa, uint64_t len, uint64_t off);
+int64_t pt_hc_host_read(struct vcpu *v, uint64_t gpa, uint64_t len, uint64_t off);
 
 #endif

@@ -28,8 +28,6 @@
 /* IA32_RTIT_OUTPUT_BASE[6:0] are reserved (SDM 33.2.8.7 "IA32_RTIT_OUTPUT_BASE MSR"). */
 #define RTIT_OUTPUT_BASE_RESERVED GENMASK(6, 0)
 
-#define MSR_IA32_RTIT_ADDRn_A(n)  (MSR_IA32_RTIT_ADDR0_A + 2 * (n))
-#define MSR_IA32_RTIT_ADDRn_B(n)  (MSR_IA32_RTIT_ADDR0_B + 2 * (n))
 
 enum rtit_result { RTIT_OK = 0, RTIT_GP = 1 };
 

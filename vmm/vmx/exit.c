@@ -1,16 +1,17 @@
 /*
  * Exit dispatch (SDM 28.2 "Recording VM-Exit Information"). Handlers get the
  * vCPU with exit_reason and exit_qual cached and return an enum exit_action;
- * an empty slot stops only that guest, with a VMCS report.
+ * an empty slot stops only that guest, with a VMCS report. Nothing here
+ * reaches into guest management: a stop is recorded in the vCPU (vcpu_stop)
+ * and handed up, as the action, to the scheduler.
  */
 #include "vmx/exit.h"
-#include "pt/pt_guest.h"
 #include "vmx/exit_reason.h"
+#include "vmx/pt_backend.h"
 #include "vmx/vmcs_ops.h"
 #include "vmx/vmcs_check.h"
 #include "vmx/vmcs_init.h"
-#include "vmx/vlapic_vmx.h"
-#include "guest/guest.h"
+#include "vmx/vmx_error.h"
 #include "log.h"
 
 static enum exit_action handle_unexpected(struct vcpu *v) __attribute__((noinline, cold));
@@ -71,25 +72,21 @@ static void vmcs_report(struct vcpu *v)
 
 static enum exit_action handle_unexpected(struct vcpu *v)
 {
-	struct guest *g = v->guest;
-
 	v->exit_qual = vmcs_readnat(EXIT_QUALIFICATION);
-	pr_err("guest %s: no handler for exit reason %u (%s)\n", g->cfg.name, v->exit_reason & 0xffff,
+	pr_err("guest %s: no handler for exit reason %u (%s)\n", v->name, v->exit_reason & 0xffff,
 	       exit_reason_name(v->exit_reason));
 	vmcs_report(v);
-	guest_stop(g, -1, "unhandled exit reason %u (%s)", v->exit_reason & 0xffff,
-		   exit_reason_name(v->exit_reason));
-	return EXIT_STOPPED;
+	return vcpu_stop(v, -1, "unhandled exit reason %u (%s)", v->exit_reason & 0xffff,
+			 exit_reason_name(v->exit_reason));
 }
 
 /* SDM 28.7 "VM-Entry Failures During or After Loading Guest State". Cold: kept out of the exit path. */
 static __attribute__((noinline, cold)) enum exit_action handle_failed_entry(struct vcpu *v)
 {
-	struct guest *g = v->guest;
 	unsigned basic = v->exit_reason & 0xffff;
 
 	pr_err("guest %s: VM entry failed: exit reason %u with bit 31 set (%s), qualification 0x%lx%s\n",
-	       g->cfg.name, basic, exit_reason_name(basic), v->exit_qual,
+	       v->name, basic, exit_reason_name(basic), v->exit_qual,
 	       basic == EXIT_REASON_MSR_LOAD_FAIL ? " (index of the failing MSR-load entry)" : "");
 	if (basic == EXIT_REASON_INVALID_GUEST_STATE) {
 		char why[160];
@@ -99,8 +96,7 @@ static __attribute__((noinline, cold)) enum exit_action handle_failed_entry(stru
 			pr_err("  none of ptvisor's guest-state checks names the field (SDM 27.3.1)\n");
 	}
 	vmcs_report(v);
-	guest_stop(g, -1, "VM entry failed (%s)", exit_reason_name(basic));
-	return EXIT_STOPPED;
+	return vcpu_stop(v, -1, "VM entry failed (%s)", exit_reason_name(basic));
 }
 
 static inline enum exit_action dispatch(struct vcpu *v)
@@ -125,6 +121,26 @@ enum exit_action vmx_handle_exit(struct vcpu *v)
 	return dispatch(v);
 }
 
+/* A VMLAUNCH/VMRESUME that failed (vmx_run returned nonzero), SDM 31.2 "Conventions". Cold. */
+static __attribute__((noinline, cold)) enum exit_action report_vmfail(struct vcpu *v, int fail)
+{
+	const char *insn = v->launched ? "RESUME" : "LAUNCH";
+
+	if (fail == 1) {
+		pr_err("guest %s: VM%s failed with VMfailInvalid (no current VMCS)\n", v->name, insn);
+		return vcpu_stop(v, -1, "VM entry failed: VMfailInvalid");
+	}
+	unsigned err = vmcs_read32(VM_INSTRUCTION_ERROR);
+	pr_err("guest %s: VM%s failed with VMfailValid, VM-instruction error %u: %s\n", v->name, insn, err,
+	       vmx_instruction_error_name(err));
+	if (err == VMXERR_ENTRY_BAD_CONTROLS)
+		pr_err("  a VM-execution, VM-exit or VM-entry control is invalid (SDM 27.2.1)\n");
+	else if (err == VMXERR_ENTRY_BAD_HOST_STATE)
+		pr_err("  host state is invalid (SDM 27.2.2-27.2.4)\n");
+	return vcpu_stop(v, -1, "VM entry failed: VM-instruction error %u (%s)", err,
+			 vmx_instruction_error_name(err));
+}
+
 /*
  * Called by vmx_run.asm at every VM exit with the guest GPRs saved: nonzero
  * resumes the guest at once, 0 returns from vmx_run to the scheduler.
@@ -136,11 +152,10 @@ int vmx_exit_dispatch(struct guest_regs *regs)
 	enum exit_action a;
 
 	v->launched = true;
-	pt_guest_exit_hook(v);      /* PT hardware path: host trace back on (no-op on Bochs) */
+	vcpu_pt_after_exit(v);      /* PT hardware path: host trace back on */
 	a = dispatch(v);
-	if (a == EXIT_RESUME && v->guest->state == GUEST_RUNNABLE &&
-	    (!(v->slice_by_tsc || v->pt_stepping) || cpu_rdtsc() < v->slice_end)) {
-		pt_guest_entry_hook(v);
+	if (a == EXIT_RESUME && (!(v->slice_by_tsc || v->pt_stepping) || cpu_rdtsc() < v->slice_end)) {
+		vcpu_pt_before_entry(v);
 		return 1;
 	}
 	v->last_action = a == EXIT_RESUME ? EXIT_YIELD : a;
@@ -151,32 +166,11 @@ enum exit_action vmx_run_guest(struct vcpu *v, uint64_t slice_end, bool slice_by
 {
 	v->slice_end = slice_end;
 	v->slice_by_tsc = slice_by_tsc;
-	pt_guest_entry_hook(v);
+	vcpu_pt_before_entry(v);
 	int fail = vmx_run(&v->regs, v->launched);
 	if (fail) {
-		pt_guest_exit_hook(v);   /* no exit happened: the host trace still comes back on */
-		vmx_report_vmfail(v, fail);
-		return EXIT_STOPPED;
+		vcpu_pt_after_exit(v);   /* no exit happened: the host trace still comes back on */
+		return report_vmfail(v, fail);
 	}
 	return v->last_action;
-}
-
-void vmx_report_vmfail(struct vcpu *v, int fail)
-{
-	struct guest *g = v->guest;
-
-	if (fail == 1) {
-		pr_err("guest %s: VM%s failed with VMfailInvalid (no current VMCS)\n", g->cfg.name,
-		       v->launched ? "RESUME" : "LAUNCH");
-		guest_stop(g, -1, "VM entry failed: VMfailInvalid");
-		return;
-	}
-	unsigned err = vmcs_read32(VM_INSTRUCTION_ERROR);
-	pr_err("guest %s: VM%s failed with VMfailValid, VM-instruction error %u: %s\n", g->cfg.name,
-	       v->launched ? "RESUME" : "LAUNCH", err, vmx_instruction_error_name(err));
-	if (err == 7)
-		pr_err("  a VM-execution, VM-exit or VM-entry control is invalid (SDM 27.2.1)\n");
-	else if (err == 8)
-		pr_err("  host state is invalid (SDM 27.2.2-27.2.4)\n");
-	guest_stop(g, -1, "VM entry failed: VM-instruction error %u (%s)", err, vmx_instruction_error_name(err));
 }

@@ -4,10 +4,11 @@
  * hypervisor bit and leaves 0x40000000-0x40000001 (the ptvisor signature).
  */
 #include "vmx/exit.h"
+#include "vmx/pt_backend.h"
+#include "vmx/vcpu_switch.h"
 #include "vmx/vmcs_ops.h"
-#include "guest/guest.h"
+#include "vmx/xsave.h"
 #include "hypercall_abi.h"
-#include "pt/pt_guest.h"
 
 #define HV_LEAF_BASE 0x40000000u
 #define HV_LEAF_MAX  0x40000001u
@@ -32,7 +33,6 @@
 #define CPUID_1_EDX_ACPI      BIT(22)
 #define CPUID_1_EDX_TM        BIT(29)
 #define CPUID_1_EDX_PBE       BIT(31)
-#define CR4_OSXSAVE           BIT(18)
 /* CPUID.7.0 */
 #define CPUID_7_EBX_SGX       BIT(2)
 #define CPUID_7_EBX_RDT_M     BIT(12)
@@ -42,8 +42,6 @@
 #define CPUID_7_ECX_WAITPKG   BIT(5)
 #define CPUID_7_ECX_SGX_LC    BIT(30)
 #define CPUID_7_EBX_INVPCID   BIT(10)
-/* CPUID.0DH.1 */
-#define CPUID_D_1_EAX_XSAVES  BIT(3)
 
 static void cpuid_hypervisor(uint32_t leaf, struct cpuid_regs *r)
 {
@@ -73,7 +71,7 @@ static void cpuid_filter(struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpu
 		r->edx &= ~(uint32_t)(CPUID_1_EDX_MCE | CPUID_1_EDX_MTRR | CPUID_1_EDX_MCA | CPUID_1_EDX_DS |
 				      CPUID_1_EDX_ACPI | CPUID_1_EDX_TM | CPUID_1_EDX_PBE);
 		/* One logical processor whose initial APIC ID is the guest's index. */
-		r->ebx = (r->ebx & 0x0000ffff) | (1u << 16) | (v->guest->id << 24);
+		r->ebx = (r->ebx & 0x0000ffff) | (1u << 16) | (v->id << 24);
 		break;
 	case 5:   /* MONITOR/MWAIT */
 	case 6:   /* thermal and power management */
@@ -94,14 +92,14 @@ static void cpuid_filter(struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpu
 		break;
 	case 0xb:
 	case 0x1f:
-		r->edx = v->guest->id;   /* x2APIC ID */
+		r->edx = v->id;   /* x2APIC ID */
 		break;
-	case 0xd:
-		if (sub == 1)
-			r->eax &= ~(uint32_t)CPUID_D_1_EAX_XSAVES;
+	case 0xd:   /* only the components ptvisor saves for guests (xsave.c) */
+		if (vcpu_host.xsave)
+			xsave_cpuid(sub, vcpu_host.xcr0_allowed, r);
 		break;
 	case 0x12: /* SGX */
-	case 0x14: /* Intel PT: pt_guest_cpuid decides */
+	case 0x14: /* Intel PT: the guest's PT backend decides */
 	case 0x0f: /* RDT monitoring */
 	case 0x10: /* RDT allocation */
 		r->eax = r->ebx = r->ecx = r->edx = 0;
@@ -110,7 +108,7 @@ static void cpuid_filter(struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpu
 		break;
 	}
 	if (leaf == 7 || leaf == 0x14)
-		pt_guest_cpuid(v, leaf, sub, r);
+		vcpu_pt_cpuid(v, leaf, sub, r);
 }
 
 /* Leaves below 32 that cpuid_filter changes; the others pass through untouched. */

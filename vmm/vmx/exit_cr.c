@@ -6,19 +6,8 @@
 #include "vmx/exit.h"
 #include "vmx/vmcs_ops.h"
 #include "vmx/vmcs_init.h"
-#include "guest/guest.h"
+#include "ept/ept_walk.h"
 #include "log.h"
-
-#define CR0_PE BIT(0)
-#define CR0_ET BIT(4)
-#define CR0_NW BIT(29)
-#define CR0_CD BIT(30)
-#define CR0_PG BIT(31)
-#define CR4_PAE BIT(5)
-#define CR4_VMXE BIT(13)
-#define CR4_SMXE BIT(14)
-#define EFER_LME BIT(8)
-#define EFER_LMA BIT(10)
 
 /* With EPT and PAE paging outside long mode the VMM must load the PDPTEs (SDM 29.3.2.1). */
 static bool load_pdptes(struct vcpu *v, uint64_t cr0, uint64_t cr4)
@@ -27,7 +16,7 @@ static bool load_pdptes(struct vcpu *v, uint64_t cr0, uint64_t cr4)
 
 	if (!(cr0 & CR0_PG) || !(cr4 & CR4_PAE) || (vmcs_read64(GUEST_IA32_EFER) & EFER_LMA))
 		return true;
-	if (ept_read_guest(&v->guest->ept, vmcs_readnat(GUEST_CR3) & ~0x1fULL, pdpte, sizeof(pdpte)) !=
+	if (ept_read_guest(v->mem.ept, vmcs_readnat(GUEST_CR3) & ~0x1fULL, pdpte, sizeof(pdpte)) !=
 	    sizeof(pdpte))
 		return false;
 	for (int i = 0; i < 4; i++)
@@ -114,10 +103,8 @@ enum exit_action handle_cr_access(struct vcpu *v)
 		vcpu_inject_gp(v);
 		return EXIT_RESUME;
 	}
-	if (!ok) {
-		guest_stop(v->guest, -1, "control-register access not emulated (CR%u, type %u)", cr, type);
-		return EXIT_STOPPED;
-	}
+	if (!ok)
+		return vcpu_stop(v, -1, "control-register access not emulated (CR%u, type %u)", cr, type);
 	vcpu_skip_instruction(v);
 	return EXIT_RESUME;
 }

@@ -7,12 +7,12 @@
  * 0xFEE00000 is the one device there (vlapic_vmx.c). Anything else stops the guest.
  */
 #include "vmx/exit.h"
-#include "pt/pt_guest.h"
-#include "x86/mmio_decode.h"
+#include "vmx/gva.h"
+#include "vmx/pt_backend.h"
 #include "vmx/vlapic_vmx.h"
 #include "vmx/vmcs_ops.h"
-#include "guest/guest.h"
-#include "vmx/gva.h"
+#include "ept/ept_violation.h"
+#include "x86/mmio_decode.h"
 #include "log.h"
 
 #define UNBACKED_REPORTS_MAX 8
@@ -65,42 +65,35 @@ static enum mmio_cpu_mode cpu_mode(const struct vcpu *v)
 
 static enum exit_action emulate_unbacked(struct vcpu *v, const struct ept_violation *ev)
 {
-	struct guest *g = v->guest;
 	uint8_t code[15];
 	struct mmio_insn in;
-	uint64_t rip = vmcs_readnat(GUEST_RIP) + vmcs_readnat(GUEST_CS_BASE);
-	size_t n = guest_fetch(g, rip, code, sizeof(code));
+	size_t n = vcpu_fetch(v, vcpu_lip(), code, sizeof(code));
 
-	if (ev->fetch || mmio_decode(code, n, cpu_mode(v), &in) < 0) {
-		guest_stop(g, -1, "%s at GPA 0x%lx (no RAM there) by an instruction ptvisor does not emulate "
-			   "(RIP 0x%lx)", ev->fetch ? "instruction fetch" : "access", ev->gpa,
-			   vmcs_readnat(GUEST_RIP));
-		return EXIT_STOPPED;
-	}
+	if (ev->fetch || mmio_decode(code, n, cpu_mode(v), &in) < 0)
+		return vcpu_stop(v, -1, "%s at GPA 0x%lx (no RAM there) by an instruction ptvisor does not "
+				 "emulate (RIP 0x%lx)", ev->fetch ? "instruction fetch" : "access", ev->gpa,
+				 vmcs_readnat(GUEST_RIP));
 	if (vlapic_claims(ev->gpa)) {
 		if (in.store)
 			vlapic_mmio_write(v, ev->gpa, in.size, store_value(v, &in));
 		else
 			load_value(v, &in, vlapic_mmio_read(v, ev->gpa, in.size));
-	} else if (g->unbacked_reports < UNBACKED_REPORTS_MAX && (ev->gpa >> 12) != g->unbacked_logged_page) {
-		g->unbacked_reports++;
-		g->unbacked_logged_page = ev->gpa >> 12;
-		pr_info("guest %s: %u-byte %s at GPA 0x%lx outside its RAM: %s\n", g->cfg.name, in.size,
+	} else if (v->io.unbacked_reports < UNBACKED_REPORTS_MAX && (ev->gpa >> 12) != v->io.unbacked_logged_page) {
+		v->io.unbacked_reports++;
+		v->io.unbacked_logged_page = ev->gpa >> 12;
+		pr_info("guest %s: %u-byte %s at GPA 0x%lx outside its RAM: %s\n", v->name, in.size,
 			in.store ? "write" : "read", ev->gpa, in.store ? "dropped" : "reads all ones");
 	}
 	if (!in.store && !vlapic_claims(ev->gpa))
 		load_value(v, &in, ~(uint64_t)0);
-	vmcs_writenat(GUEST_RIP, vmcs_readnat(GUEST_RIP) + in.len);
-	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO,
-		     vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) & ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
-	vcpu_retired_in_vmm(v);
+	vcpu_advance(v, in.len);
 	return EXIT_RESUME;
 }
 
 enum exit_action handle_ept_violation(struct vcpu *v)
 {
-	struct guest *g = v->guest;
 	struct ept_violation ev;
+	enum ept_fault_result r = EPT_FAULT_UNHANDLED;
 	char what[160];
 
 	v->stats.ept_violations++;
@@ -108,9 +101,10 @@ enum exit_action handle_ept_violation(struct vcpu *v)
 	ept_violation_decode(v->exit_qual, vmcs_read64(GUEST_PHYSICAL_ADDRESS), vmcs_readnat(GUEST_LINEAR_ADDRESS),
 			     &ev);
 	/* PT output first: it is asynchronous and may hit any GPA (pt_outbuf.c). */
-	enum ept_fault_result r = (enum ept_fault_result)pt_guest_ept_violation(v, &ev);
+	if (v->pt_ops->ept_violation)
+		r = (enum ept_fault_result)v->pt_ops->ept_violation(v, &ev);
 	if (r == EPT_FAULT_UNHANDLED)
-		r = ept_claims_dispatch(&g->claims, &ev);
+		r = ept_claims_dispatch(v->mem.claims, &ev);
 	switch (r) {
 	case EPT_FAULT_RETRY:
 		return EXIT_RESUME;
@@ -119,18 +113,16 @@ enum exit_action handle_ept_violation(struct vcpu *v)
 		return EXIT_RESUME;
 	case EPT_FAULT_STOP_GUEST:
 		ept_violation_format(&ev, what, sizeof(what));
-		guest_stop(g, -1, "EPT violation: %s", what);
-		return EXIT_STOPPED;
+		return vcpu_stop(v, -1, "EPT violation: %s", what);
 	case EPT_FAULT_UNHANDLED:
 	default:
 		break;
 	}
-	if (ev.gpa >= g->cfg.mem_size && !ev.async)
+	if (ev.gpa >= v->mem.size && !ev.async)
 		return emulate_unbacked(v, &ev);
 	ept_violation_format(&ev, what, sizeof(what));
-	pr_err("guest %s: EPT violation not expected: %s\n", g->cfg.name, what);
-	guest_stop(g, -1, "unexpected EPT violation: %s", what);
-	return EXIT_STOPPED;
+	pr_err("guest %s: EPT violation not expected: %s\n", v->name, what);
+	return vcpu_stop(v, -1, "unexpected EPT violation: %s", what);
 }
 
 enum exit_action handle_ept_misconfig(struct vcpu *v)
@@ -138,8 +130,7 @@ enum exit_action handle_ept_misconfig(struct vcpu *v)
 	char what[160];
 	uint64_t gpa = vmcs_read64(GUEST_PHYSICAL_ADDRESS);
 
-	ept_misconfig_describe(&v->guest->ept, gpa, what, sizeof(what));
-	pr_err("guest %s: EPT misconfiguration: %s\n", v->guest->cfg.name, what);
-	guest_stop(v->guest, -1, "EPT misconfiguration at GPA 0x%lx", gpa);
-	return EXIT_STOPPED;
+	ept_misconfig_describe(v->mem.ept, gpa, what, sizeof(what));
+	pr_err("guest %s: EPT misconfiguration: %s\n", v->name, what);
+	return vcpu_stop(v, -1, "EPT misconfiguration at GPA 0x%lx", gpa);
 }

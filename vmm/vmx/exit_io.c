@@ -7,60 +7,60 @@
  */
 #include "vmx/exit.h"
 #include "vmx/vmcs_ops.h"
-#include "guest/guest.h"
+#include "ept/ept_walk.h"
 #include "log.h"
 
 #define COM1_PORT        0x3f8
 #define DEBUG_EXIT_PORT  0xf4
 #define BOCHS_SHUTDOWN_PORT 0x8900
 
-/* Returns false when the access stopped the guest. */
-static bool io_out(struct guest *g, uint16_t port, unsigned size, uint32_t val)
+/* Returns false when the access stopped the guest (v->stop says why). */
+static bool io_out(struct vcpu *v, uint16_t port, unsigned size, uint32_t val)
 {
 	if (port >= COM1_PORT && port < COM1_PORT + 8) {
 		for (unsigned i = 0; i < size && port + i < COM1_PORT + 8; i++)
-			vuart_write(&g->uart, port + i - COM1_PORT, (uint8_t)(val >> (8 * i)));
+			vuart_write(&v->uart, port + i - COM1_PORT, (uint8_t)(val >> (8 * i)));
 		return true;
 	}
 	if (port == DEBUG_EXIT_PORT) {
-		guest_stop(g, (int)val, "wrote %u to the isa-debug-exit port 0x%x", val, DEBUG_EXIT_PORT);
+		vcpu_stop(v, (int)val, "wrote %u to the isa-debug-exit port 0x%x", val, DEBUG_EXIT_PORT);
 		return false;
 	}
 	if (port == BOCHS_SHUTDOWN_PORT && size == 1) {
 		static const char word[] = "Shutdown";
-		if ((char)val == word[g->bochs_shutdown_len])
-			g->bochs_shutdown_len++;
+		if ((char)val == word[v->io.bochs_shutdown_len])
+			v->io.bochs_shutdown_len++;
 		else
-			g->bochs_shutdown_len = (char)val == word[0];
-		if (g->bochs_shutdown_len == 8) {
-			guest_stop(g, 0, "wrote \"Shutdown\" to the Bochs shutdown port 0x%x", BOCHS_SHUTDOWN_PORT);
+			v->io.bochs_shutdown_len = (char)val == word[0];
+		if (v->io.bochs_shutdown_len == 8) {
+			vcpu_stop(v, 0, "wrote \"Shutdown\" to the Bochs shutdown port 0x%x", BOCHS_SHUTDOWN_PORT);
 			return false;
 		}
 		return true;
 	}
-	if (!(g->io_logged[port / 8] & (1u << (port % 8)))) {
-		g->io_logged[port / 8] |= (uint8_t)(1u << (port % 8));
-		pr_info("guest %s: OUT to unclaimed port 0x%x ignored (reported once per port)\n", g->cfg.name, port);
+	if (!(v->io.logged[port / 8] & (1u << (port % 8)))) {
+		v->io.logged[port / 8] |= (uint8_t)(1u << (port % 8));
+		pr_info("guest %s: OUT to unclaimed port 0x%x ignored (reported once per port)\n", v->name, port);
 	}
 	return true;
 }
 
-static uint32_t io_in(struct guest *g, uint16_t port, unsigned size)
+static uint32_t io_in(struct vcpu *v, uint16_t port, unsigned size)
 {
 	uint32_t val = 0;
 
 	if (port >= COM1_PORT && port < COM1_PORT + 8) {
 		for (unsigned i = 0; i < size; i++) {
-			uint8_t b = port + i < COM1_PORT + 8 ? vuart_read(&g->uart, port + i - COM1_PORT) : 0xff;
+			uint8_t b = port + i < COM1_PORT + 8 ? vuart_read(&v->uart, port + i - COM1_PORT) : 0xff;
 			val |= (uint32_t)b << (8 * i);
 		}
 		return val;
 	}
 	if (port != BOCHS_SHUTDOWN_PORT && port != DEBUG_EXIT_PORT &&
-	    !(g->io_logged[port / 8] & (1u << (port % 8)))) {
-		g->io_logged[port / 8] |= (uint8_t)(1u << (port % 8));
+	    !(v->io.logged[port / 8] & (1u << (port % 8)))) {
+		v->io.logged[port / 8] |= (uint8_t)(1u << (port % 8));
 		pr_info("guest %s: IN from unclaimed port 0x%x reads all ones (reported once per port)\n",
-			g->cfg.name, port);
+			v->name, port);
 	}
 	return size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
 }
@@ -68,25 +68,22 @@ static uint32_t io_in(struct guest *g, uint16_t port, unsigned size)
 /* INS/OUTS with paging off: the linear address is the guest-physical address (SDM 28.2.5). */
 static enum exit_action io_string(struct vcpu *v, uint16_t port, unsigned size, bool in, bool rep)
 {
-	struct guest *g = v->guest;
 	uint64_t count = rep ? (uint32_t)v->regs.rcx : 1;
-	bool down = vmcs_readnat(GUEST_RFLAGS) & BIT(10);
+	bool down = vmcs_readnat(GUEST_RFLAGS) & RFLAGS_DF;
 	uint64_t gla = vmcs_readnat(GUEST_LINEAR_ADDRESS);
 
-	if (vmcs_readnat(GUEST_CR0) & BIT(31)) {
-		guest_stop(g, -1, "string I/O on port 0x%x with paging enabled is not emulated", port);
-		return EXIT_STOPPED;
-	}
+	if (vmcs_readnat(GUEST_CR0) & CR0_PG)
+		return vcpu_stop(v, -1, "string I/O on port 0x%x with paging enabled is not emulated", port);
 	for (; count; count--) {
 		uint32_t val = 0;
 		if (in) {
-			val = io_in(g, port, size);
-			if (ept_write_guest(&g->ept, gla, &val, size) != size)
+			val = io_in(v, port, size);
+			if (ept_write_guest(v->mem.ept, gla, &val, size) != size)
 				break;
 		} else {
-			if (ept_read_guest(&g->ept, gla, &val, size) != size)
+			if (ept_read_guest(v->mem.ept, gla, &val, size) != size)
 				break;
-			if (!io_out(g, port, size, val))
+			if (!io_out(v, port, size, val))
 				return EXIT_STOPPED;
 		}
 		gla = (uint32_t)(down ? gla - size : gla + size);
@@ -97,10 +94,8 @@ static enum exit_action io_string(struct vcpu *v, uint16_t port, unsigned size, 
 		if (rep)
 			v->regs.rcx = (uint32_t)(v->regs.rcx - 1);
 	}
-	if (count) {
-		guest_stop(g, -1, "string I/O on port 0x%x touched GPA 0x%lx outside its RAM", port, gla);
-		return EXIT_STOPPED;
-	}
+	if (count)
+		return vcpu_stop(v, -1, "string I/O on port 0x%x touched GPA 0x%lx outside its RAM", port, gla);
 	vcpu_skip_instruction(v);
 	return EXIT_RESUME;
 }
@@ -115,12 +110,12 @@ enum exit_action handle_io(struct vcpu *v)
 	if (string)
 		return io_string(v, port, size, in, rep);
 	if (in) {
-		uint32_t val = io_in(v->guest, port, size);
+		uint32_t val = io_in(v, port, size);
 		if (size == 4)
 			v->regs.rax = val;   /* 32-bit destinations zero-extend */
 		else
 			v->regs.rax = (v->regs.rax & ~(uint64_t)((1u << (8 * size)) - 1)) | val;
-	} else if (!io_out(v->guest, port, size, (uint32_t)v->regs.rax)) {
+	} else if (!io_out(v, port, size, (uint32_t)v->regs.rax)) {
 		return EXIT_STOPPED;
 	}
 	vcpu_skip_instruction(v);

@@ -1,14 +1,12 @@
 /* Exits with small handlers: HLT, XSETBV, INVD/WBINVD, triple fault, timer, events, and refused instructions. */
 #include "vmx/exit.h"
 #include "vmx/exit_reason.h"
-#include "vmx/vmcs_ops.h"
-#include "guest/guest.h"
-#include "log.h"
-#include "pt/emul/pt_emul.h"
+#include "vmx/pt_backend.h"
+#include "vmx/vcpu_switch.h"
 #include "vmx/vlapic_vmx.h"
-
-#define RFLAGS_IF BIT(9)
-#define CR4_OSXSAVE BIT(18)
+#include "vmx/vmcs_ops.h"
+#include "vmx/xsave.h"
+#include "log.h"
 
 /*
  * A HLT with IF=1 and an interrupt the guest can take (virtual APIC IRR above
@@ -24,43 +22,33 @@ enum exit_action handle_hlt(struct vcpu *v)
 		v->probe_exit = EXIT_REASON_HLT;
 		return EXIT_STOPPED;
 	}
-	if (!(vmcs_readnat(GUEST_RFLAGS) & RFLAGS_IF)) {
-		guest_stop(v->guest, 0, "halted with interrupts disabled (HLT with IF=0)");
-		return EXIT_STOPPED;
-	}
+	if (!(vmcs_readnat(GUEST_RFLAGS) & RFLAGS_IF))
+		return vcpu_stop(v, 0, "halted with interrupts disabled (HLT with IF=0)");
 	vcpu_skip_instruction(v);
 	return vlapic_has_deliverable(v) ? EXIT_RESUME : EXIT_YIELD;
 }
 
-static uint64_t host_xcr0_mask(void)
-{
-	struct cpuid_regs r = cpu_cpuid(0xd, 0);
-
-	return ((uint64_t)r.edx << 32) | r.eax;
-}
-
-/* SDM Vol. 2C, XSETBV: #GP(0) for CPL>0, ECX!=0, bit 0 clear, AVX without SSE, partial AVX-512, unsupported bits. */
+/*
+ * SDM Vol. 2C XSETBV: #UD without CR4.OSXSAVE; #GP(0) at CPL > 0, for ECX != 0 and for any value
+ * xcr0_valid() refuses, which includes every component ptvisor does not save for guests. The value
+ * is loaded into the CPU now (the guest is on it) and saved with the vCPU.
+ */
 enum exit_action handle_xsetbv(struct vcpu *v)
 {
 	uint64_t val = ((uint64_t)(uint32_t)v->regs.rdx << 32) | (uint32_t)v->regs.rax;
-	bool ok = vcpu_cpl() == 0 && (uint32_t)v->regs.rcx == 0 && (val & BIT(0)) &&
-		  !(val & ~host_xcr0_mask()) && (!(val & BIT(2)) || (val & BIT(1)));
-	uint64_t avx512 = BIT(5) | BIT(6) | BIT(7);
 
 	if (!(vmcs_readnat(GUEST_CR4) & CR4_OSXSAVE)) {
 		vcpu_inject_ud(v);
 		return EXIT_RESUME;
 	}
-	if ((val & avx512) && ((val & avx512) != avx512 || !(val & BIT(2))))
-		ok = false;
-	if ((val & BIT(3)) != (val & BIT(4)) >> 1 && (val & (BIT(3) | BIT(4))))
-		ok = false;   /* MPX components come as a pair */
-	if (!ok) {
+	if (vcpu_cpl() != 0 || (uint32_t)v->regs.rcx != 0 || !vcpu_host.xsave ||
+	    !xcr0_valid(val, vcpu_host.xcr0_allowed)) {
 		vcpu_inject_gp(v);
 		return EXIT_RESUME;
 	}
-	v->xcr0 = val;
-	asm volatile("xsetbv" :: "c"(0), "a"((uint32_t)val), "d"((uint32_t)(val >> 32)));
+	if (!cpu_xsetbv_safe(0, val))
+		return vcpu_stop(v, -1, "XSETBV of XCR0 0x%lx faulted in ptvisor after passing its checks", val);
+	v->fpu.xcr0 = val;
 	vcpu_skip_instruction(v);
 	return EXIT_RESUME;
 }
@@ -79,8 +67,7 @@ enum exit_action handle_cache_flush(struct vcpu *v)
 
 enum exit_action handle_triple_fault(struct vcpu *v)
 {
-	guest_stop(v->guest, -1, "triple fault at RIP 0x%lx", vmcs_readnat(GUEST_RIP));
-	return EXIT_STOPPED;
+	return vcpu_stop(v, -1, "triple fault at RIP 0x%lx", vmcs_readnat(GUEST_RIP));
 }
 
 enum exit_action handle_preemption_timer(struct vcpu *v)
@@ -91,17 +78,15 @@ enum exit_action handle_preemption_timer(struct vcpu *v)
 
 enum exit_action handle_external_interrupt(struct vcpu *v)
 {
-	(void)v;
 	/* The host keeps interrupts masked; an interrupt here came from a source we did not mask. */
-	pr_warn("guest %s: external-interrupt exit (info 0x%x) with host interrupts masked\n", v->guest->cfg.name,
+	pr_warn("guest %s: external-interrupt exit (info 0x%x) with host interrupts masked\n", v->name,
 		vmcs_read32(VM_EXIT_INTR_INFO));
 	return EXIT_YIELD;
 }
 
 enum exit_action handle_init_signal(struct vcpu *v)
 {
-	guest_stop(v->guest, -1, "INIT signal received (vCPU reset is not supported)");
-	return EXIT_STOPPED;
+	return vcpu_stop(v, -1, "INIT signal received (vCPU reset is not supported)");
 }
 
 /* VMX is hidden (CPUID.1:ECX[5]=0), so VMX instructions are invalid opcodes to the guest. */
@@ -126,11 +111,10 @@ enum exit_action handle_exception(struct vcpu *v)
 {
 	uint32_t info = vmcs_read32(VM_EXIT_INTR_INFO);
 
-	if (pt_emul_exception(v, info))
+	if (vcpu_pt_exception(v, info))
 		return EXIT_RESUME;
-	pr_err("guest %s: unexpected exception exit, interruption info 0x%x\n", v->guest->cfg.name, info);
-	guest_stop(v->guest, -1, "unexpected exception %u intercepted", info & 0xff);
-	return EXIT_STOPPED;
+	pr_err("guest %s: unexpected exception exit, interruption info 0x%x\n", v->name, info);
+	return vcpu_stop(v, -1, "unexpected exception %u intercepted", info & 0xff);
 }
 
 enum exit_action handle_mtf(struct vcpu *v)
@@ -139,8 +123,7 @@ enum exit_action handle_mtf(struct vcpu *v)
 		v->probe_exit = EXIT_REASON_MONITOR_TRAP_FLAG;
 		return EXIT_STOPPED;
 	}
-	if (pt_emul_mtf(v))
+	if (vcpu_pt_mtf(v))
 		return EXIT_RESUME;
-	guest_stop(v->guest, -1, "monitor trap flag exit while no stepping was armed");
-	return EXIT_STOPPED;
+	return vcpu_stop(v, -1, "monitor trap flag exit while no stepping was armed");
 }

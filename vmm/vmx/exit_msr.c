@@ -1,33 +1,25 @@
 /*
  * RDMSR/WRMSR: every MSR exits (the bitmap is all ones) and is looked up in
- * one table. An MSR not in the table gets #GP, as on a CPU without it
- * (SDM Vol. 2B, RDMSR/WRMSR: "#GP(0) if ECX specifies a reserved or unimplemented MSR").
+ * one table of ranges. An MSR not in the table gets #GP, as on a CPU without
+ * it (SDM Vol. 2B, RDMSR/WRMSR: "#GP(0) if ECX specifies a reserved or
+ * unimplemented MSR"). The Intel PT MSRs and the PMU MSRs of its ToPA PMI go
+ * to the guest's PT backend, which answers #GP when the guest has no PT.
  */
 #include "vmx/exit.h"
+#include "vmx/pt_backend.h"
 #include "vmx/vmcs_ops.h"
-#include "guest/guest.h"
 #include "msr.h"
-#include "pt/pt_guest.h"
 
 /* Return false to inject #GP. */
 typedef bool (*msr_read_fn)(struct vcpu *v, uint32_t msr, uint64_t *val);
 typedef bool (*msr_write_fn)(struct vcpu *v, uint32_t msr, uint64_t val);
 
+/* MSRs first..last, both included. */
 struct msr_emul {
-	uint32_t msr;
+	uint32_t first, last;
 	msr_read_fn read;
 	msr_write_fn write;
 };
-
-#define MSR_IA32_MTRRCAP        0x0fe
-#define MSR_IA32_MISC_ENABLE    0x1a0
-#define MSR_IA32_TSC_AUX        0xc0000103
-#define MSR_IA32_CSTAR          0xc0000083
-#define MSR_IA32_SPEC_CTRL      0x048
-#define EFER_SCE BIT(0)
-#define EFER_LME BIT(8)
-#define EFER_LMA BIT(10)
-#define EFER_NXE BIT(11)
 
 static bool rd_tsc(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
@@ -155,17 +147,17 @@ static bool wr_vmcs_msr(struct vcpu *v, uint32_t msr, uint64_t val)
 static uint64_t *lazy_slot(struct vcpu *v, uint32_t msr)
 {
 	switch (msr) {
-	case MSR_IA32_STAR:           return &v->msr_star;
-	case MSR_IA32_LSTAR:          return &v->msr_lstar;
-	case MSR_IA32_CSTAR:          return &v->msr_cstar;
-	case MSR_IA32_FMASK:          return &v->msr_fmask;
-	case MSR_IA32_KERNEL_GS_BASE: return &v->msr_kernel_gs_base;
-	case MSR_IA32_TSC_AUX:        return &v->msr_tsc_aux;
+	case MSR_IA32_STAR:           return &v->msrs.star;
+	case MSR_IA32_LSTAR:          return &v->msrs.lstar;
+	case MSR_IA32_CSTAR:          return &v->msrs.cstar;
+	case MSR_IA32_FMASK:          return &v->msrs.fmask;
+	case MSR_IA32_KERNEL_GS_BASE: return &v->msrs.kernel_gs_base;
+	case MSR_IA32_TSC_AUX:        return &v->msrs.tsc_aux;
 	default:                      return NULL;
 	}
 }
 
-/* These live in the real MSRs while the guest runs; the scheduler swaps them on a guest switch. */
+/* These live in the real MSRs while the guest runs; vcpu_put()/vcpu_load() move them (vcpu_switch.c). */
 static bool rd_lazy(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
 	(void)v;
@@ -184,31 +176,40 @@ static bool wr_lazy(struct vcpu *v, uint32_t msr, uint64_t val)
 	return cpu_wrmsr_safe(msr, val);
 }
 
+static bool rd_pt(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+	return vcpu_pt_rdmsr(v, msr, val);
+}
+
+static bool wr_pt(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	return vcpu_pt_wrmsr(v, msr, val);
+}
+
 static const struct msr_emul msr_table[] = {
-	{ MSR_IA32_TIME_STAMP_COUNTER, rd_tsc, NULL },
-	{ MSR_IA32_APIC_BASE, rd_apic_base, wr_apic_base },
-	{ MSR_IA32_FEATURE_CONTROL, rd_feature_control, NULL },
-	{ MSR_IA32_MISC_ENABLE, rd_misc_enable, wr_misc_enable },
-	{ MSR_IA32_SYSENTER_CS, rd_vmcs_msr, wr_vmcs_msr },
-	{ MSR_IA32_SYSENTER_ESP, rd_vmcs_msr, wr_vmcs_msr },
-	{ MSR_IA32_SYSENTER_EIP, rd_vmcs_msr, wr_vmcs_msr },
-	{ MSR_IA32_DEBUGCTL, rd_vmcs_msr, wr_vmcs_msr },
-	{ MSR_IA32_PAT, rd_vmcs_msr, wr_vmcs_msr },
-	{ MSR_IA32_EFER, rd_vmcs_msr, wr_vmcs_msr },
-	{ MSR_IA32_FS_BASE, rd_vmcs_msr, wr_vmcs_msr },
-	{ MSR_IA32_GS_BASE, rd_vmcs_msr, wr_vmcs_msr },
-	{ MSR_IA32_STAR, rd_lazy, wr_lazy },
-	{ MSR_IA32_LSTAR, rd_lazy, wr_lazy },
-	{ MSR_IA32_CSTAR, rd_lazy, wr_lazy },
-	{ MSR_IA32_FMASK, rd_lazy, wr_lazy },
-	{ MSR_IA32_KERNEL_GS_BASE, rd_lazy, wr_lazy },
-	{ MSR_IA32_TSC_AUX, rd_lazy, wr_lazy },
+	{ MSR_IA32_TIME_STAMP_COUNTER, MSR_IA32_TIME_STAMP_COUNTER, rd_tsc, NULL },
+	{ MSR_IA32_APIC_BASE, MSR_IA32_APIC_BASE, rd_apic_base, wr_apic_base },
+	{ MSR_IA32_FEATURE_CONTROL, MSR_IA32_FEATURE_CONTROL, rd_feature_control, NULL },
+	{ MSR_IA32_MISC_ENABLE, MSR_IA32_MISC_ENABLE, rd_misc_enable, wr_misc_enable },
+	{ MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_EIP, rd_vmcs_msr, wr_vmcs_msr },
+	{ MSR_IA32_DEBUGCTL, MSR_IA32_DEBUGCTL, rd_vmcs_msr, wr_vmcs_msr },
+	{ MSR_IA32_PAT, MSR_IA32_PAT, rd_vmcs_msr, wr_vmcs_msr },
+	{ MSR_IA32_EFER, MSR_IA32_EFER, rd_vmcs_msr, wr_vmcs_msr },
+	{ MSR_IA32_FS_BASE, MSR_IA32_GS_BASE, rd_vmcs_msr, wr_vmcs_msr },
+	{ MSR_IA32_STAR, MSR_IA32_FMASK, rd_lazy, wr_lazy },
+	{ MSR_IA32_KERNEL_GS_BASE, MSR_IA32_TSC_AUX, rd_lazy, wr_lazy },
+	/* Intel PT (SDM 33.2.8) and the ToPA PMI's status (SDM 33.2.7.2): the backend's. */
+	{ MSR_IA32_PERF_GLOBAL_STATUS, MSR_IA32_PERF_GLOBAL_STATUS, rd_pt, wr_pt },
+	{ MSR_IA32_PERF_GLOBAL_STATUS_RESET, MSR_IA32_PERF_GLOBAL_STATUS_RESET, rd_pt, wr_pt },
+	{ MSR_IA32_RTIT_OUTPUT_BASE, MSR_IA32_RTIT_OUTPUT_MASK_PTRS, rd_pt, wr_pt },
+	{ MSR_IA32_RTIT_CTL, MSR_IA32_RTIT_CR3_MATCH, rd_pt, wr_pt },
+	{ MSR_IA32_RTIT_ADDR0_A, MSR_IA32_RTIT_ADDR3_B, rd_pt, wr_pt },
 };
 
 static const struct msr_emul *msr_find(uint32_t msr)
 {
 	for (unsigned i = 0; i < ARRAY_SIZE(msr_table); i++)
-		if (msr_table[i].msr == msr)
+		if (msr >= msr_table[i].first && msr <= msr_table[i].last)
 			return &msr_table[i];
 	return NULL;
 }
@@ -218,13 +219,8 @@ enum exit_action handle_msr_read(struct vcpu *v)
 	uint32_t msr = (uint32_t)v->regs.rcx;
 	const struct msr_emul *e = msr_find(msr);
 	uint64_t val = 0;
-	bool ok;
 
-	if (e)
-		ok = e->read && e->read(v, msr, &val);
-	else
-		ok = pt_guest_rdmsr(v, msr, &val);
-	if (!ok) {
+	if (!e || !e->read || !e->read(v, msr, &val)) {
 		vcpu_inject_gp(v);
 		return EXIT_RESUME;
 	}
@@ -239,13 +235,8 @@ enum exit_action handle_msr_write(struct vcpu *v)
 	uint32_t msr = (uint32_t)v->regs.rcx;
 	uint64_t val = ((uint64_t)(uint32_t)v->regs.rdx << 32) | (uint32_t)v->regs.rax;
 	const struct msr_emul *e = msr_find(msr);
-	bool ok;
 
-	if (e)
-		ok = e->write && e->write(v, msr, val);
-	else
-		ok = pt_guest_wrmsr(v, msr, val);
-	if (!ok) {
+	if (!e || !e->write || !e->write(v, msr, val)) {
 		vcpu_inject_gp(v);
 		return EXIT_RESUME;
 	}

@@ -1,5 +1,6 @@
 /* Exit reasons and VM-instruction errors in words, for reports (SDM Appendix C, SDM 31.4). */
 #include "vmx/exit_reason.h"
+#include "vmx/vmx_error.h"
 #include "types.h"
 
 static const char *const reason_names[EXIT_REASON_MAX] = {
@@ -74,31 +75,31 @@ const char *exit_reason_name(unsigned reason)
 }
 
 static const char *const error_names[] = {
-	[1] = "VMCALL executed in VMX root operation",
-	[2] = "VMCLEAR with invalid physical address",
-	[3] = "VMCLEAR with VMXON pointer",
-	[4] = "VMLAUNCH with non-clear VMCS",
-	[5] = "VMRESUME with non-launched VMCS",
-	[6] = "VMRESUME after VMXOFF",
-	[7] = "VM entry with invalid control field(s)",
-	[8] = "VM entry with invalid host-state field(s)",
-	[9] = "VMPTRLD with invalid physical address",
-	[10] = "VMPTRLD with VMXON pointer",
-	[11] = "VMPTRLD with incorrect VMCS revision identifier",
-	[12] = "VMREAD/VMWRITE from/to unsupported VMCS component",
-	[13] = "VMWRITE to read-only VMCS component",
-	[15] = "VMXON executed in VMX root operation",
-	[16] = "VM entry with invalid executive-VMCS pointer",
-	[17] = "VM entry with non-launched executive VMCS",
-	[18] = "VM entry with executive-VMCS pointer not VMXON pointer",
-	[19] = "VMCALL with non-clear VMCS",
-	[20] = "VMCALL with invalid VM-exit control fields",
-	[22] = "VMCALL with incorrect MSEG revision identifier",
-	[23] = "VMXOFF under dual-monitor treatment of SMIs and SMM",
-	[24] = "VMCALL with invalid SMM-monitor features",
-	[25] = "VM entry with invalid VM-execution control fields in executive VMCS",
-	[26] = "VM entry with events blocked by MOV SS",
-	[28] = "invalid operand to INVEPT/INVVPID",
+	[VMXERR_VMCALL_IN_ROOT] = "VMCALL executed in VMX root operation",
+	[VMXERR_VMCLEAR_BAD_ADDR] = "VMCLEAR with invalid physical address",
+	[VMXERR_VMCLEAR_VMXON_PTR] = "VMCLEAR with VMXON pointer",
+	[VMXERR_VMLAUNCH_NOT_CLEAR] = "VMLAUNCH with non-clear VMCS",
+	[VMXERR_VMRESUME_NOT_LAUNCHED] = "VMRESUME with non-launched VMCS",
+	[VMXERR_VMRESUME_AFTER_VMXOFF] = "VMRESUME after VMXOFF",
+	[VMXERR_ENTRY_BAD_CONTROLS] = "VM entry with invalid control field(s)",
+	[VMXERR_ENTRY_BAD_HOST_STATE] = "VM entry with invalid host-state field(s)",
+	[VMXERR_VMPTRLD_BAD_ADDR] = "VMPTRLD with invalid physical address",
+	[VMXERR_VMPTRLD_VMXON_PTR] = "VMPTRLD with VMXON pointer",
+	[VMXERR_VMPTRLD_BAD_REVISION] = "VMPTRLD with incorrect VMCS revision identifier",
+	[VMXERR_UNSUPPORTED_FIELD] = "VMREAD/VMWRITE from/to unsupported VMCS component",
+	[VMXERR_VMWRITE_READ_ONLY] = "VMWRITE to read-only VMCS component",
+	[VMXERR_VMXON_IN_ROOT] = "VMXON executed in VMX root operation",
+	[VMXERR_ENTRY_BAD_EXEC_VMCS] = "VM entry with invalid executive-VMCS pointer",
+	[VMXERR_ENTRY_EXEC_VMCS_NOT_LAUNCHED] = "VM entry with non-launched executive VMCS",
+	[VMXERR_ENTRY_EXEC_VMCS_NOT_VMXON] = "VM entry with executive-VMCS pointer not VMXON pointer",
+	[VMXERR_VMCALL_NOT_CLEAR] = "VMCALL with non-clear VMCS",
+	[VMXERR_VMCALL_BAD_EXIT_CONTROLS] = "VMCALL with invalid VM-exit control fields",
+	[VMXERR_VMCALL_BAD_MSEG_REVISION] = "VMCALL with incorrect MSEG revision identifier",
+	[VMXERR_VMXOFF_DUAL_MONITOR] = "VMXOFF under dual-monitor treatment of SMIs and SMM",
+	[VMXERR_VMCALL_BAD_SMM_FEATURES] = "VMCALL with invalid SMM-monitor features",
+	[VMXERR_ENTRY_BAD_EXEC_CONTROLS_EXEC_VMCS] = "VM entry with invalid VM-execution control fields in executive VMCS",
+	[VMXERR_ENTRY_MOV_SS_BLOCKING] = "VM entry with events blocked by MOV SS",
+	[VMXERR_INVALID_INVEPT_INVVPID] = "invalid operand to INVEPT/INVVPID",
 };
 
 const char *vmx_instruction_error_name(unsigned error)

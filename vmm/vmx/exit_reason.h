@@ -69,6 +69,5 @@ enum exit_reason {
 #define EXIT_REASON_FAILED_VMENTRY (1u << 31)
 
 const char *exit_reason_name(unsigned reason);
-const char *vmx_instruction_error_name(unsigned error);
 
 #endif

@@ -3,12 +3,11 @@
 #define PTV_GVA_H
 
 #include "types.h"
+#include "vmx/vcpu.h"
 
-struct guest;
-
-/* Current paging mode from the VMCS; false where the address is not mapped for a read. */
-bool guest_linear_to_phys(struct guest *g, uint64_t la, uint64_t *gpa);
-/* Copies up to len bytes of guest code at linear address la; returns bytes copied. */
-size_t guest_fetch(struct guest *g, uint64_t la, void *buf, size_t len);
+/* Current paging mode from the VMCS (v's, current); false where the address is not mapped for a read. */
+bool vcpu_linear_to_phys(const struct vcpu *v, uint64_t la, uint64_t *gpa);
+/* Copies up to len bytes of guest memory at linear address la; returns bytes copied. */
+size_t vcpu_fetch(const struct vcpu *v, uint64_t la, void *buf, size_t len);
 
 #endif

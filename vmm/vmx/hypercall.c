@@ -1,45 +1,31 @@
 /* VMCALL: the ptvisor hypercall ABI (vmm/hypercall_abi.h), arguments validated against the caller's RAM. */
-#include "pt/pt_hc.h"
+#include "vmx/hypercall.h"
 #include "vmx/exit.h"
 #include "vmx/exit_reason.h"
 #include "vmx/vmcs_ops.h"
-#include "guest/guest.h"
+#include "ept/ept_walk.h"
 #include "hypercall_abi.h"
 #include "lib/string.h"
 #include "log.h"
 #include "mem/frame.h"
 
-static int64_t hc_console_write(struct guest *g, uint64_t gpa, uint64_t len)
+static int64_t hc_console_write(struct vcpu *v, uint64_t gpa, uint64_t len)
 {
 	char buf[PTV_HC_CONSOLE_MAX + 1];
 
 	if (len > PTV_HC_CONSOLE_MAX)
 		return PTV_HC_EINVAL;
-	if (ept_read_guest(&g->ept, gpa, buf, len) != len)
+	if (ept_read_guest(v->mem.ept, gpa, buf, len) != len)
 		return PTV_HC_EFAULT;
 	buf[len] = '\0';
 	for (uint64_t i = 0; i < len; i++)
 		if ((unsigned char)buf[i] < 0x20 || buf[i] == 0x7f)
 			buf[i] = buf[i] == '\n' ? ' ' : '?';
-	log_raw(LOG_ERR, "[%s] (console) %s\n", g->cfg.name, buf);
+	log_raw(LOG_ERR, "[%s] (console) %s\n", v->name, buf);
 	return (int64_t)len;
 }
 
-static int64_t hc_info(struct guest *g, uint64_t gpa)
-{
-	struct ptv_hc_info info;
-
-	memset(&info, 0, sizeof(info));
-	info.abi_version = (PTV_HC_ABI_MAJOR << 16) | PTV_HC_ABI_MINOR;
-	info.guest_id = g->id;
-	info.guest_count = guest_count;
-	info.flags = 0;
-	info.mem_size = g->cfg.mem_size;
-	ptv_strlcpy(info.name, g->cfg.name, sizeof(info.name));
-	return ept_write_guest(&g->ept, gpa, &info, sizeof(info)) == sizeof(info) ? PTV_HC_OK : PTV_HC_EFAULT;
-}
-
-static int64_t hc_stats(struct guest *g, uint64_t gpa)
+static int64_t hc_stats(struct vcpu *v, uint64_t gpa)
 {
 	struct ptv_hc_stats st;
 	struct frame_stats fs;
@@ -47,12 +33,12 @@ static int64_t hc_stats(struct guest *g, uint64_t gpa)
 	frame_get_stats(&fs);
 	memset(&st, 0, sizeof(st));
 	/* Time-slice exits are the VMM's, not the guest's: leaving them out keeps the count exact. */
-	st.exits = g->vcpu.stats.exits - g->vcpu.stats.by_reason[EXIT_REASON_PREEMPTION_TIMER] -
-		   g->vcpu.stats.by_reason[EXIT_REASON_EXTERNAL_INTERRUPT];
-	st.hypercalls = g->vcpu.stats.hypercalls;
+	st.exits = v->stats.exits - v->stats.by_reason[EXIT_REASON_PREEMPTION_TIMER] -
+		   v->stats.by_reason[EXIT_REASON_EXTERNAL_INTERRUPT];
+	st.hypercalls = v->stats.hypercalls;
 	st.vmm_free_frames = fs.free_frames;
-	st.ept_violations = g->vcpu.stats.ept_violations;
-	return ept_write_guest(&g->ept, gpa, &st, sizeof(st)) == sizeof(st) ? PTV_HC_OK : PTV_HC_EFAULT;
+	st.ept_violations = v->stats.ept_violations;
+	return ept_write_guest(v->mem.ept, gpa, &st, sizeof(st)) == sizeof(st) ? PTV_HC_OK : PTV_HC_EFAULT;
 }
 
 static enum exit_action hypercall(struct vcpu *v) __attribute__((noinline));
@@ -75,11 +61,12 @@ enum exit_action handle_vmcall(struct vcpu *v)
 
 static enum exit_action hypercall(struct vcpu *v)
 {
-	struct guest *g = v->guest;
 	bool wide = vcpu_long_mode(v);
 	uint64_t nr = (uint32_t)v->regs.rax;
 	uint64_t a1 = wide ? v->regs.rbx : (uint32_t)v->regs.rbx;
 	uint64_t a2 = wide ? v->regs.rcx : (uint32_t)v->regs.rcx;
+	uint64_t a3 = wide ? v->regs.rdx : (uint32_t)v->regs.rdx;
+	hypercall_fn fn;
 	int64_t ret;
 
 	switch (nr) {
@@ -91,22 +78,16 @@ static enum exit_action hypercall(struct vcpu *v)
 		ret = PTV_HC_OK;
 		break;
 	case PTV_HC_CONSOLE_WRITE:
-		ret = hc_console_write(g, a1, a2);
-		break;
-	case PTV_HC_INFO:
-		ret = hc_info(g, a1);
+		ret = hc_console_write(v, a1, a2);
 		break;
 	case PTV_HC_SHUTDOWN:
-		guest_stop(g, (int)(int32_t)a1, "shutdown hypercall with status %d", (int)(int32_t)a1);
-		return EXIT_STOPPED;
+		return vcpu_stop(v, (int)(int32_t)a1, "shutdown hypercall with status %d", (int)(int32_t)a1);
 	case PTV_HC_STATS:
-		ret = hc_stats(g, a1);
-		break;
-	case PTV_HC_PT_HOST_READ:
-		ret = pt_hc_host_read(g, a1, a2, wide ? v->regs.rdx : (uint32_t)v->regs.rdx);
+		ret = hc_stats(v, a1);
 		break;
 	default:
-		ret = PTV_HC_ENOSYS;
+		fn = hypercall_registered((unsigned)nr);
+		ret = fn ? fn(v, a1, a2, a3) : PTV_HC_ENOSYS;
 		break;
 	}
 	v->regs.rax = wide ? (uint64_t)ret : (uint32_t)ret;

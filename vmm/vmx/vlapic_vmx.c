@@ -11,33 +11,17 @@
  */
 #include "vmx/vlapic_vmx.h"
 #include "vmx/exit.h"
+#include "vmx/pt_backend.h"
 #include "vmx/vmcs_ops.h"
-#include "guest/guest.h"
-#include "pt/pt_guest.h"
 #include "log.h"
 
-#define RFLAGS_IF BIT(9)
-
-static struct vlapic vlapics[GUEST_MAX];
-/* "Interrupt-window exiting" is allowed-1 (SDM A.3.2 "Primary Processor-Based VM-Execution Controls"). */
-static bool window_exiting[GUEST_MAX];
-static bool window_warned, nmi_warned;
-static vlapic_inject_fn inject_observer;
-
-void vlapic_set_inject_observer(vlapic_inject_fn fn)
-{
-	inject_observer = fn;
-}
-
-struct vlapic *vlapic_of(struct vcpu *v)
-{
-	return &vlapics[v->guest->id];
-}
+static bool window_warned, nmi_warned;   /* report once per boot */
 
 void vlapic_guest_reset(struct vcpu *v, bool can_window_exit)
 {
-	vlapic_reset(vlapic_of(v), v->guest->id);
-	window_exiting[v->guest->id] = can_window_exit;
+	vlapic_reset(&v->lapic, v->id);
+	/* "Interrupt-window exiting" is allowed-1 (SDM A.3.2 "Primary Processor-Based VM-Execution Controls"). */
+	v->window_exiting = can_window_exit;
 }
 
 /* Asks for an exit at the next instruction boundary where the guest can take an interrupt. */
@@ -45,7 +29,7 @@ static void window_request(struct vcpu *v, bool on)
 {
 	uint32_t ctl = vmcs_read32(CPU_BASED_VM_EXEC_CONTROL);
 
-	if (on && !window_exiting[v->guest->id]) {
+	if (on && !v->window_exiting) {
 		if (!window_warned)
 			pr_warn("vlapic: the CPU has no interrupt-window exiting; virtual interrupts stay pending\n");
 		window_warned = true;
@@ -58,13 +42,13 @@ static void window_request(struct vcpu *v, bool on)
 
 static void update(struct vcpu *v)
 {
-	if (vlapic_pending_vector(vlapic_of(v)) >= 0)
+	if (vlapic_pending_vector(&v->lapic) >= 0)
 		window_request(v, true);
 }
 
 bool vlapic_has_deliverable(struct vcpu *v)
 {
-	return vlapic_pending_vector(vlapic_of(v)) >= 0;
+	return vlapic_pending_vector(&v->lapic) >= 0;
 }
 
 /*
@@ -74,7 +58,7 @@ bool vlapic_has_deliverable(struct vcpu *v)
 uint64_t vlapic_mmio_read(struct vcpu *v, uint64_t gpa, unsigned size)
 {
 	uint32_t off = (uint32_t)(gpa - VLAPIC_BASE_GPA);
-	uint64_t val = (off & 0xc) ? 0 : vlapic_read(vlapic_of(v), off & ~0xfu) >> (8 * (off & 3));
+	uint64_t val = (off & 0xc) ? 0 : vlapic_read(&v->lapic, off & ~0xfu) >> (8 * (off & 3));
 
 	return size >= 8 ? val : val & ((1ull << (8 * size)) - 1);
 }
@@ -86,24 +70,20 @@ void vlapic_mmio_write(struct vcpu *v, uint64_t gpa, unsigned size, uint64_t val
 	/* Sub-dword and misaligned stores are model specific (SDM 11.4.1): dropped. */
 	if (size < 4 || (off & 0xf))
 		return;
-	vlapic_write(vlapic_of(v), off, (uint32_t)val);
+	vlapic_write(&v->lapic, off, (uint32_t)val);
 	update(v);
 }
 
 void vlapic_pmi(struct vcpu *v)
 {
-	struct pt_guest *pg = pt_guest_of(v);
 	bool nmi;
 
-	if (!pg || !pg->pmi_pending)
-		return;
-	pg->pmi_pending = false;
-	if (!vlapic_lvt_pc_fire(vlapic_of(v), &nmi))
+	if (!vlapic_lvt_pc_fire(&v->lapic, &nmi))
 		return;    /* LVT PC masked: the PMI is lost, IA32_PERF_GLOBAL_STATUS[55] still tells */
 	if (nmi) {
 		if (!nmi_warned)
 			pr_warn("guest %s: LVT PC in NMI delivery mode is not supported; PMI dropped\n",
-				v->guest->cfg.name);
+				v->name);
 		nmi_warned = true;
 		return;
 	}
@@ -112,7 +92,7 @@ void vlapic_pmi(struct vcpu *v)
 
 enum exit_action handle_interrupt_window(struct vcpu *v)
 {
-	struct vlapic *a = vlapic_of(v);
+	struct vlapic *a = &v->lapic;
 	int vector = vlapic_pending_vector(a);
 	uint32_t block = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS);
 
@@ -124,8 +104,7 @@ enum exit_action handle_interrupt_window(struct vcpu *v)
 	    !(vmcs_read32(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID)) {
 		vlapic_accept(a, (unsigned)vector);
 		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID | INTR_TYPE_EXT_INTR | (uint32_t)vector);
-		if (inject_observer)
-			inject_observer(v, (unsigned)vector);
+		vcpu_pt_event_injected(v, (unsigned)vector);
 		vector = vlapic_pending_vector(a);
 	}
 	window_request(v, vector >= 0);

@@ -8,14 +8,8 @@
 #include "vmx/vmcs_init.h"
 #include "vmx/vmcs_ops.h"
 #include "lib/format.h"
+#include "x86/arch.h"
 
-#define CR0_PE BIT(0)
-#define CR0_NW BIT(29)
-#define CR0_CD BIT(30)
-#define CR0_PG BIT(31)
-#define CR4_PAE BIT(5)
-#define EFER_LME BIT(8)
-#define EFER_LMA BIT(10)
 #define AR_UNUSABLE BIT(16)
 #define AR_L BIT(13)
 #define AR_DB BIT(14)

@@ -6,9 +6,9 @@
  */
 #include "vmx/vmcs_init.h"
 #include "vmx/vmcs_ops.h"
-#include "pt/pt_boot.h"
+#include "vmx/vcpu.h"
 #include "desc.h"
-#include "guest/guest.h"
+#include "ept/ept.h"
 #include "lib/string.h"
 #include "log.h"
 #include "msr.h"
@@ -17,12 +17,8 @@ struct vmx_controls vmx_ctls;
 
 void vmx_exit(void);   /* vmx_run.asm: where every VM exit lands */
 
-#define CR0_PE BIT(0)
-#define CR0_NE BIT(5)
-#define CR0_PG BIT(31)
-#define CR4_VMXE BIT(13)
-
-int vmx_controls_decide(const struct vmx_caps *c, struct vmx_controls *o)
+int vmx_controls_decide(const struct vmx_caps *c, const struct vmx_extra_controls *extra,
+			struct vmx_controls *o)
 {
 	int bad = 0;
 
@@ -38,18 +34,23 @@ int vmx_controls_decide(const struct vmx_caps *c, struct vmx_controls *o)
 				   CPU2_ENABLE_VPID | CPU2_ENABLE_RDTSCP | CPU2_WBINVD_EXITING |
 				   CPU2_ENABLE_INVPCID,
 				   c->procbased2, "secondary processor-based", &o->cpu2);
-	bad |= vmx_adjust_controls(EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_IA32_EFER | EXIT_LOAD_IA32_EFER,
-				   EXIT_SAVE_IA32_PAT | EXIT_LOAD_IA32_PAT | EXIT_SAVE_DEBUG_CONTROLS |
-				   EXIT_SAVE_PREEMPTION_TIMER,
+	/* DR7 and IA32_DEBUGCTL are each guest's own only with the debug-control pair (SDM 28.3.1, 27.3.2.1). */
+	bad |= vmx_adjust_controls(EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_IA32_EFER | EXIT_LOAD_IA32_EFER |
+				   EXIT_SAVE_DEBUG_CONTROLS,
+				   EXIT_SAVE_IA32_PAT | EXIT_LOAD_IA32_PAT | EXIT_SAVE_PREEMPTION_TIMER,
 				   c->exit, "VM-exit", &o->exit);
-	bad |= vmx_adjust_controls(ENTRY_LOAD_IA32_EFER, ENTRY_LOAD_IA32_PAT | ENTRY_LOAD_DEBUG_CONTROLS,
+	bad |= vmx_adjust_controls(ENTRY_LOAD_IA32_EFER | ENTRY_LOAD_DEBUG_CONTROLS, ENTRY_LOAD_IA32_PAT,
 				   c->entry, "VM-entry", &o->entry);
 	if (bad) {
 		pr_err("VMX: a required VM-execution control is missing; guests cannot run on this CPU\n");
 		return -1;
 	}
 	/* Intel PT controls decided at boot, each checked against the capabilities (none on Bochs). */
-	pt_vmx_controls(&o->cpu2, &o->exit, &o->entry);
+	if (extra) {
+		o->cpu2 |= extra->cpu2;
+		o->exit |= extra->exit;
+		o->entry |= extra->entry;
+	}
 	o->vpid = o->cpu2 & CPU2_ENABLE_VPID;
 	o->preemption_timer = o->pin & PIN_PREEMPTION_TIMER;
 	/* Without "save VMX-preemption timer value" the timer restarts at every entry (SDM 26.5.1). */
@@ -68,10 +69,8 @@ int vmx_controls_decide(const struct vmx_caps *c, struct vmx_controls *o)
 	return 0;
 }
 
-static void vmcs_init_controls(struct guest *g)
+static void vmcs_init_controls(struct vcpu *v)
 {
-	struct vcpu *v = &g->vcpu;
-
 	vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, vmx_ctls.pin);
 	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, vmx_ctls.cpu);
 	vmcs_write32(SECONDARY_VM_EXEC_CONTROL, vmx_ctls.cpu2);
@@ -87,13 +86,13 @@ static void vmcs_init_controls(struct guest *g)
 	vmcs_write32(VM_EXIT_MSR_LOAD_COUNT, 0);
 	vmcs_write32(VM_ENTRY_MSR_LOAD_COUNT, 0);
 	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
-	vmcs_write64(IO_BITMAP_A, g->io_bitmap_pa);
-	vmcs_write64(IO_BITMAP_B, g->io_bitmap_pa + PAGE_SIZE);
-	vmcs_write64(MSR_BITMAP, g->msr_bitmap_pa);
-	vmcs_write64(EPT_POINTER, ept_eptp(&g->ept));
+	vmcs_write64(IO_BITMAP_A, v->io_bitmap_pa);
+	vmcs_write64(IO_BITMAP_B, v->io_bitmap_pa + PAGE_SIZE);
+	vmcs_write64(MSR_BITMAP, v->msr_bitmap_pa);
+	vmcs_write64(EPT_POINTER, ept_eptp(v->mem.ept));
 	vmcs_write64(TSC_OFFSET, 0);
 	if (vmx_ctls.vpid)
-		vmcs_write16(VPID, g->id + 1);      /* VPID 0 is the host's (SDM 29.1) */
+		vmcs_write16(VPID, v->id + 1);      /* VPID 0 is the host's (SDM 29.1) */
 
 	/* The guest owns CR0/CR4 except bits VMX forces or hides: those read from the shadows. */
 	uint64_t cr0_forced = (vmx_ctls.cr0_fixed0 | ~vmx_ctls.cr0_fixed1) & ~(CR0_PE | CR0_PG);
@@ -146,10 +145,10 @@ static void guest_segment(unsigned sel_field, uint16_t sel, uint32_t ar)
 	vmcs_write_raw(GUEST_ES_AR_BYTES + index * 2, ar);
 }
 
-static void vmcs_init_guest(struct guest *g, uint32_t entry_eip, uint32_t magic, uint32_t info)
+static void vmcs_init_guest(struct vcpu *v, uint32_t entry_eip, uint32_t magic, uint32_t info)
 {
 	/* Multiboot: 32-bit protected mode, paging off, flat 4 GiB segments, IF=0. */
-	uint64_t cr0 = CR0_PE | BIT(4) /* ET */;
+	uint64_t cr0 = CR0_PE | CR0_ET;
 	/* Unrestricted guest exempts PE and PG from IA32_VMX_CR0_FIXED0 (SDM 26.3.1.1). */
 	uint64_t cr0_real = (cr0 | (vmx_ctls.cr0_fixed0 & ~(CR0_PE | CR0_PG))) & vmx_ctls.cr0_fixed1;
 
@@ -158,10 +157,10 @@ static void vmcs_init_guest(struct guest *g, uint32_t entry_eip, uint32_t magic,
 	vmcs_writenat(GUEST_CR3, 0);
 	vmcs_writenat(GUEST_CR4, (0 | vmx_ctls.cr4_fixed0) & vmx_ctls.cr4_fixed1);
 	vmcs_writenat(CR4_READ_SHADOW, 0);
-	vmcs_writenat(GUEST_DR7, 0x400);
+	vmcs_writenat(GUEST_DR7, DR7_RESET);
 	vmcs_writenat(GUEST_RSP, 0);
 	vmcs_writenat(GUEST_RIP, entry_eip);
-	vmcs_writenat(GUEST_RFLAGS, 0x2);
+	vmcs_writenat(GUEST_RFLAGS, RFLAGS_FIXED1);
 
 	guest_segment(GUEST_CS_SELECTOR, 0x08, 0xc09b);   /* 32-bit code, accessed, G, D/B */
 	guest_segment(GUEST_SS_SELECTOR, 0x10, 0xc093);
@@ -196,26 +195,25 @@ static void vmcs_init_guest(struct guest *g, uint32_t entry_eip, uint32_t magic,
 	vmcs_writenat(GUEST_PENDING_DBG_EXCEPTIONS, 0);
 	vmcs_write64(VMCS_LINK_POINTER, ~0ULL);
 
-	memset(&g->vcpu.regs, 0, sizeof(g->vcpu.regs));
-	g->vcpu.regs.rax = magic;
-	g->vcpu.regs.rbx = info;
-	g->vcpu.xcr0 = 1;   /* x87 only, the reset value of XCR0 (SDM 13.3) */
+	memset(&v->regs, 0, sizeof(v->regs));
+	v->regs.rax = magic;
+	v->regs.rbx = info;
 }
 
-int vmcs_setup(struct guest *g, uint32_t entry_eip, uint32_t magic, uint32_t info)
+int vmcs_setup(struct vcpu *v, uint32_t entry_eip, uint32_t magic, uint32_t info)
 {
-	enum vmx_status st = cpu_vmclear(g->vcpu.vmcs_pa);
+	enum vmx_status st = cpu_vmclear(v->vmcs_pa);
 
 	if (st == VMX_OK)
-		st = cpu_vmptrld(g->vcpu.vmcs_pa);
+		st = cpu_vmptrld(v->vmcs_pa);
 	if (st != VMX_OK) {
-		pr_err("guest %s: VMCLEAR/VMPTRLD of its VMCS failed (%s)\n", g->cfg.name,
+		pr_err("guest %s: VMCLEAR/VMPTRLD of its VMCS failed (%s)\n", v->name,
 		       st == VMX_FAIL_INVALID ? "VMfailInvalid" : "VMfailValid");
 		return -1;
 	}
-	g->vcpu.launched = false;
-	vmcs_init_controls(g);
+	v->launched = false;
+	vmcs_init_controls(v);
 	vmcs_init_host();
-	vmcs_init_guest(g, entry_eip, magic, info);
+	vmcs_init_guest(v, entry_eip, magic, info);
 	return 0;
 }

@@ -17,11 +17,20 @@ struct vmx_controls {
 
 extern struct vmx_controls vmx_ctls;
 
-/* Reports each decision; -1 when a required feature is missing (named). */
-int vmx_controls_decide(const struct vmx_caps *c, struct vmx_controls *out);
+/* Control bits decided elsewhere (Intel PT's, pt_boot.c), each already checked against the capabilities. */
+struct vmx_extra_controls {
+	uint32_t cpu2, exit, entry;
+};
 
-struct guest;
-/* VMCLEAR + VMPTRLD the guest's VMCS and fill every field; -1 with a report on failure. */
-int vmcs_setup(struct guest *g, uint32_t entry_eip, uint32_t magic, uint32_t info);
+/* Reports each decision; -1 when a required feature is missing (named). extra may be NULL. */
+int vmx_controls_decide(const struct vmx_caps *c, const struct vmx_extra_controls *extra,
+			struct vmx_controls *out);
+
+struct vcpu;
+/*
+ * VMCLEAR + VMPTRLD v's VMCS and fill every field: controls, host state, and the multiboot entry
+ * state (EIP, EAX = magic, EBX = info); -1 with a report on failure.
+ */
+int vmcs_setup(struct vcpu *v, uint32_t entry_eip, uint32_t magic, uint32_t info);
 
 #endif

@@ -9,26 +9,8 @@ global vmx_run
 global vmx_exit
 extern vmx_exit_dispatch
 
-HOST_RSP equ 0x6c14
-
-; struct guest_regs offsets (vmm/vmx/vcpu.h); checked by _Static_assert in vmx/vmx_run_check.c
-R_RAX equ 0
-R_RCX equ 8
-R_RDX equ 16
-R_RBX equ 24
-R_RBP equ 32
-R_RSI equ 40
-R_RDI equ 48
-R_R8  equ 56
-R_R9  equ 64
-R_R10 equ 72
-R_R11 equ 80
-R_R12 equ 88
-R_R13 equ 96
-R_R14 equ 104
-R_R15 equ 112
-R_CR2 equ 120
-R_HOST_RSP equ 128
+; R_* (struct guest_regs offsets) and VMCS_HOST_RSP, generated from vmx/asm_offsets.c by the Makefile.
+%include "asm_offsets.inc"
 
 section .text
 vmx_run:
@@ -44,7 +26,7 @@ vmx_run:
 	cmp rsp, [rdi + R_HOST_RSP]
 	je .enter
 	mov [rdi + R_HOST_RSP], rsp
-	mov rax, HOST_RSP
+	mov rax, VMCS_HOST_RSP
 	vmwrite rax, rsp
 	jbe .fail
 

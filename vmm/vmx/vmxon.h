@@ -5,20 +5,7 @@
 #include "types.h"
 #include "cpu.h"
 #include "vmx/caps.h"
-
-/* Control-register bits the gate touches (SDM 2.5 "Control Registers"). */
-#ifndef CR0_PE
-#define CR0_PE   BIT(0)
-#endif
-#ifndef CR0_NE
-#define CR0_NE   BIT(5)
-#endif
-#ifndef CR0_PG
-#define CR0_PG   BIT(31)
-#endif
-#ifndef CR4_VMXE
-#define CR4_VMXE BIT(13)
-#endif
+#include "x86/arch.h"
 
 #define VMXON_REASON_MAX 160
 

@@ -8,7 +8,7 @@
 #include "pt/gen/pt_gen.h"
 
 struct vcpu;
-struct pt_guest;
+struct pt_backend_ops;
 
 #define PT_EMUL_STAGE    512
 
@@ -19,6 +19,22 @@ struct pt_emul_stats {
 	uint64_t events;         /* exceptions and interrupts seen in traced code */
 	uint64_t enables, disables;
 	uint64_t exits_at_enable, tsc_at_enable, bytes_at_enable;
+};
+
+/*
+ * The execute breakpoint that catches an event handler's first instruction (event delivery clears
+ * the TF that steps the guest). It borrows one debug register from the moment the event is known
+ * until its handler is reached: the delivery alone, during which no guest instruction runs. A
+ * register the guest's DR7 leaves disabled is taken when there is one, else DR3 ("stolen"), whose
+ * guest breakpoint is then checked in software at both ends of the window (pt_emul_dr.c).
+ */
+struct pt_emul_bp {
+	bool armed;
+	bool stolen;             /* the slot holds an enabled breakpoint of the guest's */
+	unsigned slot;           /* DR0-DR3 */
+	uint64_t ip;             /* linear address of the handler */
+	uint64_t saved_dr;       /* the guest's value of DR<slot> */
+	uint64_t saved_dr7;      /* the guest's DR7 */
 };
 
 struct pt_emul {
@@ -37,9 +53,7 @@ struct pt_emul {
 	bool vtf;
 	bool prev_sets_tf, prev_new_tf, prev_pushes_flags;
 	bool bp_frame, bp_frame_err;   /* the handler breakpoint follows a delivery whose frame holds our TF */
-	bool bp_armed;           /* DR0 holds an instruction breakpoint on an event handler */
-	uint64_t bp_ip;
-	uint64_t saved_dr0, saved_dr7;
+	struct pt_emul_bp bp;
 	uint32_t saved_exc_bitmap;
 	/* The page the last instruction was fetched from, valid while the translation cannot have changed. */
 	struct {
@@ -56,7 +70,7 @@ struct pt_emul {
 	struct pt_emul_stats st;
 };
 
-/* How tracing guests are single-stepped; chosen at boot by pt_step_probe(). */
+/* How tracing guests are single-stepped; chosen at boot by the MTF self-test (guest/step_probe.c). */
 enum pt_step_mech {
 	PT_STEP_TF = 0,      /* RFLAGS.TF with #DB intercepted (works everywhere, guest-visible TF) */
 	PT_STEP_MTF,         /* the monitor trap flag (invisible to the guest; real CPUs, nested KVM) */
@@ -64,18 +78,18 @@ enum pt_step_mech {
 extern enum pt_step_mech pt_step_mech;
 const char *pt_step_mech_name(enum pt_step_mech m);
 
-/* The per-guest state, indexed by guest id. */
-struct pt_emul *pt_emul_of(struct vcpu *v);
-void pt_emul_reset(struct vcpu *v, bool riplog);
-/* After a successful guest write of IA32_RTIT_CTL (old value given): start or stop tracing. */
-void pt_emul_ctl_written(struct vcpu *v, struct pt_guest *pg, uint64_t old_ctl);
-/* ptvisor injects external interrupt `vector` into a stepped guest: event packets, handler traced. */
-void pt_emul_event_injected(struct vcpu *v, unsigned vector);
-/* A monitor-trap-flag exit of a guest stepped with MTF; false if it is not ours. */
-bool pt_emul_mtf(struct vcpu *v);
-/* An exception exit while this guest is stepped; false if it is not ours to handle. */
+/* The emulated backend's hooks; the second set adds the hardware path's entry/exit pair for a host
+   that traces itself while its guests are emulated. */
+extern const struct pt_backend_ops pt_emul_ops;
+extern const struct pt_backend_ops pt_emul_ops_host_traced;
+
+/* At guest creation (pt_guest_attach): fresh state; riplog from pt_riplog=. */
+void pt_emul_init(struct vcpu *v, bool riplog);
+
+/* The hooks, also called directly by the unit tests' CPU model (pt_emul_cpu.c). */
 bool pt_emul_exception(struct vcpu *v, uint32_t intr_info);
-/* Called when the guest stops: flush what is pending and stop tracing. */
-void pt_emul_guest_stopped(struct vcpu *v);
+bool pt_emul_mtf(struct vcpu *v);
+void pt_emul_event_injected(struct vcpu *v, unsigned vector);
+void pt_emul_stopped(struct vcpu *v);
 
 #endif

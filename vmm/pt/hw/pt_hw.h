@@ -7,9 +7,6 @@
 #include "pt/pt_guest.h"
 #include "vmx/vcpu.h"
 
-/* IA32_PERF_GLOBAL_STATUS[55] / IA32_PERF_GLOBAL_STATUS_RESET[55] (SDM 33.2.7.2 "Table of Physical Addresses (ToPA)"; Vol. 4). */
-#define PERF_GLOBAL_STATUS_TOPA_PMI BIT(55)
-
 /*
  * One physical CPU's PT state. The CPU's trace-output MSRs (OUTPUT_BASE,
  * OUTPUT_MASK_PTRS, STATUS) and filter MSRs (CR3_MATCH, ADDRn_A/B) belong to
@@ -72,8 +69,11 @@ void pt_hw_guest_release(struct pt_hw_cpu *cpu, struct pt_guest *g);
  * the PMI was not PT's.
  */
 bool pt_hw_pmi(struct pt_hw_cpu *cpu, struct pt_guest *g, bool in_guest);
-/* The guest's virtual IA32_PERF_GLOBAL_STATUS (38EH) and _RESET (390H); false = #GP. */
-bool pt_hw_perf_rdmsr(struct pt_guest *g, uint32_t msr, uint64_t *val);
-bool pt_hw_perf_wrmsr(struct pt_guest *g, uint32_t msr, uint64_t val);
+
+struct pt_backend_ops;
+/* The hardware path's hooks for a vCPU (pt_guest_hw.c), and its entry/exit pair on its own. */
+extern const struct pt_backend_ops pt_hw_ops;
+void pt_hw_vcpu_before_entry(struct vcpu *v);
+void pt_hw_vcpu_after_exit(struct vcpu *v);
 
 #endif

@@ -16,13 +16,6 @@ bool pt_outbuf_is_trace_access(const struct ept_violation *v)
 	return v->async && !v->gla_valid;
 }
 
-/* INVEPT single-context, or all-context where single is missing (SDM 31.3, "INVEPT"). */
-static void outbuf_invept(const struct ept *e)
-{
-	if (cpu_invept(1, ept_eptp(e)) != VMX_OK)
-		(void)cpu_invept(2, 0);
-}
-
 enum ept_fault_result pt_outbuf_handle(struct pt_hw_cpu *cpu, struct pt_guest *g,
 				       const struct pt_outbuf_mem *mem, const struct ept_violation *v)
 {
@@ -44,12 +37,12 @@ enum ept_fault_result pt_outbuf_handle(struct pt_hw_cpu *cpu, struct pt_guest *g
 		}
 		return EPT_FAULT_RETRY;
 	}
-	if (ept_map(mem->ept, page, mem->ram_hpa + page, PAGE_SIZE, EPT_RWX, EPT_MT_WB) < 0) {
+	if (ept_map(mem->ept, page, mem->ram_hpa + page, PAGE_SIZE, EPT_RWX, EPT_MT_WB) < 0 ||
+	    ept_invalidate(mem->ept) < 0) {
 		g->outbuf.failed++;
 		pr_err("guest %s: cannot map back GPA 0x%lx for Intel PT output\n", mem->name, page);
 		return EPT_FAULT_STOP_GUEST;
 	}
-	outbuf_invept(mem->ept);
 	g->outbuf.resolved++;
 	return EPT_FAULT_RETRY;
 }

@@ -25,39 +25,3 @@ bool pt_hw_pmi(struct pt_hw_cpu *cpu, struct pt_guest *g, bool in_guest)
 	}
 	return true;
 }
-
-bool pt_hw_perf_rdmsr(struct pt_guest *g, uint32_t msr, uint64_t *val)
-{
-	*val = 0;
-	if (g->backend != PT_BACKEND_HW || !g->caps.enabled)
-		return false;
-	switch (msr) {
-	case MSR_IA32_PERF_GLOBAL_STATUS:
-		*val = g->perf_global_status;
-		return true;
-	case MSR_IA32_PERF_GLOBAL_STATUS_RESET:
-		return true;   /* write-only in effect: reads as 0 */
-	default:
-		return false;
-	}
-}
-
-bool pt_hw_perf_wrmsr(struct pt_guest *g, uint32_t msr, uint64_t val)
-{
-	if (g->backend != PT_BACKEND_HW || !g->caps.enabled)
-		return false;
-	switch (msr) {
-	case MSR_IA32_PERF_GLOBAL_STATUS:
-		return false;  /* read-only (SDM Vol. 4, 38EH) */
-	case MSR_IA32_PERF_GLOBAL_STATUS_RESET:
-		/* Only bit 55 is virtualized; other counters do not exist for the guest. */
-		if (val & ~PERF_GLOBAL_STATUS_TOPA_PMI)
-			return false;
-		g->perf_global_status &= ~val;
-		if (!(g->perf_global_status & PERF_GLOBAL_STATUS_TOPA_PMI))
-			g->pmi_pending = false;
-		return true;
-	default:
-		return false;
-	}
-}

@@ -1,0 +1,41 @@
+/* Shared inside the emulated PT backend (pt/emul/): the engine's steps, its breakpoint, its output. */
+#ifndef PTV_PT_EMUL_INT_H
+#define PTV_PT_EMUL_INT_H
+
+#include "pt/emul/pt_emul.h"
+#include "pt/pt_guest.h"
+#include "vmx/vcpu_vmcs.h"
+
+/* pt_emul_step.c: one instruction at a time */
+enum pt_cpu_mode pt_emul_cpu_mode(const struct vcpu *v);
+/* SDM 33.2.4 "Trace Filtering": CPL (OS/User), CR3 match, and IP filter ranges (ADDRn_CFG = 1). */
+bool pt_emul_filters_pass(const struct pt_guest *pg, uint64_t ip);
+/* An ADDRn range with ADDRn_CFG = 2 (TraceStop) holds ip. */
+bool pt_emul_trace_stop_hit(const struct pt_guest *pg, uint64_t ip);
+/* The handler of `vector` from the guest IDT (IVT in real mode). */
+bool pt_emul_idt_handler(struct vcpu *v, unsigned vector, uint64_t *ip);
+/* Decodes the instruction at ip so the next step exit can account for it; false if it cannot. */
+bool pt_emul_decode_next(struct vcpu *v, struct pt_emul *e, uint64_t ip);
+/* `prev` retired and execution went on at next_ip: packets; true if the guest's own TF trap is due. */
+bool pt_emul_account(struct vcpu *v, struct pt_emul *e, uint64_t next_ip);
+/* TIP.PGE / TIP.PGD when the filters' verdict changes between instructions (SDM 33.2.5). */
+void pt_emul_update_context(struct vcpu *v, struct pt_guest *pg, struct pt_emul *e, uint64_t ip);
+/* At an event handler reached through the breakpoint: its frame shows the guest's TF, not ours. */
+void pt_emul_fix_event_frame(struct vcpu *v, struct pt_emul *e);
+
+/* pt_emul_dr.c: the handler breakpoint and the guest's own debug exceptions */
+/* Arms the handler breakpoint at ip (re-arming moves it); `frame_err`: the frame has an error code. */
+void pt_emul_bp_arm(struct pt_emul *e, uint64_t ip, bool frame_err);
+void pt_emul_bp_disarm(struct pt_emul *e);
+/* Whether arming now would hide a guest execute breakpoint on the instruction at ip (stolen slot). */
+bool pt_emul_bp_would_hide(const struct pt_emul *e, uint64_t ip);
+/* The #DB conditions in `dr6` (an exit qualification) that are the guest's own, at ip. */
+uint64_t pt_emul_guest_db_bits(const struct pt_emul *e, uint64_t dr6, uint64_t ip);
+/* The guest's DR6 after a #DB with `bits` detected (B0-B3 replaced, the rest sticky; SDM 17.2.3). */
+void pt_emul_dr6_report(uint64_t bits);
+
+/* pt_emul.c */
+void pt_emul_stage_flush(struct vcpu *v, struct pt_guest *pg, struct pt_emul *e);
+void pt_emul_ctl_written(struct vcpu *v, struct pt_guest *pg, uint64_t old_ctl);
+
+#endif

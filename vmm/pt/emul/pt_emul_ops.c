@@ -1,0 +1,57 @@
+/* The emulated backend as the VMX core sees it: its hooks, and what the guest reads of its PT. */
+#include "pt/emul/pt_emul_int.h"
+#include "pt/hw/pt_hw.h"
+#include "pt/rtit.h"
+#include "vmx/pt_backend.h"
+#include "msr.h"
+
+static void emul_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpuid_regs *r)
+{
+	pt_vcaps_cpuid(&v->pt->caps, leaf, sub, r);
+}
+
+static bool emul_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+	struct pt_guest *pg = v->pt;
+
+	if (msr == MSR_IA32_PERF_GLOBAL_STATUS || msr == MSR_IA32_PERF_GLOBAL_STATUS_RESET)
+		return pt_guest_perf_rdmsr(pg, msr, val);
+	*val = 0;
+	return pg->caps.enabled && rtit_is_rtit_msr(msr) && rtit_read(&pg->ctx, &pg->caps, msr, val) == RTIT_OK;
+}
+
+/* Both backends validate RTIT writes with the same rules (rtit.c); a CTL write may start or stop tracing. */
+static bool emul_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	struct pt_guest *pg = v->pt;
+	uint64_t old = pg->ctx.ctl;
+
+	if (msr == MSR_IA32_PERF_GLOBAL_STATUS || msr == MSR_IA32_PERF_GLOBAL_STATUS_RESET)
+		return pt_guest_perf_wrmsr(pg, msr, val);
+	if (!pg->caps.enabled || !rtit_is_rtit_msr(msr) || rtit_write(&pg->ctx, &pg->caps, msr, val) != RTIT_OK)
+		return false;
+	if (msr == MSR_IA32_RTIT_CTL)
+		pt_emul_ctl_written(v, pg, old);
+	return true;
+}
+
+#define PT_EMUL_HOOKS                              \
+	.cpuid = emul_cpuid,                       \
+	.rdmsr = emul_rdmsr,                       \
+	.wrmsr = emul_wrmsr,                       \
+	.exception = pt_emul_exception,            \
+	.mtf = pt_emul_mtf,                        \
+	.event_injected = pt_emul_event_injected,  \
+	.stopped = pt_emul_stopped
+
+const struct pt_backend_ops pt_emul_ops = {
+	.name = "emulated",
+	PT_EMUL_HOOKS,
+};
+
+const struct pt_backend_ops pt_emul_ops_host_traced = {
+	.name = "emulated, host traced",
+	PT_EMUL_HOOKS,
+	.before_entry = pt_hw_vcpu_before_entry,
+	.after_exit = pt_hw_vcpu_after_exit,
+};

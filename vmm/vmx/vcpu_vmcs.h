@@ -1,0 +1,69 @@
+/* The vCPU's guest state as the current VMCS holds it: CPL, execution mode, instruction retirement. */
+#ifndef PTV_VCPU_VMCS_H
+#define PTV_VCPU_VMCS_H
+
+#include "vmx/vcpu.h"
+#include "vmx/vmcs_ops.h"
+
+/* The guest's current privilege level: SS.DPL (SDM 5.5). */
+static inline unsigned vcpu_cpl(void)
+{
+	return (vmcs_read32(GUEST_SS_AR_BYTES) >> 5) & 3;
+}
+
+/* CS.L with IA32_EFER.LMA: 64-bit mode (SDM 3.4.5). LMA changes only in our CR0 handler, so it is cached. */
+static inline bool vcpu_long_mode(const struct vcpu *v)
+{
+	return v->efer_lma && (vmcs_read32(GUEST_CS_AR_BYTES) & BIT(13));
+}
+
+/* The linear address of the next instruction: CS base + RIP. */
+static inline uint64_t vcpu_lip(void)
+{
+	return vmcs_readnat(GUEST_CS_BASE) + vmcs_readnat(GUEST_RIP);
+}
+
+/*
+ * An instruction retired in the VMM while single-stepping: its step is still due. With TF that is a
+ * pending single-step #DB (BS, SDM 25.4.2); with MTF a pending MTF VM exit, injected as event type 7
+ * vector 0 (SDM 27.6.2 "Injection of Pending MTF VM Exits").
+ */
+static inline void vcpu_retired_in_vmm(struct vcpu *v)
+{
+	if (v->pt_stepping) {
+		if (v->pt_step_mtf)
+			vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID | (7u << 8));
+		else
+			vmcs_writenat(GUEST_PENDING_DBG_EXCEPTIONS, DR6_BS);
+	}
+}
+
+/* Drops STI/MOV-SS blocking: the emulated instruction retired and its shadow ends with it (SDM 25.4.2). */
+static inline void vcpu_end_shadow(void)
+{
+	uint32_t intr = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
+
+	if (intr & (GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS))
+		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, intr & ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
+}
+
+/* Advances RIP by len (wrapping EIP outside 64-bit mode) and retires the instruction. */
+static inline void vcpu_advance(struct vcpu *v, uint64_t len)
+{
+	uint64_t rip = vmcs_readnat(GUEST_RIP) + len;
+
+	/* Outside 64-bit mode EIP wraps at 4 GiB; checked only when it could matter. */
+	if ((rip >> 32) && !vcpu_long_mode(v))
+		rip = (uint32_t)rip;
+	vmcs_writenat(GUEST_RIP, rip);
+	vcpu_end_shadow();
+	vcpu_retired_in_vmm(v);
+}
+
+/* Advances RIP past the exiting instruction (VM-exit instruction length, SDM 28.2.4). */
+static inline void vcpu_skip_instruction(struct vcpu *v)
+{
+	vcpu_advance(v, vmcs_read32(VM_EXIT_INSTRUCTION_LEN));
+}
+
+#endif
