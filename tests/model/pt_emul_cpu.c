@@ -188,17 +188,19 @@ static bool execute(struct per_rig *r, struct per_insn *in)
 			return false;
 		r->nframes--;
 		next = in->target ? in->target : r->frames[r->nframes].ip;
-		rflags = r->frames[r->nframes].rflags;
+		rflags = r->frames[r->nframes].rflags | in->value;   /* value: bits the handler set in the image */
 		break;
 	default:
 		break;
 	}
 	retire(r, in);
-	vmcs_writenat(GUEST_RFLAGS, rflags & ~RFLAGS_RF);   /* RF clears once an instruction completes */
+	/* RF clears once an instruction completes, except that IRET loads it (SDM 17.3.1.1). */
+	vmcs_writenat(GUEST_RFLAGS, in->kind == PER_IRET ? rflags : rflags & ~RFLAGS_RF);
 	vmcs_writenat(GUEST_RIP, next);
 	if (mtf_on())
 		return mtf_exit(r, in);
-	return !tf || exc_exit(r, 1, DR6_BS, PER_EXIT_DB_BS, in);
+	/* A PER_SEQ's value: DR6 bits of data breakpoints it hit, reported with the step (SDM 17.3.1.2). */
+	return !tf || exc_exit(r, 1, DR6_BS | (in->kind == PER_SEQ ? in->value : 0), PER_EXIT_DB_BS, in);
 }
 
 static struct per_insn *find(struct per_rig *r, uint64_t ip)

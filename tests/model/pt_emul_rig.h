@@ -29,13 +29,13 @@
 
 /* What the rig's CPU does with an instruction; the bytes in guest memory must say the same. */
 enum per_kind {
-	PER_SEQ,        /* falls through */
+	PER_SEQ,        /* falls through; value: DR6 B0-B3 of data breakpoints it triggers */
 	PER_JCC,        /* to target the first `taken` times, then falls through */
 	PER_JMP,        /* direct or indirect: to target */
 	PER_CALL,       /* near: pushes the next IP */
 	PER_RET,        /* near: pops */
 	PER_INT,        /* INT n: delivers `vector` through the IDT */
-	PER_IRET,       /* back to the last frame's IP, or to target when set */
+	PER_IRET,       /* back to the last frame's IP, or to target when set; value ORed into its RFLAGS */
 	PER_UD,         /* faults with #UD (does not retire) */
 	PER_WRMSR,      /* VM exit: IA32_RTIT_CTL := value, emulated by the VMM */
 	PER_CPUID,      /* VM exit: emulated by the VMM */

@@ -3,22 +3,11 @@
 #include <string.h>
 #include "cpu_model.h"
 #include "msr.h"
+#include "vmx/vmx_error.h"
 
 #define CR0_PE BIT(0)
 #define CR4_VMXE BIT(13)
 #define VMCS_VM_INSTRUCTION_ERROR 0x4400
-
-/* VM-instruction error numbers (SDM 31.4 "VM Instruction Error Numbers"). */
-enum {
-	VMXERR_VMCLEAR_BAD_ADDR = 2,
-	VMXERR_VMCLEAR_VMXON_PTR = 3,
-	VMXERR_VMPTRLD_BAD_ADDR = 9,
-	VMXERR_VMPTRLD_VMXON_PTR = 10,
-	VMXERR_VMPTRLD_BAD_REVISION = 11,
-	VMXERR_UNSUPPORTED_FIELD = 12,
-	VMXERR_VMXON_IN_ROOT = 15,
-	VMXERR_INVALID_INVEPT_INVVPID = 28,
-};
 
 static enum vmx_status vmx_fault(struct cpu_model *m, enum cpu_model_op op, uint64_t index,
 				 enum cpu_model_fault f)

@@ -5,9 +5,8 @@
  * whenever a deliverable vector reaches IRR (a PMI, a self-IPI, or TPR/EOI lowering PPR) the
  * "interrupt-window exiting" control is set, so the CPU itself waits for RFLAGS.IF=1 without STI or
  * MOV-SS blocking and exits before the next instruction. Nothing is checked on the exit fast path.
- * While the emulated PT backend single-steps the guest with RFLAGS.TF, an injected interrupt's
- * handler runs untraced (delivery clears TF, its IRET restores it): the trace shows the interrupted
- * instruction retiring as if nothing happened, where hardware would add FUP/TIP and the handler.
+ * The guest's PT backend hears of each injection first, so a traced guest's trace shows the event
+ * (FUP/TIP) and its handler as on hardware.
  */
 #include "vmx/vlapic_vmx.h"
 #include "vmx/exit.h"
