@@ -337,6 +337,7 @@ void pt_emul_ctl_written(struct vcpu *v, struct pt_guest *pg, uint64_t old_ctl)
 	}
 	struct pt_gen_cfg cfg = gen_cfg(pg);
 	pt_gen_init(&e->gen, &cfg, stage_emit, e);
+	pt_emul_ranges_init(pg);
 	e->active = true;
 	e->have_prev = false;
 	e->in_ctx = pt_emul_filters_pass(pg, next);

@@ -41,6 +41,8 @@ struct pt_emul {
 	struct pt_gen gen;
 	struct pt_out out;
 	bool active;             /* TraceEn=1 with usable output: the guest is being stepped */
+	uint8_t filter_ranges;   /* ADDRn with ADDRn_CFG = 1 (FilterEn), bit n; fixed while TraceEn=1 */
+	uint8_t stop_ranges;     /* ADDRn with ADDRn_CFG = 2 (TraceStop) */
 	bool in_ctx;             /* the filters pass: packets are being generated */
 	bool have_prev;          /* `prev` holds the instruction about to retire */
 	uint64_t prev_ip;

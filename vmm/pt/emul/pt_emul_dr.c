@@ -81,9 +81,12 @@ bool pt_emul_bp_would_hide(const struct pt_emul *e, uint64_t ip)
 
 uint64_t pt_emul_guest_db_bits(const struct pt_emul *e, uint64_t dr6, uint64_t ip)
 {
-	uint64_t dr7 = e->bp.armed ? e->bp.saved_dr7 : vmcs_readnat(GUEST_DR7);
 	uint64_t bits = dr6 & DR6_TRAP_BITS;
 	bool any = false;
+
+	if (!bits)
+		return 0;   /* a plain single step: the common case */
+	uint64_t dr7 = e->bp.armed ? e->bp.saved_dr7 : vmcs_readnat(GUEST_DR7);
 
 	if (e->bp.armed) {
 		/* The borrowed slot reports ours; the guest's breakpoint there is compared by hand. */

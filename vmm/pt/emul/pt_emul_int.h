@@ -8,6 +8,8 @@
 
 /* pt_emul_step.c: one instruction at a time */
 enum pt_cpu_mode pt_emul_cpu_mode(const struct vcpu *v);
+/* Which ADDRn ranges filter and which stop, from IA32_RTIT_CTL (at TraceEn; they cannot change then). */
+void pt_emul_ranges_init(struct pt_guest *pg);
 /* SDM 33.2.4 "Trace Filtering": CPL (OS/User), CR3 match, and IP filter ranges (ADDRn_CFG = 1). */
 bool pt_emul_filters_pass(const struct pt_guest *pg, uint64_t ip);
 /* An ADDRn range with ADDRn_CFG = 2 (TraceStop) holds ip. */

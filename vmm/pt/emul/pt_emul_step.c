@@ -21,35 +21,44 @@ enum pt_cpu_mode pt_emul_cpu_mode(const struct vcpu *v)
 	return (ar & BIT(14)) ? PT_MODE_32 : PT_MODE_16;
 }
 
+void pt_emul_ranges_init(struct pt_guest *pg)
+{
+	struct pt_emul *e = &pg->emul;
+
+	e->filter_ranges = e->stop_ranges = 0;
+	for (unsigned n = 0; n < PT_ADDR_RANGES_MAX; n++) {
+		uint64_t cfg = (pg->ctx.ctl >> RTIT_CTL_ADDR_CFG_SHIFT(n)) & 0xf;
+		if (cfg == 1)
+			e->filter_ranges |= (uint8_t)BIT(n);
+		else if (cfg == 2)
+			e->stop_ranges |= (uint8_t)BIT(n);
+	}
+}
+
+static bool in_ranges(const struct pt_guest *pg, unsigned ranges, uint64_t ip)
+{
+	for (unsigned n = 0; ranges; n++, ranges >>= 1)
+		if ((ranges & 1) && ip >= pg->ctx.addr_a[n] && ip <= pg->ctx.addr_b[n])
+			return true;
+	return false;
+}
+
 bool pt_emul_filters_pass(const struct pt_guest *pg, uint64_t ip)
 {
 	uint64_t ctl = pg->ctx.ctl;
 	unsigned cpl = vcpu_cpl();
-	bool any_range = false;
 
 	if (cpl == 0 ? !(ctl & RTIT_CTL_OS) : !(ctl & RTIT_CTL_USER))
 		return false;
 	if ((ctl & RTIT_CTL_CR3FILTER) &&
 	    ((vmcs_readnat(GUEST_CR3) ^ pg->ctx.cr3_match) & ~(uint64_t)0x1f))
 		return false;
-	for (unsigned n = 0; n < PT_ADDR_RANGES_MAX; n++) {
-		uint64_t cfg = (ctl >> RTIT_CTL_ADDR_CFG_SHIFT(n)) & 0xf;
-		if (cfg != 1)
-			continue;
-		any_range = true;
-		if (ip >= pg->ctx.addr_a[n] && ip <= pg->ctx.addr_b[n])
-			return true;
-	}
-	return !any_range;
+	return !pg->emul.filter_ranges || in_ranges(pg, pg->emul.filter_ranges, ip);
 }
 
 bool pt_emul_trace_stop_hit(const struct pt_guest *pg, uint64_t ip)
 {
-	for (unsigned n = 0; n < PT_ADDR_RANGES_MAX; n++)
-		if (((pg->ctx.ctl >> RTIT_CTL_ADDR_CFG_SHIFT(n)) & 0xf) == 2 &&
-		    ip >= pg->ctx.addr_a[n] && ip <= pg->ctx.addr_b[n])
-			return true;
-	return false;
+	return pg->emul.stop_ranges && in_ranges(pg, pg->emul.stop_ranges, ip);
 }
 
 /* The handler of `vector` from the guest IDT (SDM 6.10-6.14): 8-byte gates, 16 in IA-32e mode. */
