@@ -1,0 +1,303 @@
+/* RDMSR/WRMSR exits (exit_msr.c) on the CPU model: each emulated MSR, its #GP rules, and the PT backend's MSRs. */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+#include "vcpu_env.h"
+#include "../fixtures/cpu_fixtures.h"
+#include "msr.h"
+#include "vmx/exit.h"
+#include "vmx/exit_reason.h"
+#include "vmx/pt_backend.h"
+
+#define NONCANONICAL 0x0000800000000000ULL
+#define CANONICAL_HI 0xffff800000001000ULL
+
+static struct vcpu v;
+
+/* A CPU with RDTSCP, so IA32_TSC_AUX exists and moves with the vCPU. */
+static void with_rdtscp(struct cpu_model *m)
+{
+	const struct cpuid_regs r = { 0, 0, 0, BIT(27) };
+
+	cpu_model_set_cpuid(m, 0x80000001, 0, &r);
+	cpu_model_set_msr(m, MSR_IA32_TSC_AUX, 0, false);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	vcpu_env_setup(&v, &cpu_fixture_bochs_tigerlake, ENV_XCOMP_AVX512, with_rdtscp);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	vcpu_env_teardown(&v);
+	return 0;
+}
+
+/* RCX's upper half is ignored; RAX/RDX get the value's halves, their upper halves cleared. */
+static enum exit_action rdmsr(uint32_t msr)
+{
+	v.regs.rcx = 0xffffffff00000000ULL | msr;
+	v.regs.rax = v.regs.rdx = ~0ULL;
+	env_exit(&v, EXIT_REASON_MSR_READ, 0, 2);
+	return handle_msr_read(&v);
+}
+
+static uint64_t rd_ok_at(uint32_t msr, const char *file, int line)
+{
+	_assert_int_equal(rdmsr(msr), EXIT_RESUME, file, line);
+	env_expect_retired(2, file, line);
+	_assert_int_equal((v.regs.rax | v.regs.rdx) >> 32, 0, file, line);
+	return v.regs.rdx << 32 | v.regs.rax;
+}
+
+/* WRMSR takes EDX:EAX; the upper halves of RAX and RDX are garbage. */
+static enum exit_action wrmsr(uint32_t msr, uint64_t val)
+{
+	v.regs.rcx = 0xffffffff00000000ULL | msr;
+	v.regs.rax = 0xaaaaaaaa00000000ULL | (uint32_t)val;
+	v.regs.rdx = 0x5555555500000000ULL | (val >> 32);
+	env_exit(&v, EXIT_REASON_MSR_WRITE, 0, 2);
+	return handle_msr_write(&v);
+}
+
+#define rd_ok(msr)      rd_ok_at((msr), __FILE__, __LINE__)
+#define rd_gp(msr)      do { assert_int_equal(rdmsr(msr), EXIT_RESUME); expect_gp(); } while (0)
+#define wr_ok(msr, val) do { assert_int_equal(wrmsr((msr), (val)), EXIT_RESUME); expect_retired(2); } while (0)
+#define wr_gp(msr, val) do { assert_int_equal(wrmsr((msr), (val)), EXIT_RESUME); expect_gp(); } while (0)
+
+static void test_unknown(void **state)
+{
+	static const uint32_t unknown[] = { 0, 0x48 /* SPEC_CTRL */, 0xfe /* MTRRCAP */, 0x38f, 0x480,
+					    0x40000000, 0xc0000104, 0xffffffff };
+
+	(void)state;
+	for (unsigned i = 0; i < ARRAY_SIZE(unknown); i++) {
+		rd_gp(unknown[i]);
+		wr_gp(unknown[i], 0);
+	}
+	/* Read-only here: the TSC, and IA32_FEATURE_CONTROL (locked, as on hardware). */
+	wr_gp(MSR_IA32_TIME_STAMP_COUNTER, 0);
+	wr_gp(MSR_IA32_FEATURE_CONTROL, FEATURE_CONTROL_LOCKED);
+	/* In real mode the #GP carries no error code (SDM 27.2.1.3). */
+	env_guest16(&v);
+	assert_int_equal(rdmsr(0x48), EXIT_RESUME);
+	assert_int_equal(vmr(VM_ENTRY_INTR_INFO_FIELD), INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | X86_VEC_GP);
+}
+
+static void test_fixed_value_msrs(void **state)
+{
+	(void)state;
+	env.m->tsc = 0x00123456789aa000ULL - 1000;
+	assert_int_equal(rd_ok(MSR_IA32_TIME_STAMP_COUNTER), 0x00123456789aa000ULL);
+	assert_int_equal(v.regs.rdx, 0x00123456);
+	/* xAPIC enabled at FEE00000H, BSP; it can be neither moved nor switched to x2APIC or off. */
+	assert_int_equal(rd_ok(MSR_IA32_APIC_BASE), 0xfee00900);
+	wr_ok(MSR_IA32_APIC_BASE, 0xfee00900);
+	wr_gp(MSR_IA32_APIC_BASE, 0xfee00d00);
+	wr_gp(MSR_IA32_APIC_BASE, 0xfed00900);
+	wr_gp(MSR_IA32_APIC_BASE, 0xfee00100);
+	wr_gp(MSR_IA32_APIC_BASE, 0x1fee00900ULL);
+	assert_int_equal(rd_ok(MSR_IA32_FEATURE_CONTROL), FEATURE_CONTROL_LOCKED);
+	/* MISC_ENABLE: fast strings is the guest's; BTS/PEBS unavailable stay set. */
+	assert_int_equal(rd_ok(MSR_IA32_MISC_ENABLE), 0x1801);
+	wr_ok(MSR_IA32_MISC_ENABLE, 0x1800);
+	wr_ok(MSR_IA32_MISC_ENABLE, 0x1801);
+	wr_gp(MSR_IA32_MISC_ENABLE, 0x1001);
+	wr_gp(MSR_IA32_MISC_ENABLE, 0x1801 | BIT(16));
+	wr_gp(MSR_IA32_MISC_ENABLE, 0x1801 | BIT(34));
+}
+
+static void test_vmcs_msrs(void **state)
+{
+	static const struct { uint32_t msr; unsigned field; } nat[] = {
+		{ MSR_IA32_SYSENTER_ESP, GUEST_SYSENTER_ESP }, { MSR_IA32_SYSENTER_EIP, GUEST_SYSENTER_EIP },
+		{ MSR_IA32_FS_BASE, GUEST_FS_BASE }, { MSR_IA32_GS_BASE, GUEST_GS_BASE },
+	};
+
+	(void)state;
+	wr_ok(MSR_IA32_SYSENTER_CS, 0x10);
+	assert_int_equal(vmr(GUEST_SYSENTER_CS), 0x10);
+	assert_int_equal(rd_ok(MSR_IA32_SYSENTER_CS), 0x10);
+	for (unsigned i = 0; i < ARRAY_SIZE(nat); i++) {
+		wr_ok(nat[i].msr, CANONICAL_HI + i);
+		assert_int_equal(vmr(nat[i].field), CANONICAL_HI + i);
+		assert_int_equal(rd_ok(nat[i].msr), CANONICAL_HI + i);
+		wr_gp(nat[i].msr, NONCANONICAL);
+		wr_gp(nat[i].msr, 0x7fff800000000000ULL);
+		assert_int_equal(vmr(nat[i].field), CANONICAL_HI + i);
+	}
+}
+
+static void test_efer(void **state)
+{
+	static const uint64_t reserved[] = { BIT(1), BIT(9), BIT(12), BIT(14), BIT(32), BIT(63) };
+
+	(void)state;
+	/* Paging off: SCE, LME, NXE are the guest's; LMA is read-only (0 stays 0). */
+	wr_ok(MSR_IA32_EFER, EFER_SCE | EFER_LME | EFER_NXE);
+	assert_int_equal(vmr(GUEST_IA32_EFER), 0x901);
+	assert_int_equal(rd_ok(MSR_IA32_EFER), 0x901);
+	wr_ok(MSR_IA32_EFER, EFER_LME | EFER_LMA);
+	assert_int_equal(vmr(GUEST_IA32_EFER), EFER_LME);
+	for (unsigned i = 0; i < ARRAY_SIZE(reserved); i++)
+		wr_gp(MSR_IA32_EFER, EFER_LME | reserved[i]);
+	assert_int_equal(vmr(GUEST_IA32_EFER), EFER_LME);
+	/* Paging on, in long mode: LME cannot change (SDM 10.8.5), LMA stays 1 whatever is written. */
+	env_guest64(&v);
+	wr_ok(MSR_IA32_EFER, EFER_LME);
+	assert_int_equal(vmr(GUEST_IA32_EFER), EFER_LME | EFER_LMA);
+	wr_gp(MSR_IA32_EFER, EFER_SCE);
+	assert_int_equal(vmr(GUEST_IA32_EFER), EFER_LME | EFER_LMA);
+}
+
+static void test_pat(void **state)
+{
+	static const unsigned bad[] = { 2, 3, 8, 0x10, 0xff };
+
+	(void)state;
+	wr_ok(MSR_IA32_PAT, 0x0001050400070406ULL);   /* UC WC WT WP WB UC- */
+	assert_int_equal(vmr(GUEST_IA32_PAT), 0x0001050400070406ULL);
+	assert_int_equal(rd_ok(MSR_IA32_PAT), 0x0001050400070406ULL);
+	for (unsigned i = 0; i < ARRAY_SIZE(bad); i++)
+		for (unsigned byte = 0; byte < 8; byte += 7)
+			wr_gp(MSR_IA32_PAT, (0x0001050400070406ULL & ~(0xffULL << (8 * byte))) |
+				  ((uint64_t)bad[i] << (8 * byte)));
+	assert_int_equal(vmr(GUEST_IA32_PAT), 0x0001050400070406ULL);
+}
+
+static void test_debugctl(void **state)
+{
+	(void)state;
+	vmw(GUEST_IA32_DEBUGCTL, 0);
+	wr_ok(MSR_IA32_DEBUGCTL, 0);
+	/* LBR is accepted and dropped (no LBR virtualization): it reads back 0. */
+	wr_ok(MSR_IA32_DEBUGCTL, BIT(0));
+	assert_int_equal(vmr(GUEST_IA32_DEBUGCTL), 0);
+	assert_int_equal(rd_ok(MSR_IA32_DEBUGCTL), 0);
+	wr_gp(MSR_IA32_DEBUGCTL, BIT(1));    /* BTF */
+	wr_gp(MSR_IA32_DEBUGCTL, BIT(6));    /* TR */
+	wr_gp(MSR_IA32_DEBUGCTL, BIT(14));   /* FREEZE_WHILE_SMM */
+	wr_gp(MSR_IA32_DEBUGCTL, BIT(32));
+}
+
+static void test_syscall_msrs(void **state)
+{
+	static const uint32_t addr_msrs[] = { MSR_IA32_LSTAR, MSR_IA32_CSTAR, MSR_IA32_KERNEL_GS_BASE };
+	uint64_t *slot[] = { &v.msrs.lstar, &v.msrs.cstar, &v.msrs.kernel_gs_base };
+
+	(void)state;
+	/* Written through to the CPU (the guest is on it) and into the vCPU. */
+	wr_ok(MSR_IA32_STAR, 0x0023001000000000ULL);
+	assert_int_equal(v.msrs.star, 0x0023001000000000ULL);
+	assert_int_equal(cpu_model_msr_value(env.m, MSR_IA32_STAR, 0), 0x0023001000000000ULL);
+	wr_ok(MSR_IA32_FMASK, 0x47700);
+	assert_int_equal(cpu_model_msr_value(env.m, MSR_IA32_FMASK, 0), 0x47700);
+	for (unsigned i = 0; i < ARRAY_SIZE(addr_msrs); i++) {
+		wr_ok(addr_msrs[i], CANONICAL_HI + i);
+		assert_int_equal(*slot[i], CANONICAL_HI + i);
+		assert_int_equal(cpu_model_msr_value(env.m, addr_msrs[i], 0), CANONICAL_HI + i);
+		wr_gp(addr_msrs[i], NONCANONICAL);
+		assert_int_equal(*slot[i], CANONICAL_HI + i);
+		assert_int_equal(cpu_model_msr_value(env.m, addr_msrs[i], 0), CANONICAL_HI + i);
+	}
+	wr_ok(MSR_IA32_TSC_AUX, 0xfedcba98);
+	assert_int_equal(v.msrs.tsc_aux, 0xfedcba98);
+	wr_gp(MSR_IA32_TSC_AUX, BIT(32));
+	assert_int_equal(cpu_model_msr_value(env.m, MSR_IA32_TSC_AUX, 0), 0xfedcba98);
+	/* Reads come from the CPU. */
+	cpu_model_set_msr(env.m, MSR_IA32_LSTAR, 0xffffffff81000000ULL, false);
+	assert_int_equal(rd_ok(MSR_IA32_LSTAR), 0xffffffff81000000ULL);
+	assert_int_equal(rd_ok(MSR_IA32_TSC_AUX), 0xfedcba98);
+}
+
+static const uint32_t pt_msrs[] = {
+	MSR_IA32_PERF_GLOBAL_STATUS, MSR_IA32_PERF_GLOBAL_STATUS_RESET, MSR_IA32_RTIT_OUTPUT_BASE,
+	MSR_IA32_RTIT_OUTPUT_MASK_PTRS, MSR_IA32_RTIT_CTL, MSR_IA32_RTIT_STATUS, MSR_IA32_RTIT_CR3_MATCH,
+	MSR_IA32_RTIT_ADDR0_A, MSR_IA32_RTIT_ADDR1_B, MSR_IA32_RTIT_ADDR3_B,
+};
+
+static void test_pt_msrs_without_pt(void **state)
+{
+	(void)state;
+	for (unsigned i = 0; i < ARRAY_SIZE(pt_msrs); i++) {
+		rd_gp(pt_msrs[i]);
+		wr_gp(pt_msrs[i], 0);
+	}
+}
+
+/* A PT backend that records what reaches it and answers msr * 100000001H. */
+static unsigned pt_reads, pt_writes;
+static uint32_t pt_last_msr;
+static uint64_t pt_last_val;
+static bool pt_accept = true;
+
+static bool pt_rdmsr(struct vcpu *vc, uint32_t msr, uint64_t *val)
+{
+	assert_ptr_equal(vc, &v);
+	pt_reads++;
+	pt_last_msr = msr;
+	*val = msr * 0x100000001ULL;
+	return pt_accept;
+}
+
+static bool pt_wrmsr(struct vcpu *vc, uint32_t msr, uint64_t val)
+{
+	assert_ptr_equal(vc, &v);
+	pt_writes++;
+	pt_last_msr = msr;
+	pt_last_val = val;
+	return pt_accept;
+}
+
+static const struct pt_backend_ops pt_fake = { .name = "fake", .rdmsr = pt_rdmsr, .wrmsr = pt_wrmsr };
+
+static void test_pt_msrs_routed(void **state)
+{
+	static const uint32_t neighbours[] = { 0x38d, 0x38f, 0x391, 0x55f, 0x562, 0x56f, 0x573, 0x57f, 0x588 };
+
+	(void)state;
+	v.pt_ops = &pt_fake;
+	for (unsigned i = 0; i < ARRAY_SIZE(pt_msrs); i++) {
+		assert_int_equal(rd_ok(pt_msrs[i]), pt_msrs[i] * 0x100000001ULL);
+		assert_int_equal(pt_last_msr, pt_msrs[i]);
+		wr_ok(pt_msrs[i], 0x123456789abcdef0ULL + i);
+		assert_int_equal(pt_last_msr, pt_msrs[i]);
+		assert_int_equal(pt_last_val, 0x123456789abcdef0ULL + i);
+	}
+	assert_int_equal(pt_reads, ARRAY_SIZE(pt_msrs));
+	assert_int_equal(pt_writes, ARRAY_SIZE(pt_msrs));
+	for (unsigned i = 0; i < ARRAY_SIZE(neighbours); i++) {
+		rd_gp(neighbours[i]);
+		wr_gp(neighbours[i], 0);
+	}
+	assert_int_equal(pt_reads + pt_writes, 2 * ARRAY_SIZE(pt_msrs));
+	/* The backend's refusal is the guest's #GP. */
+	pt_accept = false;
+	rd_gp(MSR_IA32_RTIT_CTL);
+	wr_gp(MSR_IA32_RTIT_CTL, 1);
+	pt_accept = true;
+	v.pt_ops = &pt_backend_none;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_unknown, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_fixed_value_msrs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_vmcs_msrs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_efer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pat, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_debugctl, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_syscall_msrs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pt_msrs_without_pt, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pt_msrs_routed, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
