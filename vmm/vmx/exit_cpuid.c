@@ -39,6 +39,7 @@
 #define CPUID_7_EBX_MPX       BIT(14)
 #define CPUID_7_EBX_RDT_A     BIT(15)
 #define CPUID_7_EBX_PT        BIT(25)
+#define CPUID_7_ECX_OSPKE     BIT(4)
 #define CPUID_7_ECX_WAITPKG   BIT(5)
 #define CPUID_7_ECX_SGX_LC    BIT(30)
 #define CPUID_7_EBX_INVPCID   BIT(10)
@@ -84,7 +85,10 @@ static void cpuid_filter(struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpu
 					      CPUID_7_EBX_RDT_A | CPUID_7_EBX_PT);
 			if (!(v->cpu2_controls & BIT(12)))
 				r->ebx &= ~(uint32_t)CPUID_7_EBX_INVPCID;
-			r->ecx &= ~(uint32_t)(CPUID_7_ECX_WAITPKG | CPUID_7_ECX_SGX_LC);
+			r->ecx &= ~(uint32_t)(CPUID_7_ECX_WAITPKG | CPUID_7_ECX_SGX_LC | CPUID_7_ECX_OSPKE);
+			/* OSPKE mirrors the guest's own CR4.PKE (SDM Vol. 2A CPUID), like OSXSAVE in leaf 1. */
+			if (vmcs_readnat(GUEST_CR4) & CR4_PKE)
+				r->ecx |= CPUID_7_ECX_OSPKE;
 			r->edx = 0;   /* speculation-control MSRs and friends are not virtualized */
 		} else {
 			r->eax = r->ebx = r->ecx = r->edx = 0;

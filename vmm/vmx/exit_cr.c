@@ -9,19 +9,31 @@
 #include "ept/ept_walk.h"
 #include "log.h"
 
-/* With EPT and PAE paging outside long mode the VMM must load the PDPTEs (SDM 29.3.2.1). */
-static bool load_pdptes(struct vcpu *v, uint64_t cr0, uint64_t cr4)
+/* MAXPHYADDR: CPUID.80000008H:EAX[7:0] (SDM Vol. 2A CPUID); 36 where the leaf is missing (SDM 4.1.4). */
+static unsigned maxphyaddr(void)
+{
+	unsigned n = cpu_cpuid(0x80000000, 0).eax >= 0x80000008 ? cpu_cpuid(0x80000008, 0).eax & 0xff : 36;
+
+	return n ? n : 36;
+}
+
+/*
+ * With EPT and PAE paging outside long mode the VMM must load the PDPTEs (SDM 29.3.2.1). A present
+ * PDPTE with a reserved bit set (1, 2, 8:5, or MAXPHYADDR and above: SDM 4.4.1, Table 4-8) is #GP.
+ */
+static bool load_pdptes(struct vcpu *v, uint64_t cr0, uint64_t cr4, bool lma)
 {
 	uint64_t pdpte[4];
+	uint64_t reserved = BIT(1) | BIT(2) | GENMASK(8, 5) | GENMASK(63, maxphyaddr());
 
-	if (!(cr0 & CR0_PG) || !(cr4 & CR4_PAE) || (vmcs_read64(GUEST_IA32_EFER) & EFER_LMA))
+	if (!(cr0 & CR0_PG) || !(cr4 & CR4_PAE) || lma)
 		return true;
 	if (ept_read_guest(v->mem.ept, vmcs_readnat(GUEST_CR3) & ~0x1fULL, pdpte, sizeof(pdpte)) !=
 	    sizeof(pdpte))
 		return false;
 	for (int i = 0; i < 4; i++)
-		if ((pdpte[i] & 1) && (pdpte[i] & (BIT(1) | BIT(2) | GENMASK(8, 5) | GENMASK(63, 52))))
-			return false;   /* reserved bits: #GP (SDM 4.4.1) */
+		if ((pdpte[i] & 1) && (pdpte[i] & reserved))
+			return false;
 	vmcs_write64(GUEST_PDPTE0, pdpte[0]);
 	vmcs_write64(GUEST_PDPTE1, pdpte[1]);
 	vmcs_write64(GUEST_PDPTE2, pdpte[2]);
@@ -39,21 +51,26 @@ static bool write_cr0(struct vcpu *v, uint64_t val)
 		return false;
 	if ((val & CR0_PG) && !(old & CR0_PG) && (efer & EFER_LME) && !(vmcs_readnat(GUEST_CR4) & CR4_PAE))
 		return false;   /* long mode needs PAE first (SDM 10.8.5) */
+	if (!(val & CR0_PG) && (old & CR0_PG) && vcpu_long_mode(v))
+		return false;   /* paging cannot be turned off in 64-bit mode (SDM Vol. 2B MOV to CR, 10.8.5.4) */
 	val |= CR0_ET;
 	uint64_t real = (val | (vmx_ctls.cr0_fixed0 & ~(CR0_PE | CR0_PG))) & vmx_ctls.cr0_fixed1;
 	real |= val & (CR0_PE | CR0_PG);
 
-	/* Turning paging on with LME set activates long mode: LMA and the entry control follow. */
-	if ((val & CR0_PG) != (old & CR0_PG) && (efer & EFER_LME)) {
+	/* Turning paging on or off with LME set activates or deactivates long mode (SDM 10.8.5). */
+	bool lma_change = (val & CR0_PG) != (old & CR0_PG) && (efer & EFER_LME);
+	if (lma_change)
 		efer = (val & CR0_PG) ? efer | EFER_LMA : efer & ~EFER_LMA;
+	/* Checked before anything changes: a #GP leaves the guest's state as it was. */
+	if (!load_pdptes(v, val, vmcs_readnat(GUEST_CR4), efer & EFER_LMA))
+		return false;
+	if (lma_change) {
 		vmcs_write64(GUEST_IA32_EFER, efer);
 		v->efer_lma = efer & EFER_LMA;
 		v->entry_controls = (val & CR0_PG) ? v->entry_controls | ENTRY_IA32E_MODE_GUEST
 						   : v->entry_controls & ~ENTRY_IA32E_MODE_GUEST;
 		vmcs_write32(VM_ENTRY_CONTROLS, v->entry_controls);
 	}
-	if (!load_pdptes(v, val, vmcs_readnat(GUEST_CR4)))
-		return false;
 	vmcs_writenat(CR0_READ_SHADOW, val);
 	vmcs_writenat(GUEST_CR0, real);
 	return true;
@@ -66,7 +83,7 @@ static bool write_cr4(struct vcpu *v, uint64_t val)
 		return false;
 	if (!(val & CR4_PAE) && (vmcs_read64(GUEST_IA32_EFER) & EFER_LMA))
 		return false;
-	if (!load_pdptes(v, vmcs_readnat(CR0_READ_SHADOW), val))
+	if (!load_pdptes(v, vmcs_readnat(CR0_READ_SHADOW), val, vmcs_read64(GUEST_IA32_EFER) & EFER_LMA))
 		return false;
 	vmcs_writenat(CR4_READ_SHADOW, val);
 	vmcs_writenat(GUEST_CR4, (val | vmx_ctls.cr4_fixed0) & vmx_ctls.cr4_fixed1);

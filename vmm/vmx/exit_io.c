@@ -65,11 +65,31 @@ static uint32_t io_in(struct vcpu *v, uint16_t port, unsigned size)
 	return size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
 }
 
-/* INS/OUTS with paging off: the linear address is the guest-physical address (SDM 28.2.5). */
+/*
+ * Moves a string instruction's index or count register by delta in its address size: 16-bit forms
+ * change only SI/DI/CX, 32-bit forms write ESI/EDI/ECX (zero-extended), 64-bit forms the whole register.
+ */
+static void addr_reg_step(uint64_t *r, uint64_t mask, int64_t delta)
+{
+	uint64_t moved = (*r + (uint64_t)delta) & mask;
+
+	*r = mask == 0xffff ? (*r & ~mask) | moved : moved;
+}
+
+/*
+ * INS/OUTS with paging off: the linear address is the guest-physical address (SDM 28.2.5). The
+ * address size (16/32/64) is in the VM-exit instruction-information field (SDM 28.2.5, Table 28-8) and
+ * says which of CX/ECX/RCX, SI/ESI/RSI and DI/EDI/RDI the instruction uses (SDM Vol. 2B INS, OUTS, REP).
+ */
 static enum exit_action io_string(struct vcpu *v, uint16_t port, unsigned size, bool in, bool rep)
 {
-	uint64_t count = rep ? (uint32_t)v->regs.rcx : 1;
-	bool down = vmcs_readnat(GUEST_RFLAGS) & RFLAGS_DF;
+	unsigned asz = (vmcs_read32(VMX_INSTRUCTION_INFO) >> 7) & 7;
+	uint64_t mask = asz == 0 ? 0xffff : asz == 1 ? 0xffffffff : ~(uint64_t)0;
+	uint64_t *index = in ? &v->regs.rdi : &v->regs.rsi;
+	uint64_t count = rep ? v->regs.rcx & mask : 1;
+	int64_t delta = (vmcs_readnat(GUEST_RFLAGS) & RFLAGS_DF) ? -(int64_t)size : (int64_t)size;
+	/* The segment base: the linear address less the offset the instruction used. */
+	uint64_t base = vmcs_readnat(GUEST_LINEAR_ADDRESS) - (*index & mask);
 	uint64_t gla = vmcs_readnat(GUEST_LINEAR_ADDRESS);
 
 	if (vmcs_readnat(GUEST_CR0) & CR0_PG)
@@ -86,13 +106,12 @@ static enum exit_action io_string(struct vcpu *v, uint16_t port, unsigned size, 
 			if (!io_out(v, port, size, val))
 				return EXIT_STOPPED;
 		}
-		gla = (uint32_t)(down ? gla - size : gla + size);
-		if (in)
-			v->regs.rdi = (uint32_t)(down ? v->regs.rdi - size : v->regs.rdi + size);
-		else
-			v->regs.rsi = (uint32_t)(down ? v->regs.rsi - size : v->regs.rsi + size);
+		addr_reg_step(index, mask, delta);
+		gla = base + (*index & mask);
+		if (!vcpu_long_mode(v))
+			gla = (uint32_t)gla;
 		if (rep)
-			v->regs.rcx = (uint32_t)(v->regs.rcx - 1);
+			addr_reg_step(&v->regs.rcx, mask, -1);
 	}
 	if (count)
 		return vcpu_stop(v, -1, "string I/O on port 0x%x touched GPA 0x%lx outside its RAM", port, gla);

@@ -161,8 +161,8 @@ static uint64_t *lazy_slot(struct vcpu *v, uint32_t msr)
 static bool rd_lazy(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
 	(void)v;
-	*val = cpu_rdmsr(msr);
-	return true;
+	/* IA32_TSC_AUX exists only with RDTSCP or RDPID: where the CPU lacks it, so does the guest. */
+	return cpu_rdmsr_safe(msr, val);
 }
 
 static bool wr_lazy(struct vcpu *v, uint32_t msr, uint64_t val)
@@ -172,8 +172,10 @@ static bool wr_lazy(struct vcpu *v, uint32_t msr, uint64_t val)
 		return false;
 	if (msr == MSR_IA32_TSC_AUX && (val >> 32))
 		return false;
+	if (!cpu_wrmsr_safe(msr, val))
+		return false;
 	*lazy_slot(v, msr) = val;
-	return cpu_wrmsr_safe(msr, val);
+	return true;
 }
 
 static bool rd_pt(struct vcpu *v, uint32_t msr, uint64_t *val)

@@ -41,21 +41,35 @@ void vcpu_switch_init_cpu(void)
 		vcpu_host.xsave ? "XSAVE" : "FXSAVE", vcpu_host.xcr0_allowed, vcpu_host.area_size);
 }
 
+/*
+ * XSAVE and XRSTOR touch only the components enabled in XCR0 (SDM Vol. 1 13.7, 13.8), and a component
+ * a guest disabled keeps its contents (13.3). So both run with XCR0 = every component guests may
+ * enable: all of the old guest's state is saved, including what it disabled, and all of it is
+ * replaced by the new guest's (initialised where it never had any) before its own XCR0 goes in.
+ */
+static void xcr0_load(struct vcpu *v, uint64_t xcr0)
+{
+	/* Only values handle_xsetbv() accepted (or the allowed set itself) get here: a fault is our bug. */
+	if (!cpu_xsetbv_safe(0, xcr0))
+		panic("XSETBV of XCR0 0x%lx for guest %s faulted", xcr0, v->name);
+}
+
 static void fpu_save(struct vcpu *v)
 {
-	if (vcpu_host.xsave)
+	if (vcpu_host.xsave) {
+		xcr0_load(v, vcpu_host.xcr0_allowed);
 		cpu_xsave(v->fpu.area, vcpu_host.xcr0_allowed);
-	else
+	} else {
 		cpu_fxsave(v->fpu.area);
+	}
 }
 
 static void fpu_load(struct vcpu *v)
 {
 	if (vcpu_host.xsave) {
-		/* Only values handle_xsetbv() accepted ever get here: a fault is ptvisor's bug. */
-		if (!cpu_xsetbv_safe(0, v->fpu.xcr0))
-			panic("XSETBV of guest %s's XCR0 0x%lx faulted", v->name, v->fpu.xcr0);
+		xcr0_load(v, vcpu_host.xcr0_allowed);
 		cpu_xrstor(v->fpu.area, vcpu_host.xcr0_allowed);
+		xcr0_load(v, v->fpu.xcr0);
 	} else {
 		cpu_fxrstor(v->fpu.area);
 	}
