@@ -95,7 +95,7 @@ static void test_leaf7(void **state)
 	struct cpuid_regs r = guest_cpuid(7, 0);
 	assert_int_equal(r.eax, 2);
 	assert_int_equal(r.ebx, (uint32_t)~(ebx_hidden | BIT(10)));
-	assert_int_equal(r.ecx & ~BIT(4), (uint32_t)~(BIT(4) | BIT(5) | BIT(30)));   /* WAITPKG, SGX_LC; OSPKE: test_exit_bugs */
+	assert_int_equal(r.ecx & ~BIT(4), (uint32_t)~(BIT(4) | BIT(5) | BIT(30)));   /* WAITPKG, SGX_LC; OSPKE: test_exit_sdm_cases */
 	assert_int_equal(r.edx, 0);
 	v.cpu2_controls = BIT(12);
 	assert_int_equal(guest_cpuid(7, 0).ebx, ~ebx_hidden);
