@@ -7,7 +7,7 @@ void *memcpy(void *dst, const void *src, size_t n)
 {
 	void *d = dst;
 
-	asm volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n) :: "memory");
+	asm volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(n) : : "memory");
 	return dst;
 }
 

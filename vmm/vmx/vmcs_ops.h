@@ -63,7 +63,7 @@ static inline void vmcs_write_raw(unsigned field, uint64_t v)
 {
 	asm goto("vmwrite %1, %0\n\t"
 		 "jbe %l[failed]"
-		 :: "r"((uint64_t)field), "rm"(v) : "cc", "memory" : failed);
+		 : : "r"((uint64_t)field), "rm"(v) : "cc", "memory" : failed);
 	return;
 failed:
 	vmcs_access_failed("VMWRITE", field, cpu_vmwrite(field, v));
