@@ -167,12 +167,16 @@ static bool rd_lazy(struct vcpu *v, uint32_t msr, uint64_t *val)
 
 static bool wr_lazy(struct vcpu *v, uint32_t msr, uint64_t val)
 {
+	uint64_t *slot = lazy_slot(v, msr);
+
+	if (!slot)   /* msr_table sends only the MSRs lazy_slot() knows here */
+		return false;
 	if ((msr == MSR_IA32_LSTAR || msr == MSR_IA32_CSTAR || msr == MSR_IA32_KERNEL_GS_BASE) &&
 	    !addr_canonical(val))
 		return false;
 	if (msr == MSR_IA32_TSC_AUX && (val >> 32))
 		return false;
-	*lazy_slot(v, msr) = val;
+	*slot = val;
 	return cpu_wrmsr_safe(msr, val);
 }
 
