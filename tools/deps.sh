@@ -4,7 +4,7 @@ set -euo pipefail
 
 # package : a file or command that shows it is installed
 need=(
-  "gcc:/usr/bin/gcc"                       # C compiler (VMM and host tests)
+  "gcc:/usr/bin/gcc"                       # C compiler (VMM and host tests; -fanalyzer for make analyze)
   "binutils:/usr/bin/ld"                   # linker
   "make:/usr/bin/make"
   "nasm:/usr/bin/nasm"                     # entry and exit-stub assembly
