@@ -13,7 +13,7 @@ logdir=build/test-logs
 mkdir -p "$logdir"
 
 # Static checks, one test each: the analyzer's findings (gcc -fanalyzer on the VMM sources, run by
-# make into one log per source, empty when clean).
+# make into one log per source, empty when clean) and the layout of the C sources (.clang-format).
 if [ "$which" = all ] || [ "$which" = checks ]; then
   out=$logdir/analyze.log
   if [ -n "${PTV_ANALYZE_LOGS:-}" ]; then
@@ -34,6 +34,21 @@ if [ "$which" = all ] || [ "$which" = checks ]; then
   else
     skipped=$((skipped + 1))
     echo "check analyze: skipped (run through make test, which builds the analyzer's logs)"
+  fi
+
+  out=$logdir/format.log
+  tools/format.sh --check >"$out" 2>&1
+  rc=$?
+  if [ "$rc" -eq 0 ]; then
+    passed=$((passed + 1))
+    echo "check $(head -n 1 "$out")"
+  else
+    failed=$((failed + 1))
+    failures+=("format (see $out)")
+    echo "check format: FAILED"
+    head -n 21 "$out" | sed 's/^/      /'
+    n=$(wc -l <"$out")
+    [ "$n" -le 21 ] || echo "      ... $((n - 21)) more lines in $out"
   fi
 fi
 
