@@ -70,6 +70,7 @@ failed:
 }
 #endif
 
+/* clang-format off */
 #define vmcs_read16(f)  ({ VMCS_CHECK_WIDTH(f, VMCS_W16); (uint16_t)vmcs_read_raw(f); })
 #define vmcs_read32(f)  ({ VMCS_CHECK_WIDTH(f, VMCS_W32); (uint32_t)vmcs_read_raw(f); })
 #define vmcs_read64(f)  ({ VMCS_CHECK_WIDTH(f, VMCS_W64); vmcs_read_raw(f); })
@@ -78,5 +79,6 @@ failed:
 #define vmcs_write32(f, v)  do { VMCS_CHECK_WIDTH(f, VMCS_W32); vmcs_write_raw(f, (uint32_t)(v)); } while (0)
 #define vmcs_write64(f, v)  do { VMCS_CHECK_WIDTH(f, VMCS_W64); vmcs_write_raw(f, (uint64_t)(v)); } while (0)
 #define vmcs_writenat(f, v) do { VMCS_CHECK_WIDTH(f, VMCS_WNAT); vmcs_write_raw(f, (uint64_t)(v)); } while (0)
+/* clang-format on */
 
 #endif
