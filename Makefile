@@ -26,13 +26,13 @@ VMM_C    := $(filter-out vmm/vmx/asm_offsets.c,$(shell find vmm -name '*.c' | so
 BOOT_ASM := $(shell find boot vmm -name '*.asm' | sort)
 VMM_OBJ  := $(VMM_C:%.c=$(BUILD)/%.o) $(BOOT_ASM:%.asm=$(BUILD)/%.o)
 
-.PHONY: all iso run run-uefi run-kvm test unit integration bench deps clean elf do-iso do-run do-run-uefi \
-	do-run-kvm do-test do-unit do-bench
+.PHONY: all iso run run-uefi run-kvm test unit integration bench analyze deps clean elf do-iso do-run do-run-uefi \
+	do-run-kvm do-test do-unit do-bench do-analyze
 
 # Installing what the build needs (tools/deps.sh: idempotent, quiet when all is there) is the first
 # step of each top-level target; the build itself runs in a second make once it is done, so no
 # object waits on it and `make -j` never compiles before the compiler's headers exist.
-TOP_TARGETS := all iso run run-uefi run-kvm test unit bench
+TOP_TARGETS := all iso run run-uefi run-kvm test unit bench analyze
 deps:
 	@tools/deps.sh
 $(filter-out all,$(TOP_TARGETS)): deps
@@ -107,8 +107,25 @@ $(BUILD)/unit/%: tests/unit/%.c $$(call host_objs,$$*)
 
 do-unit: $(UNIT_TESTS)
 
-do-test: $(UNIT_TESTS) $(ISO) $(HOST_TOOLS)
-	@tools/run-tests.sh $(UNIT_TESTS)
+# ---- static analysis: gcc -fanalyzer over every VMM source, with the VMM's own flags ----
+# Each source's findings go to build/analyze/<source>.log, empty when it is clean (-Werror makes a
+# finding an error; a log is written either way so that the next run only redoes what changed).
+# `make test` builds the logs with everything else and tools/run-tests.sh counts a finding as a
+# failure; `make analyze` prints them and fails on any.
+ANALYZE_LOGS := $(patsubst %.c,$(BUILD)/analyze/%.log,$(shell find vmm -name '*.c' | sort))
+$(BUILD)/analyze/%.log: %.c
+	@mkdir -p $(dir $@)
+	@echo "  ANALYZE $<"
+	@$(CC) $(CFLAGS) -fanalyzer -MT $@ -MF $(@:.log=.d) -c $< -o /dev/null >$@.tmp 2>&1 || true
+	@mv $@.tmp $@
+
+do-analyze: $(ANALYZE_LOGS)
+	@if grep -q . $^; then cat $^; echo "analyze: findings in $$(grep -l . $^ | wc -l) of $(words $^) VMM sources"; \
+	 exit 1; fi
+	@echo "analyze: $(words $^) VMM sources, no findings (gcc -fanalyzer)"
+
+do-test: $(UNIT_TESTS) $(ISO) $(HOST_TOOLS) $(ANALYZE_LOGS)
+	@PTV_ANALYZE_LOGS="$(ANALYZE_LOGS)" tools/run-tests.sh $(UNIT_TESTS)
 
 do-bench: $(ISO) $(HOST_TOOLS)
 	@tools/bench.sh

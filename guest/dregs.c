@@ -40,35 +40,35 @@ struct dregs {
 /* MOV to and from a debug register names it in the instruction, so each has its own asm. */
 static void dregs_write(const struct dregs *d)
 {
-	asm volatile("mov %0, %%dr7" :: "r"(DR7_FIXED) : "memory");   /* no breakpoint armed half-loaded */
-	asm volatile("mov %0, %%dr0" :: "r"(d->dr[0]) : "memory");
-	asm volatile("mov %0, %%dr1" :: "r"(d->dr[1]) : "memory");
-	asm volatile("mov %0, %%dr2" :: "r"(d->dr[2]) : "memory");
-	asm volatile("mov %0, %%dr3" :: "r"(d->dr[3]) : "memory");
-	asm volatile("mov %0, %%dr6" :: "r"(d->dr6) : "memory");
-	asm volatile("mov %0, %%dr7" :: "r"(d->dr7) : "memory");
+	asm volatile("mov %0, %%dr7" : : "r"(DR7_FIXED) : "memory");   /* no breakpoint armed half-loaded */
+	asm volatile("mov %0, %%dr0" : : "r"(d->dr[0]) : "memory");
+	asm volatile("mov %0, %%dr1" : : "r"(d->dr[1]) : "memory");
+	asm volatile("mov %0, %%dr2" : : "r"(d->dr[2]) : "memory");
+	asm volatile("mov %0, %%dr3" : : "r"(d->dr[3]) : "memory");
+	asm volatile("mov %0, %%dr6" : : "r"(d->dr6) : "memory");
+	asm volatile("mov %0, %%dr7" : : "r"(d->dr7) : "memory");
 }
 
 static void dregs_read(struct dregs *d)
 {
-	asm volatile("mov %%dr0, %0" : "=r"(d->dr[0]) :: "memory");
-	asm volatile("mov %%dr1, %0" : "=r"(d->dr[1]) :: "memory");
-	asm volatile("mov %%dr2, %0" : "=r"(d->dr[2]) :: "memory");
-	asm volatile("mov %%dr3, %0" : "=r"(d->dr[3]) :: "memory");
-	asm volatile("mov %%dr6, %0" : "=r"(d->dr6) :: "memory");
-	asm volatile("mov %%dr7, %0" : "=r"(d->dr7) :: "memory");
+	asm volatile("mov %%dr0, %0" : "=r"(d->dr[0]) : : "memory");
+	asm volatile("mov %%dr1, %0" : "=r"(d->dr[1]) : : "memory");
+	asm volatile("mov %%dr2, %0" : "=r"(d->dr[2]) : : "memory");
+	asm volatile("mov %%dr3, %0" : "=r"(d->dr[3]) : : "memory");
+	asm volatile("mov %%dr6, %0" : "=r"(d->dr6) : : "memory");
+	asm volatile("mov %%dr7, %0" : "=r"(d->dr7) : : "memory");
 }
 
 static uint32_t dr6_read(void)
 {
 	uint32_t v;
 
-	asm volatile("mov %%dr6, %0" : "=r"(v) :: "memory");
+	asm volatile("mov %%dr6, %0" : "=r"(v) : : "memory");
 	return v;
 }
 
-static void dr6_write(uint32_t v) { asm volatile("mov %0, %%dr6" :: "r"(v) : "memory"); }
-static void dr7_write(uint32_t v) { asm volatile("mov %0, %%dr7" :: "r"(v) : "memory"); }
+static void dr6_write(uint32_t v) { asm volatile("mov %0, %%dr6" : : "r"(v) : "memory"); }
+static void dr7_write(uint32_t v) { asm volatile("mov %0, %%dr7" : : "r"(v) : "memory"); }
 
 /* Gives the CPU to the other guests: STI;HLT with nothing pending, then IF=0 again. */
 static void yield(void)
@@ -109,16 +109,16 @@ static void db_open(void)
 	db_hits = 0;
 	db_slots = 0;
 	db_eip = 0;
-	asm volatile("" ::: "memory");
+	asm volatile("" : : : "memory");
 	db_window = true;
-	asm volatile("" ::: "memory");
+	asm volatile("" : : : "memory");
 }
 
 static void db_close(void)
 {
-	asm volatile("" ::: "memory");
+	asm volatile("" : : : "memory");
 	db_window = false;
-	asm volatile("" ::: "memory");
+	asm volatile("" : : : "memory");
 }
 
 /* --- readback rounds --- */

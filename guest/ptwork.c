@@ -219,7 +219,7 @@ int guest_main(uint32_t magic, uint32_t info)
 	uint32_t irq0 = trap_interrupt_count();
 	if (pmi) {
 		pmi_setup();
-		asm volatile("sti" ::: "memory");
+		asm volatile("sti" : : : "memory");
 	}
 	if (int80)
 		trap_set_gate(PTW_INT80_VECTOR, (uint32_t)ptw_int80_entry);

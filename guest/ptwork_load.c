@@ -84,7 +84,7 @@ uint32_t ptwork_own_tf(void)
 		     "pushfl\n\t"
 		     "andl $~0x100, (%%esp)\n\t"
 		     "popfl\n\t"
-		     ::: "memory", "cc");
+		     : : : "memory", "cc");
 	trap_count_db = false;
 	return trap_db_steps;
 }
@@ -105,7 +105,7 @@ uint32_t ptwork_run(uint32_t iterations)
 
 	/* Software interrupt and exception, both recovered by the guest library's handlers via IRET. */
 	guest_expect_fault(VEC_BP);
-	asm volatile(TRAP_GUARD("int3") ::: "memory");
+	asm volatile(TRAP_GUARD("int3") : : : "memory");
 	acc += (uint32_t)guest_fault_taken();
 	acc += (uint32_t)cpu_ud2_safe();
 
@@ -120,7 +120,7 @@ uint32_t ptwork_run(uint32_t iterations)
 	acc += ptw_traced_tf_steps;
 
 	/* A CR3 write (paging is off, so only the trace notices: a PIP packet). */
-	asm volatile("mov %0, %%cr3" :: "r"(PTW_TOPA) : "memory");
+	asm volatile("mov %0, %%cr3" : : "r"(PTW_TOPA) : "memory");
 	return acc;
 }
 
@@ -142,5 +142,5 @@ void ptwork_int80(uint32_t count)
 		     "xorl $0xb400, %1\n"
 		     "2: decl %0\n\t"
 		     "jnz 1b"
-		     : "+r"(count), "+r"(lfsr) :: "memory", "cc");
+		     : "+r"(count), "+r"(lfsr) : : "memory", "cc");
 }

@@ -4,7 +4,7 @@ set -euo pipefail
 
 # package : a file or command that shows it is installed
 need=(
-  "gcc:/usr/bin/gcc"                       # C compiler (VMM and host tests)
+  "gcc:/usr/bin/gcc"                       # C compiler (VMM and host tests; -fanalyzer for make analyze)
   "binutils:/usr/bin/ld"                   # linker
   "make:/usr/bin/make"
   "nasm:/usr/bin/nasm"                     # entry and exit-stub assembly
@@ -24,6 +24,7 @@ need=(
   "libcapstone-dev:/usr/include/capstone/capstone.h"     # independent x86 decoder for cross-checks
   "python3:/usr/bin/python3"               # test and benchmark scripts
   "gdb:/usr/bin/gdb"                       # stops QEMU at power_off for the framebuffer screenshot test
+  "clang-format-14:/usr/bin/clang-format-14"  # C layout check (tools/format.sh); .clang-format is tuned for 14
 )
 
 missing=()

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Runs the host unit tests (cmocka) and the emulator integration tests, then prints
-# "N passed, M failed, K skipped" as its last line; exits non-zero on any failure.
-# Usage: tools/run-tests.sh UNIT_BINARIES...   (PTV_TESTS=unit|integration|all, default all;
-# PTV_TEST_FILTER=regex selects integration scripts by name)
+# Runs the static checks, the host unit tests (cmocka) and the emulator integration tests, then
+# prints "N passed, M failed, K skipped" as its last line; exits non-zero on any failure.
+# Usage: tools/run-tests.sh UNIT_BINARIES...   (PTV_TESTS=checks|unit|integration|all, default all;
+# PTV_TEST_FILTER=regex selects integration scripts by name; PTV_ANALYZE_LOGS lists the analyzer's
+# per-source logs, which `make test` builds: see the Makefile)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 which=${PTV_TESTS:-all}
@@ -11,7 +12,47 @@ failures=()
 logdir=build/test-logs
 mkdir -p "$logdir"
 
-if [ "$which" != integration ]; then
+# Static checks, one test each: the analyzer's findings (gcc -fanalyzer on the VMM sources, run by
+# make into one log per source, empty when clean) and the layout of the C sources (.clang-format).
+if [ "$which" = all ] || [ "$which" = checks ]; then
+  out=$logdir/analyze.log
+  if [ -n "${PTV_ANALYZE_LOGS:-}" ]; then
+    read -ra logs <<<"$PTV_ANALYZE_LOGS"
+    found=()
+    for l in "${logs[@]}"; do [ -s "$l" ] && found+=("$l"); done
+    if [ ${#found[@]} -eq 0 ]; then
+      : >"$out"
+      passed=$((passed + 1))
+      echo "check analyze: ${#logs[@]} VMM sources, no findings"
+    else
+      cat "${found[@]}" >"$out"
+      failed=$((failed + 1))
+      failures+=("analyze (see $out)")
+      echo "check analyze: findings in ${#found[@]} of ${#logs[@]} VMM sources, FAILED"
+      grep -aE ': (error|warning): ' "$out" | head -n 20 | sed 's/^/      /'
+    fi
+  else
+    skipped=$((skipped + 1))
+    echo "check analyze: skipped (run through make test, which builds the analyzer's logs)"
+  fi
+
+  out=$logdir/format.log
+  tools/format.sh --check >"$out" 2>&1
+  rc=$?
+  if [ "$rc" -eq 0 ]; then
+    passed=$((passed + 1))
+    echo "check $(head -n 1 "$out")"
+  else
+    failed=$((failed + 1))
+    failures+=("format (see $out)")
+    echo "check format: FAILED"
+    head -n 21 "$out" | sed 's/^/      /'
+    n=$(wc -l <"$out")
+    [ "$n" -le 21 ] || echo "      ... $((n - 21)) more lines in $out"
+  fi
+fi
+
+if [ "$which" = all ] || [ "$which" = unit ]; then
   for t in "$@"; do
     name=$(basename "$t")
     out=$logdir/$name.log
@@ -33,7 +74,7 @@ if [ "$which" != integration ]; then
   done
 fi
 
-if [ "$which" != unit ]; then
+if [ "$which" = all ] || [ "$which" = integration ]; then
   for s in tests/integration/test_*.sh; do
     name=$(basename "$s" .sh)
     if [ -n "${PTV_TEST_FILTER:-}" ] && ! [[ $name =~ $PTV_TEST_FILTER ]]; then continue; fi

@@ -119,8 +119,8 @@ PTV_CR_ACCESSORS(3)
 PTV_CR_ACCESSORS(4)
 #undef PTV_CR_ACCESSORS
 
-static inline void cpu_write_cr0(uint64_t v) { asm volatile("mov %0, %%cr0" :: "r"(v) : "memory"); }
-static inline void cpu_write_cr4(uint64_t v) { asm volatile("mov %0, %%cr4" :: "r"(v) : "memory"); }
+static inline void cpu_write_cr0(uint64_t v) { asm volatile("mov %0, %%cr0" : : "r"(v) : "memory"); }
+static inline void cpu_write_cr4(uint64_t v) { asm volatile("mov %0, %%cr4" : : "r"(v) : "memory"); }
 
 /*
  * Debug registers 0-3 and 6 (SDM 17.2 "Debug Registers"): VMX switches only DR7 (SDM 27.3.1), so
@@ -128,7 +128,7 @@ static inline void cpu_write_cr4(uint64_t v) { asm volatile("mov %0, %%cr4" :: "
  * register in the instruction, hence one asm per register.
  */
 #define PTV_DR_CASE_READ(n)  case n: asm volatile("mov %%dr" #n ", %0" : "=r"(v)); break;
-#define PTV_DR_CASE_WRITE(n) case n: asm volatile("mov %0, %%dr" #n :: "r"(v)); break;
+#define PTV_DR_CASE_WRITE(n) case n: asm volatile("mov %0, %%dr" #n : : "r"(v)); break;
 static inline uint64_t cpu_read_dr(unsigned n)
 {
 	uint64_t v = 0;
@@ -173,16 +173,16 @@ static inline bool cpu_xsetbv_safe(uint32_t xcr, uint64_t val)
 /* Standard-format XSAVE/XRSTOR of the components in rfbm & XCR0 (SDM Vol. 1 13.7, 13.8). */
 static inline void cpu_xsave(void *area, uint64_t rfbm)
 {
-	asm volatile("xsave64 (%0)" :: "r"(area), "a"((uint32_t)rfbm), "d"((uint32_t)(rfbm >> 32)) : "memory");
+	asm volatile("xsave64 (%0)" : : "r"(area), "a"((uint32_t)rfbm), "d"((uint32_t)(rfbm >> 32)) : "memory");
 }
 
 static inline void cpu_xrstor(const void *area, uint64_t rfbm)
 {
-	asm volatile("xrstor64 (%0)" :: "r"(area), "a"((uint32_t)rfbm), "d"((uint32_t)(rfbm >> 32)) : "memory");
+	asm volatile("xrstor64 (%0)" : : "r"(area), "a"((uint32_t)rfbm), "d"((uint32_t)(rfbm >> 32)) : "memory");
 }
 
-static inline void cpu_fxsave(void *area) { asm volatile("fxsave64 (%0)" :: "r"(area) : "memory"); }
-static inline void cpu_fxrstor(const void *area) { asm volatile("fxrstor64 (%0)" :: "r"(area) : "memory"); }
+static inline void cpu_fxsave(void *area) { asm volatile("fxsave64 (%0)" : : "r"(area) : "memory"); }
+static inline void cpu_fxrstor(const void *area) { asm volatile("fxrstor64 (%0)" : : "r"(area) : "memory"); }
 
 static inline uint8_t cpu_inb(uint16_t port)
 {
@@ -205,9 +205,9 @@ static inline uint32_t cpu_inl(uint16_t port)
 	return v;
 }
 
-static inline void cpu_outb(uint16_t port, uint8_t v) { asm volatile("outb %0, %1" :: "a"(v), "Nd"(port)); }
-static inline void cpu_outw(uint16_t port, uint16_t v) { asm volatile("outw %0, %1" :: "a"(v), "Nd"(port)); }
-static inline void cpu_outl(uint16_t port, uint32_t v) { asm volatile("outl %0, %1" :: "a"(v), "Nd"(port)); }
+static inline void cpu_outb(uint16_t port, uint8_t v) { asm volatile("outb %0, %1" : : "a"(v), "Nd"(port)); }
+static inline void cpu_outw(uint16_t port, uint16_t v) { asm volatile("outw %0, %1" : : "a"(v), "Nd"(port)); }
+static inline void cpu_outl(uint16_t port, uint32_t v) { asm volatile("outl %0, %1" : : "a"(v), "Nd"(port)); }
 
 static inline uint64_t cpu_rdtsc(void)
 {
@@ -231,7 +231,7 @@ static inline enum vmx_status cpu_vmxon(paddr_t region)
 static inline enum vmx_status cpu_vmxoff(void)
 {
 	bool cf, zf;
-	asm volatile("vmxoff" : "=@ccc"(cf), "=@ccz"(zf) :: "memory");
+	asm volatile("vmxoff" : "=@ccc"(cf), "=@ccz"(zf) : : "memory");
 	return PTV_VMX_STATUS(cf, zf);
 }
 

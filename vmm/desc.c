@@ -66,7 +66,7 @@ void desc_init_cpu(unsigned cpu)
 		     "movw %%ax, %%es\n"
 		     "movw %%ax, %%ss\n"
 		     "ltr %3\n"
-		     :: "m"(gdtr), "i"((uint64_t)GDT_SEL_CODE64), "i"((uint16_t)GDT_SEL_DATA),
+		     : : "m"(gdtr), "i"((uint64_t)GDT_SEL_CODE64), "i"((uint16_t)GDT_SEL_DATA),
 		        "r"((uint16_t)GDT_SEL_TSS)
 		     : "rax", "memory");
 }

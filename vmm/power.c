@@ -36,7 +36,7 @@ static void __noreturn power_halt(void)
 	power_host_halt();
 #else
 	for (;;)
-		asm volatile("cli; hlt" ::: "memory");
+		asm volatile("cli; hlt" : : : "memory");
 #endif
 }
 

@@ -61,7 +61,7 @@ void trap_init(void)
 		uint16_t limit;
 		uint64_t base;
 	} __packed idtr = { sizeof(idt) - 1, (uint64_t)idt };
-	asm volatile("lidt %0" :: "m"(idtr));
+	asm volatile("lidt %0" : : "m"(idtr));
 }
 
 static bool trap_fixup(struct trap_frame *f)

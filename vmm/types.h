@@ -8,6 +8,8 @@
 
 typedef uint64_t paddr_t;
 
+/* By hand: clang-format 14 takes "(x) - 1" for a cast of -1 and writes "(x)-1". */
+/* clang-format off */
 #define BIT(n)            ((uint64_t)1 << (n))
 #define GENMASK(hi, lo)   ((~(uint64_t)0 >> (63 - (hi))) & ~(((uint64_t)1 << (lo)) - 1))
 #define ARRAY_SIZE(a)     (sizeof(a) / sizeof((a)[0]))
@@ -16,6 +18,7 @@ typedef uint64_t paddr_t;
 #define IS_ALIGNED(x, a)  (((x) & ((uint64_t)(a) - 1)) == 0)
 #define MIN(a, b)         ((a) < (b) ? (a) : (b))
 #define MAX(a, b)         ((a) > (b) ? (a) : (b))
+/* clang-format on */
 
 #define PAGE_SIZE  ((uint64_t)4096)
 

@@ -31,7 +31,7 @@ static inline uint64_t cpu_rdmsr(uint32_t msr)
 
 static inline void cpu_wrmsr(uint32_t msr, uint64_t val)
 {
-	asm volatile("wrmsr" :: "c"(msr), "a"((uint32_t)val), "d"((uint32_t)(val >> 32)) : "memory");
+	asm volatile("wrmsr" : : "c"(msr), "a"((uint32_t)val), "d"((uint32_t)(val >> 32)) : "memory");
 }
 
 /* RDMSR that survives a #GP: *val is 0 when it faulted. */
@@ -49,7 +49,7 @@ static inline int cpu_wrmsr_safe(uint32_t msr, uint64_t val)
 {
 	guest_expect_fault(VEC_GP);
 	asm volatile(TRAP_GUARD("wrmsr")
-		     :: "c"(msr), "a"((uint32_t)val), "d"((uint32_t)(val >> 32)) : "memory");
+		     : : "c"(msr), "a"((uint32_t)val), "d"((uint32_t)(val >> 32)) : "memory");
 	return guest_fault_taken();
 }
 
@@ -77,15 +77,15 @@ static inline uint32_t cpu_inl(uint16_t port)
 	return v;
 }
 
-static inline void cpu_outb(uint16_t port, uint8_t v) { asm volatile("outb %0, %1" :: "a"(v), "Nd"(port)); }
-static inline void cpu_outw(uint16_t port, uint16_t v) { asm volatile("outw %0, %1" :: "a"(v), "Nd"(port)); }
-static inline void cpu_outl(uint16_t port, uint32_t v) { asm volatile("outl %0, %1" :: "a"(v), "Nd"(port)); }
+static inline void cpu_outb(uint16_t port, uint8_t v) { asm volatile("outb %0, %1" : : "a"(v), "Nd"(port)); }
+static inline void cpu_outw(uint16_t port, uint16_t v) { asm volatile("outw %0, %1" : : "a"(v), "Nd"(port)); }
+static inline void cpu_outl(uint16_t port, uint32_t v) { asm volatile("outl %0, %1" : : "a"(v), "Nd"(port)); }
 
 static inline uint64_t cpu_rdtsc(void)
 {
 	uint32_t lo, hi;
 
-	asm volatile("rdtsc" : "=a"(lo), "=d"(hi) :: "memory");
+	asm volatile("rdtsc" : "=a"(lo), "=d"(hi) : : "memory");
 	return ((uint64_t)hi << 32) | lo;
 }
 
@@ -94,7 +94,7 @@ static inline uint64_t cpu_rdtsc_ordered(void)
 {
 	uint32_t lo, hi;
 
-	asm volatile("lfence\n\trdtsc" : "=a"(lo), "=d"(hi) :: "memory");
+	asm volatile("lfence\n\trdtsc" : "=a"(lo), "=d"(hi) : : "memory");
 	return ((uint64_t)hi << 32) | lo;
 }
 
@@ -114,13 +114,13 @@ static inline uint32_t cpu_read_cr4(void)
 	return v;
 }
 
-static inline void cpu_write_cr0(uint32_t v) { asm volatile("mov %0, %%cr0" :: "r"(v) : "memory"); }
-static inline void cpu_write_cr4(uint32_t v) { asm volatile("mov %0, %%cr4" :: "r"(v) : "memory"); }
+static inline void cpu_write_cr0(uint32_t v) { asm volatile("mov %0, %%cr0" : : "r"(v) : "memory"); }
+static inline void cpu_write_cr4(uint32_t v) { asm volatile("mov %0, %%cr4" : : "r"(v) : "memory"); }
 
 static inline int cpu_write_cr4_safe(uint32_t v)
 {
 	guest_expect_fault(VEC_GP);
-	asm volatile(TRAP_GUARD("mov %0, %%cr4") :: "r"(v) : "memory");
+	asm volatile(TRAP_GUARD("mov %0, %%cr4") : : "r"(v) : "memory");
 	return guest_fault_taken();
 }
 
@@ -129,7 +129,7 @@ static inline int cpu_xsetbv_safe(uint32_t xcr, uint64_t val)
 {
 	guest_expect_fault(VEC_GP);
 	asm volatile(TRAP_GUARD("xsetbv")
-		     :: "c"(xcr), "a"((uint32_t)val), "d"((uint32_t)(val >> 32)) : "memory");
+		     : : "c"(xcr), "a"((uint32_t)val), "d"((uint32_t)(val >> 32)) : "memory");
 	return guest_fault_taken();
 }
 
@@ -146,7 +146,7 @@ static inline int cpu_xgetbv_safe(uint32_t xcr, uint64_t *val)
 /* Runs one operand-less instruction, returning the vector it raised or FAULT_NONE. */
 #define CPU_INSN_SAFE(insn) ({						\
 	guest_expect_fault(FAULT_ANY);					\
-	asm volatile(TRAP_GUARD(insn) ::: "memory");			\
+	asm volatile(TRAP_GUARD(insn) : : : "memory");			\
 	guest_fault_taken();						\
 })
 
@@ -158,14 +158,14 @@ static inline int cpu_ud2_safe(void) { return CPU_INSN_SAFE("ud2"); }
 static inline int cpu_load_ds_safe(uint16_t sel)
 {
 	guest_expect_fault(VEC_GP);
-	asm volatile(TRAP_GUARD("movw %0, %%ds") :: "r"(sel) : "memory");
+	asm volatile(TRAP_GUARD("movw %0, %%ds") : : "r"(sel) : "memory");
 	return guest_fault_taken();
 }
 
-static inline void cpu_cli(void) { asm volatile("cli" ::: "memory"); }
+static inline void cpu_cli(void) { asm volatile("cli" : : : "memory"); }
 /* STI's interrupt shadow covers HLT, so a pending interrupt wakes it rather than being taken before it. */
-static inline void cpu_sti_hlt(void) { asm volatile("sti\n\thlt" ::: "memory"); }
-static inline void cpu_hlt(void) { asm volatile("hlt" ::: "memory"); }
+static inline void cpu_sti_hlt(void) { asm volatile("sti\n\thlt" : : : "memory"); }
+static inline void cpu_hlt(void) { asm volatile("hlt" : : : "memory"); }
 
 static inline void cpu_lidt(uint32_t base, uint16_t limit)
 {
@@ -174,7 +174,7 @@ static inline void cpu_lidt(uint32_t base, uint16_t limit)
 		uint32_t base;
 	} __packed desc = { limit, base };
 
-	asm volatile("lidt %0" :: "m"(desc) : "memory");
+	asm volatile("lidt %0" : : "m"(desc) : "memory");
 }
 
 /* One 32-bit load or store with a plain MOV, so a VMM sees an instruction it can emulate. */
@@ -188,7 +188,7 @@ static inline uint32_t cpu_read32_phys(uint32_t addr)
 
 static inline void cpu_write32_phys(uint32_t addr, uint32_t v)
 {
-	asm volatile("movl %0, (%1)" :: "r"(v), "r"(addr) : "memory");
+	asm volatile("movl %0, (%1)" : : "r"(v), "r"(addr) : "memory");
 }
 
 #endif

@@ -23,7 +23,7 @@ static inline struct hc_regs hc_call(uint32_t nr, uint32_t a1, uint32_t a2, uint
 {
 	struct hc_regs r = { nr, a1, a2, a3 };
 
-	asm volatile("vmcall" : "+a"(r.eax), "+b"(r.ebx), "+c"(r.ecx), "+d"(r.edx) :: "memory");
+	asm volatile("vmcall" : "+a"(r.eax), "+b"(r.ebx), "+c"(r.ecx), "+d"(r.edx) : : "memory");
 	return r;
 }
 
@@ -41,7 +41,7 @@ static inline int32_t hc_null(void)
 	uint32_t eax = PTV_HC_NULL;
 
 	/* The cheapest form: the round-trip floor that bench and stress measure. */
-	asm volatile("vmcall" : "+a"(eax) :: "ebx", "ecx", "edx", "memory");
+	asm volatile("vmcall" : "+a"(eax) : : "ebx", "ecx", "edx", "memory");
 	return (int32_t)eax;
 }
 

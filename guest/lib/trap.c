@@ -48,7 +48,7 @@ void trap_init(void)
 		idt[v].type_attr = GATE_INT32;
 		idt[v].offset_hi = (uint16_t)(off >> 16);
 	}
-	asm volatile("lidt %0" :: "m"(desc) : "memory");
+	asm volatile("lidt %0" : : "m"(desc) : "memory");
 }
 
 void trap_set_gate(unsigned vector, uint32_t handler)
@@ -64,12 +64,12 @@ void guest_expect_fault(int vector)
 	taken_error = 0;
 	trap_recover_eip = 0;
 	armed = true;
-	asm volatile("" ::: "memory");
+	asm volatile("" : : : "memory");
 }
 
 int guest_fault_taken(void)
 {
-	asm volatile("" ::: "memory");
+	asm volatile("" : : : "memory");
 	armed = false;
 	return taken;
 }

@@ -43,6 +43,7 @@ struct ptx_insn *ptx_emit(struct ptx_prog *p, unsigned r, enum ptx_kind kind)
 	memset(in, 0, sizeof(*in));
 	in->ip = ptx_here(p, r);
 	in->kind = kind;
+	/* clang-format off */
 	switch (kind) {
 	case PTX_NOP:      in->len = put(rg, (const uint8_t[]){ 0x90 }, 1); break;
 	case PTX_JCC:      in->len = put(rg, jcc, 6); break;
@@ -62,6 +63,7 @@ struct ptx_insn *ptx_emit(struct ptx_prog *p, unsigned r, enum ptx_kind kind)
 	case PTX_HLT:      in->len = put(rg, (const uint8_t[]){ 0xf4 }, 1); break;
 	default:           assert(0); break;
 	}
+	/* clang-format on */
 	return in;
 }
 

@@ -26,6 +26,7 @@ struct tc {
 #define M16 INSN_MODE16
 #define M32 INSN_MODE32
 #define M64 INSN_MODE64
+/* clang-format off */
 #define OK(md, s, l, c)  { .m = md, .b = s, .n = sizeof(s) - 1, .len = l, .cls = c }
 #define OS(md, s, l, c, os) { .m = md, .b = s, .n = sizeof(s) - 1, .len = l, .cls = c, .opsize = os }
 #define REL(md, s, l, c, r, i, t, os) { .m = md, .b = s, .n = sizeof(s) - 1, .len = l, .cls = c, \
@@ -33,6 +34,7 @@ struct tc {
 #define IMM(md, s, l, c, v) { .m = md, .b = s, .n = sizeof(s) - 1, .len = l, .cls = c, \
 		.imm = true, .immv = v }
 #define BAD(md, s) { .m = md, .b = s, .n = sizeof(s) - 1, .rc = -1 }
+/* clang-format on */
 
 static const struct tc cases[] = {
 	/* ---- 64-bit ---- */

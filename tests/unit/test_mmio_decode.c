@@ -32,12 +32,14 @@ struct mc {
 #define NEG1 0xffffffffffffffffull
 /* Store and load of a register, store of an immediate, MOVZX/MOVSX load. */
 #define BYTES(md, s, w) .m = md, .b = s, .n = sizeof(s) - 1, .what = w
+/* clang-format off */
 #define ST(md, s, w, sz, r) { BYTES(md, s, w), .store = true, .size = sz, .reg = r }
 #define LD(md, s, w, sz, r) { BYTES(md, s, w), .size = sz, .reg = r }
 #define ST8H(md, s, w, r) { BYTES(md, s, w), .store = true, .size = 1, .reg = r, .high8 = true }
 #define LD8H(md, s, w, r) { BYTES(md, s, w), .size = 1, .reg = r, .high8 = true }
 #define IMM(md, s, w, sz, v) { BYTES(md, s, w), .store = true, .size = sz, .reg = -1, .imm = v }
 #define WIDEN(md, s, w, sz, r, d, x) { BYTES(md, s, w), .size = sz, .reg = r, .dst = d, .sx = x }
+/* clang-format on */
 
 static const struct mc good[] = {
 	/* ---- 64-bit ---- */
@@ -164,7 +166,9 @@ struct bad {
 	const char *what;
 };
 
+/* clang-format off */
 #define BAD(md, s, w) { BYTES(md, s, w) }
+/* clang-format on */
 
 static const struct bad bad[] = {
 	BAD(M64, "\x89\xc0", "mov eax,eax: no memory operand"),

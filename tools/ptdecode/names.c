@@ -1,6 +1,7 @@
 /* Stable names for libipt's packet types, instruction classes, events and execution modes. */
 #include "ptdecode.h"
 
+/* clang-format off */
 const char *pd_packet_name(enum pt_packet_type type)
 {
 	switch (type) {
@@ -89,6 +90,7 @@ int pd_mode_bits(enum pt_exec_mode mode)
 	default:         return 0;
 	}
 }
+/* clang-format on */
 
 void pd_report_error(const struct pd_opts *o, FILE *out, struct pd_stats *st,
 		     int64_t offset, int status, const char *what)

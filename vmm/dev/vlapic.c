@@ -71,6 +71,7 @@ uint32_t vlapic_read(const struct vlapic *a, uint32_t off)
 		return a->irr[(off - APIC_IRR) >> 4];
 	if ((lvt = lvt_index(off)) >= 0)
 		return a->lvt[lvt];
+	/* clang-format off */
 	switch (off) {
 	case APIC_ID:        return a->id;
 	case APIC_VERSION:   return APIC_VERSION_VALUE;
@@ -87,6 +88,7 @@ uint32_t vlapic_read(const struct vlapic *a, uint32_t off)
 	case APIC_TIMER_DCR: return a->timer_dcr;
 	default:             return 0;           /* APR, RRD, EOI (write-only) and reserved offsets */
 	}
+	/* clang-format on */
 }
 
 bool vlapic_set_irr(struct vlapic *a, unsigned vector)

@@ -27,6 +27,8 @@
 #define EPT_E_RSVD_NONLEAF GENMASK(6, 3)   /* must be 0 in entries that reference a table */
 
 /* Levels: 4 = PML4E, 3 = PDPTE (1G leaf), 2 = PDE (2M leaf), 1 = PTE (4K leaf). */
+/* By hand: clang-format 14 takes "(x) - 1" for a cast of -1 and writes "(x)-1". */
+/* clang-format off */
 #define EPT_LEVELS       4
 #define EPT_ENTRIES      512
 #define EPT_LEVEL_SHIFT(l)   (PAGE_SHIFT + 9 * ((l) - 1))
@@ -38,6 +40,7 @@
 #define EPT_GPA_LIMIT    EPT_LEVEL_SIZE(EPT_LEVELS + 1)
 /* Entries hold host addresses in bits 51:12. */
 #define EPT_HPA_LIMIT    BIT(52)
+/* clang-format on */
 
 /* What the CPU supports, from IA32_VMX_EPT_VPID_CAP (SDM A.10 "VPID and EPT Capabilities"). */
 struct ept_caps {

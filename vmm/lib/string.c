@@ -22,8 +22,8 @@ void *memcpy(void *dst, const void *src, size_t n)
 	void *d = dst;
 	size_t q = n / sizeof(word_t), b = n % sizeof(word_t);
 
-	asm volatile(REP_MOVS_WORD : "+D"(d), "+S"(src), "+c"(q) :: "memory");
-	asm volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(b) :: "memory");
+	asm volatile(REP_MOVS_WORD : "+D"(d), "+S"(src), "+c"(q) : : "memory");
+	asm volatile("rep movsb" : "+D"(d), "+S"(src), "+c"(b) : : "memory");
 	return dst;
 }
 

@@ -59,6 +59,6 @@ void *phys_map(paddr_t pa, size_t len)
 		}
 	}
 	/* Only new entries were added, so no stale translation can exist; reload CR3 anyway for the PDPT. */
-	asm volatile("mov %%cr3, %%rax\n mov %%rax, %%cr3" ::: "rax", "memory");
+	asm volatile("mov %%cr3, %%rax\n mov %%rax, %%cr3" : : : "rax", "memory");
 	return (void *)pa;
 }

@@ -7,7 +7,7 @@
 #include "vmx/vcpu.h"
 #include "vmx/vmcs.h"
 
-#define ASM_CONST(name, value) asm volatile("\n.ascii \"->" #name " %c0\\n\"" :: "i"(value))
+#define ASM_CONST(name, value) asm volatile("\n.ascii \"->" #name " %c0\\n\"" : : "i"(value))
 #define ASM_REG(name, member)  ASM_CONST(name, offsetof(struct guest_regs, member))
 
 void asm_offsets(void);

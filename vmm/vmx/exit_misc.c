@@ -60,7 +60,7 @@ enum exit_action handle_cache_flush(struct vcpu *v)
 		vcpu_inject_gp(v);
 		return EXIT_RESUME;
 	}
-	asm volatile("wbinvd" ::: "memory");
+	asm volatile("wbinvd" : : : "memory");
 	vcpu_skip_instruction(v);
 	return EXIT_RESUME;
 }

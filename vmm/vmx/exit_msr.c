@@ -72,6 +72,7 @@ static bool wr_misc_enable(struct vcpu *v, uint32_t msr, uint64_t val)
 static bool rd_vmcs_msr(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
 	(void)v;
+	/* clang-format off */
 	switch (msr) {
 	case MSR_IA32_SYSENTER_CS:  *val = vmcs_read32(GUEST_SYSENTER_CS); return true;
 	case MSR_IA32_SYSENTER_ESP: *val = vmcs_readnat(GUEST_SYSENTER_ESP); return true;
@@ -83,6 +84,7 @@ static bool rd_vmcs_msr(struct vcpu *v, uint32_t msr, uint64_t *val)
 	case MSR_IA32_DEBUGCTL:     *val = vmcs_read64(GUEST_IA32_DEBUGCTL); return true;
 	default: return false;
 	}
+	/* clang-format on */
 }
 
 static bool pat_valid(uint64_t pat)
@@ -146,6 +148,7 @@ static bool wr_vmcs_msr(struct vcpu *v, uint32_t msr, uint64_t val)
 
 static uint64_t *lazy_slot(struct vcpu *v, uint32_t msr)
 {
+	/* clang-format off */
 	switch (msr) {
 	case MSR_IA32_STAR:           return &v->msrs.star;
 	case MSR_IA32_LSTAR:          return &v->msrs.lstar;
@@ -155,6 +158,7 @@ static uint64_t *lazy_slot(struct vcpu *v, uint32_t msr)
 	case MSR_IA32_TSC_AUX:        return &v->msrs.tsc_aux;
 	default:                      return NULL;
 	}
+	/* clang-format on */
 }
 
 /* These live in the real MSRs while the guest runs; vcpu_put()/vcpu_load() move them (vcpu_switch.c). */
@@ -167,6 +171,10 @@ static bool rd_lazy(struct vcpu *v, uint32_t msr, uint64_t *val)
 
 static bool wr_lazy(struct vcpu *v, uint32_t msr, uint64_t val)
 {
+	uint64_t *slot = lazy_slot(v, msr);
+
+	if (!slot)   /* msr_table sends only the MSRs lazy_slot() knows here */
+		return false;
 	if ((msr == MSR_IA32_LSTAR || msr == MSR_IA32_CSTAR || msr == MSR_IA32_KERNEL_GS_BASE) &&
 	    !addr_canonical(val))
 		return false;
@@ -174,7 +182,7 @@ static bool wr_lazy(struct vcpu *v, uint32_t msr, uint64_t val)
 		return false;
 	if (!cpu_wrmsr_safe(msr, val))
 		return false;
-	*lazy_slot(v, msr) = val;
+	*slot = val;
 	return true;
 }
 

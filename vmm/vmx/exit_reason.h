@@ -2,6 +2,7 @@
 #ifndef PTV_EXIT_REASON_H
 #define PTV_EXIT_REASON_H
 
+/* clang-format off */
 enum exit_reason {
 	EXIT_REASON_EXCEPTION_NMI       = 0,
 	EXIT_REASON_EXTERNAL_INTERRUPT  = 1,
@@ -65,6 +66,7 @@ enum exit_reason {
 	EXIT_REASON_XRSTORS             = 64,
 	EXIT_REASON_MAX                 = 80,
 };
+/* clang-format on */
 
 #define EXIT_REASON_FAILED_VMENTRY (1u << 31)
 

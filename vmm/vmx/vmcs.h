@@ -2,6 +2,7 @@
 #ifndef PTV_VMCS_H
 #define PTV_VMCS_H
 
+/* clang-format off */
 enum vmcs_field {
 	/* B.1.1 16-bit control fields */
 	VPID                            = 0x0000,
@@ -140,6 +141,7 @@ enum vmcs_field {
 	HOST_RSP                        = 0x6c14,
 	HOST_RIP                        = 0x6c16,
 };
+/* clang-format on */
 
 /* Pin-based VM-execution controls (SDM 25.6.1) */
 #define PIN_EXT_INTR_EXITING  (1u << 0)

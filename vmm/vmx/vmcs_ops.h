@@ -63,13 +63,14 @@ static inline void vmcs_write_raw(unsigned field, uint64_t v)
 {
 	asm goto("vmwrite %1, %0\n\t"
 		 "jbe %l[failed]"
-		 :: "r"((uint64_t)field), "rm"(v) : "cc", "memory" : failed);
+		 : : "r"((uint64_t)field), "rm"(v) : "cc", "memory" : failed);
 	return;
 failed:
 	vmcs_access_failed("VMWRITE", field, cpu_vmwrite(field, v));
 }
 #endif
 
+/* clang-format off */
 #define vmcs_read16(f)  ({ VMCS_CHECK_WIDTH(f, VMCS_W16); (uint16_t)vmcs_read_raw(f); })
 #define vmcs_read32(f)  ({ VMCS_CHECK_WIDTH(f, VMCS_W32); (uint32_t)vmcs_read_raw(f); })
 #define vmcs_read64(f)  ({ VMCS_CHECK_WIDTH(f, VMCS_W64); vmcs_read_raw(f); })
@@ -78,5 +79,6 @@ failed:
 #define vmcs_write32(f, v)  do { VMCS_CHECK_WIDTH(f, VMCS_W32); vmcs_write_raw(f, (uint32_t)(v)); } while (0)
 #define vmcs_write64(f, v)  do { VMCS_CHECK_WIDTH(f, VMCS_W64); vmcs_write_raw(f, (uint64_t)(v)); } while (0)
 #define vmcs_writenat(f, v) do { VMCS_CHECK_WIDTH(f, VMCS_WNAT); vmcs_write_raw(f, (uint64_t)(v)); } while (0)
+/* clang-format on */
 
 #endif

@@ -20,6 +20,7 @@
  * consumed by the decoder before this table is consulted; C4/C5/62 here are LES/LDS/BOUND.
  * D6 is the undocumented SALC, which Intel CPUs execute outside 64-bit mode.
  */
+/* clang-format off */
 const uint8_t insn_map_1byte[256] = {
 	/* 00 */ M_, M_, M_, M_, B_, Z_, I64_, I64_, M_, M_, M_, M_, B_, Z_, I64_, X_,
 	/* 10 */ M_, M_, M_, M_, B_, Z_, I64_, I64_, M_, M_, M_, M_, B_, Z_, I64_, I64_,
@@ -61,6 +62,7 @@ const uint8_t insn_map_0f[256] = {
 	/* E0 */ M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_,
 	/* F0 */ M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_, M_,
 };
+/* clang-format on */
 
 /*
  * Defined opcodes of the three-byte maps (SDM Vol. 2 Tables A-4 and A-5). Every 0F38 opcode takes a

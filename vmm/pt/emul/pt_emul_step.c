@@ -87,6 +87,7 @@ bool pt_emul_idt_handler(struct vcpu *v, unsigned vector, uint64_t *ip)
 
 static enum pt_cofi cofi_of(enum insn_class c)
 {
+	/* clang-format off */
 	switch (c) {
 	case INSN_JCC:           return PT_COFI_JCC;
 	case INSN_JMP_REL:       return PT_COFI_JMP_DIRECT;
@@ -106,6 +107,7 @@ static enum pt_cofi cofi_of(enum insn_class c)
 	case INSN_MOV_CR3:       return PT_COFI_MOV_CR3;
 	default:                 return PT_COFI_NONE;
 	}
+	/* clang-format on */
 }
 
 static enum insn_mode insn_mode_of(enum pt_cpu_mode m)
