@@ -32,17 +32,18 @@ static void bench_report(const char *name)
 }
 
 /* Times `op` between two LFENCE;RDTSC pairs, after a few untimed runs to warm caches and TLBs. */
-#define BENCH(name, op) do {							\
-	for (int w_ = 0; w_ < WARMUP; w_++) {					\
-		op;								\
-	}									\
-	for (int i_ = 0; i_ < ITERATIONS; i_++) {				\
-		uint64_t t0_ = cpu_rdtsc_ordered();				\
-		op;								\
-		samples[i_] = (uint32_t)(cpu_rdtsc_ordered() - t0_);		\
-	}									\
-	bench_report(name);							\
-} while (0)
+#define BENCH(name, op)                                                      \
+	do {                                                                 \
+		for (int w_ = 0; w_ < WARMUP; w_++) {                        \
+			op;                                                  \
+		}                                                            \
+		for (int i_ = 0; i_ < ITERATIONS; i_++) {                    \
+			uint64_t t0_ = cpu_rdtsc_ordered();                  \
+			op;                                                  \
+			samples[i_] = (uint32_t)(cpu_rdtsc_ordered() - t0_); \
+		}                                                            \
+		bench_report(name);                                          \
+	} while (0)
 
 int guest_main(uint32_t magic, uint32_t info)
 {

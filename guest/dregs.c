@@ -18,20 +18,20 @@
 /* DR6 bits 4-11 and 16-31 read as 1, bit 12 as 0 (17.2.3); B0-B3, BD, BS and BT can be written. */
 #define DR6_FIXED     0xffff0ff0u
 #define DR6_WRITABLE  0x0000e00fu
-#define DR7_FIXED     0x400u                    /* bit 10 reads as 1 */
+#define DR7_FIXED     0x400u /* bit 10 reads as 1 */
 #define DR7_L(n)      (1u << (2 * (n)))
 #define DR7_G(n)      (2u << (2 * (n)))
 #define DR7_RW(n, rw) ((uint32_t)(rw) << (16 + 4 * (n)))
 #define DR7_LEN(n, l) ((uint32_t)(l) << (18 + 4 * (n)))
 #define RW_EXEC       0u
 #define RW_WRITE      1u
-#define RW_ACCESS     3u                        /* data reads or writes */
+#define RW_ACCESS     3u /* data reads or writes */
 #define RFLAGS_RF     (1u << 16)
 
 /* Where a check guest's readback addresses point: a page of its RAM per seed that nothing here touches. */
-#define DREGS_AREA    0x800000u
-#define DREGS_SEEDS   256u
-#define MISMATCH_LINES 3u                       /* details printed for the first few bad rounds */
+#define DREGS_AREA     0x800000u
+#define DREGS_SEEDS    256u
+#define MISMATCH_LINES 3u /* details printed for the first few bad rounds */
 
 struct dregs {
 	uint32_t dr[4], dr6, dr7;
@@ -40,7 +40,7 @@ struct dregs {
 /* MOV to and from a debug register names it in the instruction, so each has its own asm. */
 static void dregs_write(const struct dregs *d)
 {
-	asm volatile("mov %0, %%dr7" : : "r"(DR7_FIXED) : "memory");   /* no breakpoint armed half-loaded */
+	asm volatile("mov %0, %%dr7" : : "r"(DR7_FIXED) : "memory"); /* no breakpoint armed half-loaded */
 	asm volatile("mov %0, %%dr0" : : "r"(d->dr[0]) : "memory");
 	asm volatile("mov %0, %%dr1" : : "r"(d->dr[1]) : "memory");
 	asm volatile("mov %0, %%dr2" : : "r"(d->dr[2]) : "memory");
@@ -67,8 +67,14 @@ static uint32_t dr6_read(void)
 	return v;
 }
 
-static void dr6_write(uint32_t v) { asm volatile("mov %0, %%dr6" : : "r"(v) : "memory"); }
-static void dr7_write(uint32_t v) { asm volatile("mov %0, %%dr7" : : "r"(v) : "memory"); }
+static void dr6_write(uint32_t v)
+{
+	asm volatile("mov %0, %%dr6" : : "r"(v) : "memory");
+}
+static void dr7_write(uint32_t v)
+{
+	asm volatile("mov %0, %%dr7" : : "r"(v) : "memory");
+}
 
 /* Gives the CPU to the other guests: STI;HLT with nothing pending, then IF=0 again. */
 static void yield(void)
@@ -79,11 +85,11 @@ static void yield(void)
 
 /* --- #DB accounting --- */
 
-static volatile bool db_window;         /* inside a call or write that may raise #DB */
-static volatile uint32_t db_hits;        /* #DB taken in the window */
-static volatile uint32_t db_slots;       /* DR6.B0-B3 of the last one */
-static volatile uint32_t db_eip;         /* its EIP (for a fault: the instruction not yet run) */
-static volatile uint32_t db_spurious;    /* #DB outside any window */
+static volatile bool db_window;       /* inside a call or write that may raise #DB */
+static volatile uint32_t db_hits;     /* #DB taken in the window */
+static volatile uint32_t db_slots;    /* DR6.B0-B3 of the last one */
+static volatile uint32_t db_eip;      /* its EIP (for a fault: the instruction not yet run) */
+static volatile uint32_t db_spurious; /* #DB outside any window */
 
 static bool db_handler(struct trap_frame *f)
 {
@@ -166,9 +172,10 @@ static void readback_rounds(uint32_t seed, uint32_t rounds)
 		ok_dr7 += got.dr7 == want.dr7;
 		ok_all += addr && got.dr6 == want.dr6 && got.dr7 == want.dr7;
 		if ((!addr || got.dr6 != want.dr6 || got.dr7 != want.dr7) && printed++ < MISMATCH_LINES)
-			serial_printf("dregs: round %u read DR0-3 %x %x %x %x DR6 %x DR7 %x, loaded %x %x %x %x %x %x\n",
-				      r, got.dr[0], got.dr[1], got.dr[2], got.dr[3], got.dr6, got.dr7,
-				      want.dr[0], want.dr[1], want.dr[2], want.dr[3], want.dr6, want.dr7);
+			serial_printf(
+				"dregs: round %u read DR0-3 %x %x %x %x DR6 %x DR7 %x, loaded %x %x %x %x %x %x\n", r,
+				got.dr[0], got.dr[1], got.dr[2], got.dr[3], got.dr6, got.dr7, want.dr[0], want.dr[1],
+				want.dr[2], want.dr[3], want.dr6, want.dr7);
 	}
 	check(ok_addr == rounds, "DR0-DR3 read back %u of %u rounds after a yield", ok_addr, rounds);
 	check(ok_dr6 == rounds, "DR6 read back %u of %u rounds after a yield", ok_dr6, rounds);
@@ -181,9 +188,21 @@ static void readback_rounds(uint32_t seed, uint32_t rounds)
 
 typedef uint32_t (*bp_fn)(uint32_t);
 
-static __attribute__((noinline, noclone)) uint32_t bp_fn_a(uint32_t x) { asm volatile(""); return x + 1; }
-static __attribute__((noinline, noclone)) uint32_t bp_fn_b(uint32_t x) { asm volatile(""); return x * 3; }
-static __attribute__((noinline, noclone)) uint32_t bp_fn_c(uint32_t x) { asm volatile(""); return x ^ 0x5a; }
+static __attribute__((noinline, noclone)) uint32_t bp_fn_a(uint32_t x)
+{
+	asm volatile("");
+	return x + 1;
+}
+static __attribute__((noinline, noclone)) uint32_t bp_fn_b(uint32_t x)
+{
+	asm volatile("");
+	return x * 3;
+}
+static __attribute__((noinline, noclone)) uint32_t bp_fn_c(uint32_t x)
+{
+	asm volatile("");
+	return x ^ 0x5a;
+}
 static bp_fn volatile const bp_fns[3] = { bp_fn_a, bp_fn_b, bp_fn_c };
 static volatile uint32_t bp_var;
 
@@ -213,7 +232,7 @@ static void breakpoint_rounds(uint32_t seed, uint32_t rounds)
 		d.dr[sa] = (uint32_t)bp_fn_a;
 		d.dr[sb] = (uint32_t)bp_fn_b;
 		d.dr[sw] = (uint32_t)&bp_var;
-		d.dr[soff] = (uint32_t)bp_fn_c;       /* an instruction breakpoint left disabled */
+		d.dr[soff] = (uint32_t)bp_fn_c; /* an instruction breakpoint left disabled */
 		d.dr6 = DR6_FIXED;
 		/* Instruction breakpoints need LEN = 00 (17.2.5); the write breakpoint covers the 4-byte variable. */
 		d.dr7 = DR7_FIXED | DR7_L(sa) | DR7_G(sb) | DR7_L(sw) | DR7_RW(sw, RW_WRITE) | DR7_LEN(sw, 3);
@@ -239,11 +258,10 @@ static void breakpoint_rounds(uint32_t seed, uint32_t rounds)
 		write_ok += w;
 		ran += ra && rb && rc;
 		if ((!a || !b || !w) && printed++ < MISMATCH_LINES)
-			serial_printf("dregs: breakpoint round %u: slots %u/%u/%u: exec %s %s, write %s\n", r, sa, sb, sw,
-				      a ? "ok" : "missed", b ? "ok" : "missed", w ? "ok" : "missed");
+			serial_printf("dregs: breakpoint round %u: slots %u/%u/%u: exec %s %s, write %s\n", r, sa, sb,
+				      sw, a ? "ok" : "missed", b ? "ok" : "missed", w ? "ok" : "missed");
 	}
-	check(exec_ok == 2 * rounds, "execute breakpoints hit %u of %u calls, slot named in DR6",
-	      exec_ok, 2 * rounds);
+	check(exec_ok == 2 * rounds, "execute breakpoints hit %u of %u calls, slot named in DR6", exec_ok, 2 * rounds);
 	check(write_ok == rounds, "data write breakpoint hit %u of %u writes, slot named in DR6", write_ok, rounds);
 	check(off_hits == 0, "breakpoint not enabled in DR7 hit %u times in %u calls", off_hits, rounds);
 	check(ran == rounds, "every call with a breakpoint ran once and returned (%u of %u rounds)", ran, rounds);

@@ -6,7 +6,7 @@
 
 #define CPUID_1_ECX_VMX        BIT(5)
 #define CPUID_1_ECX_HYPERVISOR BIT(31)
-#define CPUID_7_EBX_INTEL_PT   BIT(25)   /* SDM Vol. 2A "CPUID": leaf 07H, EBX bit 25 */
+#define CPUID_7_EBX_INTEL_PT   BIT(25) /* SDM Vol. 2A "CPUID": leaf 07H, EBX bit 25 */
 #define CPUID_HV_BASE          0x40000000
 #define CPUID_HV_MIN_MAX_LEAF  0x40000001
 
@@ -42,8 +42,8 @@ int guest_main(uint32_t magic, uint32_t mbi)
 		return test_finish();
 	check_eq((uint32_t)hc_info(&info), 0, "PTV_HC_INFO returns 0");
 	info.name[sizeof(info.name) - 1] = '\0';
-	serial_printf("exits: guest %s (id %u of %u), mem 0x%llx\n", info.name, info.guest_id,
-		      info.guest_count, (unsigned long long)info.mem_size);
+	serial_printf("exits: guest %s (id %u of %u), mem 0x%llx\n", info.name, info.guest_id, info.guest_count,
+		      (unsigned long long)info.mem_size);
 	exits_check_cpuid(&info);
 	exits_check_msr(&info);
 	exits_check_io();

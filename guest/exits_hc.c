@@ -4,9 +4,9 @@
 #include "test.h"
 #include "exits.h"
 
-#define HC_UNKNOWN   999
-#define HELLO_TEXT   "console says hi"
-#define HELLO_LEN    15
+#define HC_UNKNOWN 999
+#define HELLO_TEXT "console says hi"
+#define HELLO_LEN  15
 
 /* Page-sized and in our image, so a long CONSOLE_WRITE stays within RAM and fails on length alone. */
 static char long_text[PTV_HC_CONSOLE_MAX + 1] __aligned(4096);
@@ -41,16 +41,14 @@ static void hc_check_unknown(void)
 
 static void hc_check_info(const struct ptv_hc_info *info)
 {
-	check_eq(info->abi_version >> 16, PTV_HC_ABI_MAJOR, "INFO abi_version 0x%x: major 1",
-		 info->abi_version);
-	check(info->guest_count >= 1 && info->guest_id < info->guest_count,
-	      "INFO guest_id %u < guest_count %u", info->guest_id, info->guest_count);
-	check(info->mem_size >= 4 * 1024 * 1024 && (info->mem_size & 0xfff) == 0 &&
-	      info->mem_size < 0x100000000ull,
+	check_eq(info->abi_version >> 16, PTV_HC_ABI_MAJOR, "INFO abi_version 0x%x: major 1", info->abi_version);
+	check(info->guest_count >= 1 && info->guest_id < info->guest_count, "INFO guest_id %u < guest_count %u",
+	      info->guest_id, info->guest_count);
+	check(info->mem_size >= 4 * 1024 * 1024 && (info->mem_size & 0xfff) == 0 && info->mem_size < 0x100000000ull,
 	      "INFO mem_size 0x%llx: page aligned, 4 MiB..4 GiB", (unsigned long long)info->mem_size);
 	check(info->name[0] != '\0', "INFO name \"%s\" is not empty", info->name);
-	check_eq((uint32_t)hc_call(PTV_HC_INFO, (uint32_t)info->mem_size, 0, 0).eax,
-		 (uint32_t)PTV_HC_EFAULT, "INFO into GPA mem_size -> EFAULT");
+	check_eq((uint32_t)hc_call(PTV_HC_INFO, (uint32_t)info->mem_size, 0, 0).eax, (uint32_t)PTV_HC_EFAULT,
+		 "INFO into GPA mem_size -> EFAULT");
 }
 
 static void hc_check_stats(uint64_t mem)
@@ -60,12 +58,12 @@ static void hc_check_stats(uint64_t mem)
 
 	check_eq((uint32_t)ra, 0, "STATS returns 0");
 	check_eq((uint32_t)rb, 0, "STATS returns 0 again");
-	check(b.exits > a.exits, "STATS exits grows between two calls (%llu -> %llu)",
-	      (unsigned long long)a.exits, (unsigned long long)b.exits);
-	check(b.hypercalls > a.hypercalls, "STATS hypercalls grows (%llu -> %llu)",
-	      (unsigned long long)a.hypercalls, (unsigned long long)b.hypercalls);
-	serial_printf("info: vmm_free_frames %llu, ept_violations %llu\n",
-		      (unsigned long long)b.vmm_free_frames, (unsigned long long)b.ept_violations);
+	check(b.exits > a.exits, "STATS exits grows between two calls (%llu -> %llu)", (unsigned long long)a.exits,
+	      (unsigned long long)b.exits);
+	check(b.hypercalls > a.hypercalls, "STATS hypercalls grows (%llu -> %llu)", (unsigned long long)a.hypercalls,
+	      (unsigned long long)b.hypercalls);
+	serial_printf("info: vmm_free_frames %llu, ept_violations %llu\n", (unsigned long long)b.vmm_free_frames,
+		      (unsigned long long)b.ept_violations);
 	check_eq((uint32_t)hc_call(PTV_HC_STATS, (uint32_t)mem, 0, 0).eax, (uint32_t)PTV_HC_EFAULT,
 		 "STATS into GPA mem_size -> EFAULT");
 }

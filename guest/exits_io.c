@@ -4,10 +4,10 @@
 #include "test.h"
 #include "exits.h"
 
-#define COM1_SCRATCH  (COM1_BASE + UART_SCRATCH)   /* 0x3ff */
-#define COM2_BASE     0x2f8                        /* not emulated: nothing behind it */
-#define COM2_LSR      (COM2_BASE + 5)
-#define COM2_SCRATCH  (COM2_BASE + 7)
+#define COM1_SCRATCH   (COM1_BASE + UART_SCRATCH) /* 0x3ff */
+#define COM2_BASE      0x2f8                      /* not emulated: nothing behind it */
+#define COM2_LSR       (COM2_BASE + 5)
+#define COM2_SCRATCH   (COM2_BASE + 7)
 #define PORT_UNCLAIMED 0x1234
 
 void exits_check_io(void)

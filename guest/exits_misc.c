@@ -4,12 +4,12 @@
 #include "test.h"
 #include "exits.h"
 
-#define CPUID_1_ECX_XSAVE    BIT(26)
-#define CPUID_1_ECX_OSXSAVE  BIT(27)    /* mirrors CR4.OSXSAVE (SDM Vol. 2A "CPUID") */
-#define XCR0_X87             BIT(0)
-#define XCR0_SSE             BIT(1)
-#define XCR0_AVX             BIT(2)
-#define TSC_SAMPLES          1000
+#define CPUID_1_ECX_XSAVE   BIT(26)
+#define CPUID_1_ECX_OSXSAVE BIT(27) /* mirrors CR4.OSXSAVE (SDM Vol. 2A "CPUID") */
+#define XCR0_X87            BIT(0)
+#define XCR0_SSE            BIT(1)
+#define XCR0_AVX            BIT(2)
+#define TSC_SAMPLES         1000
 
 static void misc_check_hlt(void)
 {
@@ -61,8 +61,8 @@ static void misc_check_rdtsc(void)
 			backwards++;
 		prev = now;
 	}
-	check(backwards == 0 && now > first, "RDTSC monotonic over %d reads (%u went backwards)",
-	      TSC_SAMPLES, backwards);
+	check(backwards == 0 && now > first, "RDTSC monotonic over %d reads (%u went backwards)", TSC_SAMPLES,
+	      backwards);
 }
 
 void exits_check_misc(void)

@@ -5,17 +5,16 @@
 #include "msr.h"
 #include "exits.h"
 
-#define MSR_NONEXISTENT  0x12345678u
-#define SYSENTER_CS_TEST 0x1358u
+#define MSR_NONEXISTENT   0x12345678u
+#define SYSENTER_CS_TEST  0x1358u
 #define SYSENTER_EIP_TEST 0x12345678u
-#define PTV_INFO_FLAG_PT BIT(0)
+#define PTV_INFO_FLAG_PT  BIT(0)
 
 static void msr_check_round_trip(uint32_t msr, const char *name, uint64_t val)
 {
 	uint64_t got = 0;
 
-	check_fault(cpu_wrmsr_safe(msr, val), FAULT_NONE, "WRMSR %s = 0x%llx", name,
-		    (unsigned long long)val);
+	check_fault(cpu_wrmsr_safe(msr, val), FAULT_NONE, "WRMSR %s = 0x%llx", name, (unsigned long long)val);
 	check_fault(cpu_rdmsr_safe(msr, &got), FAULT_NONE, "RDMSR %s", name);
 	check_eq(got, val, "%s reads back what was written", name);
 }
@@ -38,8 +37,7 @@ void exits_check_msr(const struct ptv_hc_info *info)
 	/* SDM Vol. 3C 24.7 "Enabling and Entering VMX Operation": locked with VMX off = VMX unusable. */
 	f = cpu_rdmsr_safe(MSR_IA32_FEATURE_CONTROL, &v);
 	check_fault(f, FAULT_NONE, "RDMSR IA32_FEATURE_CONTROL does not fault");
-	check(v & FEATURE_CONTROL_LOCKED, "IA32_FEATURE_CONTROL 0x%llx: lock bit 0 set",
-	      (unsigned long long)v);
+	check(v & FEATURE_CONTROL_LOCKED, "IA32_FEATURE_CONTROL 0x%llx: lock bit 0 set", (unsigned long long)v);
 	check(!(v & (FEATURE_CONTROL_VMX_INSIDE_SMX | FEATURE_CONTROL_VMX_OUTSIDE_SMX)),
 	      "IA32_FEATURE_CONTROL 0x%llx: VMX enable bits 1,2 clear", (unsigned long long)v);
 

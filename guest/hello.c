@@ -7,7 +7,7 @@
 #include "hello.h"
 #include "lib/string.h"
 
-#define SEL_BEYOND_GDT 0x28   /* start.asm's GDT has 3 descriptors: 0x00-0x17 */
+#define SEL_BEYOND_GDT 0x28 /* start.asm's GDT has 3 descriptors: 0x00-0x17 */
 
 void hello_mmap_add(struct hello_mmap *m, uint64_t base, uint64_t len, uint32_t type)
 {
@@ -48,8 +48,8 @@ static uint64_t hello_run_end(const struct hello_mmap *m, uint64_t start)
 	return end;
 }
 
-void hello_check_mmap(const struct hello_mmap *m, const struct hello_env *env, bool have_meminfo,
-		      uint32_t mem_lower, uint32_t mem_upper)
+void hello_check_mmap(const struct hello_mmap *m, const struct hello_env *env, bool have_meminfo, uint32_t mem_lower,
+		      uint32_t mem_upper)
 {
 	uint64_t low_len = hello_run_end(m, 0);
 	uint64_t upper_len = hello_run_end(m, HELLO_HOLE_END) - HELLO_HOLE_END;
@@ -105,14 +105,12 @@ static void hello_check_hypercalls(struct hello_env *env, struct ptv_hc_info *in
 	info->name[sizeof(info->name) - 1] = '\0';
 	serial_printf("hello from %s\n", info->name);
 	ver = hc_version(&sig);
-	check_eq((uint32_t)ver >> 16, PTV_HC_ABI_MAJOR, "PTV_HC_VERSION major is 1 (minor %u)",
-		 (uint32_t)ver & 0xffff);
+	check_eq((uint32_t)ver >> 16, PTV_HC_ABI_MAJOR, "PTV_HC_VERSION major is 1 (minor %u)", (uint32_t)ver & 0xffff);
 	check_eq(sig, PTV_HC_SIGNATURE, "PTV_HC_VERSION signature in EBX");
 	check_eq((uint32_t)rc, 0, "PTV_HC_INFO returns 0");
 	check_eq(info->abi_version >> 16, PTV_HC_ABI_MAJOR, "PTV_HC_INFO abi_version major is 1");
 	check(info->name[0] != '\0', "PTV_HC_INFO name is a non-empty string");
-	check(info->guest_id < info->guest_count, "guest_id %u < guest_count %u",
-	      info->guest_id, info->guest_count);
+	check(info->guest_id < info->guest_count, "guest_id %u < guest_count %u", info->guest_id, info->guest_count);
 	check(info->mem_size >= 2 * 1024 * 1024 && (info->mem_size & 0xfff) == 0,
 	      "mem_size 0x%llx is page aligned and >= 2 MiB", (unsigned long long)info->mem_size);
 	env->mem_size = info->mem_size;

@@ -4,7 +4,7 @@
 #include "multiboot.h"
 #include "hello.h"
 
-#define MB1_MMAP_ENTRY_MIN 20   /* base, length, type: the size field does not count itself */
+#define MB1_MMAP_ENTRY_MIN 20 /* base, length, type: the size field does not count itself */
 #define MB1_MMAP_MAX       4096
 
 static void mb1_check_mmap(const struct mb1_info *mb, const struct hello_env *env)

@@ -4,8 +4,8 @@
 #include "multiboot.h"
 #include "hello.h"
 
-#define MB2_TAG_ALIGN   8
-#define MB2_INFO_MAX    (64u * 1024)
+#define MB2_TAG_ALIGN      8
+#define MB2_INFO_MAX       (64u * 1024)
 #define MB2_MMAP_ENTRY_MIN 24
 
 /* Walks every tag: sizes sane, 8-byte aligned steps, the end tag exactly at total_size. */
@@ -14,8 +14,8 @@ static bool mb2_check_structure(uint32_t info)
 	const struct mb2_info *hdr = (const struct mb2_info *)info;
 	uint32_t off = sizeof(*hdr), tags = 0;
 
-	if (!check(hdr->total_size >= 16 && hdr->total_size <= MB2_INFO_MAX,
-		   "info total_size %u is sane", hdr->total_size))
+	if (!check(hdr->total_size >= 16 && hdr->total_size <= MB2_INFO_MAX, "info total_size %u is sane",
+		   hdr->total_size))
 		return false;
 	while (off + sizeof(struct mb2_tag) <= hdr->total_size) {
 		const struct mb2_tag *tag = (const struct mb2_tag *)(info + off);
@@ -34,15 +34,13 @@ static bool mb2_check_structure(uint32_t info)
 static void mb2_check_mmap(uint32_t info, const struct hello_env *env)
 {
 	const struct mb2_tag_mmap *mm = (const struct mb2_tag_mmap *)mb2_find_tag(info, MB2_TAG_MMAP);
-	const struct mb2_tag_meminfo *mi =
-		(const struct mb2_tag_meminfo *)mb2_find_tag(info, MB2_TAG_MEMINFO);
+	const struct mb2_tag_meminfo *mi = (const struct mb2_tag_meminfo *)mb2_find_tag(info, MB2_TAG_MEMINFO);
 	struct hello_mmap m = { 0 };
 
 	if (!check(mm != NULL, "memory map tag (type 6) present"))
 		return;
-	if (!check(mm->entry_size >= MB2_MMAP_ENTRY_MIN && mm->entry_size % 8 == 0 &&
-		   mm->entry_version == 0, "memory map entry_size %u, entry_version %u",
-		   mm->entry_size, mm->entry_version))
+	if (!check(mm->entry_size >= MB2_MMAP_ENTRY_MIN && mm->entry_size % 8 == 0 && mm->entry_version == 0,
+		   "memory map entry_size %u, entry_version %u", mm->entry_size, mm->entry_version))
 		return;
 	for (uint32_t off = sizeof(*mm); off + mm->entry_size <= mm->tag.size; off += mm->entry_size) {
 		const struct mb2_mmap_entry *e = (const struct mb2_mmap_entry *)((uint32_t)mm + off);

@@ -7,15 +7,15 @@
 #include "isolation.h"
 #include "lib/string.h"
 
-#define FREE_START     0x200000u        /* 2 MiB: above this image */
-#define FREE_TAIL      0x10000u         /* the top 64 KiB may hold the boot information */
-#define PAGE           4096u
-#define ALL_ONES       0xffffffffu
-#define WRITE_PROBE    0x12345678u
-#define GPA_1G         0x40000000u
-#define GPA_IOAPIC     0xfec00000u      /* unbacked: 0xFEE00000 is the virtual local APIC now */
-#define GPA_TOP_PAGE   0xfffff000u
-#define NAME_MAX       32
+#define FREE_START   0x200000u /* 2 MiB: above this image */
+#define FREE_TAIL    0x10000u  /* the top 64 KiB may hold the boot information */
+#define PAGE         4096u
+#define ALL_ONES     0xffffffffu
+#define WRITE_PROBE  0x12345678u
+#define GPA_1G       0x40000000u
+#define GPA_IOAPIC   0xfec00000u /* unbacked: 0xFEE00000 is the virtual local APIC now */
+#define GPA_TOP_PAGE 0xfffff000u
+#define NAME_MAX     32
 
 /* Writes the marker at the start of every page of free RAM; returns how many pages. */
 static uint32_t iso_write_markers(const char *marker, size_t len, uint32_t top)

@@ -4,8 +4,8 @@
 
 #include "types.h"
 
-#define ISO_MARKER_MAX   48
-#define ISO_IMAGE_START  0x100000u
+#define ISO_MARKER_MAX  48
+#define ISO_IMAGE_START 0x100000u
 
 /* This image, [ISO_IMAGE_START, _end): its stack and buffers hold the patterns we search for. */
 extern char _end[];

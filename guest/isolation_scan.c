@@ -7,9 +7,9 @@
 #include "lib/format.h"
 #include "lib/string.h"
 
-#define HOLE_START    0x9f000u          /* ptvisor's memory map: not RAM up to 1 MiB */
+#define HOLE_START    0x9f000u /* ptvisor's memory map: not RAM up to 1 MiB */
 #define HOLE_END      0x100000u
-#define MB2_HDR_MAGIC 0xE85250D6u       /* Multiboot2 spec 3.1.1: the VMM image's header */
+#define MB2_HDR_MAGIC 0xE85250D6u /* Multiboot2 spec 3.1.1: the VMM image's header */
 #define MB2_ARCH_I386 0u
 #define VMM_LOG_SIG   "ptvisor: "
 #define MAX_RANGES    (2 + (HOLE_END - HOLE_START) / 4096)
@@ -40,8 +40,8 @@ static void hits_add(struct iso_hits *h, uint32_t addr)
  * Every byte offset, one pass for all patterns: they are strings a leak could
  * place anywhere, and all start with 'p', so most bytes cost one compare.
  */
-static void scan_strings(const struct iso_range *r, const char *const *pat, const size_t *len,
-			 struct iso_hits *h, uint32_t npat)
+static void scan_strings(const struct iso_range *r, const char *const *pat, const size_t *len, struct iso_hits *h,
+			 uint32_t npat)
 {
 	for (uint32_t a = r->lo; a < r->hi; a++) {
 		const uint8_t *p = (const uint8_t *)a;

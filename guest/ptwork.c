@@ -15,18 +15,18 @@
 #include "ptwork.h"
 #include "lib/string.h"
 
-#define MSR_PERF_GLOBAL_STATUS   0x38e
+#define MSR_PERF_GLOBAL_STATUS       0x38e
 #define MSR_PERF_GLOBAL_STATUS_RESET 0x390
-#define MSR_RTIT_OUTPUT_BASE     0x560
-#define MSR_RTIT_OUTPUT_MASK     0x561
-#define MSR_RTIT_CTL             0x570
-#define MSR_RTIT_STATUS          0x571
+#define MSR_RTIT_OUTPUT_BASE         0x560
+#define MSR_RTIT_OUTPUT_MASK         0x561
+#define MSR_RTIT_CTL                 0x570
+#define MSR_RTIT_STATUS              0x571
 
-#define CTL_TRACEEN  (1u << 0)
-#define CTL_OS       (1u << 2)
-#define CTL_TOPA     (1u << 8)
-#define CTL_TSCEN    (1u << 10)
-#define CTL_BRANCHEN (1u << 13)
+#define CTL_TRACEEN    (1u << 0)
+#define CTL_OS         (1u << 2)
+#define CTL_TOPA       (1u << 8)
+#define CTL_TSCEN      (1u << 10)
+#define CTL_BRANCHEN   (1u << 13)
 #define STATUS_ERROR   (1u << 4)
 #define STATUS_STOPPED (1u << 5)
 
@@ -37,17 +37,17 @@
 #define TOPA_8K   (1u << 6)
 
 /* The local APIC as ptvisor models it (SDM Vol. 3A, Table 11-1 "Local APIC Register Address Map"). */
-#define APIC_BASE    0xfee00000u
-#define APIC_EOI     0x0b0
-#define APIC_SVR     0x0f0
-#define APIC_ISR     0x100
-#define APIC_ICR_LO  0x300
-#define APIC_LVT_PC  0x340
-#define APIC_ICR_SELF (1u << 18)   /* destination shorthand 01: self */
+#define APIC_BASE       0xfee00000u
+#define APIC_EOI        0x0b0
+#define APIC_SVR        0x0f0
+#define APIC_ISR        0x100
+#define APIC_ICR_LO     0x300
+#define APIC_LVT_PC     0x340
+#define APIC_ICR_SELF   (1u << 18) /* destination shorthand 01: self */
 #define APIC_SVR_ENABLE (1u << 8)
 #define APIC_LVT_MASKED (1u << 16)
-#define PMI_VECTOR   0xf0u
-#define IPI_VECTOR   0xe1u
+#define PMI_VECTOR      0xf0u
+#define IPI_VECTOR      0xe1u
 
 static char name[32] = "ptwork";
 
@@ -74,7 +74,7 @@ static void setup(const char *c, uint64_t *base, uint64_t *mask, uint32_t *ctl)
 	if (!strcmp(c, "single")) {
 		*ctl &= ~CTL_TOPA;
 		*base = PTW_REGION_A;
-		*mask = 0x3fff;   /* 16 KiB: A, B and C contiguous */
+		*mask = 0x3fff; /* 16 KiB: A, B and C contiguous */
 	} else if (!strcmp(c, "stop")) {
 		topa_set(PTW_TOPA, 0, PTW_REGION_A | TOPA_4K | TOPA_STOP);
 		topa_set(PTW_TOPA, 1, PTW_TOPA | TOPA_END);
@@ -106,7 +106,7 @@ static uint32_t collect_topa(uint64_t base, uint64_t mask)
 	uint32_t idx = (uint32_t)(mask >> 7) & 0x1ffffff, off = (uint32_t)(mask >> 32);
 	uint32_t n = 0;
 
-	if (base == PTW_TOPA2) {        /* in region C */
+	if (base == PTW_TOPA2) { /* in region C */
 		memcpy((void *)PTW_DUMP, (void *)PTW_REGION_A, 0x2000);
 		n = 0x2000;
 		if (idx == 0) {

@@ -5,18 +5,18 @@
 #include "types.h"
 
 /* Output buffers, well above either image (ptwork at 1 MiB, ptwork-hi at 6 MiB). */
-#define PTW_TOPA      0xa00000u         /* first ToPA table (4 KiB) */
-#define PTW_TOPA2     0xa01000u         /* second ToPA table, reached through an END entry */
-#define PTW_REGION_A  0xa10000u         /* 4 KiB, INT: its filling raises the PMI */
-#define PTW_REGION_B  0xa11000u         /* 4 KiB */
-#define PTW_REGION_C  0xa12000u         /* 8 KiB (aligned to its size), in the second table */
-#define PTW_CANARY    0xa14000u         /* must never be written */
-#define PTW_DUMP      0xb00000u         /* the regions copied out in order, for the dump */
-#define PTW_OUTSIDE   0x7fff0000u       /* beyond the guest's RAM */
+#define PTW_TOPA         0xa00000u   /* first ToPA table (4 KiB) */
+#define PTW_TOPA2        0xa01000u   /* second ToPA table, reached through an END entry */
+#define PTW_REGION_A     0xa10000u   /* 4 KiB, INT: its filling raises the PMI */
+#define PTW_REGION_B     0xa11000u   /* 4 KiB */
+#define PTW_REGION_C     0xa12000u   /* 8 KiB (aligned to its size), in the second table */
+#define PTW_CANARY       0xa14000u   /* must never be written */
+#define PTW_DUMP         0xb00000u   /* the regions copied out in order, for the dump */
+#define PTW_OUTSIDE      0x7fff0000u /* beyond the guest's RAM */
 #define PTW_CANARY_VALUE 0x5a5aa5a5u
-#define PTW_PML4      0xa20000u         /* identity page tables for the 64-bit excursion */
-#define PTW_INT80_OUT 0xc00000u         /* single-range output of the int80 case, aligned to its size */
-#define PTW_INT80_SIZE 0x80000u         /* 512 KiB */
+#define PTW_PML4         0xa20000u /* identity page tables for the 64-bit excursion */
+#define PTW_INT80_OUT    0xc00000u /* single-range output of the int80 case, aligned to its size */
+#define PTW_INT80_SIZE   0x80000u  /* 512 KiB */
 #define PTW_INT80_VECTOR 0x80u
 
 /* Set from the command line (longmode=on): the workload also runs 64-bit code. */

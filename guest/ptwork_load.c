@@ -5,9 +5,18 @@
 
 typedef uint32_t (*ptw_op)(uint32_t);
 
-static __attribute__((noinline)) uint32_t op_add(uint32_t x) { return x + 3; }
-static __attribute__((noinline)) uint32_t op_mul(uint32_t x) { return x * 5 + 1; }
-static __attribute__((noinline)) uint32_t op_xor(uint32_t x) { return x ^ 0x55; }
+static __attribute__((noinline)) uint32_t op_add(uint32_t x)
+{
+	return x + 3;
+}
+static __attribute__((noinline)) uint32_t op_mul(uint32_t x)
+{
+	return x * 5 + 1;
+}
+static __attribute__((noinline)) uint32_t op_xor(uint32_t x)
+{
+	return x ^ 0x55;
+}
 
 static ptw_op const ops[3] = { op_add, op_mul, op_xor };
 
@@ -66,7 +75,9 @@ static __attribute__((noinline)) uint32_t jump_pick(uint32_t x)
 		     "jmp 4f\n\t"
 		     "2: movl $20, %0\n\t"
 		     "4:\n\t"
-		     : "=r"(r) : "r"(x) : "eax", "cc");
+		     : "=r"(r)
+		     : "r"(x)
+		     : "eax", "cc");
 	return r;
 }
 
@@ -84,7 +95,9 @@ uint32_t ptwork_own_tf(void)
 		     "pushfl\n\t"
 		     "andl $~0x100, (%%esp)\n\t"
 		     "popfl\n\t"
-		     : : : "memory", "cc");
+		     :
+		     :
+		     : "memory", "cc");
 	trap_count_db = false;
 	return trap_db_steps;
 }
@@ -142,5 +155,7 @@ void ptwork_int80(uint32_t count)
 		     "xorl $0xb400, %1\n"
 		     "2: decl %0\n\t"
 		     "jnz 1b"
-		     : "+r"(count), "+r"(lfsr) : : "memory", "cc");
+		     : "+r"(count), "+r"(lfsr)
+		     :
+		     : "memory", "cc");
 }

@@ -85,10 +85,9 @@ int guest_main(uint32_t magic, uint32_t info)
 		stress_stats(&st[p + 1]);
 		d = st[p + 1].exits - st[p].exits;
 		loop_exits += d - 1;
-		serial_printf("stress: %u/%u exits done (%s)\n", (p + 1) * PER_PHASE,
-			      PHASES * PER_PHASE, phase_name[p]);
-		check_eq_dec(d, PER_PHASE + 1, "%s x250000: exits grew by 250000 + 1 STATS",
-			     phase_name[p]);
+		serial_printf("stress: %u/%u exits done (%s)\n", (p + 1) * PER_PHASE, PHASES * PER_PHASE,
+			      phase_name[p]);
+		check_eq_dec(d, PER_PHASE + 1, "%s x250000: exits grew by 250000 + 1 STATS", phase_name[p]);
 		check_eq_dec(st[p + 1].hypercalls - st[p].hypercalls, p == PH_NULL ? PER_PHASE + 1 : 1,
 			     "%s x250000: hypercalls counted", phase_name[p]);
 	}

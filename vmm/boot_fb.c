@@ -6,13 +6,13 @@
  * u32 width, u32 height, u8 bpp, u8 type, u16 reserved} after the tag header,
  * then color info whose shape depends on the type.
  */
-#define MB2_FB_ADDR    8
-#define MB2_FB_PITCH   16
-#define MB2_FB_WIDTH   20
-#define MB2_FB_HEIGHT  24
-#define MB2_FB_BPP     28
-#define MB2_FB_TYPE    29
-#define MB2_FB_COLOR   32
+#define MB2_FB_ADDR   8
+#define MB2_FB_PITCH  16
+#define MB2_FB_WIDTH  20
+#define MB2_FB_HEIGHT 24
+#define MB2_FB_BPP    28
+#define MB2_FB_TYPE   29
+#define MB2_FB_COLOR  32
 /* Direct RGB color info: red, green, blue field position and mask size, one byte each. */
 #define MB2_FB_RGB_END (MB2_FB_COLOR + 6)
 
@@ -42,8 +42,8 @@ static bool fb_read_rgb(struct boot_info *bi, const struct mb2_tag *t, struct bo
 	const uint8_t *c = t->p + MB2_FB_COLOR;
 
 	if (t->size < MB2_FB_RGB_END) {
-		TAG_PROBLEM(bi, t, "size %u too small for RGB color info (%u), framebuffer ignored\n",
-			    t->size, MB2_FB_RGB_END);
+		TAG_PROBLEM(bi, t, "size %u too small for RGB color info (%u), framebuffer ignored\n", t->size,
+			    MB2_FB_RGB_END);
 		return false;
 	}
 	fb->red_pos = c[0];
@@ -56,8 +56,10 @@ static bool fb_read_rgb(struct boot_info *bi, const struct mb2_tag *t, struct bo
 		unsigned pos = c[2 * i], size = c[2 * i + 1];
 
 		if (size == 0 || pos + size > fb->bpp) {
-			TAG_PROBLEM(bi, t, "color field %u (position %u, size %u) outside a %u-bit pixel, "
-				    "framebuffer ignored\n", i, pos, size, fb->bpp);
+			TAG_PROBLEM(bi, t,
+				    "color field %u (position %u, size %u) outside a %u-bit pixel, "
+				    "framebuffer ignored\n",
+				    i, pos, size, fb->bpp);
 			return false;
 		}
 	}
@@ -92,8 +94,8 @@ static bool fb_geometry_ok(struct boot_info *bi, const struct mb2_tag *t, const 
 }
 
 /* Returns the enum boot_fb_type for a plausible tag, BOOT_FB_NONE otherwise. */
-static enum boot_fb_type fb_check_type(struct boot_info *bi, const struct mb2_tag *t,
-				       struct boot_fb *fb, uint8_t mb2_type)
+static enum boot_fb_type fb_check_type(struct boot_info *bi, const struct mb2_tag *t, struct boot_fb *fb,
+				       uint8_t mb2_type)
 {
 	switch (mb2_type) {
 	case MB2_FB_RGB:

@@ -10,7 +10,7 @@
 #define RSDP_V2_LEN       36
 
 /* Module addresses below this are in the null page: no loader puts a module there. */
-#define MODULE_MIN_ADDR   0x1000u
+#define MODULE_MIN_ADDR 0x1000u
 
 struct mb2_walk {
 	struct boot_info *bi;
@@ -23,16 +23,15 @@ typedef void (*mb2_tag_handler)(struct mb2_walk *w, const struct mb2_tag *t);
 
 struct mb2_tag_kind {
 	const char *name;
-	uint32_t min_size;          /* header plus the fixed fields the handler reads */
-	mb2_tag_handler handle;     /* NULL: known but not needed, skipped */
+	uint32_t min_size;      /* header plus the fixed fields the handler reads */
+	mb2_tag_handler handle; /* NULL: known but not needed, skipped */
 };
 
 /*
  * Copies a string that starts `off` bytes into the tag; the loader promises
  * NUL termination (Multiboot2 3.6.3) but the copy never relies on it.
  */
-static void tag_copy_string(struct boot_info *bi, const struct mb2_tag *t, uint32_t off,
-			    char *dst, size_t dst_size)
+static void tag_copy_string(struct boot_info *bi, const struct mb2_tag *t, uint32_t off, char *dst, size_t dst_size)
 {
 	const char *s = (const char *)t->p + off;
 	size_t room = t->size - off, len = strnlen(s, room);
@@ -66,8 +65,7 @@ static void tag_module(struct mb2_walk *w, const struct mb2_tag *t)
 
 	tag_copy_string(bi, t, 16, name, sizeof(name));
 	if (end < start) {
-		TAG_PROBLEM(bi, t, "module '%s' ends at 0x%x before it starts at 0x%x, refused\n",
-			    name, end, start);
+		TAG_PROBLEM(bi, t, "module '%s' ends at 0x%x before it starts at 0x%x, refused\n", name, end, start);
 		return;
 	}
 	if (start < MODULE_MIN_ADDR) {
@@ -126,8 +124,8 @@ static void tag_acpi(struct mb2_walk *w, const struct mb2_tag *t)
 	bool is_new = t->type == MB2_TAG_ACPI_NEW;
 
 	if (have < need) {
-		TAG_PROBLEM(bi, t, "RSDP copy of %u bytes too short for revision %u (%u needed), dropped\n",
-			    have, rev, need);
+		TAG_PROBLEM(bi, t, "RSDP copy of %u bytes too short for revision %u (%u needed), dropped\n", have, rev,
+			    need);
 		return;
 	}
 	if (!is_new && w->rsdp_from_new) {
@@ -196,8 +194,7 @@ static void mb2_walk_tags(struct mb2_walk *w, const uint8_t *info, uint32_t tota
 	uint64_t off = MB2_INFO_HDR_SIZE;
 
 	while (total - off >= MB2_TAG_HDR_SIZE) {
-		struct mb2_tag t = { info + off, get_le32(info + off), get_le32(info + off + 4),
-				     (uint32_t)off, NULL };
+		struct mb2_tag t = { info + off, get_le32(info + off), get_le32(info + off + 4), (uint32_t)off, NULL };
 		const struct mb2_tag_kind *k = tag_kind_of(t.type);
 
 		t.name = k->name;
@@ -212,8 +209,8 @@ static void mb2_walk_tags(struct mb2_walk *w, const uint8_t *info, uint32_t tota
 		if (t.type == MB2_TAG_END)
 			return;
 		if (t.size < k->min_size) {
-			TAG_PROBLEM(bi, &t, "size %u smaller than its fixed fields (%u), parsing stopped\n",
-				    t.size, k->min_size);
+			TAG_PROBLEM(bi, &t, "size %u smaller than its fixed fields (%u), parsing stopped\n", t.size,
+				    k->min_size);
 			return;
 		}
 		if (k->handle)
@@ -241,14 +238,14 @@ static void mb2_finish_mmap(struct mb2_walk *w)
 }
 
 /* Reports why the whole block is refused; `out` stays the zeroed safe result. */
-#define REFUSE(out, fmt, ...) do { \
-	pr_err("multiboot2: " fmt, ##__VA_ARGS__); \
-	(out)->problems = 1; \
-	return -1; \
-} while (0)
+#define REFUSE(out, fmt, ...)                              \
+	do {                                               \
+		pr_err("multiboot2: " fmt, ##__VA_ARGS__); \
+		(out)->problems = 1;                       \
+		return -1;                                 \
+	} while (0)
 
-int boot_info_parse(uint32_t magic, const void *mbi, size_t avail, paddr_t mbi_phys,
-		    struct boot_info *out)
+int boot_info_parse(uint32_t magic, const void *mbi, size_t avail, paddr_t mbi_phys, struct boot_info *out)
 {
 	struct mb2_walk w;
 	uint32_t total;
@@ -259,8 +256,8 @@ int boot_info_parse(uint32_t magic, const void *mbi, size_t avail, paddr_t mbi_p
 	}
 	memset(out, 0, sizeof(*out));
 	if (magic != MB2_BOOTLOADER_MAGIC)
-		REFUSE(out, "bad magic 0x%x (expected 0x%x): not started by a multiboot2 loader\n",
-		       magic, MB2_BOOTLOADER_MAGIC);
+		REFUSE(out, "bad magic 0x%x (expected 0x%x): not started by a multiboot2 loader\n", magic,
+		       MB2_BOOTLOADER_MAGIC);
 	if (!mbi)
 		REFUSE(out, "no boot information (null pointer)\n");
 	if (avail < MB2_INFO_HDR_SIZE)

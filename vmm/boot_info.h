@@ -9,11 +9,11 @@
 
 #define MB2_BOOTLOADER_MAGIC 0x36d76289
 
-#define BOOT_CMDLINE_MAX   1024
-#define BOOT_MMAP_MAX      160
-#define BOOT_MODULES_MAX   16
-#define BOOT_MODCMD_MAX    256
-#define BOOT_LOADER_MAX    64
+#define BOOT_CMDLINE_MAX 1024
+#define BOOT_MMAP_MAX    160
+#define BOOT_MODULES_MAX 16
+#define BOOT_MODCMD_MAX  256
+#define BOOT_LOADER_MAX  64
 /* Anything larger than this is not a plausible multiboot2 info block. */
 #define BOOT_INFO_MAX_SIZE (1u << 20)
 
@@ -23,19 +23,19 @@ enum mem_type {
 	MEM_ACPI_RECLAIMABLE = 3,
 	MEM_ACPI_NVS = 4,
 	MEM_BAD = 5,
-	MEM_MMIO = 6,       /* from the EFI map */
-	MEM_FIRMWARE = 7,   /* EFI runtime services code/data */
+	MEM_MMIO = 6,     /* from the EFI map */
+	MEM_FIRMWARE = 7, /* EFI runtime services code/data */
 };
 
 struct mem_range {
 	paddr_t base;
 	uint64_t len;
-	uint32_t type;      /* enum mem_type */
+	uint32_t type; /* enum mem_type */
 };
 
 struct boot_module {
 	paddr_t start;
-	paddr_t end;        /* exclusive */
+	paddr_t end; /* exclusive */
 	char cmdline[BOOT_MODCMD_MAX];
 };
 
@@ -70,24 +70,24 @@ struct boot_info {
 	struct mem_range mmap[BOOT_MMAP_MAX];
 	unsigned mmap_count;
 	bool mmap_from_efi;
-	unsigned efi_mmap_count;        /* descriptors in the EFI memory map tag, 0 if absent */
-	uint64_t mem_lower_kb, mem_upper_kb;   /* basic meminfo tag, if present */
+	unsigned efi_mmap_count;             /* descriptors in the EFI memory map tag, 0 if absent */
+	uint64_t mem_lower_kb, mem_upper_kb; /* basic meminfo tag, if present */
 
 	struct boot_module modules[BOOT_MODULES_MAX];
 	unsigned module_count;
 
 	/* A copy of the RSDP the loader placed in the info (old: 20 bytes, new: 36). */
 	uint8_t rsdp[36];
-	unsigned rsdp_len;              /* 0 if no ACPI tag */
+	unsigned rsdp_len; /* 0 if no ACPI tag */
 	unsigned rsdp_revision;
 
 	struct boot_fb fb;
-	bool efi_booted;                /* an EFI system table tag was present */
+	bool efi_booted; /* an EFI system table tag was present */
 	paddr_t efi_system_table;
-	bool efi_boot_services;         /* tag 18: the loader left EFI boot services running */
-	paddr_t load_base_addr;         /* tag 21: where the loader put our image, 0 if absent */
+	bool efi_boot_services; /* tag 18: the loader left EFI boot services running */
+	paddr_t load_base_addr; /* tag 21: where the loader put our image, 0 if absent */
 
-	unsigned problems;              /* malformed items reported and skipped */
+	unsigned problems; /* malformed items reported and skipped */
 };
 
 /*
@@ -96,8 +96,7 @@ struct boot_info {
  * when the block is unusable (bad magic, null, truncated header): then `out`
  * still holds a safe, empty result.
  */
-int boot_info_parse(uint32_t magic, const void *mbi, size_t avail, paddr_t mbi_phys,
-		    struct boot_info *out);
+int boot_info_parse(uint32_t magic, const void *mbi, size_t avail, paddr_t mbi_phys, struct boot_info *out);
 
 const char *mem_type_name(uint32_t type);
 /* Prints a short readable summary of the parsed boot info with pr_info. */

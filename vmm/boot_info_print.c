@@ -94,8 +94,8 @@ static void print_fb(const struct boot_info *bi)
 		pr_info("boot: no framebuffer\n");
 		return;
 	}
-	pr_info("boot: framebuffer %s %ux%ux%u at 0x%lx, pitch %u\n", fb_type_name(fb->type),
-		fb->width, fb->height, fb->bpp, fb->addr, fb->pitch);
+	pr_info("boot: framebuffer %s %ux%ux%u at 0x%lx, pitch %u\n", fb_type_name(fb->type), fb->width, fb->height,
+		fb->bpp, fb->addr, fb->pitch);
 }
 
 void boot_info_print(const struct boot_info *bi)

@@ -3,15 +3,15 @@
 
 /* Multiboot2 Specification 3.6.8 "Memory map": {u64 base_addr, u64 length, u32 type, u32 reserved}. */
 #define MB2_MMAP_ENTRY_MIN 24u
-#define MB2_MMAP_FIXED     16u    /* tag header, entry_size, entry_version */
+#define MB2_MMAP_FIXED     16u /* tag header, entry_size, entry_version */
 
 /*
  * UEFI Specification 7.2 "EFI_BOOT_SERVICES.GetMemoryMap()": EFI_MEMORY_DESCRIPTOR
  * is {u32 Type, u32 pad, u64 PhysicalStart, u64 VirtualStart, u64 NumberOfPages,
  * u64 Attribute}; the map's DescriptorSize may be larger, so it is the stride.
  */
-#define EFI_DESC_MIN       40u
-#define EFI_PAGE_SHIFT     12
+#define EFI_DESC_MIN   40u
+#define EFI_PAGE_SHIFT 12
 
 enum efi_memory_type {
 	EFI_RESERVED_MEMORY_TYPE = 0,
@@ -57,16 +57,14 @@ uint32_t boot_mmap_convert_efi_type(uint32_t efi_type)
 }
 
 /* Zero-length ranges carry nothing; a range past 2^64 cannot be represented. */
-static bool range_acceptable(struct boot_info *bi, const struct mb2_tag *t, unsigned idx,
-			     uint64_t base, uint64_t len)
+static bool range_acceptable(struct boot_info *bi, const struct mb2_tag *t, unsigned idx, uint64_t base, uint64_t len)
 {
 	if (len == 0) {
 		pr_dbg("multiboot2: %s entry %u at 0x%lx has zero length, dropped\n", t->name, idx, base);
 		return false;
 	}
 	if (len > UINT64_MAX - base) {
-		TAG_PROBLEM(bi, t, "entry %u base 0x%lx length 0x%lx runs past 2^64, dropped\n",
-			    idx, base, len);
+		TAG_PROBLEM(bi, t, "entry %u base 0x%lx length 0x%lx runs past 2^64, dropped\n", idx, base, len);
 		return false;
 	}
 	return true;
@@ -97,9 +95,9 @@ static void mmap_report_overlaps(struct boot_info *bi)
 		const struct mem_range *a = &bi->mmap[widest], *b = &bi->mmap[i];
 
 		if (b->base < a->base + a->len)
-			BOOT_PROBLEM(bi, "memory map ranges overlap: [0x%lx-0x%lx) %s and [0x%lx-0x%lx) %s\n",
-				     a->base, a->base + a->len, mem_type_name(a->type),
-				     b->base, b->base + b->len, mem_type_name(b->type));
+			BOOT_PROBLEM(bi, "memory map ranges overlap: [0x%lx-0x%lx) %s and [0x%lx-0x%lx) %s\n", a->base,
+				     a->base + a->len, mem_type_name(a->type), b->base, b->base + b->len,
+				     mem_type_name(b->type));
 		if (b->base + b->len > a->base + a->len)
 			widest = i;
 	}
@@ -112,8 +110,8 @@ bool boot_mmap_parse_mb2(struct boot_info *bi, const struct mb2_tag *t)
 
 	bi->mmap_count = 0;
 	if (esize < MB2_MMAP_ENTRY_MIN || esize % 8) {
-		TAG_PROBLEM(bi, t, "entry_size %u is not a multiple of 8 that is at least %u, map ignored\n",
-			    esize, MB2_MMAP_ENTRY_MIN);
+		TAG_PROBLEM(bi, t, "entry_size %u is not a multiple of 8 that is at least %u, map ignored\n", esize,
+			    MB2_MMAP_ENTRY_MIN);
 		return false;
 	}
 	n = (t->size - MB2_MMAP_FIXED) / esize;
@@ -199,7 +197,7 @@ void boot_mmap_parse_efi(struct boot_info *bi, const struct mb2_tag *t)
 
 	bi->mmap_count = 0;
 	if (!bi->efi_mmap_count)
-		return;     /* boot_mmap_count_efi() already reported why */
+		return; /* boot_mmap_count_efi() already reported why */
 	bi->mmap_from_efi = true;
 	for (unsigned i = 0; i < bi->efi_mmap_count; i++) {
 		const uint8_t *d = t->p + MB2_MMAP_FIXED + (size_t)i * dsize;
@@ -207,8 +205,8 @@ void boot_mmap_parse_efi(struct boot_info *bi, const struct mb2_tag *t)
 		uint64_t base = get_le64(d + 8), pages = get_le64(d + 24);
 
 		if (pages > (UINT64_MAX >> EFI_PAGE_SHIFT)) {
-			TAG_PROBLEM(bi, t, "descriptor %u at 0x%lx has %lu pages, beyond 2^64, dropped\n",
-				    i, base, pages);
+			TAG_PROBLEM(bi, t, "descriptor %u at 0x%lx has %lu pages, beyond 2^64, dropped\n", i, base,
+				    pages);
 			continue;
 		}
 		if (!range_acceptable(bi, t, i, base, pages << EFI_PAGE_SHIFT))

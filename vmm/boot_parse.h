@@ -41,28 +41,29 @@ enum mb2_tag_type {
 #define MB2_TAG_HDR_SIZE 8u
 /* The fixed part of the info block: {u32 total_size, u32 reserved}. */
 #define MB2_INFO_HDR_SIZE 8u
-#define MB2_TAG_ALIGN 8u
+#define MB2_TAG_ALIGN     8u
 
 /* One tag, already checked to lie wholly inside the info block. */
 struct mb2_tag {
-	const uint8_t *p;     /* first byte of the tag header */
+	const uint8_t *p; /* first byte of the tag header */
 	uint32_t type;
-	uint32_t size;        /* as declared, >= the handler's fixed size */
-	uint32_t off;         /* offset from the start of the info block */
+	uint32_t size; /* as declared, >= the handler's fixed size */
+	uint32_t off;  /* offset from the start of the info block */
 	const char *name;
 };
 
 /* A problem with the info as a whole: reported and counted. */
-#define BOOT_PROBLEM(bi, fmt, ...) do { \
-	pr_warn("multiboot2: " fmt, ##__VA_ARGS__); \
-	(bi)->problems++; \
-} while (0)
+#define BOOT_PROBLEM(bi, fmt, ...)                          \
+	do {                                                \
+		pr_warn("multiboot2: " fmt, ##__VA_ARGS__); \
+		(bi)->problems++;                           \
+	} while (0)
 
 /* A problem inside one tag: the message names the tag and where it is. */
-#define TAG_PROBLEM(bi, t, fmt, ...) do { \
-	pr_warn("multiboot2: tag %u (%s) at offset %u: " fmt, (t)->type, (t)->name, \
-		(t)->off, ##__VA_ARGS__); \
-	(bi)->problems++; \
-} while (0)
+#define TAG_PROBLEM(bi, t, fmt, ...)                                                                                  \
+	do {                                                                                                          \
+		pr_warn("multiboot2: tag %u (%s) at offset %u: " fmt, (t)->type, (t)->name, (t)->off, ##__VA_ARGS__); \
+		(bi)->problems++;                                                                                     \
+	} while (0)
 
 #endif

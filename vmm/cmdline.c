@@ -8,7 +8,7 @@
 
 struct cmdline_option {
 	const char *name;
-	const char *expected;       /* what a refused value should have looked like */
+	const char *expected; /* what a refused value should have looked like */
 	bool (*parse)(const char *val, size_t len, struct vmm_options *o);
 };
 
@@ -51,8 +51,7 @@ static bool word_is(const char *s, size_t len, const char *name)
 	return strlen(name) == len && !strncmp(s, name, len);
 }
 
-static bool match_name(const char *const *names, unsigned count, const char *s, size_t len,
-		       unsigned *idx)
+static bool match_name(const char *const *names, unsigned count, const char *s, size_t len, unsigned *idx)
 {
 	for (unsigned i = 0; i < count; i++) {
 		if (word_is(s, len, names[i])) {
@@ -162,13 +161,13 @@ static void cmdline_apply_word(const char *w, size_t len, struct vmm_options *o)
 		if (!word_is(w, klen, opt->name))
 			continue;
 		if (klen == len) {
-			pr_warn("cmdline: option '%s' has no value (expected %s=%s) ignored\n",
-				opt->name, opt->name, opt->expected);
+			pr_warn("cmdline: option '%s' has no value (expected %s=%s) ignored\n", opt->name, opt->name,
+				opt->expected);
 			o->problems++;
 		} else if (!opt->parse(w + klen + 1, len - klen - 1, o)) {
 			cmdline_show(shown_val, sizeof(shown_val), w + klen + 1, len - klen - 1);
-			pr_warn("cmdline: bad value '%s' for %s (expected %s) ignored\n",
-				shown_val, opt->name, opt->expected);
+			pr_warn("cmdline: bad value '%s' for %s (expected %s) ignored\n", shown_val, opt->name,
+				opt->expected);
 			o->problems++;
 		}
 		return;

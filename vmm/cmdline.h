@@ -21,13 +21,13 @@ enum pt_backend {
 };
 
 struct vmm_options {
-	enum pt_mode pt_mode;          /* default PT_MODE_HOST_GUEST */
-	enum pt_backend pt_backend;    /* default PT_BACKEND_AUTO */
-	unsigned console_mask;         /* default all consoles, see console_parse_list() */
-	enum log_level loglevel;       /* default LOG_INFO, see log_level_parse() */
-	bool pt_dump;                  /* dump the host trace at shutdown; default false */
-	bool selftest_trap;            /* selftest=trap: exercise the exception path at boot */
-	unsigned problems;             /* options reported and ignored */
+	enum pt_mode pt_mode;       /* default PT_MODE_HOST_GUEST */
+	enum pt_backend pt_backend; /* default PT_BACKEND_AUTO */
+	unsigned console_mask;      /* default all consoles, see console_parse_list() */
+	enum log_level loglevel;    /* default LOG_INFO, see log_level_parse() */
+	bool pt_dump;               /* dump the host trace at shutdown; default false */
+	bool selftest_trap;         /* selftest=trap: exercise the exception path at boot */
+	unsigned problems;          /* options reported and ignored */
 };
 
 void vmm_options_default(struct vmm_options *o);

@@ -59,8 +59,7 @@ static inline struct cpuid_regs cpu_cpuid(uint32_t leaf, uint32_t subleaf)
 {
 	struct cpuid_regs r;
 
-	asm volatile("cpuid" : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
-		     : "a"(leaf), "c"(subleaf));
+	asm volatile("cpuid" : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx) : "a"(leaf), "c"(subleaf));
 	return r;
 }
 
@@ -107,35 +106,52 @@ static inline bool cpu_wrmsr_safe(uint32_t msr, uint64_t val)
 	return !faulted;
 }
 
-#define PTV_CR_ACCESSORS(n)                                                  \
-	static inline uint64_t cpu_read_cr##n(void)                          \
-	{                                                                    \
-		uint64_t v;                                                  \
-		asm volatile("mov %%cr" #n ", %0" : "=r"(v));                \
-		return v;                                                    \
+#define PTV_CR_ACCESSORS(n)                                   \
+	static inline uint64_t cpu_read_cr##n(void)           \
+	{                                                     \
+		uint64_t v;                                   \
+		asm volatile("mov %%cr" #n ", %0" : "=r"(v)); \
+		return v;                                     \
 	}
 PTV_CR_ACCESSORS(0)
 PTV_CR_ACCESSORS(3)
 PTV_CR_ACCESSORS(4)
 #undef PTV_CR_ACCESSORS
 
-static inline void cpu_write_cr0(uint64_t v) { asm volatile("mov %0, %%cr0" : : "r"(v) : "memory"); }
-static inline void cpu_write_cr4(uint64_t v) { asm volatile("mov %0, %%cr4" : : "r"(v) : "memory"); }
+static inline void cpu_write_cr0(uint64_t v)
+{
+	asm volatile("mov %0, %%cr0" : : "r"(v) : "memory");
+}
+static inline void cpu_write_cr4(uint64_t v)
+{
+	asm volatile("mov %0, %%cr4" : : "r"(v) : "memory");
+}
 
 /*
  * Debug registers 0-3 and 6 (SDM 17.2 "Debug Registers"): VMX switches only DR7 (SDM 27.3.1), so
  * these hold whichever guest ran last until vcpu_put()/vcpu_load() move them. MOV DR encodes the
  * register in the instruction, hence one asm per register.
  */
-#define PTV_DR_CASE_READ(n)  case n: asm volatile("mov %%dr" #n ", %0" : "=r"(v)); break;
-#define PTV_DR_CASE_WRITE(n) case n: asm volatile("mov %0, %%dr" #n : : "r"(v)); break;
+#define PTV_DR_CASE_READ(n)                                   \
+	case n:                                               \
+		asm volatile("mov %%dr" #n ", %0" : "=r"(v)); \
+		break;
+#define PTV_DR_CASE_WRITE(n)                                \
+	case n:                                             \
+		asm volatile("mov %0, %%dr" #n : : "r"(v)); \
+		break;
 static inline uint64_t cpu_read_dr(unsigned n)
 {
 	uint64_t v = 0;
 
 	switch (n) {
-	PTV_DR_CASE_READ(0) PTV_DR_CASE_READ(1) PTV_DR_CASE_READ(2) PTV_DR_CASE_READ(3) PTV_DR_CASE_READ(6)
-	default: break;
+		PTV_DR_CASE_READ(0)
+		PTV_DR_CASE_READ(1)
+		PTV_DR_CASE_READ(2)
+		PTV_DR_CASE_READ(3)
+		PTV_DR_CASE_READ(6)
+	default:
+		break;
 	}
 	return v;
 }
@@ -143,8 +159,13 @@ static inline uint64_t cpu_read_dr(unsigned n)
 static inline void cpu_write_dr(unsigned n, uint64_t v)
 {
 	switch (n) {
-	PTV_DR_CASE_WRITE(0) PTV_DR_CASE_WRITE(1) PTV_DR_CASE_WRITE(2) PTV_DR_CASE_WRITE(3) PTV_DR_CASE_WRITE(6)
-	default: break;
+		PTV_DR_CASE_WRITE(0)
+		PTV_DR_CASE_WRITE(1)
+		PTV_DR_CASE_WRITE(2)
+		PTV_DR_CASE_WRITE(3)
+		PTV_DR_CASE_WRITE(6)
+	default:
+		break;
 	}
 }
 #undef PTV_DR_CASE_READ
@@ -181,8 +202,14 @@ static inline void cpu_xrstor(const void *area, uint64_t rfbm)
 	asm volatile("xrstor64 (%0)" : : "r"(area), "a"((uint32_t)rfbm), "d"((uint32_t)(rfbm >> 32)) : "memory");
 }
 
-static inline void cpu_fxsave(void *area) { asm volatile("fxsave64 (%0)" : : "r"(area) : "memory"); }
-static inline void cpu_fxrstor(const void *area) { asm volatile("fxrstor64 (%0)" : : "r"(area) : "memory"); }
+static inline void cpu_fxsave(void *area)
+{
+	asm volatile("fxsave64 (%0)" : : "r"(area) : "memory");
+}
+static inline void cpu_fxrstor(const void *area)
+{
+	asm volatile("fxrstor64 (%0)" : : "r"(area) : "memory");
+}
 
 static inline uint8_t cpu_inb(uint16_t port)
 {
@@ -205,9 +232,18 @@ static inline uint32_t cpu_inl(uint16_t port)
 	return v;
 }
 
-static inline void cpu_outb(uint16_t port, uint8_t v) { asm volatile("outb %0, %1" : : "a"(v), "Nd"(port)); }
-static inline void cpu_outw(uint16_t port, uint16_t v) { asm volatile("outw %0, %1" : : "a"(v), "Nd"(port)); }
-static inline void cpu_outl(uint16_t port, uint32_t v) { asm volatile("outl %0, %1" : : "a"(v), "Nd"(port)); }
+static inline void cpu_outb(uint16_t port, uint8_t v)
+{
+	asm volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+static inline void cpu_outw(uint16_t port, uint16_t v)
+{
+	asm volatile("outw %0, %1" : : "a"(v), "Nd"(port));
+}
+static inline void cpu_outl(uint16_t port, uint32_t v)
+{
+	asm volatile("outl %0, %1" : : "a"(v), "Nd"(port));
+}
 
 static inline uint64_t cpu_rdtsc(void)
 {
@@ -216,7 +252,10 @@ static inline uint64_t cpu_rdtsc(void)
 	return ((uint64_t)hi << 32) | lo;
 }
 
-static inline void cpu_pause(void) { asm volatile("pause"); }
+static inline void cpu_pause(void)
+{
+	asm volatile("pause");
+}
 
 /* CF and ZF after a VMX instruction map to enum vmx_status. */
 #define PTV_VMX_STATUS(cf, zf) ((cf) ? VMX_FAIL_INVALID : (zf) ? VMX_FAIL_VALID : VMX_OK)
@@ -265,7 +304,9 @@ static inline enum vmx_status cpu_vmwrite(uint64_t field, uint64_t val)
 
 static inline enum vmx_status cpu_invept(uint64_t type, uint64_t eptp)
 {
-	struct { uint64_t eptp, zero; } desc = { eptp, 0 };
+	struct {
+		uint64_t eptp, zero;
+	} desc = { eptp, 0 };
 	bool cf, zf;
 	asm volatile("invept %2, %3" : "=@ccc"(cf), "=@ccz"(zf) : "m"(desc), "r"(type) : "memory");
 	return PTV_VMX_STATUS(cf, zf);
@@ -273,7 +314,9 @@ static inline enum vmx_status cpu_invept(uint64_t type, uint64_t eptp)
 
 static inline enum vmx_status cpu_invvpid(uint64_t type, uint16_t vpid, uint64_t gla)
 {
-	struct { uint64_t vpid, gla; } desc = { vpid, gla };
+	struct {
+		uint64_t vpid, gla;
+	} desc = { vpid, gla };
 	bool cf, zf;
 	asm volatile("invvpid %2, %3" : "=@ccc"(cf), "=@ccz"(zf) : "m"(desc), "r"(type) : "memory");
 	return PTV_VMX_STATUS(cf, zf);

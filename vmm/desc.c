@@ -5,7 +5,7 @@
 #define IST_STACK_SIZE 8192
 
 struct cpu_desc {
-	uint64_t gdt[5];            /* null, code64, data, TSS (two slots) */
+	uint64_t gdt[5]; /* null, code64, data, TSS (two slots) */
 	struct tss64 tss;
 	uint8_t ist_stack[IST_STACK_SIZE] __aligned(16);
 };
@@ -43,11 +43,11 @@ void desc_init_cpu(unsigned cpu)
 	d->tss.iomap_base = sizeof(d->tss);
 
 	d->gdt[0] = 0;
-	d->gdt[1] = 0x00af9a000000ffffULL;  /* 64-bit code, DPL 0 */
-	d->gdt[2] = 0x00cf92000000ffffULL;  /* data */
+	d->gdt[1] = 0x00af9a000000ffffULL; /* 64-bit code, DPL 0 */
+	d->gdt[2] = 0x00cf92000000ffffULL; /* data */
 	/* 64-bit available TSS descriptor, type 9 (SDM 8.2.3 "TSS Descriptor in 64-bit mode"). */
-	d->gdt[3] = (limit & 0xffff) | ((tss & 0xffffff) << 16) | (0x89ULL << 40) |
-		    (((limit >> 16) & 0xf) << 48) | (((tss >> 24) & 0xff) << 56);
+	d->gdt[3] = (limit & 0xffff) | ((tss & 0xffffff) << 16) | (0x89ULL << 40) | (((limit >> 16) & 0xf) << 48) |
+		    (((tss >> 24) & 0xff) << 56);
 	d->gdt[4] = tss >> 32;
 
 	struct {
@@ -66,7 +66,7 @@ void desc_init_cpu(unsigned cpu)
 		     "movw %%ax, %%es\n"
 		     "movw %%ax, %%ss\n"
 		     "ltr %3\n"
-		     : : "m"(gdtr), "i"((uint64_t)GDT_SEL_CODE64), "i"((uint16_t)GDT_SEL_DATA),
-		        "r"((uint16_t)GDT_SEL_TSS)
+		     :
+		     : "m"(gdtr), "i"((uint64_t)GDT_SEL_CODE64), "i"((uint16_t)GDT_SEL_DATA), "r"((uint16_t)GDT_SEL_TSS)
 		     : "rax", "memory");
 }

@@ -58,8 +58,8 @@ static unsigned collect_reserved(struct mem_range *r, unsigned max)
 		r[n++] = (struct mem_range){ m->start, m->end - m->start, MEM_RESERVED };
 	}
 	if (boot_info.fb.type != BOOT_FB_NONE && n < max)
-		r[n++] = (struct mem_range){ boot_info.fb.addr,
-					     (uint64_t)boot_info.fb.pitch * boot_info.fb.height, MEM_RESERVED };
+		r[n++] = (struct mem_range){ boot_info.fb.addr, (uint64_t)boot_info.fb.pitch * boot_info.fb.height,
+					     MEM_RESERVED };
 	n += acpi_table_ranges(r + n, max - n);
 	return n;
 }
@@ -77,8 +77,7 @@ static void memory_init(void)
 		st.usable_frames * PAGE_SIZE >> 20, st.free_frames * PAGE_SIZE >> 20,
 		st.reserved_frames * PAGE_SIZE >> 10);
 	if (st.unmanaged_bytes)
-		pr_info("memory: %lu MiB above %lu GiB not managed\n", st.unmanaged_bytes >> 20,
-			FRAME_MAX_PHYS >> 30);
+		pr_info("memory: %lu MiB above %lu GiB not managed\n", st.unmanaged_bytes >> 20, FRAME_MAX_PHYS >> 30);
 }
 
 /* The 8259 PICs stay masked: no host interrupt may ever reach a guest's IDT. */
@@ -93,8 +92,7 @@ static unsigned guests_start(void)
 	unsigned created = 0;
 
 	if (boot_info.module_count > GUEST_MAX)
-		pr_warn("guests: %u modules given, only the first %u are started\n", boot_info.module_count,
-			GUEST_MAX);
+		pr_warn("guests: %u modules given, only the first %u are started\n", boot_info.module_count, GUEST_MAX);
 	guest_count = MIN(boot_info.module_count, (unsigned)GUEST_MAX);
 	for (unsigned i = 0; i < guest_count; i++) {
 		const struct boot_module *m = &boot_info.modules[i];
@@ -128,8 +126,9 @@ static int vmx_gate(void)
 
 	if (!vmx_caps_has_vmx(&boot_caps)) {
 		pr_err("no VMX: %s; ptvisor needs Intel VT-x and has nothing to run here\n",
-		       boot_caps.is_intel ? "CPUID.1:ECX.VMX[bit 5] is 0 (VT-x absent or hidden by the hypervisor below us)"
-			     : "this is not an Intel CPU (CPUID.1:ECX.VMX[bit 5] is 0)");
+		       boot_caps.is_intel
+			       ? "CPUID.1:ECX.VMX[bit 5] is 0 (VT-x absent or hidden by the hypervisor below us)"
+			       : "this is not an Intel CPU (CPUID.1:ECX.VMX[bit 5] is 0)");
 		return PTV_STATUS_NO_VMX;
 	}
 	if (!region)
@@ -184,7 +183,7 @@ void kmain(uint32_t magic, uint32_t mbi_pa)
 	acpi_init(&boot_info);
 	acpi_print();
 	if (options.selftest_trap)
-		trap_selftest();      /* after ACPI: power-off needs to know the machine */
+		trap_selftest(); /* after ACPI: power-off needs to know the machine */
 	memory_init();
 
 	vmx_caps_read(&boot_caps);

@@ -7,21 +7,21 @@
 #include "mem/phys.h"
 
 /* ACPI 6.5, 4.8.3.2.1 "PM1 Control Registers". */
-#define PM1_CNT_SCI_EN         BIT(0)
-#define PM1_CNT_SLP_TYP_SHIFT  10
-#define PM1_CNT_SLP_EN         BIT(13)
+#define PM1_CNT_SCI_EN        BIT(0)
+#define PM1_CNT_SLP_TYP_SHIFT 10
+#define PM1_CNT_SLP_EN        BIT(13)
 
 /* 8042 keyboard controller: status/command port, input-buffer-full bit, pulse-reset command. */
-#define KBC_PORT               0x64
-#define KBC_STATUS_IBF         BIT(1)
-#define KBC_CMD_PULSE_RESET    0xfe
+#define KBC_PORT            0x64
+#define KBC_STATUS_IBF      BIT(1)
+#define KBC_CMD_PULSE_RESET 0xfe
 
 /* PCI configuration mechanism #1, used for a RESET_REG in PCI configuration space. */
-#define PCI_CONFIG_ADDRESS     0xcf8
-#define PCI_CONFIG_DATA        0xcfc
+#define PCI_CONFIG_ADDRESS 0xcf8
+#define PCI_CONFIG_DATA    0xcfc
 
 /* Every wait is bounded: hardware that never answers must still end in a message. */
-#define POWER_SPIN             1000000u
+#define POWER_SPIN 1000000u
 
 static void power_settle(void)
 {
@@ -73,11 +73,9 @@ static void power_acpi_s5(const struct acpi_info *ai)
 		return;
 	}
 	sci = power_acpi_mode(f);
-	cpu_outw(f->pm1a_cnt, sci | (uint16_t)(ai->s5.slp_typa << PM1_CNT_SLP_TYP_SHIFT) |
-		 PM1_CNT_SLP_EN);
+	cpu_outw(f->pm1a_cnt, sci | (uint16_t)(ai->s5.slp_typa << PM1_CNT_SLP_TYP_SHIFT) | PM1_CNT_SLP_EN);
 	if (f->pm1b_cnt)
-		cpu_outw(f->pm1b_cnt, sci | (uint16_t)(ai->s5.slp_typb << PM1_CNT_SLP_TYP_SHIFT) |
-			 PM1_CNT_SLP_EN);
+		cpu_outw(f->pm1b_cnt, sci | (uint16_t)(ai->s5.slp_typb << PM1_CNT_SLP_TYP_SHIFT) | PM1_CNT_SLP_EN);
 	power_settle();
 }
 
@@ -111,8 +109,7 @@ static void power_pci_write8(uint64_t gas_addr, uint8_t v)
 	uint32_t off = (uint32_t)gas_addr & 0xffff;
 
 	if (dev > 31 || fn > 7 || off > 255) {
-		pr_warn("power: RESET_REG PCI address 0x%llx is out of range\n",
-			(unsigned long long)gas_addr);
+		pr_warn("power: RESET_REG PCI address 0x%llx is out of range\n", (unsigned long long)gas_addr);
 		return;
 	}
 	cpu_outl(PCI_CONFIG_ADDRESS, 0x80000000u | dev << 11 | fn << 8 | (off & 0xfc));

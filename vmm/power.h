@@ -5,7 +5,7 @@
 #include "types.h"
 
 /* QEMU "isa-debug-exit" device at its usual iobase: QEMU exits with (value << 1) | 1. */
-#define POWER_QEMU_EXIT_PORT      0xf4
+#define POWER_QEMU_EXIT_PORT 0xf4
 /* Bochs shutdown port: the bytes "Shutdown" written in order end the simulation. */
 #define POWER_BOCHS_SHUTDOWN_PORT 0x8900
 

@@ -27,15 +27,38 @@ extern const struct extable_entry __ex_table_start[], __ex_table_end[];
 static struct idt_gate idt[32] __aligned(16);
 
 static const char *const vector_names[32] = {
-	"#DE divide error", "#DB debug", "NMI", "#BP breakpoint", "#OF overflow",
-	"#BR bound range", "#UD invalid opcode", "#NM device not available",
-	"#DF double fault", "coprocessor segment overrun", "#TS invalid TSS",
-	"#NP segment not present", "#SS stack fault", "#GP general protection",
-	"#PF page fault", "reserved 15", "#MF x87 error", "#AC alignment check",
-	"#MC machine check", "#XM SIMD error", "#VE virtualization exception",
-	"#CP control protection", "reserved 22", "reserved 23", "reserved 24",
-	"reserved 25", "reserved 26", "reserved 27", "#HV hypervisor injection",
-	"#VC VMM communication", "#SX security", "reserved 31",
+	"#DE divide error",
+	"#DB debug",
+	"NMI",
+	"#BP breakpoint",
+	"#OF overflow",
+	"#BR bound range",
+	"#UD invalid opcode",
+	"#NM device not available",
+	"#DF double fault",
+	"coprocessor segment overrun",
+	"#TS invalid TSS",
+	"#NP segment not present",
+	"#SS stack fault",
+	"#GP general protection",
+	"#PF page fault",
+	"reserved 15",
+	"#MF x87 error",
+	"#AC alignment check",
+	"#MC machine check",
+	"#XM SIMD error",
+	"#VE virtualization exception",
+	"#CP control protection",
+	"reserved 22",
+	"reserved 23",
+	"reserved 24",
+	"reserved 25",
+	"reserved 26",
+	"reserved 27",
+	"#HV hypervisor injection",
+	"#VC VMM communication",
+	"#SX security",
+	"reserved 31",
 };
 
 const char *trap_vector_name(unsigned vector)
@@ -94,10 +117,10 @@ void trap_dispatch(struct trap_frame *f)
 
 	uint64_t cr2;
 	asm volatile("mov %%cr2, %0" : "=r"(cr2));
-	pr_err("unexpected exception %lu (%s), error code 0x%lx\n", f->vector,
-	       trap_vector_name((unsigned)f->vector), f->error_code);
-	log_raw(LOG_ERR, "  RIP %016lx  CS %04lx  RFLAGS %016lx  RSP %016lx  SS %04lx\n",
-		f->rip, f->cs, f->rflags, f->rsp, f->ss);
+	pr_err("unexpected exception %lu (%s), error code 0x%lx\n", f->vector, trap_vector_name((unsigned)f->vector),
+	       f->error_code);
+	log_raw(LOG_ERR, "  RIP %016lx  CS %04lx  RFLAGS %016lx  RSP %016lx  SS %04lx\n", f->rip, f->cs, f->rflags,
+		f->rsp, f->ss);
 	log_raw(LOG_ERR, "  RAX %016lx  RBX %016lx  RCX %016lx  RDX %016lx\n", f->rax, f->rbx, f->rcx, f->rdx);
 	log_raw(LOG_ERR, "  RSI %016lx  RDI %016lx  RBP %016lx  R8  %016lx\n", f->rsi, f->rdi, f->rbp, f->r8);
 	log_raw(LOG_ERR, "  R9  %016lx  R10 %016lx  R11 %016lx  R12 %016lx\n", f->r9, f->r10, f->r11, f->r12);

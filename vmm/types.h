@@ -20,7 +20,7 @@ typedef uint64_t paddr_t;
 #define MAX(a, b)         ((a) > (b) ? (a) : (b))
 /* clang-format on */
 
-#define PAGE_SIZE  ((uint64_t)4096)
+#define PAGE_SIZE ((uint64_t)4096)
 
 /* 48-bit linear addresses: bits 63:47 all equal (SDM 3.3.7.1 "Canonical Addressing"). */
 static inline bool addr_canonical(uint64_t a)
@@ -29,10 +29,10 @@ static inline bool addr_canonical(uint64_t a)
 }
 #define PAGE_SHIFT 12
 
-#define __packed   __attribute__((packed))
-#define __aligned(x) __attribute__((aligned(x)))
-#define __noreturn __attribute__((noreturn))
+#define __packed       __attribute__((packed))
+#define __aligned(x)   __attribute__((aligned(x)))
+#define __noreturn     __attribute__((noreturn))
 #define __printf(a, b) __attribute__((format(printf, a, b)))
-#define __unused   __attribute__((unused))
+#define __unused       __attribute__((unused))
 
 #endif

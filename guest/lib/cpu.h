@@ -5,8 +5,8 @@
 #include "types.h"
 #include "trap.h"
 
-#define CR4_VMXE     BIT(13)   /* SDM Vol. 3A 2.5 "Control Registers" */
-#define CR4_OSXSAVE  BIT(18)
+#define CR4_VMXE    BIT(13) /* SDM Vol. 3A 2.5 "Control Registers" */
+#define CR4_OSXSAVE BIT(18)
 
 struct cpuid_regs {
 	uint32_t eax, ebx, ecx, edx;
@@ -16,8 +16,7 @@ static inline struct cpuid_regs cpu_cpuid(uint32_t leaf, uint32_t subleaf)
 {
 	struct cpuid_regs r;
 
-	asm volatile("cpuid" : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx)
-		     : "a"(leaf), "c"(subleaf) : "memory");
+	asm volatile("cpuid" : "=a"(r.eax), "=b"(r.ebx), "=c"(r.ecx), "=d"(r.edx) : "a"(leaf), "c"(subleaf) : "memory");
 	return r;
 }
 
@@ -48,8 +47,7 @@ static inline int cpu_rdmsr_safe(uint32_t msr, uint64_t *val)
 static inline int cpu_wrmsr_safe(uint32_t msr, uint64_t val)
 {
 	guest_expect_fault(VEC_GP);
-	asm volatile(TRAP_GUARD("wrmsr")
-		     : : "c"(msr), "a"((uint32_t)val), "d"((uint32_t)(val >> 32)) : "memory");
+	asm volatile(TRAP_GUARD("wrmsr") : : "c"(msr), "a"((uint32_t)val), "d"((uint32_t)(val >> 32)) : "memory");
 	return guest_fault_taken();
 }
 
@@ -77,9 +75,18 @@ static inline uint32_t cpu_inl(uint16_t port)
 	return v;
 }
 
-static inline void cpu_outb(uint16_t port, uint8_t v) { asm volatile("outb %0, %1" : : "a"(v), "Nd"(port)); }
-static inline void cpu_outw(uint16_t port, uint16_t v) { asm volatile("outw %0, %1" : : "a"(v), "Nd"(port)); }
-static inline void cpu_outl(uint16_t port, uint32_t v) { asm volatile("outl %0, %1" : : "a"(v), "Nd"(port)); }
+static inline void cpu_outb(uint16_t port, uint8_t v)
+{
+	asm volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+static inline void cpu_outw(uint16_t port, uint16_t v)
+{
+	asm volatile("outw %0, %1" : : "a"(v), "Nd"(port));
+}
+static inline void cpu_outl(uint16_t port, uint32_t v)
+{
+	asm volatile("outl %0, %1" : : "a"(v), "Nd"(port));
+}
 
 static inline uint64_t cpu_rdtsc(void)
 {
@@ -114,8 +121,14 @@ static inline uint32_t cpu_read_cr4(void)
 	return v;
 }
 
-static inline void cpu_write_cr0(uint32_t v) { asm volatile("mov %0, %%cr0" : : "r"(v) : "memory"); }
-static inline void cpu_write_cr4(uint32_t v) { asm volatile("mov %0, %%cr4" : : "r"(v) : "memory"); }
+static inline void cpu_write_cr0(uint32_t v)
+{
+	asm volatile("mov %0, %%cr0" : : "r"(v) : "memory");
+}
+static inline void cpu_write_cr4(uint32_t v)
+{
+	asm volatile("mov %0, %%cr4" : : "r"(v) : "memory");
+}
 
 static inline int cpu_write_cr4_safe(uint32_t v)
 {
@@ -128,8 +141,7 @@ static inline int cpu_write_cr4_safe(uint32_t v)
 static inline int cpu_xsetbv_safe(uint32_t xcr, uint64_t val)
 {
 	guest_expect_fault(VEC_GP);
-	asm volatile(TRAP_GUARD("xsetbv")
-		     : : "c"(xcr), "a"((uint32_t)val), "d"((uint32_t)(val >> 32)) : "memory");
+	asm volatile(TRAP_GUARD("xsetbv") : : "c"(xcr), "a"((uint32_t)val), "d"((uint32_t)(val >> 32)) : "memory");
 	return guest_fault_taken();
 }
 
@@ -144,15 +156,25 @@ static inline int cpu_xgetbv_safe(uint32_t xcr, uint64_t *val)
 }
 
 /* Runs one operand-less instruction, returning the vector it raised or FAULT_NONE. */
-#define CPU_INSN_SAFE(insn) ({						\
-	guest_expect_fault(FAULT_ANY);					\
-	asm volatile(TRAP_GUARD(insn) : : : "memory");			\
-	guest_fault_taken();						\
-})
+#define CPU_INSN_SAFE(insn)                                    \
+	({                                                     \
+		guest_expect_fault(FAULT_ANY);                 \
+		asm volatile(TRAP_GUARD(insn) : : : "memory"); \
+		guest_fault_taken();                           \
+	})
 
-static inline int cpu_wbinvd_safe(void) { return CPU_INSN_SAFE("wbinvd"); }
-static inline int cpu_invd_safe(void) { return CPU_INSN_SAFE("invd"); }
-static inline int cpu_ud2_safe(void) { return CPU_INSN_SAFE("ud2"); }
+static inline int cpu_wbinvd_safe(void)
+{
+	return CPU_INSN_SAFE("wbinvd");
+}
+static inline int cpu_invd_safe(void)
+{
+	return CPU_INSN_SAFE("invd");
+}
+static inline int cpu_ud2_safe(void)
+{
+	return CPU_INSN_SAFE("ud2");
+}
 
 /* Loads DS with `sel`; a selector beyond the GDT limit raises #GP(selector) and leaves DS as it was. */
 static inline int cpu_load_ds_safe(uint16_t sel)
@@ -162,10 +184,19 @@ static inline int cpu_load_ds_safe(uint16_t sel)
 	return guest_fault_taken();
 }
 
-static inline void cpu_cli(void) { asm volatile("cli" : : : "memory"); }
+static inline void cpu_cli(void)
+{
+	asm volatile("cli" : : : "memory");
+}
 /* STI's interrupt shadow covers HLT, so a pending interrupt wakes it rather than being taken before it. */
-static inline void cpu_sti_hlt(void) { asm volatile("sti\n\thlt" : : : "memory"); }
-static inline void cpu_hlt(void) { asm volatile("hlt" : : : "memory"); }
+static inline void cpu_sti_hlt(void)
+{
+	asm volatile("sti\n\thlt" : : : "memory");
+}
+static inline void cpu_hlt(void)
+{
+	asm volatile("hlt" : : : "memory");
+}
 
 static inline void cpu_lidt(uint32_t base, uint16_t limit)
 {

@@ -2,11 +2,11 @@
 #include "hypercall.h"
 #include "cpu.h"
 
-#define CPUID_1_ECX_HYPERVISOR  BIT(31)   /* reserved for hypervisors: set in every VMM's CPUID */
-#define CPUID_HV_BASE           0x40000000
+#define CPUID_1_ECX_HYPERVISOR BIT(31) /* reserved for hypervisors: set in every VMM's CPUID */
+#define CPUID_HV_BASE          0x40000000
 /* "ptvisor" then five NULs over EBX, ECX, EDX, little endian. */
-#define HV_SIG_EBX 0x69767470u            /* "ptvi" */
-#define HV_SIG_ECX 0x00726f73u            /* "sor\0" */
+#define HV_SIG_EBX 0x69767470u /* "ptvi" */
+#define HV_SIG_ECX 0x00726f73u /* "sor\0" */
 #define HV_SIG_EDX 0x00000000u
 
 static int present = -1;

@@ -3,7 +3,7 @@
 #include "lib/string.h"
 
 #define MB2_TAG_ALIGN 8
-#define MB2_INFO_MAX  (1u << 20)   /* sanity bound: real information is a few KiB */
+#define MB2_INFO_MAX  (1u << 20) /* sanity bound: real information is a few KiB */
 
 const struct mb2_tag *mb2_find_tag(uint32_t info, uint32_t type)
 {
@@ -15,8 +15,7 @@ const struct mb2_tag *mb2_find_tag(uint32_t info, uint32_t type)
 	while (off + sizeof(struct mb2_tag) <= hdr->total_size) {
 		const struct mb2_tag *tag = (const struct mb2_tag *)(info + off);
 
-		if (tag->type == MB2_TAG_END || tag->size < sizeof(*tag) ||
-		    tag->size > hdr->total_size - off)
+		if (tag->type == MB2_TAG_END || tag->size < sizeof(*tag) || tag->size > hdr->total_size - off)
 			return NULL;
 		if (tag->type == type)
 			return tag;

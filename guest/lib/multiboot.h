@@ -5,18 +5,18 @@
 #include "types.h"
 
 /* EAX at entry (Multiboot spec 0.6.96 3.2 "Machine state"; Multiboot2 spec 3.3 "I386 machine state"). */
-#define MB1_BOOT_MAGIC  0x2BADB002u
-#define MB2_BOOT_MAGIC  0x36D76289u
+#define MB1_BOOT_MAGIC 0x2BADB002u
+#define MB2_BOOT_MAGIC 0x36D76289u
 
 /* Multiboot2 spec 3.6 "Boot information format": tag types. */
-#define MB2_TAG_END        0
-#define MB2_TAG_CMDLINE    1
-#define MB2_TAG_LOADER     2
-#define MB2_TAG_MODULE     3
-#define MB2_TAG_MEMINFO    4
-#define MB2_TAG_MMAP       6
+#define MB2_TAG_END     0
+#define MB2_TAG_CMDLINE 1
+#define MB2_TAG_LOADER  2
+#define MB2_TAG_MODULE  3
+#define MB2_TAG_MEMINFO 4
+#define MB2_TAG_MMAP    6
 
-#define MB_MEMORY_AVAILABLE 1   /* memory map type of usable RAM, in both specs */
+#define MB_MEMORY_AVAILABLE 1 /* memory map type of usable RAM, in both specs */
 
 struct mb2_info {
 	uint32_t total_size;
@@ -28,15 +28,15 @@ struct mb2_tag {
 	uint32_t size;
 };
 
-struct mb2_tag_string {            /* cmdline and boot loader name */
+struct mb2_tag_string { /* cmdline and boot loader name */
 	struct mb2_tag tag;
 	char string[];
 };
 
 struct mb2_tag_meminfo {
 	struct mb2_tag tag;
-	uint32_t mem_lower;            /* KiB from 0 */
-	uint32_t mem_upper;            /* KiB from 1 MiB */
+	uint32_t mem_lower; /* KiB from 0 */
+	uint32_t mem_upper; /* KiB from 1 MiB */
 };
 
 struct mb2_mmap_entry {
@@ -54,11 +54,11 @@ struct mb2_tag_mmap {
 };
 
 /* Multiboot spec 0.6.96 3.3 "Boot information format". */
-#define MB1_INFO_MEMORY   BIT(0)
-#define MB1_INFO_CMDLINE  BIT(2)
-#define MB1_INFO_MODS     BIT(3)
-#define MB1_INFO_MMAP     BIT(6)
-#define MB1_INFO_LOADER   BIT(9)
+#define MB1_INFO_MEMORY  BIT(0)
+#define MB1_INFO_CMDLINE BIT(2)
+#define MB1_INFO_MODS    BIT(3)
+#define MB1_INFO_MMAP    BIT(6)
+#define MB1_INFO_LOADER  BIT(9)
 
 struct mb1_info {
 	uint32_t flags;

@@ -5,20 +5,20 @@
 #include "lib/format.h"
 
 /* 16550 registers and bits (PC16550D data sheet, "Register Description"). */
-#define UART_THR   0    /* transmit holding, DLAB = 0 */
-#define UART_DLL   0    /* divisor latch low, DLAB = 1 */
-#define UART_IER   1
-#define UART_DLM   1
-#define UART_FCR   2
-#define UART_LCR   3
-#define UART_MCR   4
-#define UART_LSR   5
-#define LCR_8N1    0x03
-#define LCR_DLAB   0x80
+#define UART_THR         0 /* transmit holding, DLAB = 0 */
+#define UART_DLL         0 /* divisor latch low, DLAB = 1 */
+#define UART_IER         1
+#define UART_DLM         1
+#define UART_FCR         2
+#define UART_LCR         3
+#define UART_MCR         4
+#define UART_LSR         5
+#define LCR_8N1          0x03
+#define LCR_DLAB         0x80
 #define FCR_ENABLE_CLEAR 0x07
-#define MCR_DTR_RTS 0x03
-#define LSR_THRE   0x20
-#define DIVISOR_115200 1
+#define MCR_DTR_RTS      0x03
+#define LSR_THRE         0x20
+#define DIVISOR_115200   1
 
 #define THRE_POLLS 100000
 #define LINE_MAX   256

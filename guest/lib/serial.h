@@ -4,8 +4,8 @@
 
 #include "types.h"
 
-#define COM1_BASE      0x3f8
-#define UART_SCRATCH   7       /* scratch register offset: 0x3ff on COM1 */
+#define COM1_BASE    0x3f8
+#define UART_SCRATCH 7 /* scratch register offset: 0x3ff on COM1 */
 
 void serial_init(void);
 void serial_putc(char c);

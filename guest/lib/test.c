@@ -39,8 +39,8 @@ bool check_eq(uint64_t got, uint64_t want, const char *fmt, ...)
 	va_start(ap, fmt);
 	ptv_vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	ptv_snprintf(detail, sizeof(detail), " (got 0x%llx, expected 0x%llx)",
-		     (unsigned long long)got, (unsigned long long)want);
+	ptv_snprintf(detail, sizeof(detail), " (got 0x%llx, expected 0x%llx)", (unsigned long long)got,
+		     (unsigned long long)want);
 	report(got == want, what, detail);
 	return got == want;
 }
@@ -53,8 +53,8 @@ bool check_eq_dec(uint64_t got, uint64_t want, const char *fmt, ...)
 	va_start(ap, fmt);
 	ptv_vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	ptv_snprintf(detail, sizeof(detail), " (got %llu, expected %llu)",
-		     (unsigned long long)got, (unsigned long long)want);
+	ptv_snprintf(detail, sizeof(detail), " (got %llu, expected %llu)", (unsigned long long)got,
+		     (unsigned long long)want);
 	report(got == want, what, detail);
 	return got == want;
 }
@@ -62,9 +62,8 @@ bool check_eq_dec(uint64_t got, uint64_t want, const char *fmt, ...)
 static const char *vector_name(int v, char *buf, size_t len)
 {
 	static const char *const names[] = {
-		"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM",
-		"#DF", "#CSO", "#TS", "#NP", "#SS", "#GP", "#PF", "#15",
-		"#MF", "#AC", "#MC", "#XM", "#VE", "#CP",
+		"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", "#CSO", "#TS",
+		"#NP", "#SS", "#GP", "#PF", "#15", "#MF", "#AC", "#MC", "#XM", "#VE",  "#CP",
 	};
 
 	if (v == FAULT_NONE)
@@ -83,8 +82,8 @@ bool check_fault(int got, int want, const char *fmt, ...)
 	va_start(ap, fmt);
 	ptv_vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	ptv_snprintf(detail, sizeof(detail), " (got %s, expected %s)",
-		     vector_name(got, g, sizeof(g)), vector_name(want, w, sizeof(w)));
+	ptv_snprintf(detail, sizeof(detail), " (got %s, expected %s)", vector_name(got, g, sizeof(g)),
+		     vector_name(want, w, sizeof(w)));
 	report(got == want, what, detail);
 	return got == want;
 }

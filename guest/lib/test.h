@@ -4,7 +4,7 @@
 
 #include "types.h"
 
-#define GUEST_EXIT_PORT 0xf4   /* QEMU isa-debug-exit convention: a 32-bit OUT of the status */
+#define GUEST_EXIT_PORT 0xf4 /* QEMU isa-debug-exit convention: a 32-bit OUT of the status */
 
 /* Each guest defines it; its return value becomes the exit status. */
 int guest_main(uint32_t magic, uint32_t info);

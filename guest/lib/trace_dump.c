@@ -18,8 +18,7 @@ static const uint32_t crc_nibble[16] = {
 	0xedb88320, 0xf00f9344, 0xd6d6a3e8, 0xcb61b38c, 0x9b64c2b0, 0x86d3d2d4, 0xa00ae278, 0xbdbdf21c,
 };
 
-static const char b64_alphabet[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+static const char b64_alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 uint32_t trace_crc32(uint32_t crc, const void *buf, uint32_t len)
 {
@@ -57,8 +56,8 @@ uint32_t trace_base64(char *out, const uint8_t *in, uint32_t len)
 
 static bool name_char_ok(char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       c == '_' || c == '-' || c == '.';
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+	       c == '.';
 }
 
 void trace_dump_name(char *out, const char *name)
@@ -83,8 +82,8 @@ void trace_dump(const char *name, const void *buf, uint32_t len)
 	uint32_t seq = 0;
 
 	trace_dump_name(id, name);
-	ptv_snprintf(line, sizeof(line), "PTV-TRACE-BEGIN v1 name=%s bytes=%u crc32=%08x\n",
-		     id, len, trace_crc32(0, buf, len));
+	ptv_snprintf(line, sizeof(line), "PTV-TRACE-BEGIN v1 name=%s bytes=%u crc32=%08x\n", id, len,
+		     trace_crc32(0, buf, len));
 	serial_puts(line);
 	for (uint32_t off = 0; off < len; off += TRACE_DUMP_LINE_BYTES, seq++) {
 		uint32_t chunk = len - off < TRACE_DUMP_LINE_BYTES ? len - off : TRACE_DUMP_LINE_BYTES;

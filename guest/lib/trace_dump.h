@@ -5,8 +5,8 @@
 #include "types.h"
 
 /* Frame layout: docs/trace-format.md; tools/ptextract.py turns it back into bytes. */
-#define TRACE_DUMP_LINE_BYTES  72u   /* payload bytes per D line: 96 base64 characters */
-#define TRACE_DUMP_NAME_MAX    32u   /* longest name kept; longer names are cut */
+#define TRACE_DUMP_LINE_BYTES 72u /* payload bytes per D line: 96 base64 characters */
+#define TRACE_DUMP_NAME_MAX   32u /* longest name kept; longer names are cut */
 
 /* Writes buf[0..len) as one PTV-TRACE frame named `name` (sanitised to [A-Za-z0-9_.-]). */
 void trace_dump(const char *name, const void *buf, uint32_t len);

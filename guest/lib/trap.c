@@ -3,11 +3,11 @@
 #include "serial.h"
 #include "test.h"
 
-#define IDT_ENTRIES   256
+#define IDT_ENTRIES 256
 /* Present, DPL 0, 32-bit interrupt gate (SDM Vol. 3A 6.11 "IDT Descriptors"). */
-#define GATE_INT32    0x8E
-#define SEL_CODE      0x08     /* start.asm's flat code segment */
-#define EXIT_EXCEPTION 3       /* guest status for an unexpected exception */
+#define GATE_INT32     0x8E
+#define SEL_CODE       0x08 /* start.asm's flat code segment */
+#define EXIT_EXCEPTION 3    /* guest status for an unexpected exception */
 
 struct idt_gate {
 	uint16_t offset_lo;
@@ -90,10 +90,9 @@ static void trap_report_fatal(const struct trap_frame *f)
 	if (in_fatal)
 		guest_exit(EXIT_EXCEPTION);
 	in_fatal = true;
-	serial_printf("FAIL: unexpected exception vector %u error 0x%x at EIP 0x%08x\n",
-		      f->vector, f->error, f->eip);
-	serial_printf("      eax=%08x ebx=%08x ecx=%08x edx=%08x esi=%08x edi=%08x\n",
-		      f->eax, f->ebx, f->ecx, f->edx, f->esi, f->edi);
+	serial_printf("FAIL: unexpected exception vector %u error 0x%x at EIP 0x%08x\n", f->vector, f->error, f->eip);
+	serial_printf("      eax=%08x ebx=%08x ecx=%08x edx=%08x esi=%08x edi=%08x\n", f->eax, f->ebx, f->ecx, f->edx,
+		      f->esi, f->edi);
 	guest_exit(EXIT_EXCEPTION);
 }
 
@@ -107,7 +106,7 @@ void trap_dispatch(struct trap_frame *f)
 		return;
 	}
 	if (f->vector == VEC_DB && trap_count_db) {
-		trap_db_steps++;   /* a single-step trap of the guest's own TF: resume the next instruction */
+		trap_db_steps++; /* a single-step trap of the guest's own TF: resume the next instruction */
 		return;
 	}
 	if (armed && trap_recover_eip != 0) {

@@ -5,25 +5,25 @@
 #include "types.h"
 
 /* Exception vectors (SDM Vol. 3A 6.3.1 "External Interrupts" / Table 6-1 "Protected-Mode Exceptions"). */
-#define VEC_DE  0
-#define VEC_DB  1
-#define VEC_BP  3
-#define VEC_UD  6
-#define VEC_NM  7
-#define VEC_DF  8
-#define VEC_TS  10
-#define VEC_NP  11
-#define VEC_SS  12
-#define VEC_GP  13
-#define VEC_PF  14
-#define VEC_MF  16
-#define VEC_AC  17
-#define VEC_MC  18
-#define VEC_XM  19
-#define VEC_VE  20
+#define VEC_DE 0
+#define VEC_DB 1
+#define VEC_BP 3
+#define VEC_UD 6
+#define VEC_NM 7
+#define VEC_DF 8
+#define VEC_TS 10
+#define VEC_NP 11
+#define VEC_SS 12
+#define VEC_GP 13
+#define VEC_PF 14
+#define VEC_MF 16
+#define VEC_AC 17
+#define VEC_MC 18
+#define VEC_XM 19
+#define VEC_VE 20
 
-#define FAULT_NONE  (-1)   /* guest_fault_taken(): nothing happened */
-#define FAULT_ANY   (-2)   /* guest_expect_fault(): any exception is recoverable */
+#define FAULT_NONE (-1) /* guest_fault_taken(): nothing happened */
+#define FAULT_ANY  (-2) /* guest_expect_fault(): any exception is recoverable */
 
 /* What isr.asm pushes: PUSHAD order, then vector and error code, then the CPU's IRET frame. */
 struct trap_frame {

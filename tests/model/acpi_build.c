@@ -101,7 +101,7 @@ uint8_t *ab_fadt(paddr_t pa, uint32_t len, uint16_t pm1a, uint16_t pm1b, uint32_
 	ab_put32(t + 40, dsdt);
 	ab_put32(t + 64, pm1a);
 	ab_put32(t + 68, pm1b);
-	t[89] = 2;    /* PM1_CNT_LEN */
+	t[89] = 2; /* PM1_CNT_LEN */
 	ab_checksum(pa);
 	return t;
 }
@@ -111,7 +111,7 @@ void ab_madt(paddr_t pa, const uint8_t *entries, uint32_t n)
 	uint8_t *t = ab_header(pa, "APIC", 44 + n, 4);
 
 	ab_put32(t + 36, AB_LAPIC);
-	ab_put32(t + 40, 1);    /* PCAT_COMPAT */
+	ab_put32(t + 40, 1); /* PCAT_COMPAT */
 	memcpy(t + 44, entries, n);
 	ab_checksum(pa);
 }
@@ -120,8 +120,7 @@ void ab_dsdt(paddr_t pa, const uint8_t *aml, uint32_t n)
 {
 	/* Scope(\_SB_) { Name(STR0, "_S5_") }: the name appears, but as string data. */
 	static const uint8_t decoy[] = {
-		0x10, 0x11, '\\', '_', 'S', 'B', '_',
-		0x08, 'S', 'T', 'R', '0', 0x0d, '_', 'S', '5', '_', 0x00,
+		0x10, 0x11, '\\', '_', 'S', 'B', '_', 0x08, 'S', 'T', 'R', '0', 0x0d, '_', 'S', '5', '_', 0x00,
 	};
 	uint8_t *t = ab_header(pa, "DSDT", 36 + sizeof(decoy) + n, 2);
 
@@ -133,12 +132,12 @@ void ab_dsdt(paddr_t pa, const uint8_t *aml, uint32_t n)
 void ab_tree(struct boot_info *bi, unsigned revision, const char *oem6)
 {
 	static const uint8_t madt[] = {
-		0, 8, 0, 0, 1, 0, 0, 0,                 /* LAPIC uid 0 id 0 enabled */
-		0, 8, 1, 2, 1, 0, 0, 0,                 /* LAPIC uid 1 id 2 enabled */
-		1, 12, 1, 0, 0x00, 0x00, 0xc0, 0xfe, 0, 0, 0, 0,   /* IOAPIC id 1 at AB_IOAPIC */
+		0, 8,  0, 0, 1,    0,    0,    0,                /* LAPIC uid 0 id 0 enabled */
+		0, 8,  1, 2, 1,    0,    0,    0,                /* LAPIC uid 1 id 2 enabled */
+		1, 12, 1, 0, 0x00, 0x00, 0xc0, 0xfe, 0, 0, 0, 0, /* IOAPIC id 1 at AB_IOAPIC */
 	};
-	static const uint8_t s5[] = { 0x08, '\\', '_', 'S', '5', '_', 0x12, 0x08, 0x04,
-				      0x0a, 0x05, 0x0a, 0x05, 0x00, 0x00 };
+	static const uint8_t s5[] = { 0x08, '\\', '_',  'S',  '5',  '_',  0x12, 0x08,
+				      0x04, 0x0a, 0x05, 0x0a, 0x05, 0x00, 0x00 };
 	static const uint8_t hpet[20];
 	const paddr_t entries[] = { AB_FADT, AB_MADT, AB_HPET };
 

@@ -5,8 +5,8 @@
 #include "cpu_model.h"
 #include "msr.h"
 
-#define CR0_PE BIT(0)
-#define CR0_PG BIT(31)
+#define CR0_PE   BIT(0)
+#define CR0_PG   BIT(31)
 #define CR4_VMXE BIT(13)
 /* A long-mode kernel's registers: PE MP ET NE WP AM PG, and PAE PGE OSFXSR OSXMMEXCPT. */
 #define MODEL_CR0_DEFAULT 0x80050033ULL
@@ -104,8 +104,7 @@ uint64_t cpu_model_msr_value(struct cpu_model *m, uint32_t msr, uint64_t absent)
 	return e ? e->value : absent;
 }
 
-void cpu_model_set_cpuid(struct cpu_model *m, uint32_t leaf, uint32_t subleaf,
-			 const struct cpuid_regs *r)
+void cpu_model_set_cpuid(struct cpu_model *m, uint32_t leaf, uint32_t subleaf, const struct cpuid_regs *r)
 {
 	struct cpu_fixture_leaf *e = NULL;
 
@@ -150,13 +149,11 @@ struct cpu_model *cpu_model_load(const struct cpu_fixture *f)
 	/* The VMX capability MSRs are read-only: WRMSR #GPs (SDM Appendix A). */
 	for (size_t i = 0; i < f->msr_count; i++)
 		cpu_model_set_msr(&model, f->msrs[i].msr, f->msrs[i].value,
-				  f->msrs[i].msr >= MSR_IA32_VMX_BASIC &&
-				  f->msrs[i].msr <= MSR_IA32_VMX_VMFUNC);
+				  f->msrs[i].msr >= MSR_IA32_VMX_BASIC && f->msrs[i].msr <= MSR_IA32_VMX_VMFUNC);
 	model.cr0 = MODEL_CR0_DEFAULT;
 	model.cr3 = 0x1000;
 	model.cr4 = MODEL_CR4_DEFAULT;
-	model.cr4_valid = cpu_model_msr_value(&model, MSR_IA32_VMX_CR4_FIXED1,
-					      MODEL_CR4_VALID_NO_VMX);
+	model.cr4_valid = cpu_model_msr_value(&model, MSR_IA32_VMX_CR4_FIXED1, MODEL_CR4_VALID_NO_VMX);
 	model.current_vmcs = CPU_MODEL_NO_VMCS;
 	cpu_model_wrmsr_check = NULL;
 	cpu_model_current = &model;
@@ -217,9 +214,18 @@ bool cpu_wrmsr_safe(uint32_t msr, uint64_t val)
 	return true;
 }
 
-uint64_t cpu_read_cr0(void) { return cpu_model_get()->cr0; }
-uint64_t cpu_read_cr3(void) { return cpu_model_get()->cr3; }
-uint64_t cpu_read_cr4(void) { return cpu_model_get()->cr4; }
+uint64_t cpu_read_cr0(void)
+{
+	return cpu_model_get()->cr0;
+}
+uint64_t cpu_read_cr3(void)
+{
+	return cpu_model_get()->cr3;
+}
+uint64_t cpu_read_cr4(void)
+{
+	return cpu_model_get()->cr4;
+}
 
 /* In VMX operation the fixed bits of CR0/CR4 cannot change (SDM 24.8); MOV CR #GPs instead. */
 static bool cr_violates_fixed(struct cpu_model *m, uint64_t v, uint32_t fixed0, uint32_t fixed1)
@@ -245,8 +251,7 @@ void cpu_write_cr0(uint64_t v)
 void cpu_write_cr4(uint64_t v)
 {
 	struct cpu_model *m = cpu_model_get();
-	bool bad = (v & ~m->cr4_valid) ||
-		   cr_violates_fixed(m, v, MSR_IA32_VMX_CR4_FIXED0, MSR_IA32_VMX_CR4_FIXED1);
+	bool bad = (v & ~m->cr4_valid) || cr_violates_fixed(m, v, MSR_IA32_VMX_CR4_FIXED0, MSR_IA32_VMX_CR4_FIXED1);
 
 	cpu_model_log(m, CPU_OP_WRITE_CR, 4, v, bad ? CPU_FAULT_GP : CPU_FAULT_NONE, VMX_OK);
 	if (!bad)

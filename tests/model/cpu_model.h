@@ -27,7 +27,7 @@ struct cpu_fixture {
 	const char *vendor;
 	const struct cpu_fixture_leaf *leaves;
 	size_t leaf_count;
-	const struct cpu_fixture_msr *msrs;     /* everything else #GPs */
+	const struct cpu_fixture_msr *msrs; /* everything else #GPs */
 	size_t msr_count;
 };
 
@@ -35,10 +35,10 @@ enum cpu_model_op {
 	CPU_OP_CPUID,
 	CPU_OP_RDMSR,
 	CPU_OP_WRMSR,
-	CPU_OP_WRITE_CR,        /* index: CR number */
+	CPU_OP_WRITE_CR, /* index: CR number */
 	CPU_OP_IN,
 	CPU_OP_OUT,
-	CPU_OP_VMXON,           /* index: the VMXON pointer */
+	CPU_OP_VMXON, /* index: the VMXON pointer */
 	CPU_OP_VMXOFF,
 	CPU_OP_VMCLEAR,
 	CPU_OP_VMPTRLD,
@@ -63,8 +63,8 @@ enum cpu_model_fault {
 
 struct cpu_model_event {
 	enum cpu_model_op op;
-	uint64_t index;         /* MSR, CR number, port, CPUID leaf, VMCS field or pointer */
-	uint64_t value;         /* value read or written */
+	uint64_t index; /* MSR, CR number, port, CPUID leaf, VMCS field or pointer */
+	uint64_t value; /* value read or written */
 	enum cpu_model_fault fault;
 	enum vmx_status status; /* VMX instructions only */
 };
@@ -82,14 +82,14 @@ struct cpu_model_mem {
 	size_t len;
 };
 
-#define CPU_MODEL_MAX_MSRS    64
-#define CPU_MODEL_MAX_LEAVES  48
-#define CPU_MODEL_MAX_PORTS   16
-#define CPU_MODEL_MAX_MEM     8
-#define CPU_MODEL_MAX_FIELDS  128
-#define CPU_MODEL_LOG_MAX     1024
-#define CPU_MODEL_NO_VMCS     (~0ULL)
-#define CPU_MODEL_XSTATE_MAX  12288
+#define CPU_MODEL_MAX_MSRS   64
+#define CPU_MODEL_MAX_LEAVES 48
+#define CPU_MODEL_MAX_PORTS  16
+#define CPU_MODEL_MAX_MEM    8
+#define CPU_MODEL_MAX_FIELDS 128
+#define CPU_MODEL_LOG_MAX    1024
+#define CPU_MODEL_NO_VMCS    (~0ULL)
+#define CPU_MODEL_XSTATE_MAX 12288
 
 struct cpu_model {
 	const struct cpu_fixture *fixture;
@@ -98,15 +98,18 @@ struct cpu_model {
 	struct cpu_fixture_leaf leaves[CPU_MODEL_MAX_LEAVES];
 	size_t leaf_count;
 	uint64_t cr0, cr3, cr4;
-	uint64_t cr4_valid;     /* CR4 bits this CPU implements; others #GP */
-	uint64_t dr[4];         /* debug address registers (MOV DR never faults at CPL 0 here) */
-	uint64_t dr6;           /* debug status */
+	uint64_t cr4_valid; /* CR4 bits this CPU implements; others #GP */
+	uint64_t dr[4];     /* debug address registers (MOV DR never faults at CPL 0 here) */
+	uint64_t dr6;       /* debug status */
 	/* Extended state (cpu_model_state.c): XCR0 and the registers XSAVE/XRSTOR move, as bytes laid
 	   out like a standard-format XSAVE area; every XSAVE/XRSTOR moves the components enabled. */
 	uint64_t xcr0;
 	uint8_t xstate[CPU_MODEL_XSTATE_MAX];
-	size_t xsave_bytes;     /* bytes the last XSAVE/XRSTOR touched */
-	struct { uint16_t port; uint32_t value; } ports[CPU_MODEL_MAX_PORTS];
+	size_t xsave_bytes; /* bytes the last XSAVE/XRSTOR touched */
+	struct {
+		uint16_t port;
+		uint32_t value;
+	} ports[CPU_MODEL_MAX_PORTS];
 	size_t port_count;
 	uint64_t tsc;
 	unsigned pauses;
@@ -114,9 +117,11 @@ struct cpu_model {
 	/* VMX state (vmx_model.c) */
 	bool vmx_operation;
 	paddr_t vmxon_region;
-	paddr_t current_vmcs;   /* CPU_MODEL_NO_VMCS when none */
+	paddr_t current_vmcs; /* CPU_MODEL_NO_VMCS when none */
 	uint32_t vm_instruction_error;
-	struct { uint64_t field, value; } fields[CPU_MODEL_MAX_FIELDS];
+	struct {
+		uint64_t field, value;
+	} fields[CPU_MODEL_MAX_FIELDS];
 	size_t field_count;
 	struct cpu_model_mem mem[CPU_MODEL_MAX_MEM];
 	size_t mem_count;
@@ -139,8 +144,7 @@ void cpu_model_set_msr(struct cpu_model *m, uint32_t msr, uint64_t value, bool r
 void cpu_model_remove_msr(struct cpu_model *m, uint32_t msr);
 /* The MSR's value, or `absent` when it does not exist. */
 uint64_t cpu_model_msr_value(struct cpu_model *m, uint32_t msr, uint64_t absent);
-void cpu_model_set_cpuid(struct cpu_model *m, uint32_t leaf, uint32_t subleaf,
-			 const struct cpuid_regs *r);
+void cpu_model_set_cpuid(struct cpu_model *m, uint32_t leaf, uint32_t subleaf, const struct cpuid_regs *r);
 struct cpuid_regs cpu_model_cpuid(const struct cpu_model *m, uint32_t leaf, uint32_t subleaf);
 /* What IN from `port` returns (cpu_model_io.c); other ports read as all ones. */
 void cpu_model_set_port(struct cpu_model *m, uint16_t port, uint32_t value);

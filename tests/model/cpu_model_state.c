@@ -38,8 +38,7 @@ bool cpu_xsetbv_safe(uint32_t xcr, uint64_t val)
 	if (!(m->cr4 & CR4_OSXSAVE))
 		f = CPU_FAULT_UD;
 	else if (xcr != 0 || !(val & XCR0_X87) || (val & ~supported_xcr0(m)) ||
-		 ((val & XCR0_AVX) && !(val & XCR0_SSE)) ||
-		 (avx512 && (avx512 != XCR0_AVX512 || !(val & XCR0_AVX))) ||
+		 ((val & XCR0_AVX) && !(val & XCR0_SSE)) || (avx512 && (avx512 != XCR0_AVX512 || !(val & XCR0_AVX))) ||
 		 ((val & XCR0_AMX) && (val & XCR0_AMX) != XCR0_AMX))
 		f = CPU_FAULT_GP;
 	cpu_model_log(m, CPU_OP_XSETBV, xcr, val, f, VMX_OK);

@@ -6,12 +6,12 @@
 #include <stdint.h>
 
 struct elf_text {
-	uint8_t *file;          /* the whole file (free with elf_text_free) */
+	uint8_t *file; /* the whole file (free with elf_text_free) */
 	size_t file_size;
-	const uint8_t *text;    /* .text bytes inside 'file' */
+	const uint8_t *text; /* .text bytes inside 'file' */
 	size_t text_size;
-	uint64_t text_addr;     /* sh_addr (0 in relocatables) */
-	int elf_class;          /* 32 or 64 */
+	uint64_t text_addr; /* sh_addr (0 in relocatables) */
+	int elf_class;      /* 32 or 64 */
 };
 
 /* Loads 'path' and locates .text; 0 on success, -1 (nothing allocated) if unreadable or malformed. */

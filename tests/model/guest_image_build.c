@@ -12,15 +12,24 @@
 struct tb_image tb;
 struct guest_image tb_gi;
 
-void w16(size_t off, uint16_t v) { memcpy(tb.b + off, &v, 2); }
-void w32(size_t off, uint32_t v) { memcpy(tb.b + off, &v, 4); }
-void w64(size_t off, uint64_t v) { memcpy(tb.b + off, &v, 8); }
+void w16(size_t off, uint16_t v)
+{
+	memcpy(tb.b + off, &v, 2);
+}
+void w32(size_t off, uint32_t v)
+{
+	memcpy(tb.b + off, &v, 4);
+}
+void w64(size_t off, uint64_t v)
+{
+	memcpy(tb.b + off, &v, 8);
+}
 
 void set_ph(unsigned i, enum ph_field f, uint64_t v)
 {
-	static const unsigned off32[] = { [PH_TYPE] = 0, [PH_OFFSET] = 4, [PH_VADDR] = 8, [PH_PADDR] = 12,
+	static const unsigned off32[] = { [PH_TYPE] = 0,    [PH_OFFSET] = 4, [PH_VADDR] = 8, [PH_PADDR] = 12,
 					  [PH_FILESZ] = 16, [PH_MEMSZ] = 20, [PH_FLAGS] = 24 };
-	static const unsigned off64[] = { [PH_TYPE] = 0, [PH_FLAGS] = 4, [PH_OFFSET] = 8, [PH_VADDR] = 16,
+	static const unsigned off64[] = { [PH_TYPE] = 0,   [PH_FLAGS] = 4,   [PH_OFFSET] = 8, [PH_VADDR] = 16,
 					  [PH_PADDR] = 24, [PH_FILESZ] = 32, [PH_MEMSZ] = 40 };
 	size_t base = 64 + i * (tb.is64 ? 56 : 32);
 
@@ -40,20 +49,32 @@ void set_entry(uint64_t v)
 		w32(24, (uint32_t)v);
 }
 
-size_t eh_phoff(void) { return tb.is64 ? 32 : 28; }
-size_t eh_phentsize(void) { return tb.is64 ? 54 : 42; }
-size_t eh_phnum(void) { return tb.is64 ? 56 : 44; }
+size_t eh_phoff(void)
+{
+	return tb.is64 ? 32 : 28;
+}
+size_t eh_phentsize(void)
+{
+	return tb.is64 ? 54 : 42;
+}
+size_t eh_phnum(void)
+{
+	return tb.is64 ? 56 : 44;
+}
 
 void elf_build(bool is64, uint64_t vbias)
 {
 	memset(&tb, 0, sizeof(tb));
 	tb.is64 = is64;
 	tb.size = IMG_SIZE;
-	memcpy(tb.b, "\x7f" "ELF", 4);
-	tb.b[4] = is64 ? 2 : 1;        /* EI_CLASS */
-	tb.b[5] = 1;                   /* EI_DATA: little-endian */
-	tb.b[6] = 1;                   /* EI_VERSION */
-	w16(16, 2);                    /* ET_EXEC */
+	memcpy(tb.b,
+	       "\x7f"
+	       "ELF",
+	       4);
+	tb.b[4] = is64 ? 2 : 1; /* EI_CLASS */
+	tb.b[5] = 1;            /* EI_DATA: little-endian */
+	tb.b[6] = 1;            /* EI_VERSION */
+	w16(16, 2);             /* ET_EXEC */
 	w16(18, is64 ? 62 : 3);
 	w32(20, 1);
 	set_entry(ENTRY_PA + vbias);
@@ -91,8 +112,8 @@ void mb1_put(size_t off, uint32_t flags)
 	w32(off + 8, 0u - (MB1_HEADER_MAGIC + flags));
 }
 
-void mb1_put_aout(size_t off, uint32_t header_addr, uint32_t load_addr, uint32_t load_end,
-		  uint32_t bss_end, uint32_t entry)
+void mb1_put_aout(size_t off, uint32_t header_addr, uint32_t load_addr, uint32_t load_end, uint32_t bss_end,
+		  uint32_t entry)
 {
 	mb1_put(off, (uint32_t)MB1_FLAG_AOUT_KLUDGE | (uint32_t)MB1_FLAG_MEMORY_INFO);
 	w32(off + 12, header_addr);

@@ -9,15 +9,15 @@
 #include "guest/mbinfo.h"
 #include "guest/multiboot.h"
 
-#define MiB       (1ULL << 20)
-#define MEM       (16 * MiB)
+#define MiB (1ULL << 20)
+#define MEM (16 * MiB)
 /* elf_build()'s layout: text [SEG0_OFF, +0x1000) at SEG0_PA (R-X), data 0x100 + bss at SEG1_PA (RW-). */
 #define SEG0_OFF  0x1000u
 #define SEG0_PA   0x100000u
 #define SEG1_OFF  0x2000u
 #define SEG1_PA   0x101000u
 #define ENTRY_PA  0x100100u
-#define HDR_OFF   0x1000u       /* where the tests put the multiboot header: the start of the text */
+#define HDR_OFF   0x1000u /* where the tests put the multiboot header: the start of the text */
 #define IMG_SIZE  0x2100u
 #define HIGH_HALF 0xffffffff80000000ULL
 
@@ -49,8 +49,8 @@ void elf_build(bool is64, uint64_t vbias);
 
 void mb1_put(size_t off, uint32_t flags);
 /* A multiboot1 header with flags bits 1 and 16 and the given address fields. */
-void mb1_put_aout(size_t off, uint32_t header_addr, uint32_t load_addr, uint32_t load_end,
-		  uint32_t bss_end, uint32_t entry);
+void mb1_put_aout(size_t off, uint32_t header_addr, uint32_t load_addr, uint32_t load_end, uint32_t bss_end,
+		  uint32_t entry);
 
 /* A multiboot2 header written tag by tag: begin, tags, then end (end tag + seal) or seal alone. */
 void mb2_begin(size_t off);

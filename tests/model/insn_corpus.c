@@ -12,27 +12,67 @@ enum insn_class corpus_cs_class(const cs_insn *ci)
 	bool imm = x->op_count >= 1 && x->operands[0].type == X86_OP_IMM;
 
 	switch (ci->id) {
-	case X86_INS_JAE: case X86_INS_JA: case X86_INS_JBE: case X86_INS_JB: case X86_INS_JE:
-	case X86_INS_JGE: case X86_INS_JG: case X86_INS_JLE: case X86_INS_JL: case X86_INS_JNE:
-	case X86_INS_JNO: case X86_INS_JNP: case X86_INS_JNS: case X86_INS_JO: case X86_INS_JP:
-	case X86_INS_JS: case X86_INS_JCXZ: case X86_INS_JECXZ: case X86_INS_JRCXZ:
-	case X86_INS_LOOP: case X86_INS_LOOPE: case X86_INS_LOOPNE:
+	case X86_INS_JAE:
+	case X86_INS_JA:
+	case X86_INS_JBE:
+	case X86_INS_JB:
+	case X86_INS_JE:
+	case X86_INS_JGE:
+	case X86_INS_JG:
+	case X86_INS_JLE:
+	case X86_INS_JL:
+	case X86_INS_JNE:
+	case X86_INS_JNO:
+	case X86_INS_JNP:
+	case X86_INS_JNS:
+	case X86_INS_JO:
+	case X86_INS_JP:
+	case X86_INS_JS:
+	case X86_INS_JCXZ:
+	case X86_INS_JECXZ:
+	case X86_INS_JRCXZ:
+	case X86_INS_LOOP:
+	case X86_INS_LOOPE:
+	case X86_INS_LOOPNE:
 		return INSN_JCC;
-	case X86_INS_JMP: return imm ? INSN_JMP_REL : INSN_JMP_INDIRECT;
-	case X86_INS_CALL: return imm ? INSN_CALL_REL : INSN_CALL_INDIRECT;
-	case X86_INS_LJMP: return INSN_FAR_JMP;
-	case X86_INS_LCALL: return INSN_FAR_CALL;
-	case X86_INS_RET: return INSN_RET;
-	case X86_INS_RETF: case X86_INS_RETFQ: return INSN_FAR_RET;
-	case X86_INS_IRET: case X86_INS_IRETD: case X86_INS_IRETQ: return INSN_IRET;
-	case X86_INS_INT: case X86_INS_INT1: case X86_INS_INT3: case X86_INS_INTO: return INSN_INT;
-	case X86_INS_SYSCALL: return INSN_SYSCALL;
-	case X86_INS_SYSRET: return INSN_SYSRET;
-	case X86_INS_SYSENTER: return INSN_SYSENTER;
-	case X86_INS_SYSEXIT: return INSN_SYSEXIT;
-	case X86_INS_VMCALL: return INSN_VMCALL;
-	case X86_INS_HLT: return INSN_HLT;
-	case X86_INS_UD2: case X86_INS_UD2B: case X86_INS_UD0: return INSN_UD;
+	case X86_INS_JMP:
+		return imm ? INSN_JMP_REL : INSN_JMP_INDIRECT;
+	case X86_INS_CALL:
+		return imm ? INSN_CALL_REL : INSN_CALL_INDIRECT;
+	case X86_INS_LJMP:
+		return INSN_FAR_JMP;
+	case X86_INS_LCALL:
+		return INSN_FAR_CALL;
+	case X86_INS_RET:
+		return INSN_RET;
+	case X86_INS_RETF:
+	case X86_INS_RETFQ:
+		return INSN_FAR_RET;
+	case X86_INS_IRET:
+	case X86_INS_IRETD:
+	case X86_INS_IRETQ:
+		return INSN_IRET;
+	case X86_INS_INT:
+	case X86_INS_INT1:
+	case X86_INS_INT3:
+	case X86_INS_INTO:
+		return INSN_INT;
+	case X86_INS_SYSCALL:
+		return INSN_SYSCALL;
+	case X86_INS_SYSRET:
+		return INSN_SYSRET;
+	case X86_INS_SYSENTER:
+		return INSN_SYSENTER;
+	case X86_INS_SYSEXIT:
+		return INSN_SYSEXIT;
+	case X86_INS_VMCALL:
+		return INSN_VMCALL;
+	case X86_INS_HLT:
+		return INSN_HLT;
+	case X86_INS_UD2:
+	case X86_INS_UD2B:
+	case X86_INS_UD0:
+		return INSN_UD;
 	case X86_INS_MOV:
 		if (x->op_count == 2 && x->operands[0].type == X86_OP_REG) {
 			if (x->operands[0].reg == X86_REG_CR3)
@@ -51,9 +91,9 @@ static void corpus_key(const uint8_t *p, size_t n, enum insn_mode mode, unsigned
 {
 	size_t i = 0;
 
-	while (i < n && (p[i] == 0x66 || p[i] == 0x67 || p[i] == 0xf0 || p[i] == 0xf2 || p[i] == 0xf3 ||
-			 p[i] == 0x26 || p[i] == 0x2e || p[i] == 0x36 || p[i] == 0x3e || p[i] == 0x64 ||
-			 p[i] == 0x65 || (mode == INSN_MODE64 && (p[i] & 0xf0) == 0x40)))
+	while (i < n && (p[i] == 0x66 || p[i] == 0x67 || p[i] == 0xf0 || p[i] == 0xf2 || p[i] == 0xf3 || p[i] == 0x26 ||
+			 p[i] == 0x2e || p[i] == 0x36 || p[i] == 0x3e || p[i] == 0x64 || p[i] == 0x65 ||
+			 (mode == INSN_MODE64 && (p[i] & 0xf0) == 0x40)))
 		i++;
 	*kind = 0;
 	*op = i < n ? p[i] : 0;
@@ -66,16 +106,16 @@ static void corpus_key(const uint8_t *p, size_t n, enum insn_mode mode, unsigned
 	}
 }
 
-static void corpus_show(const char *what, const uint8_t *p, size_t avail, const cs_insn *ci,
-			const struct insn *in, struct corpus_tally *t)
+static void corpus_show(const char *what, const uint8_t *p, size_t avail, const cs_insn *ci, const struct insn *in,
+			struct corpus_tally *t)
 {
 	if (t->printed++ >= PRINT_MAX)
 		return;
 	printf("    %-10s", what);
 	for (size_t i = 0; i < 15 && i < avail; i++)
 		printf(" %02x", p[i]);
-	printf(" | cs: %s %s len %u cls %s", ci ? ci->mnemonic : "-", ci ? ci->op_str : "",
-	       ci ? ci->size : 0, ci ? insn_class_name(corpus_cs_class(ci)) : "-");
+	printf(" | cs: %s %s len %u cls %s", ci ? ci->mnemonic : "-", ci ? ci->op_str : "", ci ? ci->size : 0,
+	       ci ? insn_class_name(corpus_cs_class(ci)) : "-");
 	printf(" | ours: len %u cls %s\n", in ? in->len : 0, in ? insn_class_name(in->cls) : "-");
 }
 
@@ -95,9 +135,8 @@ static const char *corpus_quirk(const uint8_t *p, size_t avail, enum insn_mode m
 			return "3dnow";
 		/* SDM Vol. 2 2.3.2/2.3.3 and 2.7: 66, F2, F3, LOCK or REX before VEX/EVEX is #UD; Capstone
 		 * ignores the prefix (seen where a linear walk runs from data into code in libcrypto). */
-		if ((kind == 4 || kind == 5) &&
-		    (p[0] == 0x66 || p[0] == 0xf2 || p[0] == 0xf3 || p[0] == 0xf0 ||
-		     (mode == INSN_MODE64 && (p[0] & 0xf0) == 0x40)))
+		if ((kind == 4 || kind == 5) && (p[0] == 0x66 || p[0] == 0xf2 || p[0] == 0xf3 || p[0] == 0xf0 ||
+						 (mode == INSN_MODE64 && (p[0] & 0xf0) == 0x40)))
 			return "prefix before vex";
 		/* SDM Vol. 2 "MOV": loading CS is #UD; "MOV (Control/Debug Registers)": CR1, CR5-CR7,
 		 * CR9-CR15 and DR8-DR15 are #UD. Capstone decodes them (libcrypto's .text holds data). */
@@ -113,11 +152,11 @@ static const char *corpus_quirk(const uint8_t *p, size_t avail, enum insn_mode m
 			struct insn r;
 
 			for (; i < avail && n < sizeof(rest); i++) {
-				bool prefix = in_prefixes && i < 14 && (p[i] == 0xf0 || p[i] == 0x66 || p[i] == 0x67 ||
-							 p[i] == 0xf2 || p[i] == 0xf3 || p[i] == 0x2e ||
-							 p[i] == 0x3e || p[i] == 0x26 || p[i] == 0x36 ||
-							 p[i] == 0x64 || p[i] == 0x65 ||
-							 (mode == INSN_MODE64 && (p[i] & 0xf0) == 0x40));
+				bool prefix =
+					in_prefixes && i < 14 &&
+					(p[i] == 0xf0 || p[i] == 0x66 || p[i] == 0x67 || p[i] == 0xf2 || p[i] == 0xf3 ||
+					 p[i] == 0x2e || p[i] == 0x3e || p[i] == 0x26 || p[i] == 0x36 || p[i] == 0x64 ||
+					 p[i] == 0x65 || (mode == INSN_MODE64 && (p[i] & 0xf0) == 0x40));
 
 				in_prefixes = prefix;
 				if (prefix && p[i] == 0xf0)
@@ -131,17 +170,15 @@ static const char *corpus_quirk(const uint8_t *p, size_t avail, enum insn_mode m
 		return NULL;
 	}
 	/* SDM Vol. 2 "UD": UD0 (0F FF) and UD1 (0F B9) take a ModRM; Capstone stops after the opcode. */
-	if ((ci->id == X86_INS_UD0 || ci->id == X86_INS_UD2B) && in->cls == INSN_UD &&
-	    (unsigned)ci->size < in->len)
+	if ((ci->id == X86_INS_UD0 || ci->id == X86_INS_UD2B) && in->cls == INSN_UD && (unsigned)ci->size < in->len)
 		return "ud0/ud1 modrm";
 	/* Intel ignores 66 on near JMP/CALL/Jcc rel in 64-bit mode (rel32 stays; objdump -Mintel64 agrees);
 	 * Capstone takes AMD's rel16. */
-	if (mode == INSN_MODE64 && in->has_rel && (in->prefixes & INSN_PFX_OPSZ) &&
-	    (unsigned)ci->size + 2 == in->len)
+	if (mode == INSN_MODE64 && in->has_rel && (in->prefixes & INSN_PFX_OPSZ) && (unsigned)ci->size + 2 == in->len)
 		return "66 rel16 in 64-bit";
 	/* ... and with REX.W as well, Capstone reads RET's iw as 4 bytes (objdump: 66 4a c2 ed 86, 5 bytes). */
-	if (mode == INSN_MODE64 && ci->id == X86_INS_RET && (in->prefixes & INSN_PFX_OPSZ) &&
-	    (in->rex & 0x08) && (unsigned)ci->size == in->len + 2)
+	if (mode == INSN_MODE64 && ci->id == X86_INS_RET && (in->prefixes & INSN_PFX_OPSZ) && (in->rex & 0x08) &&
+	    (unsigned)ci->size == in->len + 2)
 		return "66 rex.w ret imm16";
 	/* ... and it wraps a 66-prefixed near-branch target at 64 KiB, though the branch is 64-bit. */
 	if (mode == INSN_MODE64 && in->has_rel && (in->prefixes & INSN_PFX_OPSZ) && in->len == ci->size &&
@@ -186,16 +223,15 @@ static bool corpus_operands_agree(const struct insn *in, const cs_insn *ci)
 
 	for (unsigned i = 0; i < x->op_count; i++)
 		mem |= x->operands[i].type == X86_OP_MEM;
-	if ((in->has_modrm && in->modrm != x->modrm) || (in->has_sib && in->sib != x->sib) ||
-	    (in->has_mem && !mem))
+	if ((in->has_modrm && in->modrm != x->modrm) || (in->has_sib && in->sib != x->sib) || (in->has_mem && !mem))
 		return false;
 	if ((in->prefixes & INSN_PFX_EVEX) && in->disp_size == 1)
 		return true;
 	return !in->disp_size || in->disp == x->disp;
 }
 
-void corpus_check(const uint8_t *p, size_t avail, uint64_t addr, enum insn_mode mode,
-		  const cs_insn *ci, struct corpus_tally *t)
+void corpus_check(const uint8_t *p, size_t avail, uint64_t addr, enum insn_mode mode, const cs_insn *ci,
+		  struct corpus_tally *t)
 {
 	struct insn in;
 	int rc = insn_decode(p, avail, mode, &in);
@@ -226,8 +262,7 @@ void corpus_check(const uint8_t *p, size_t avail, uint64_t addr, enum insn_mode 
 	t->compared++;
 	target = in.has_rel ? insn_branch_target(&in, addr) : 0;
 	if ((in.len != ci->size || in.cls != corpus_cs_class(ci) ||
-	     (in.has_rel && (uint64_t)ci->detail->x86.operands[0].imm != target) ||
-	     !corpus_operands_agree(&in, ci)) &&
+	     (in.has_rel && (uint64_t)ci->detail->x86.operands[0].imm != target) || !corpus_operands_agree(&in, ci)) &&
 	    (why = corpus_quirk(p, avail, mode, ci, &in, target))) {
 		corpus_count_quirk(t, why);
 	} else if (in.len != ci->size) {
@@ -325,10 +360,22 @@ void corpus_random_bytes(uint64_t *seed, enum insn_mode mode, uint8_t *buf, size
 	for (size_t j = 0; j < n; j++)
 		buf[j] = (uint8_t)rnd(seed);
 	switch (rnd(seed) % 16) {
-	case 0: buf[i++] = 0x0f; break;
-	case 1: buf[i++] = 0x0f; buf[i++] = 0x38; break;
-	case 2: buf[i++] = 0x0f; buf[i++] = 0x3a; break;
-	case 3: buf[i++] = 0xc5; if (top11) buf[i] |= 0xc0; break;
+	case 0:
+		buf[i++] = 0x0f;
+		break;
+	case 1:
+		buf[i++] = 0x0f;
+		buf[i++] = 0x38;
+		break;
+	case 2:
+		buf[i++] = 0x0f;
+		buf[i++] = 0x3a;
+		break;
+	case 3:
+		buf[i++] = 0xc5;
+		if (top11)
+			buf[i] |= 0xc0;
+		break;
 	case 4:
 		buf[i++] = 0xc4;
 		buf[i] = (uint8_t)((buf[i] & 0xe0) | (1 + rnd(seed) % 3) | (top11 ? 0xc0 : 0));
@@ -338,7 +385,8 @@ void corpus_random_bytes(uint64_t *seed, enum insn_mode mode, uint8_t *buf, size
 		buf[i] = (uint8_t)((buf[i] & 0xf0) | (1 + rnd(seed) % 3) | (top11 ? 0xc0 : 0));
 		buf[i + 1] |= 0x04;
 		break;
-	case 6: case 7:
+	case 6:
+	case 7:
 		if (rnd(seed) & 1)
 			buf[i++] = pfx[rnd(seed) % sizeof(pfx)];
 		buf[i++] = flow[rnd(seed) % sizeof(flow)];

@@ -9,8 +9,8 @@
 #include "x86/insn.h"
 
 struct corpus_tally {
-	unsigned long compared;         /* both decoded */
-	unsigned long cs_skipped;       /* linear walk: bytes Capstone could not decode */
+	unsigned long compared;   /* both decoded */
+	unsigned long cs_skipped; /* linear walk: bytes Capstone could not decode */
 	unsigned long len_mismatch, cls_mismatch, target_mismatch;
 	unsigned long operand_mismatch; /* ModRM, SIB, displacement or memory operand differ */
 	unsigned long ours_refused;     /* Capstone decoded, insn_decode refused */
@@ -20,13 +20,13 @@ struct corpus_tally {
 	const char *quirk_name[12];     /* ... broken down by reason */
 	unsigned long quirk_count[12];
 	unsigned long printed;
-	bool show_refused;              /* print refusals too (real binaries; random ones are only tallied) */
-	unsigned long cat[2][6][256];   /* [ours_refused, cs_refused][map kind][opcode] */
+	bool show_refused;            /* print refusals too (real binaries; random ones are only tallied) */
+	unsigned long cat[2][6][256]; /* [ours_refused, cs_refused][map kind][opcode] */
 };
 
 /* Checks one instruction at 'p' (ip 'addr'); ci is Capstone's decode or NULL when it refused. */
-void corpus_check(const uint8_t *p, size_t avail, uint64_t addr, enum insn_mode mode,
-		  const cs_insn *ci, struct corpus_tally *t);
+void corpus_check(const uint8_t *p, size_t avail, uint64_t addr, enum insn_mode mode, const cs_insn *ci,
+		  struct corpus_tally *t);
 /* Real-binary mismatches: everything except the allow-listed quirks. */
 unsigned long corpus_mismatches(const struct corpus_tally *t);
 void corpus_tally_add(struct corpus_tally *sum, const struct corpus_tally *t);

@@ -57,8 +57,7 @@ size_t mb2_blob_module(struct mb2_blob *x, uint32_t start, uint32_t end, const c
 	return mb2_blob_tag(x, 3, p, 8 + n);
 }
 
-static size_t blob_map(struct mb2_blob *x, uint32_t type, uint32_t esize, const struct mb2_range *r,
-		       size_t n, int efi)
+static size_t blob_map(struct mb2_blob *x, uint32_t type, uint32_t esize, const struct mb2_range *r, size_t n, int efi)
 {
 	static uint8_t p[MB2_BLOB_MAX];
 	size_t len = 8 + n * esize;
@@ -71,7 +70,7 @@ static size_t blob_map(struct mb2_blob *x, uint32_t type, uint32_t esize, const 
 		if (efi) {
 			mb2_put32(e, (uint32_t)r[i].a);
 			mb2_put64(e + 8, r[i].b);
-			mb2_put64(e + 16, r[i].b);    /* VirtualStart: identity, unused */
+			mb2_put64(e + 16, r[i].b); /* VirtualStart: identity, unused */
 			mb2_put64(e + 24, r[i].c);
 		} else {
 			mb2_put64(e, r[i].a);
@@ -111,7 +110,7 @@ size_t mb2_blob_rsdp(struct mb2_blob *x, uint32_t type, uint8_t revision, size_t
 {
 	uint8_t p[36] = "RSD PTR ";
 
-	p[8] = 0x5a;          /* checksum: not the parser's business */
+	p[8] = 0x5a; /* checksum: not the parser's business */
 	memcpy(p + 9, "PTVOEM", 6);
 	p[15] = revision;
 	mb2_put32(p + 16, 0xe0000);

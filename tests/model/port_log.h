@@ -9,9 +9,9 @@
 
 struct port_access {
 	bool write;
-	uint8_t size;       /* 1, 2 or 4 bytes */
+	uint8_t size; /* 1, 2 or 4 bytes */
 	uint16_t port;
-	uint32_t value;     /* written, or returned by the read */
+	uint32_t value; /* written, or returned by the read */
 };
 
 /* Forgets every access, input value and pause; unset ports read as all ones (floating bus). */

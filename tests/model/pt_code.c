@@ -84,9 +84,13 @@ void ptx_set_target(struct ptx_prog *p, struct ptx_insn *in, uint64_t target)
 
 	in->target = target;
 	switch (in->kind) {
-	case PTX_JCC:  memcpy(c + 2, &rel, 4); break;
+	case PTX_JCC:
+		memcpy(c + 2, &rel, 4);
+		break;
 	case PTX_JMP:
-	case PTX_CALL: memcpy(c + 1, &rel, 4); break;
+	case PTX_CALL:
+		memcpy(c + 1, &rel, 4);
+		break;
 	case PTX_LJMP: {
 		uint32_t off = (uint32_t)target;
 		uint16_t sel = 0x10;
@@ -94,7 +98,8 @@ void ptx_set_target(struct ptx_prog *p, struct ptx_insn *in, uint64_t target)
 		memcpy(c + 5, &sel, 2);
 		break;
 	}
-	default: break;
+	default:
+		break;
 	}
 }
 

@@ -11,19 +11,19 @@
  * executor what it does, so the control flow is fixed by the test's design.
  */
 enum ptx_kind {
-	PTX_NOP,        /* 90 */
-	PTX_JCC,        /* 0f 85 rel32 (jnz); taken per take(count) */
-	PTX_JMP,        /* e9 rel32 */
-	PTX_CALL,       /* e8 rel32 */
-	PTX_RET,        /* c3; returns to the executor's stack top, or to target if set */
-	PTX_JMP_IND,    /* ff e0 (jmp rax); targets[] in turn */
-	PTX_CALL_IND,   /* ff d0 (call rax); targets[] in turn */
-	PTX_IRET,       /* 48 cf (64-bit) / cf (32-bit); back to the last interrupt frame */
-	PTX_INT3,       /* cc; to target, in mode */
-	PTX_LJMP,       /* ea ptr16:32 (32-bit only); to target, in mode */
-	PTX_MOV_CR3,    /* 0f 22 d8 (mov cr3, rax); CR3 := target */
-	PTX_POP,        /* 58 (pop rax); drops the executor's stack top */
-	PTX_HLT,        /* f4; ends the run */
+	PTX_NOP,      /* 90 */
+	PTX_JCC,      /* 0f 85 rel32 (jnz); taken per take(count) */
+	PTX_JMP,      /* e9 rel32 */
+	PTX_CALL,     /* e8 rel32 */
+	PTX_RET,      /* c3; returns to the executor's stack top, or to target if set */
+	PTX_JMP_IND,  /* ff e0 (jmp rax); targets[] in turn */
+	PTX_CALL_IND, /* ff d0 (call rax); targets[] in turn */
+	PTX_IRET,     /* 48 cf (64-bit) / cf (32-bit); back to the last interrupt frame */
+	PTX_INT3,     /* cc; to target, in mode */
+	PTX_LJMP,     /* ea ptr16:32 (32-bit only); to target, in mode */
+	PTX_MOV_CR3,  /* 0f 22 d8 (mov cr3, rax); CR3 := target */
+	PTX_POP,      /* 58 (pop rax); drops the executor's stack top */
+	PTX_HLT,      /* f4; ends the run */
 };
 
 #define PTX_MAX_INSNS   256
@@ -40,14 +40,14 @@ struct ptx_insn {
 	uint64_t targets[PTX_MAX_TARGETS];
 	unsigned ntargets;
 	enum pt_cpu_mode mode;
-	unsigned count;               /* executions so far */
+	unsigned count; /* executions so far */
 };
 
 struct ptx_region {
 	uint64_t base;
 	uint8_t bytes[PTX_REGION_SIZE];
 	size_t used;
-	bool bits32;                  /* IRET encoding */
+	bool bits32; /* IRET encoding */
 };
 
 struct ptx_prog {
@@ -81,23 +81,21 @@ struct ptx_exec {
 	uint64_t frames[PTX_MAX_DEPTH];
 	enum pt_cpu_mode frame_modes[PTX_MAX_DEPTH];
 	unsigned nframes;
-	uint64_t *ips;                /* executed while the generator was on */
+	uint64_t *ips; /* executed while the generator was on */
 	enum pt_cpu_mode *modes;
 	size_t n, cap;
 	unsigned steps;
-	bool user_only;               /* trace only the low half (CPL 3), like RTIT_CTL.User alone */
+	bool user_only; /* trace only the low half (CPL 3), like RTIT_CTL.User alone */
 };
 
-void ptx_exec_init(struct ptx_exec *x, struct ptx_prog *p, struct pt_gen *g, uint64_t ip,
-		   enum pt_cpu_mode mode);
+void ptx_exec_init(struct ptx_exec *x, struct ptx_prog *p, struct pt_gen *g, uint64_t ip, enum pt_cpu_mode mode);
 void ptx_exec_free(struct ptx_exec *x);
 /* Executes one instruction; false once a HLT has executed. */
 bool ptx_exec_step(struct ptx_exec *x);
 /* Delivers an interrupt before the instruction at x->ip. */
 void ptx_exec_interrupt(struct ptx_exec *x, uint64_t handler, enum pt_cpu_mode mode);
 /* Runs to HLT (at most max steps), calling hook before each step, then stops tracing. */
-void ptx_exec_run(struct ptx_exec *x, unsigned max, void (*hook)(struct ptx_exec *x, void *ctx),
-		  void *ctx);
+void ptx_exec_run(struct ptx_exec *x, unsigned max, void (*hook)(struct ptx_exec *x, void *ctx), void *ctx);
 
 /* An in-memory trace sink; drop discards output (a lost stretch). */
 struct ptx_sink {

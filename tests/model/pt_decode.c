@@ -48,8 +48,7 @@ static int drain_events(struct pt_insn_decoder *dec, int status, struct ptd_resu
 	return status;
 }
 
-void ptd_decode(const struct ptx_prog *p, uint8_t *trace, size_t len, uint64_t sync_offset,
-		struct ptd_result *r)
+void ptd_decode(const struct ptx_prog *p, uint8_t *trace, size_t len, uint64_t sync_offset, struct ptd_result *r)
 {
 	struct pt_insn_decoder *dec;
 	struct pt_config cfg;
@@ -110,8 +109,7 @@ void ptd_free(struct ptd_result *r)
 	r->modes = NULL;
 }
 
-unsigned ptd_count(uint8_t *trace, size_t len, enum pt_packet_type type, uint64_t *offs,
-		   unsigned max)
+unsigned ptd_count(uint8_t *trace, size_t len, enum pt_packet_type type, uint64_t *offs, unsigned max)
 {
 	struct pt_packet_decoder *dec;
 	struct pt_config cfg;

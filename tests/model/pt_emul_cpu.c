@@ -13,11 +13,11 @@
 #include "vmx/exit.h"
 #include "msr.h"
 
-#define RFLAGS_TF BIT(8)
-#define RFLAGS_RF BIT(16)
-#define DR6_BS BIT(14)
+#define RFLAGS_TF        BIT(8)
+#define RFLAGS_RF        BIT(16)
+#define DR6_BS           BIT(14)
 #define INTR_TYPE_HW_EXC (3u << 8)
-#define INTR_TYPE_OTHER  (7u << 8)   /* vector 0: a pending MTF VM exit */
+#define INTR_TYPE_OTHER  (7u << 8) /* vector 0: a pending MTF VM exit */
 
 static bool mtf_on(void)
 {
@@ -41,13 +41,12 @@ static bool exit_end(struct per_rig *r, bool handled, enum per_exit why, const s
 	return true;
 }
 
-static bool exc_exit(struct per_rig *r, unsigned vector, uint64_t qual, enum per_exit why,
-		     const struct per_insn *in)
+static bool exc_exit(struct per_rig *r, unsigned vector, uint64_t qual, enum per_exit why, const struct per_insn *in)
 {
 	uint32_t info = INTR_INFO_VALID | INTR_TYPE_HW_EXC | vector;
 
 	if (!(per_vmcs(EXCEPTION_BITMAP) & BIT(vector)))
-		return false;       /* the guest would take it: not what a traced program does */
+		return false; /* the guest would take it: not what a traced program does */
 	exit_begin();
 	vmcs_write32(VM_EXIT_INTR_INFO, info);
 	vmcs_writenat(EXIT_QUALIFICATION, qual);
@@ -134,7 +133,7 @@ static bool emulated(struct per_rig *r, const struct per_insn *in)
 	exit_begin();
 	if (in->kind == PER_WRMSR) {
 		if (was)
-			retire(r, in);          /* the WRMSR that clears TraceEn retires traced */
+			retire(r, in); /* the WRMSR that clears TraceEn retires traced */
 		ok = vcpu_pt_wrmsr(r->v, MSR_IA32_RTIT_CTL, in->value);
 		r->tracing = in->value & RTIT_CTL_TRACEEN;
 	} else {
@@ -188,7 +187,7 @@ static bool execute(struct per_rig *r, struct per_insn *in)
 			return false;
 		r->nframes--;
 		next = in->target ? in->target : r->frames[r->nframes].ip;
-		rflags = r->frames[r->nframes].rflags | in->value;   /* value: bits the handler set in the image */
+		rflags = r->frames[r->nframes].rflags | in->value; /* value: bits the handler set in the image */
 		break;
 	default:
 		break;

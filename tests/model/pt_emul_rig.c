@@ -17,7 +17,7 @@
 #include "ept/ept_walk.h"
 #include "msr.h"
 
-#define MiB (1ULL << 20)
+#define MiB      (1ULL << 20)
 #define RIG_VMCS 0x4000ull
 
 static struct vcpu rig_vcpu;
@@ -38,13 +38,26 @@ uint8_t *per_gpa(uint64_t gpa)
 
 static void vmcs_init(void)
 {
-	static const struct { unsigned field; uint64_t value; } init[] = {
-		{ GUEST_RIP, 0x1000 }, { GUEST_CS_BASE, 0 }, { GUEST_CS_AR_BYTES, 0xc09b },
-		{ GUEST_SS_AR_BYTES, 0xc093 }, { GUEST_CR0, 0x11 }, { GUEST_CR3, 0 }, { GUEST_CR4, 0 },
-		{ GUEST_IDTR_BASE, PER_IDT }, { GUEST_IDTR_LIMIT, 256 * 8 - 1 }, { GUEST_DR7, PER_DR7 },
-		{ GUEST_RFLAGS, 0x2 }, { EXCEPTION_BITMAP, PER_EXC_BITMAP },
-		{ CPU_BASED_VM_EXEC_CONTROL, PER_CPU_BASED }, { GUEST_INTERRUPTIBILITY_INFO, 0 },
-		{ VM_ENTRY_INTR_INFO_FIELD, 0 }, { GUEST_PENDING_DBG_EXCEPTIONS, 0 },
+	static const struct {
+		unsigned field;
+		uint64_t value;
+	} init[] = {
+		{ GUEST_RIP, 0x1000 },
+		{ GUEST_CS_BASE, 0 },
+		{ GUEST_CS_AR_BYTES, 0xc09b },
+		{ GUEST_SS_AR_BYTES, 0xc093 },
+		{ GUEST_CR0, 0x11 },
+		{ GUEST_CR3, 0 },
+		{ GUEST_CR4, 0 },
+		{ GUEST_IDTR_BASE, PER_IDT },
+		{ GUEST_IDTR_LIMIT, 256 * 8 - 1 },
+		{ GUEST_DR7, PER_DR7 },
+		{ GUEST_RFLAGS, 0x2 },
+		{ EXCEPTION_BITMAP, PER_EXC_BITMAP },
+		{ CPU_BASED_VM_EXEC_CONTROL, PER_CPU_BASED },
+		{ GUEST_INTERRUPTIBILITY_INFO, 0 },
+		{ VM_ENTRY_INTR_INFO_FIELD, 0 },
+		{ GUEST_PENDING_DBG_EXCEPTIONS, 0 },
 	};
 
 	for (size_t i = 0; i < ARRAY_SIZE(init); i++)
@@ -61,7 +74,7 @@ void per_setup(struct per_rig *r, enum pt_step_mech mech)
 	phys_arena_init(64 * MiB);
 	frame_init(map, 1, NULL, 0);
 	m = cpu_model_load(&rig_cpu);
-	m->vmx_operation = true;        /* VMXON and VMPTRLD are not under test here */
+	m->vmx_operation = true; /* VMXON and VMPTRLD are not under test here */
 	m->current_vmcs = RIG_VMCS;
 	for (unsigned n = 0; n < 4; n++)
 		m->dr[n] = PER_DR0 + n;
@@ -71,8 +84,7 @@ void per_setup(struct per_rig *r, enum pt_step_mech mech)
 	r->v->name = "rig";
 	r->v->mem = (struct vcpu_mem){ &rig_ept, NULL, PER_RAM_HPA, PER_RAM_SIZE };
 	r->v->pt_ops = &pt_backend_none;
-	if (ept_init(&rig_ept, &rig_ept_caps) ||
-	    ept_map(&rig_ept, 0, PER_RAM_HPA, PER_RAM_SIZE, EPT_RWX, EPT_MT_WB)) {
+	if (ept_init(&rig_ept, &rig_ept_caps) || ept_map(&rig_ept, 0, PER_RAM_HPA, PER_RAM_SIZE, EPT_RWX, EPT_MT_WB)) {
 		fprintf(stderr, "pt_emul_rig: EPT setup failed\n");
 		abort();
 	}
@@ -129,7 +141,7 @@ void per_gate(struct per_rig *r, uint8_t vector, uint32_t handler)
 
 	(void)r;
 	gate[0] = (0x08u << 16) | (handler & 0xffff);
-	gate[1] = (handler & 0xffff0000u) | 0x8e00;      /* present, DPL 0, 32-bit interrupt gate */
+	gate[1] = (handler & 0xffff0000u) | 0x8e00; /* present, DPL 0, 32-bit interrupt gate */
 }
 
 uint8_t *per_trace(struct per_rig *r, size_t *len)

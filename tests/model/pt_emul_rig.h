@@ -13,33 +13,33 @@
  * base 0, 32-bit protected mode at CPL 0. The trace goes to one 64 KiB ToPA
  * region; the IDT holds 32-bit interrupt gates.
  */
-#define PER_RAM_HPA    (32ULL << 20)
-#define PER_RAM_SIZE   (2ULL << 20)
-#define PER_IDT        0x3000u
-#define PER_TOPA       0x10000u
-#define PER_OUT        0x20000u
-#define PER_OUT_SIZE   0x10000u
+#define PER_RAM_HPA  (32ULL << 20)
+#define PER_RAM_SIZE (2ULL << 20)
+#define PER_IDT      0x3000u
+#define PER_TOPA     0x10000u
+#define PER_OUT      0x20000u
+#define PER_OUT_SIZE 0x10000u
 /* What the VMM had set before tracing, so the engine's restore is visible. */
 #define PER_EXC_BITMAP BIT(18)
 #define PER_CPU_BASED  (BIT(7) | BIT(31))
-#define PER_DR0        0xdead0000ull   /* DR0-DR3 hold PER_DR0 + n before tracing */
+#define PER_DR0        0xdead0000ull /* DR0-DR3 hold PER_DR0 + n before tracing */
 #define PER_DR7        0x400ull
 #define PER_MAX_INSNS  64
 #define PER_MAX_IPS    512
 
 /* What the rig's CPU does with an instruction; the bytes in guest memory must say the same. */
 enum per_kind {
-	PER_SEQ,        /* falls through; value: DR6 B0-B3 of data breakpoints it triggers */
-	PER_JCC,        /* to target the first `taken` times, then falls through */
-	PER_JMP,        /* direct or indirect: to target */
-	PER_CALL,       /* near: pushes the next IP */
-	PER_RET,        /* near: pops */
-	PER_INT,        /* INT n: delivers `vector` through the IDT */
-	PER_IRET,       /* back to the last frame's IP, or to target when set; value ORed into its RFLAGS */
-	PER_UD,         /* faults with #UD (does not retire) */
-	PER_WRMSR,      /* VM exit: IA32_RTIT_CTL := value, emulated by the VMM */
-	PER_CPUID,      /* VM exit: emulated by the VMM */
-	PER_HLT,        /* ends the run */
+	PER_SEQ,   /* falls through; value: DR6 B0-B3 of data breakpoints it triggers */
+	PER_JCC,   /* to target the first `taken` times, then falls through */
+	PER_JMP,   /* direct or indirect: to target */
+	PER_CALL,  /* near: pushes the next IP */
+	PER_RET,   /* near: pops */
+	PER_INT,   /* INT n: delivers `vector` through the IDT */
+	PER_IRET,  /* back to the last frame's IP, or to target when set; value ORed into its RFLAGS */
+	PER_UD,    /* faults with #UD (does not retire) */
+	PER_WRMSR, /* VM exit: IA32_RTIT_CTL := value, emulated by the VMM */
+	PER_CPUID, /* VM exit: emulated by the VMM */
+	PER_HLT,   /* ends the run */
 };
 
 struct per_insn {
@@ -50,15 +50,15 @@ struct per_insn {
 	unsigned taken;
 	uint8_t vector;
 	uint64_t value;
-	unsigned count;         /* executions so far */
+	unsigned count; /* executions so far */
 };
 
 /* The exits the rig's CPU made the VMM handle. */
 enum per_exit {
-	PER_EXIT_MTF,           /* monitor trap flag */
-	PER_EXIT_DB_BS,         /* #DB, single step (DR6.BS) */
-	PER_EXIT_DB_BP,         /* #DB, an instruction breakpoint in DR0-DR3 */
-	PER_EXIT_EXCEPTION,     /* another intercepted exception */
+	PER_EXIT_MTF,       /* monitor trap flag */
+	PER_EXIT_DB_BS,     /* #DB, single step (DR6.BS) */
+	PER_EXIT_DB_BP,     /* #DB, an instruction breakpoint in DR0-DR3 */
+	PER_EXIT_EXCEPTION, /* another intercepted exception */
 	PER_EXIT_WRMSR,
 	PER_EXIT_CPUID,
 	PER_EXIT_COUNT
@@ -73,16 +73,19 @@ struct per_rig {
 	struct pt_guest *pg;
 	struct per_insn insns[PER_MAX_INSNS];
 	unsigned ninsns;
-	struct ptx_prog image;            /* the code again, for libipt */
+	struct ptx_prog image; /* the code again, for libipt */
 	uint32_t stack[32];
 	unsigned depth;
-	struct { uint32_t ip; uint64_t rflags; } frames[8];
+	struct {
+		uint32_t ip;
+		uint64_t rflags;
+	} frames[8];
 	unsigned nframes;
-	bool tracing;                     /* TraceEn, per the reference */
-	uint64_t ref[PER_MAX_IPS];        /* IPs that retired while TraceEn=1, in order */
+	bool tracing;              /* TraceEn, per the reference */
+	uint64_t ref[PER_MAX_IPS]; /* IPs that retired while TraceEn=1, in order */
 	size_t nref;
 	unsigned exits[PER_EXIT_COUNT];
-	unsigned steps;                   /* VM entries played (instructions, events, exits) */
+	unsigned steps; /* VM entries played (instructions, events, exits) */
 	per_hook_fn hook;
 	void *ctx;
 };

@@ -30,8 +30,7 @@ struct pt_gen_cfg ptx_cfg_default(void)
 	return (struct pt_gen_cfg){ .branch_en = true, .os = true, .psb_freq = 15 };
 }
 
-void ptx_env_start(struct ptx_env *e, const struct pt_gen_cfg *cfg, uint64_t entry,
-		   enum pt_cpu_mode mode)
+void ptx_env_start(struct ptx_env *e, const struct pt_gen_cfg *cfg, uint64_t entry, enum pt_cpu_mode mode)
 {
 	pt_gen_init(&e->gen, cfg, ptx_sink_emit, &e->sink);
 	ptx_exec_init(&e->x, &e->prog, &e->gen, entry, mode);
@@ -39,8 +38,7 @@ void ptx_env_start(struct ptx_env *e, const struct pt_gen_cfg *cfg, uint64_t ent
 	pt_gen_start(&e->gen, entry, mode, PTX_CR3, e->x.tsc);
 }
 
-void ptx_env_run(struct ptx_env *e, unsigned max, void (*hook)(struct ptx_exec *x, void *ctx),
-		 void *ctx)
+void ptx_env_run(struct ptx_env *e, unsigned max, void (*hook)(struct ptx_exec *x, void *ctx), void *ctx)
 {
 	ptx_exec_run(&e->x, max, hook, ctx);
 	ptd_decode(&e->prog, e->sink.buf, e->sink.n, ~0ull, &e->r);
@@ -58,8 +56,8 @@ long ptx_env_mismatch(const struct ptx_env *e)
 		}
 	}
 	if (e->x.n != e->r.n) {
-		fprintf(stderr, "executed %zu instructions, decoded %zu (first error %d)\n",
-			e->x.n, e->r.n, e->r.first_err);
+		fprintf(stderr, "executed %zu instructions, decoded %zu (first error %d)\n", e->x.n, e->r.n,
+			e->r.first_err);
 		return (long)n;
 	}
 	return -1;

@@ -4,8 +4,7 @@
 #include <assert.h>
 #include "pt_code.h"
 
-void ptx_exec_init(struct ptx_exec *x, struct ptx_prog *p, struct pt_gen *g, uint64_t ip,
-		   enum pt_cpu_mode mode)
+void ptx_exec_init(struct ptx_exec *x, struct ptx_prog *p, struct pt_gen *g, uint64_t ip, enum pt_cpu_mode mode)
 {
 	memset(x, 0, sizeof(*x));
 	x->prog = p;
@@ -99,7 +98,7 @@ bool ptx_exec_step(struct ptx_exec *x)
 		assert(x->depth > 0);
 		s.next_ip = x->stack[--x->depth];
 		if (in->target)
-			s.next_ip = in->target;   /* a tampered return address */
+			s.next_ip = in->target; /* a tampered return address */
 		break;
 	case PTX_IRET:
 		s.cofi = PT_COFI_FAR;
@@ -158,8 +157,7 @@ void ptx_exec_interrupt(struct ptx_exec *x, uint64_t handler, enum pt_cpu_mode m
 	x->mode = mode;
 }
 
-void ptx_exec_run(struct ptx_exec *x, unsigned max, void (*hook)(struct ptx_exec *x, void *ctx),
-		  void *ctx)
+void ptx_exec_run(struct ptx_exec *x, unsigned max, void (*hook)(struct ptx_exec *x, void *ctx), void *ctx)
 {
 	for (unsigned i = 0; i < max; i++) {
 		if (hook)

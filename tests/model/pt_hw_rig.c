@@ -18,16 +18,13 @@ struct cpu_model *rig_load(const struct cpu_fixture *f)
 void rig_controls(bool load_rtit, bool clear_rtit, bool use_gpa)
 {
 	cpu_vmwrite(CPU_BASED_VM_EXEC_CONTROL, CPU_ACTIVATE_SECONDARY);
-	cpu_vmwrite(SECONDARY_VM_EXEC_CONTROL, CPU2_ENABLE_EPT | CPU2_CONCEAL_VMX_FROM_PT |
-		    (use_gpa ? CPU2_PT_USE_GPA : 0));
-	cpu_vmwrite(VM_EXIT_CONTROLS, EXIT_CONCEAL_VMX_FROM_PT |
-		    (clear_rtit ? EXIT_CLEAR_RTIT_CTL : 0));
-	cpu_vmwrite(VM_ENTRY_CONTROLS, ENTRY_CONCEAL_VMX_FROM_PT |
-		    (load_rtit ? ENTRY_LOAD_RTIT_CTL : 0));
+	cpu_vmwrite(SECONDARY_VM_EXEC_CONTROL,
+		    CPU2_ENABLE_EPT | CPU2_CONCEAL_VMX_FROM_PT | (use_gpa ? CPU2_PT_USE_GPA : 0));
+	cpu_vmwrite(VM_EXIT_CONTROLS, EXIT_CONCEAL_VMX_FROM_PT | (clear_rtit ? EXIT_CLEAR_RTIT_CTL : 0));
+	cpu_vmwrite(VM_ENTRY_CONTROLS, ENTRY_CONCEAL_VMX_FROM_PT | (load_rtit ? ENTRY_LOAD_RTIT_CTL : 0));
 }
 
-unsigned rig_run(struct pt_hw_cpu *cpu, struct pt_guest *g, bool load_rtit, unsigned n,
-		 struct vcpu_stats *st)
+unsigned rig_run(struct pt_hw_cpu *cpu, struct pt_guest *g, bool load_rtit, unsigned n, struct vcpu_stats *st)
 {
 	struct cpu_model *m = cpu_model_get();
 	unsigned failed = 0;
@@ -42,7 +39,7 @@ unsigned rig_run(struct pt_hw_cpu *cpu, struct pt_guest *g, bool load_rtit, unsi
 		struct cpu_model_msr *ctl = cpu_model_msr(m, MSR_IA32_RTIT_CTL);
 		struct cpu_model_msr *mask = cpu_model_msr(m, MSR_IA32_RTIT_OUTPUT_MASK_PTRS);
 		if (ctl && mask && (ctl->value & RTIT_CTL_TRACEEN))
-			mask->value += 0x100ULL << 32;   /* the output offset advances */
+			mask->value += 0x100ULL << 32; /* the output offset advances */
 		pt_model_vmexit(m);
 		pt_hw_after_exit(cpu, g);
 	}
@@ -64,6 +61,6 @@ void rig_guest_start(struct pt_hw_cpu *cpu, struct pt_guest *g, uint64_t base)
 {
 	pt_hw_wrmsr(cpu, g, MSR_IA32_RTIT_OUTPUT_BASE, base);
 	pt_hw_wrmsr(cpu, g, MSR_IA32_RTIT_OUTPUT_MASK_PTRS, 0);
-	pt_hw_wrmsr(cpu, g, MSR_IA32_RTIT_CTL, RTIT_CTL_TRACEEN | RTIT_CTL_OS | RTIT_CTL_USER |
-		    RTIT_CTL_TOPA | RTIT_CTL_BRANCHEN);
+	pt_hw_wrmsr(cpu, g, MSR_IA32_RTIT_CTL,
+		    RTIT_CTL_TRACEEN | RTIT_CTL_OS | RTIT_CTL_USER | RTIT_CTL_TOPA | RTIT_CTL_BRANCHEN);
 }

@@ -18,8 +18,7 @@ void rig_controls(bool load_rtit, bool clear_rtit, bool use_gpa);
  * when it traces, the modelled exit, pt_hw_after_exit. Returns the number of
  * failed entries.
  */
-unsigned rig_run(struct pt_hw_cpu *cpu, struct pt_guest *g, bool load_rtit, unsigned n,
-		 struct vcpu_stats *st);
+unsigned rig_run(struct pt_hw_cpu *cpu, struct pt_guest *g, bool load_rtit, unsigned n, struct vcpu_stats *st);
 /* RDMSR/WRMSR of RTIT MSRs in the model's log from index `from`. */
 size_t rig_rtit_ops(const struct cpu_model *m, size_t from);
 /* A guest tracing into ToPA at `base`: the WRMSRs its driver would make, through pt_hw. */

@@ -7,19 +7,19 @@
 #include "pt_model.h"
 #include "msr.h"
 
-#define F_CPU_BASED     0x4002
-#define F_EXIT_CTLS     0x400c
-#define F_ENTRY_CTLS    0x4012
-#define F_SECONDARY     0x401e
-#define F_GUEST_RTIT    0x2814
-#define P_SECONDARY     BIT(31)
-#define S_EPT           BIT(1)
-#define S_CONCEAL       BIT(19)
-#define S_PT_GPA        BIT(24)
-#define X_CONCEAL       BIT(24)
-#define X_CLEAR_RTIT    BIT(25)
-#define N_CONCEAL       BIT(17)
-#define N_LOAD_RTIT     BIT(18)
+#define F_CPU_BASED  0x4002
+#define F_EXIT_CTLS  0x400c
+#define F_ENTRY_CTLS 0x4012
+#define F_SECONDARY  0x401e
+#define F_GUEST_RTIT 0x2814
+#define P_SECONDARY  BIT(31)
+#define S_EPT        BIT(1)
+#define S_CONCEAL    BIT(19)
+#define S_PT_GPA     BIT(24)
+#define X_CONCEAL    BIT(24)
+#define X_CLEAR_RTIT BIT(25)
+#define N_CONCEAL    BIT(17)
+#define N_LOAD_RTIT  BIT(18)
 
 extern bool (*cpu_model_wrmsr_check)(struct cpu_model *m, uint32_t msr, uint64_t val);
 
@@ -51,13 +51,20 @@ uint64_t pt_model_ctl_valid(struct cpu_model *m)
 	struct cpuid_regs l1 = cpu_model_cpuid(m, 0x14, 1);
 	uint64_t v = BIT(0) | BIT(2) | BIT(3) | BIT(10) | BIT(11) | BIT(13);
 
-	if (l0.ebx & BIT(0)) v |= BIT(7);
-	if (l0.ebx & BIT(1)) v |= BIT(1) | GENMASK(22, 19) | GENMASK(27, 24);
-	if (l0.ebx & BIT(3)) v |= BIT(9) | GENMASK(17, 14);
-	if (l0.ebx & BIT(4)) v |= BIT(5) | BIT(12);
-	if (l0.ebx & BIT(5)) v |= BIT(4);
-	if (l0.ecx & BIT(0)) v |= BIT(8);
-	if (l0.ecx & BIT(3)) v |= BIT(6);
+	if (l0.ebx & BIT(0))
+		v |= BIT(7);
+	if (l0.ebx & BIT(1))
+		v |= BIT(1) | GENMASK(22, 19) | GENMASK(27, 24);
+	if (l0.ebx & BIT(3))
+		v |= BIT(9) | GENMASK(17, 14);
+	if (l0.ebx & BIT(4))
+		v |= BIT(5) | BIT(12);
+	if (l0.ebx & BIT(5))
+		v |= BIT(4);
+	if (l0.ecx & BIT(0))
+		v |= BIT(8);
+	if (l0.ecx & BIT(3))
+		v |= BIT(6);
 	if (l0.eax >= 1 && (l1.eax & 7))
 		v |= GENMASK(31 + 4 * MIN(l1.eax & 7, 4u), 32);
 	return v;
@@ -81,7 +88,7 @@ static bool pt_model_wrmsr_check(struct cpu_model *m, uint32_t msr, uint64_t val
 		return (ctl & 1) && (val & 1) && val != ctl;
 	}
 	if (ctl & RTIT_CTL_TRACEEN)
-		return true;   /* SDM 33.2.8.1: the other MSRs are read-only while TraceEn=1 */
+		return true; /* SDM 33.2.8.1: the other MSRs are read-only while TraceEn=1 */
 	switch (msr) {
 	case MSR_IA32_RTIT_STATUS:
 		return val & ~(GENMASK(2, 0) | BIT(4) | BIT(5) | GENMASK(48, 32));
@@ -162,6 +169,5 @@ void pt_model_vmexit(struct cpu_model *m)
 	/* SDM 28.5.1: "clear IA32_RTIT_CTL" zeroes it on the way out. */
 	if (ctl && (pt_model_field(m, F_EXIT_CTLS) & X_CLEAR_RTIT))
 		ctl->value = 0;
-	cpu_model_log(m, CPU_OP_VMEXIT, m->current_vmcs, ctl ? ctl->value : 0, CPU_FAULT_NONE,
-		      VMX_OK);
+	cpu_model_log(m, CPU_OP_VMEXIT, m->current_vmcs, ctl ? ctl->value : 0, CPU_FAULT_NONE, VMX_OK);
 }

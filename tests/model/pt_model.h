@@ -7,8 +7,8 @@
 /* How a modelled VM entry ended (SDM 27 "VM Entries"). */
 enum pt_model_entry {
 	PT_MODEL_ENTRY_OK,
-	PT_MODEL_ENTRY_FAIL_CONTROLS,   /* VMfailValid, error 7 "invalid control field(s)" (SDM 27.2) */
-	PT_MODEL_ENTRY_FAIL_GUEST,      /* VM-entry failure, exit reason 33 "invalid guest state" (SDM 27.3) */
+	PT_MODEL_ENTRY_FAIL_CONTROLS, /* VMfailValid, error 7 "invalid control field(s)" (SDM 27.2) */
+	PT_MODEL_ENTRY_FAIL_GUEST,    /* VM-entry failure, exit reason 33 "invalid guest state" (SDM 27.3) */
 };
 
 #define PT_MODEL_VMXERR_BAD_CONTROLS 7

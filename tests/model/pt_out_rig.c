@@ -65,8 +65,8 @@ void rig_assert_guest_equal(uint64_t gpa, const uint8_t *want, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		if (*rig_guest(gpa + i) != want[i])
-			fail_msg("GPA 0x%llx: 0x%02x, want 0x%02x", (unsigned long long)(gpa + i),
-				 *rig_guest(gpa + i), want[i]);
+			fail_msg("GPA 0x%llx: 0x%02x, want 0x%02x", (unsigned long long)(gpa + i), *rig_guest(gpa + i),
+				 want[i]);
 }
 
 void rig_assert_guest_zero(uint64_t gpa, size_t n)

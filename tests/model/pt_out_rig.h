@@ -12,17 +12,17 @@
 #define MiB (1ULL << 20)
 
 /* Guest RAM is GPA [0, 8 MiB) at HPA [32 MiB, 40 MiB) of a 64 MiB arena; EPT tables come from 1-16 MiB. */
-#define RIG_RAM_HPA   (32 * MiB)
-#define RIG_RAM_SIZE  (8 * MiB)
-#define RIG_ARENA     (64 * MiB)
+#define RIG_RAM_HPA  (32 * MiB)
+#define RIG_RAM_SIZE (8 * MiB)
+#define RIG_ARENA    (64 * MiB)
 
 /* Two guest pages that tests use as ToPA tables. */
-#define TABLE_A   0x10000ULL
-#define TABLE_B   0x11000ULL
+#define TABLE_A 0x10000ULL
+#define TABLE_B 0x11000ULL
 
 extern struct ept rig_ept;
-extern struct pt_out rig_out;     /* MAXPHYADDR 36 after setup */
-extern struct pt_vctx rig_ctx;    /* reset, TraceEn set */
+extern struct pt_out rig_out;  /* MAXPHYADDR 36 after setup */
+extern struct pt_vctx rig_ctx; /* reset, TraceEn set */
 extern uint8_t rig_buf[96 * 4096];
 
 /* cmocka setup/teardown: a fresh arena, EPT and output; rig_restart does both inside one test. */

@@ -17,8 +17,11 @@
 struct vcpu_env env;
 
 /* CPUID.(EAX=0DH,ECX=i): EAX size, EBX offset of component i in the standard format. */
-static const struct { unsigned i; uint32_t size, offset; } xcomp_layout[] = {
-	{ 2, 256, 576 }, { 3, 64, 960 }, { 4, 64, 1024 }, { 5, 64, 1088 }, { 6, 512, 1152 },
+static const struct {
+	unsigned i;
+	uint32_t size, offset;
+} xcomp_layout[] = {
+	{ 2, 256, 576 },   { 3, 64, 960 }, { 4, 64, 1024 },  { 5, 64, 1088 },    { 6, 512, 1152 },
 	{ 7, 1024, 1664 }, { 9, 8, 2688 }, { 17, 64, 2752 }, { 18, 8192, 2816 },
 };
 
@@ -54,8 +57,7 @@ static void add_syscall_msrs(struct cpu_model *m)
 			cpu_model_set_msr(m, msrs[i], 0, false);
 }
 
-void vcpu_env_setup(struct vcpu *v, const struct cpu_fixture *f, uint64_t xcomp,
-		    void (*prepare)(struct cpu_model *m))
+void vcpu_env_setup(struct vcpu *v, const struct cpu_fixture *f, uint64_t xcomp, void (*prepare)(struct cpu_model *m))
 {
 	const struct mem_range map[] = { { 1ULL << 20, ENV_ARENA_SIZE - (1ULL << 20), MEM_USABLE } };
 	const struct ept_caps caps = { .pages_2m = true, .pages_1g = true, .wb = true };
@@ -71,7 +73,7 @@ void vcpu_env_setup(struct vcpu *v, const struct cpu_fixture *f, uint64_t xcomp,
 	if (prepare)
 		prepare(env.m);
 	memset(&vcpu_host, 0, sizeof(vcpu_host));
-	vcpu_switch_init_cpu();   /* before VMXON: CR4 may then change without VMX's fixed bits */
+	vcpu_switch_init_cpu(); /* before VMXON: CR4 may then change without VMX's fixed bits */
 	env.m->cr4 |= CR4_VMXE;
 	env.m->vmx_operation = true;
 	/* VMPTRLD checks the revision identifier in memory: let the model see the arena. */
@@ -98,7 +100,9 @@ void vcpu_env_teardown(struct vcpu *v)
 void env_vcpu_create(struct vcpu *v, unsigned id, const char *name)
 {
 	const struct vcpu_config c = {
-		.id = id, .name = name, .mem = { &env.ept, &env.claims, env.ram_hpa, ENV_RAM_SIZE },
+		.id = id,
+		.name = name,
+		.mem = { &env.ept, &env.claims, env.ram_hpa, ENV_RAM_SIZE },
 	};
 
 	assert_int_equal(vcpu_create(v, &c), 0);
@@ -174,7 +178,7 @@ void env_guest64(struct vcpu *v)
 	pml4[0] = (ENV_PML4 + 0x1000) | 3;
 	pdpt[0] = (ENV_PML4 + 0x2000) | 3;
 	for (uint64_t i = 0; i < 512; i++)
-		pd[i] = (i << 21) | 0x83;   /* P, RW, PS */
+		pd[i] = (i << 21) | 0x83; /* P, RW, PS */
 	segments(0xa09b, 0xc093);
 	vmw(GUEST_CR0, CR0_PE | CR0_ET | CR0_NE | CR0_WP | CR0_PG);
 	vmw(CR0_READ_SHADOW, CR0_PE | CR0_ET | CR0_WP | CR0_PG);

@@ -14,11 +14,11 @@
 #include "vmx/vmcs.h"
 #include "x86/arch.h"
 
-#define ENV_ARENA_SIZE (16ULL << 20)   /* host "physical" memory; frames from 1 MiB up */
-#define ENV_RAM_SIZE   (4ULL << 20)    /* guest RAM: GPA [0, 4 MiB) */
-#define ENV_RIP        0x10000ULL      /* the RIP of every exit env_exit() stages */
+#define ENV_ARENA_SIZE (16ULL << 20) /* host "physical" memory; frames from 1 MiB up */
+#define ENV_RAM_SIZE   (4ULL << 20)  /* guest RAM: GPA [0, 4 MiB) */
+#define ENV_RIP        0x10000ULL    /* the RIP of every exit env_exit() stages */
 #define ENV_RSP        0x8000ULL
-#define ENV_PML4       0x1000ULL       /* env_guest64(): identity-mapped first GiB, PML4/PDPT/PD at 1000H-3FFFH */
+#define ENV_PML4       0x1000ULL /* env_guest64(): identity-mapped first GiB, PML4/PDPT/PD at 1000H-3FFFH */
 
 /*
  * XSAVE components of the host CPU, with CPUID leaf 0DH laid out as on Intel server parts: AVX at
@@ -28,8 +28,8 @@
 #define ENV_XCOMP_AVX512 (ENV_XCOMP_AVX | XCR0_MPX | XCR0_AVX512 | XCR0_PKRU)
 #define ENV_XCOMP_AMX    (ENV_XCOMP_AVX512 | XCR0_AMX)
 /* What ptvisor lets guests enable of ENV_XCOMP_AVX512 or _AMX, and the area that needs (2696 up to 64). */
-#define ENV_GUEST_XCR0   (XCR0_X87 | XCR0_SSE | XCR0_AVX | XCR0_AVX512 | XCR0_PKRU)
-#define ENV_GUEST_AREA   2752u
+#define ENV_GUEST_XCR0 (XCR0_X87 | XCR0_SSE | XCR0_AVX | XCR0_AVX512 | XCR0_PKRU)
+#define ENV_GUEST_AREA 2752u
 
 struct vcpu_env {
 	struct cpu_model *m;
@@ -49,8 +49,7 @@ void env_xsave_leaves(struct cpu_model *m, uint64_t xcomp);
  * current with env_guest32()'s state. prepare, if not NULL, may change the model before
  * vcpu_switch_init_cpu reads it.
  */
-void vcpu_env_setup(struct vcpu *v, const struct cpu_fixture *f, uint64_t xcomp,
-		    void (*prepare)(struct cpu_model *m));
+void vcpu_env_setup(struct vcpu *v, const struct cpu_fixture *f, uint64_t xcomp, void (*prepare)(struct cpu_model *m));
 void vcpu_env_teardown(struct vcpu *v);
 /* Another vCPU on the same RAM and EPT, with a VMCS VMPTRLD accepts (it does not become current). */
 void env_vcpu_create(struct vcpu *v, unsigned id, const char *name);
@@ -85,9 +84,9 @@ void env_expect_fault(unsigned vector, bool code, const char *file, int line);
 /* v->stop requested with status, its reason containing `why`; RIP = ENV_RIP. */
 void env_expect_stop(const struct vcpu *v, int status, const char *why, const char *file, int line);
 
-#define expect_retired(len)        env_expect_retired((len), __FILE__, __LINE__)
-#define expect_gp()                env_expect_fault(X86_VEC_GP, true, __FILE__, __LINE__)
-#define expect_ud()                env_expect_fault(X86_VEC_UD, false, __FILE__, __LINE__)
+#define expect_retired(len)         env_expect_retired((len), __FILE__, __LINE__)
+#define expect_gp()                 env_expect_fault(X86_VEC_GP, true, __FILE__, __LINE__)
+#define expect_ud()                 env_expect_fault(X86_VEC_UD, false, __FILE__, __LINE__)
 #define expect_stop(v, status, why) env_expect_stop((v), (status), (why), __FILE__, __LINE__)
 
 #endif

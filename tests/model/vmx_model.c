@@ -5,20 +5,18 @@
 #include "msr.h"
 #include "vmx/vmx_error.h"
 
-#define CR0_PE BIT(0)
-#define CR4_VMXE BIT(13)
+#define CR0_PE                    BIT(0)
+#define CR4_VMXE                  BIT(13)
 #define VMCS_VM_INSTRUCTION_ERROR 0x4400
 
-static enum vmx_status vmx_fault(struct cpu_model *m, enum cpu_model_op op, uint64_t index,
-				 enum cpu_model_fault f)
+static enum vmx_status vmx_fault(struct cpu_model *m, enum cpu_model_op op, uint64_t index, enum cpu_model_fault f)
 {
 	cpu_model_log(m, op, index, 0, f, VMX_FAIL_INVALID);
 	return VMX_FAIL_INVALID;
 }
 
 /* VMfail(n): VMfailValid with the error in the current VMCS, or VMfailInvalid without one. */
-static enum vmx_status vmx_fail(struct cpu_model *m, enum cpu_model_op op, uint64_t index,
-				uint32_t error)
+static enum vmx_status vmx_fail(struct cpu_model *m, enum cpu_model_op op, uint64_t index, uint32_t error)
 {
 	enum vmx_status st = VMX_FAIL_INVALID;
 
@@ -30,8 +28,7 @@ static enum vmx_status vmx_fail(struct cpu_model *m, enum cpu_model_op op, uint6
 	return st;
 }
 
-static enum vmx_status vmx_ok(struct cpu_model *m, enum cpu_model_op op, uint64_t index,
-			      uint64_t value)
+static enum vmx_status vmx_ok(struct cpu_model *m, enum cpu_model_op op, uint64_t index, uint64_t value)
 {
 	cpu_model_log(m, op, index, value, CPU_FAULT_NONE, VMX_OK);
 	return VMX_OK;
@@ -39,8 +36,7 @@ static enum vmx_status vmx_ok(struct cpu_model *m, enum cpu_model_op op, uint64_
 
 static unsigned vmx_addr_width(struct cpu_model *m)
 {
-	return (cpu_model_msr_value(m, MSR_IA32_VMX_BASIC, 0) & BIT(48)) ? 32 :
-	       cpu_model_maxphyaddr(m);
+	return (cpu_model_msr_value(m, MSR_IA32_VMX_BASIC, 0) & BIT(48)) ? 32 : cpu_model_maxphyaddr(m);
 }
 
 static bool vmx_bad_pointer(struct cpu_model *m, paddr_t pa)
@@ -64,8 +60,7 @@ static bool vmx_cr_supported(struct cpu_model *m)
 	uint64_t cr4_f0 = cpu_model_msr_value(m, MSR_IA32_VMX_CR4_FIXED0, 0);
 	uint64_t cr4_f1 = cpu_model_msr_value(m, MSR_IA32_VMX_CR4_FIXED1, 0);
 
-	return (m->cr0 & cr0_f0) == cr0_f0 && !(m->cr0 & ~cr0_f1) &&
-	       (m->cr4 & cr4_f0) == cr4_f0 && !(m->cr4 & ~cr4_f1);
+	return (m->cr0 & cr0_f0) == cr0_f0 && !(m->cr0 & ~cr0_f1) && (m->cr4 & cr4_f0) == cr4_f0 && !(m->cr4 & ~cr4_f1);
 }
 
 /* VMXON also clears TraceEn when the CPU has PT but not in VMX operation (SDM 31 VMXON). */
@@ -78,8 +73,7 @@ static void vmx_clear_traceen(struct cpu_model *m)
 		return;
 	if (ctl->value & RTIT_CTL_TRACEEN) {
 		ctl->value &= ~RTIT_CTL_TRACEEN;
-		cpu_model_log(m, CPU_OP_TRACEEN_CLEARED, MSR_IA32_RTIT_CTL, ctl->value,
-			      CPU_FAULT_NONE, VMX_OK);
+		cpu_model_log(m, CPU_OP_TRACEEN_CLEARED, MSR_IA32_RTIT_CTL, ctl->value, CPU_FAULT_NONE, VMX_OK);
 	}
 }
 
@@ -92,8 +86,7 @@ enum vmx_status cpu_vmxon(paddr_t region)
 		return vmx_fault(m, CPU_OP_VMXON, region, CPU_FAULT_UD);
 	if (m->vmx_operation)
 		return vmx_fail(m, CPU_OP_VMXON, region, VMXERR_VMXON_IN_ROOT);
-	if (!vmx_cr_supported(m) || !(fc & FEATURE_CONTROL_LOCKED) ||
-	    !(fc & FEATURE_CONTROL_VMX_OUTSIDE_SMX))
+	if (!vmx_cr_supported(m) || !(fc & FEATURE_CONTROL_LOCKED) || !(fc & FEATURE_CONTROL_VMX_OUTSIDE_SMX))
 		return vmx_fault(m, CPU_OP_VMXON, region, CPU_FAULT_GP);
 	if (vmx_bad_pointer(m, region) || vmx_bad_revision(m, region)) {
 		cpu_model_log(m, CPU_OP_VMXON, region, 0, CPU_FAULT_NONE, VMX_FAIL_INVALID);

@@ -193,7 +193,7 @@ static void test_bad_table_headers(void **state)
 	assert_true(host_console_contains("table TAIL at 0x1dffd8 is not entirely in mapped memory"));
 	assert_true(host_console_contains("table BA D at 0xe9000 has a bad signature"));
 	assert_int_equal(ai->problems, 6);
-	assert_int_equal(ai->table_count, 3);   /* RSDT, FACP, DSDT */
+	assert_int_equal(ai->table_count, 3); /* RSDT, FACP, DSDT */
 	assert_true(ai->s5.found);
 }
 
@@ -210,7 +210,7 @@ static void test_fadt_extended_fields(void **state)
 	t[FADT_X_PM1A_CNT_BLK] = ACPI_GAS_SYSTEM_IO;
 	ab_put64(t + FADT_X_PM1A_CNT_BLK + 4, 0xb004);
 	t[FADT_X_PM1B_CNT_BLK] = ACPI_GAS_SYSTEM_MEMORY;
-	ab_put64(t + FADT_X_PM1B_CNT_BLK + 4, 0x0900);   /* low, but in memory space */
+	ab_put64(t + FADT_X_PM1B_CNT_BLK + 4, 0x0900); /* low, but in memory space */
 	ab_put32(t + FADT_SMI_CMD, 0xb2);
 	t[FADT_ACPI_ENABLE] = 0xf1;
 	ab_put32(t + FADT_FLAGS, FADT_FLAG_RESET_REG_SUP);
@@ -254,11 +254,13 @@ static void test_print(void **state)
 	ab_tree(&bi, 2, "BOCHS ");
 	assert_int_equal(acpi_init(&bi), 0);
 	acpi_print();
-	assert_true(host_console_contains("ptvisor: acpi: RSDP revision 2 OEM 'BOCHS ' via XSDT, 5 tables, 0 problems\n"));
+	assert_true(
+		host_console_contains("ptvisor: acpi: RSDP revision 2 OEM 'BOCHS ' via XSDT, 5 tables, 0 problems\n"));
 	assert_true(host_console_contains("ptvisor: acpi: FACP 0x000e3000 len    116 rev 1 OEM 'PTVTST'\n"));
 	assert_true(host_console_contains("acpi: PM1a_CNT 0x604 PM1b_CNT 0x0"));
 	assert_true(host_console_contains("acpi: \\_S5 SLP_TYPa 5 SLP_TYPb 5\n"));
-	assert_true(host_console_contains("acpi: 2 CPUs (0 disabled, 0 over the limit), local APIC 0xfee00000, 1 IOAPICs\n"));
+	assert_true(host_console_contains(
+		"acpi: 2 CPUs (0 disabled, 0 over the limit), local APIC 0xfee00000, 1 IOAPICs\n"));
 }
 
 static void test_checksum(void **state)

@@ -85,8 +85,8 @@ static void check_result(int rc)
 	boot_info_print(&bi);
 }
 
-static const uint32_t interesting[] = { 0, 1, 7, 8, 12, 15, 16, 20, 24, 31, 32, 38, 40, 0x7fffffff,
-					0xfffffff8, 0xffffffff, 1u << 20 };
+static const uint32_t interesting[] = { 0,  1,  7,  8,  12,         15,         16,         20,      24,
+					31, 32, 38, 40, 0x7fffffff, 0xfffffff8, 0xffffffff, 1u << 20 };
 
 /* Byte flips, plus header words overwritten with edge values. */
 static void mutate(struct mb2_blob *x)
@@ -113,7 +113,7 @@ static void test_mutated(void **state)
 		work = seed;
 		mutate(&work);
 		if (iter % 3 == 0)
-			mb2_blob_set_total(&work, (uint32_t)work.len);  /* keep the walk going */
+			mb2_blob_set_total(&work, (uint32_t)work.len); /* keep the walk going */
 		check_result(mb2_blob_parse(&work, &bi));
 		if (iter % 64 == 0)
 			host_env_reset();

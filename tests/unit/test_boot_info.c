@@ -24,7 +24,9 @@ static int setup(void **state)
 static void build_bios(struct mb2_blob *x)
 {
 	static const struct mb2_range map[] = {
-		{ 0x100000, 0x7ee0000, 1 }, { 0x0, 0x9fc00, 1 }, { 0x9fc00, 0x400, 2 },
+		{ 0x100000, 0x7ee0000, 1 },
+		{ 0x0, 0x9fc00, 1 },
+		{ 0x9fc00, 0x400, 2 },
 	};
 	uint8_t meminfo[8], base[4];
 
@@ -38,8 +40,8 @@ static void build_bios(struct mb2_blob *x)
 	mb2_blob_module(x, 0x300000, 0x300800, "fixture");
 	mb2_blob_fb(x, &(struct mb2_fb_spec){ 0xb8000, 160, 80, 25, 16, 2, NULL });
 	mb2_blob_rsdp(x, 14, 0, 20);
-	mb2_blob_tag(x, 9, "elfsects", 8);          /* known, not needed */
-	mb2_blob_tag(x, 99, "future", 6);           /* unknown */
+	mb2_blob_tag(x, 9, "elfsects", 8); /* known, not needed */
+	mb2_blob_tag(x, 99, "future", 6);  /* unknown */
 	mb2_put32(base, 0x100000);
 	mb2_blob_tag(x, 21, base, 4);
 	mb2_blob_end(x);
@@ -121,7 +123,10 @@ static void test_good_uefi(void **state)
 {
 	static const uint8_t rgb[6] = { 16, 8, 8, 8, 0, 8 };
 	static const struct mb2_range efi[] = {
-		{ 7, 0x1000, 0x9f }, { 3, 0x0, 1 }, { 5, 0x100000, 0x10 }, { 10, 0x110000, 4 },
+		{ 7, 0x1000, 0x9f },
+		{ 3, 0x0, 1 },
+		{ 5, 0x100000, 0x10 },
+		{ 10, 0x110000, 4 },
 	};
 	uint8_t st[8];
 	(void)state;
@@ -142,7 +147,7 @@ static void test_good_uefi(void **state)
 	assert_true(bi.mmap_from_efi);
 	assert_int_equal(bi.efi_mmap_count, 4);
 	assert_int_equal(bi.mmap_count, 3);
-	assert_int_equal(bi.mmap[0].base, 0);           /* boot services code + conventional, merged */
+	assert_int_equal(bi.mmap[0].base, 0); /* boot services code + conventional, merged */
 	assert_int_equal(bi.mmap[0].len, 0xa0000);
 	assert_int_equal(bi.mmap[0].type, MEM_USABLE);
 	assert_int_equal(bi.mmap[1].base, 0x100000);
@@ -178,8 +183,7 @@ static void test_refused_headers(void **state)
 	(void)state;
 	build_bios(&blob);
 	assert_int_equal(boot_info_parse(0x2badb002, blob.b, blob.len, 0, &bi), -1);
-	assert_true(host_console_contains(
-		"ptvisor: error: multiboot2: bad magic 0x2badb002 (expected 0x36d76289)"));
+	assert_true(host_console_contains("ptvisor: error: multiboot2: bad magic 0x2badb002 (expected 0x36d76289)"));
 	assert_int_equal(bi.problems, 1);
 	assert_int_equal(bi.mmap_count, 0);
 	assert_string_equal(bi.cmdline, "");
@@ -193,8 +197,8 @@ static void test_refused_headers(void **state)
 	/* total_size beyond what is readable: nothing of the block may be used. */
 	assert_int_equal(mb2_blob_parse_avail(&blob, blob.len - 8, &bi), -1);
 	char msg[96];
-	snprintf(msg, sizeof(msg), "multiboot2: total_size %zu larger than the %zu bytes readable\n",
-		 blob.len, blob.len - 8);
+	snprintf(msg, sizeof(msg), "multiboot2: total_size %zu larger than the %zu bytes readable\n", blob.len,
+		 blob.len - 8);
 	assert_true(host_console_contains(msg));
 	assert_int_equal(bi.module_count, 0);
 	assert_string_equal(bi.loader_name, "");
@@ -264,12 +268,9 @@ static void test_missing_end(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_good_bios, setup),
-		cmocka_unit_test_setup(test_print, setup),
-		cmocka_unit_test_setup(test_good_uefi, setup),
-		cmocka_unit_test_setup(test_refused_headers, setup),
-		cmocka_unit_test_setup(test_tag_overruns, setup),
-		cmocka_unit_test_setup(test_tag_too_small, setup),
+		cmocka_unit_test_setup(test_good_bios, setup),    cmocka_unit_test_setup(test_print, setup),
+		cmocka_unit_test_setup(test_good_uefi, setup),    cmocka_unit_test_setup(test_refused_headers, setup),
+		cmocka_unit_test_setup(test_tag_overruns, setup), cmocka_unit_test_setup(test_tag_too_small, setup),
 		cmocka_unit_test_setup(test_missing_end, setup),
 	};
 	return cmocka_run_group_tests_name("boot_info", tests, NULL, NULL);

@@ -56,13 +56,13 @@ static void test_entry_checks(void **state)
 {
 	static const struct mb2_range map[] = {
 		{ 0x200000, 0x100000, 1 },
-		{ 0x500000, 0, 1 },                          /* zero length: dropped quietly */
-		{ 0xfffffffffffff000ULL, 0x2000, 2 },        /* wraps: dropped, reported */
-		{ 0x100000, 0x180000, 1 },                   /* overlaps the first */
-		{ 0xfee00000, 0x1000, 9 },                   /* unknown type: reserved */
+		{ 0x500000, 0, 1 },                   /* zero length: dropped quietly */
+		{ 0xfffffffffffff000ULL, 0x2000, 2 }, /* wraps: dropped, reported */
+		{ 0x100000, 0x180000, 1 },            /* overlaps the first */
+		{ 0xfee00000, 0x1000, 9 },            /* unknown type: reserved */
 	};
 	(void)state;
-	mb2_blob_mmap(&blob, 32, map, 5);                /* a larger entry_size is the stride */
+	mb2_blob_mmap(&blob, 32, map, 5); /* a larger entry_size is the stride */
 	mb2_blob_end(&blob);
 	assert_int_equal(mb2_blob_parse(&blob, &bi), 0);
 	assert_int_equal(bi.mmap_count, 3);
@@ -93,7 +93,8 @@ static void test_too_many_entries(void **state)
 	for (unsigned i = 1; i < bi.mmap_count; i++)
 		assert_true(bi.mmap[i - 1].base < bi.mmap[i].base);
 	assert_int_equal(bi.problems, 1);
-	assert_true(host_console_contains("tag 6 (memory map) at offset 8: 10 more ranges than the 160 kept, dropped\n"));
+	assert_true(
+		host_console_contains("tag 6 (memory map) at offset 8: 10 more ranges than the 160 kept, dropped\n"));
 }
 
 static void test_prefers_mb2_map(void **state)
@@ -128,15 +129,11 @@ static void test_prefers_mb2_map(void **state)
 static void test_efi_merge(void **state)
 {
 	static const struct mb2_range efi[] = {
-		{ 7, 0x100000, 0x300 },     /* [1 MiB, 4 MiB) */
-		{ 7, 0x600000, 0x200 },     /* [6 MiB, 8 MiB): not adjacent yet */
-		{ 1, 0x400000, 0x200 },     /* [4 MiB, 6 MiB) joins the first; sorting joins the second */
-		{ 9, 0x800000, 0x10 },
-		{ 9, 0x810000, 0x10 },
-		{ 11, 0xfec00000, 1 },
-		{ 8, 0x900000, 1 },
-		{ 6, 0x901000, 2 },
-		{ 14, 0xa00000, 0x100 },    /* persistent memory: not ours to use */
+		{ 7, 0x100000, 0x300 }, /* [1 MiB, 4 MiB) */
+		{ 7, 0x600000, 0x200 }, /* [6 MiB, 8 MiB): not adjacent yet */
+		{ 1, 0x400000, 0x200 }, /* [4 MiB, 6 MiB) joins the first; sorting joins the second */
+		{ 9, 0x800000, 0x10 },  { 9, 0x810000, 0x10 },   { 11, 0xfec00000, 1 }, { 8, 0x900000, 1 },
+		{ 6, 0x901000, 2 },     { 14, 0xa00000, 0x100 }, /* persistent memory: not ours to use */
 	};
 	(void)state;
 	mb2_blob_efi_mmap(&blob, 48, efi, ARRAY_SIZE(efi));
@@ -157,9 +154,9 @@ static void test_efi_merge(void **state)
 static void test_efi_types(void **state)
 {
 	static const uint32_t want[] = {
-		MEM_RESERVED, MEM_USABLE, MEM_USABLE, MEM_USABLE, MEM_USABLE, MEM_FIRMWARE, MEM_FIRMWARE,
-		MEM_USABLE, MEM_BAD, MEM_ACPI_RECLAIMABLE, MEM_ACPI_NVS, MEM_MMIO, MEM_MMIO, MEM_RESERVED,
-		MEM_RESERVED, MEM_RESERVED,
+		MEM_RESERVED, MEM_USABLE,   MEM_USABLE,   MEM_USABLE,           MEM_USABLE,   MEM_FIRMWARE,
+		MEM_FIRMWARE, MEM_USABLE,   MEM_BAD,      MEM_ACPI_RECLAIMABLE, MEM_ACPI_NVS, MEM_MMIO,
+		MEM_MMIO,     MEM_RESERVED, MEM_RESERVED, MEM_RESERVED,
 	};
 	(void)state;
 	for (uint32_t t = 0; t < ARRAY_SIZE(want); t++)
@@ -170,7 +167,7 @@ static void test_efi_types(void **state)
 static void test_efi_bad(void **state)
 {
 	static const struct mb2_range efi[] = {
-		{ 7, 0x1000, 0x0010000000000000ULL },    /* 2^52 pages: past 2^64 */
+		{ 7, 0x1000, 0x0010000000000000ULL }, /* 2^52 pages: past 2^64 */
 		{ 7, 0x100000, 0x100 },
 	};
 	(void)state;
@@ -207,7 +204,8 @@ static void test_efi_too_many(void **state)
 	assert_int_equal(bi.efi_mmap_count, n);
 	assert_int_equal(bi.mmap_count, BOOT_MMAP_MAX);
 	expect_range(BOOT_MMAP_MAX - 1, (uint64_t)(BOOT_MMAP_MAX - 1) * 0x10000, 0x1000, MEM_USABLE);
-	assert_true(host_console_contains("tag 17 (EFI memory map) at offset 8: 10 more ranges than the 160 kept, dropped\n"));
+	assert_true(host_console_contains(
+		"tag 17 (EFI memory map) at offset 8: 10 more ranges than the 160 kept, dropped\n"));
 }
 
 int main(void)

@@ -27,7 +27,7 @@ static void test_strings(void **state)
 	(void)state;
 	memset(longname, 'L', 100);
 	longname[100] = '\0';
-	mb2_blob_tag(&blob, 1, "abc", 3);             /* no NUL */
+	mb2_blob_tag(&blob, 1, "abc", 3); /* no NUL */
 	mb2_blob_str(&blob, 2, longname);
 	mb2_blob_end(&blob);
 	assert_int_equal(mb2_blob_parse(&blob, &bi), 0);
@@ -89,7 +89,7 @@ static void test_bad_framebuffer(void **state)
 
 	fb = good, fb.bpp = 12;
 	check_bad_fb(&fb, "tag 8 (framebuffer) at offset 8: RGB bpp 12 is not 8, 15, 16, 24 or 32, "
-		     "framebuffer ignored\n");
+			  "framebuffer ignored\n");
 	fb = good, fb.pitch = 2048;
 	check_bad_fb(&fb, "pitch 2048 below 4096 bytes for width 1024 at 32 bits, framebuffer ignored\n");
 	fb = good, fb.addr = 0;
@@ -125,7 +125,7 @@ static void test_bad_framebuffer(void **state)
 static void test_acpi(void **state)
 {
 	(void)state;
-	mb2_blob_rsdp(&blob, 14, 2, 20);     /* claims v2 in a v1-sized copy */
+	mb2_blob_rsdp(&blob, 14, 2, 20); /* claims v2 in a v1-sized copy */
 	mb2_blob_rsdp(&blob, 15, 2, 24);
 	mb2_blob_end(&blob);
 	assert_int_equal(mb2_blob_parse(&blob, &bi), 0);
@@ -163,10 +163,8 @@ static void test_efi32(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_strings, setup),
-		cmocka_unit_test_setup(test_modules, setup),
-		cmocka_unit_test_setup(test_bad_framebuffer, setup),
-		cmocka_unit_test_setup(test_acpi, setup),
+		cmocka_unit_test_setup(test_strings, setup),         cmocka_unit_test_setup(test_modules, setup),
+		cmocka_unit_test_setup(test_bad_framebuffer, setup), cmocka_unit_test_setup(test_acpi, setup),
 		cmocka_unit_test_setup(test_efi32, setup),
 	};
 	return cmocka_run_group_tests_name("boot_tags", tests, NULL, NULL);

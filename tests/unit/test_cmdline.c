@@ -119,8 +119,8 @@ static void test_bad_values(void **state)
 	assert_true(host_console_contains("cmdline: bad value 'serial,tty' for console"));
 	assert_true(host_console_contains(
 		"cmdline: bad value '9' for loglevel (expected error|warn|info|debug or 0-3) ignored\n"));
-	assert_true(host_console_contains(
-		"cmdline: bad value 'maybe' for pt_dump (expected 0|1|on|off|yes|no) ignored\n"));
+	assert_true(
+		host_console_contains("cmdline: bad value 'maybe' for pt_dump (expected 0|1|on|off|yes|no) ignored\n"));
 }
 
 static void test_missing_equals(void **state)
@@ -184,7 +184,7 @@ static void test_names(void **state)
 	assert_string_equal(pt_backend_name(PT_BACKEND_HW), "hw");
 	assert_string_equal(pt_backend_name(PT_BACKEND_EMULATED), "emulated");
 	assert_string_equal(pt_backend_name(PT_BACKEND_OFF), "off");
-	assert_string_equal(pt_backend_name((enum pt_backend)-1), "?");
+	assert_string_equal(pt_backend_name((enum pt_backend) - 1), "?");
 }
 
 /* Random bytes, a 4 KiB garbage line and mutated good lines: each parse must end cleanly. */

@@ -64,8 +64,9 @@ static void test_mixed_alignment(void **state)
 
 	assert_int_equal(ept_init(&e, &ept_caps_all), 0);
 	/* gpa and hpa congruent mod 2M: 4K head, two 2M pages, 4K tail. */
-	assert_int_equal(ept_map(&e, 2 * MiB - 4 * KiB, 1 * GiB + 2 * MiB - 4 * KiB, 4 * MiB + 8 * KiB,
-				 EPT_R | EPT_W, EPT_MT_WB), 0);
+	assert_int_equal(ept_map(&e, 2 * MiB - 4 * KiB, 1 * GiB + 2 * MiB - 4 * KiB, 4 * MiB + 8 * KiB, EPT_R | EPT_W,
+				 EPT_MT_WB),
+			 0);
 	expect_xlate(&e, 2 * MiB - 4 * KiB, 1 * GiB + 2 * MiB - 4 * KiB, EPT_R | EPT_W, 1);
 	expect_xlate(&e, 2 * MiB, 1 * GiB + 2 * MiB, EPT_R | EPT_W, 2);
 	expect_xlate(&e, 4 * MiB + 123, 1 * GiB + 4 * MiB + 123, EPT_R | EPT_W, 2);

@@ -134,7 +134,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_split_2m_for_4k_protect, ept_env_setup, ept_env_teardown),
 		cmocka_unit_test_setup_teardown(test_split_1g_twice_and_whole_protect, ept_env_setup, ept_env_teardown),
 		cmocka_unit_test_setup_teardown(test_protect_needs_mapping, ept_env_setup, ept_env_teardown),
-		cmocka_unit_test_setup_teardown(test_large_map_over_small_frees_tables, ept_env_setup, ept_env_teardown),
+		cmocka_unit_test_setup_teardown(test_large_map_over_small_frees_tables, ept_env_setup,
+						ept_env_teardown),
 		cmocka_unit_test_setup_teardown(test_unmap, ept_env_setup, ept_env_teardown),
 	};
 	return cmocka_run_group_tests_name("ept_range", tests, NULL, NULL);

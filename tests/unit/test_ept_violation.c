@@ -66,8 +66,7 @@ static void test_decode_async_write(void **state)
 	assert_false(v.translation);
 	assert_int_equal(v.gla, 0);
 	assert_int_equal(v.entry_perms, EPT_R);
-	expect_format(0x1000a, 0x12345000, 0xdead0000,
-		      "write at GPA 0x12345000: entry permissions r--, asynchronous");
+	expect_format(0x1000a, 0x12345000, 0xdead0000, "write at GPA 0x12345000: entry permissions r--, asynchronous");
 	expect_format(0x10002, 0x12345000, 0, "write at GPA 0x12345000: entry permissions ---, asynchronous");
 }
 
@@ -111,7 +110,7 @@ static void test_format_truncates(void **state)
 
 	memset(buf, 'X', sizeof(buf));
 	ept_violation_decode(0x181, 0x1000, 0x7fff1000, &v);
-	assert_int_equal(ept_violation_format(&v, buf, sizeof(buf)), 58);   /* the untruncated length */
+	assert_int_equal(ept_violation_format(&v, buf, sizeof(buf)), 58); /* the untruncated length */
 	assert_string_equal(buf, "read at GPA");
 }
 
@@ -139,13 +138,13 @@ static void test_claims(void **state)
 
 	ept_claims_init(&c);
 	assert_int_equal(ept_claim(&c, 0x1000, 0x2000, "pt-output", handler, &a), 0);
-	assert_int_equal(ept_claim(&c, 0x3000, 0x1000, "mmio", handler, &b), 0);     /* adjacent is fine */
-	assert_int_equal(ept_claim(&c, 0x2000, 1, "x", handler, &b), -1);            /* inside */
-	assert_int_equal(ept_claim(&c, 0x0, 0x1001, "x", handler, &b), -1);          /* front */
-	assert_int_equal(ept_claim(&c, 0x3fff, 0x10, "x", handler, &b), -1);         /* back */
-	assert_int_equal(ept_claim(&c, 0x0, 0x100000, "x", handler, &b), -1);        /* around */
+	assert_int_equal(ept_claim(&c, 0x3000, 0x1000, "mmio", handler, &b), 0); /* adjacent is fine */
+	assert_int_equal(ept_claim(&c, 0x2000, 1, "x", handler, &b), -1);        /* inside */
+	assert_int_equal(ept_claim(&c, 0x0, 0x1001, "x", handler, &b), -1);      /* front */
+	assert_int_equal(ept_claim(&c, 0x3fff, 0x10, "x", handler, &b), -1);     /* back */
+	assert_int_equal(ept_claim(&c, 0x0, 0x100000, "x", handler, &b), -1);    /* around */
 	assert_true(host_console_contains("overlaps the claim of pt-output"));
-	assert_int_equal(ept_claim(&c, 0x9000, 0, "x", handler, &b), -1);            /* empty */
+	assert_int_equal(ept_claim(&c, 0x9000, 0, "x", handler, &b), -1);             /* empty */
 	assert_int_equal(ept_claim(&c, ~0ULL - 0xfff, 0x2000, "x", handler, &b), -1); /* wraps */
 	assert_int_equal(ept_claim(&c, 0x9000, 0x1000, "x", NULL, &b), -1);
 	assert_string_equal(ept_claims_find(&c, 0x2fff)->owner, "pt-output");
@@ -173,7 +172,7 @@ static void test_claims(void **state)
 	b.ret = EPT_FAULT_STOP_GUEST;
 	assert_int_equal(ept_claims_dispatch(&c, &v), EPT_FAULT_STOP_GUEST);
 
-	assert_int_equal(ept_unclaim(&c, 0x1000, 0x1000), -1);                      /* not the same range */
+	assert_int_equal(ept_unclaim(&c, 0x1000, 0x1000), -1); /* not the same range */
 	assert_int_equal(ept_unclaim(&c, 0x1000, 0x2000), 0);
 	assert_int_equal(ept_unclaim(&c, 0x1000, 0x2000), -1);
 	ept_violation_decode(0x2, 0x1000, 0, &v);

@@ -125,10 +125,9 @@ static void test_misconfigured_entries(void **state)
 	const uint64_t a = 0x200000;
 
 	assert_null(ept_entry_problem(a | EPT_R | (6 << 3), 1, &c));
-	assert_null(ept_entry_problem(0xfffff000 | (7 << 3), 1, &c));   /* not present: not checked */
+	assert_null(ept_entry_problem(0xfffff000 | (7 << 3), 1, &c)); /* not present: not checked */
 	assert_string_equal(ept_entry_problem(a | EPT_W, 1, &c), "write permission without read permission");
-	assert_string_equal(ept_entry_problem(a | EPT_X, 1, &c),
-			    "execute-only, which the CPU does not support");
+	assert_string_equal(ept_entry_problem(a | EPT_X, 1, &c), "execute-only, which the CPU does not support");
 	assert_null(ept_entry_problem(a | EPT_X, 1, &c1g));
 	assert_string_equal(ept_entry_problem(a | EPT_R | EPT_E_PS, 4, &c), "reserved bit 7 set in a PML4E");
 	assert_string_equal(ept_entry_problem(a | EPT_R | EPT_E_PS, 3, &c),
@@ -136,10 +135,8 @@ static void test_misconfigured_entries(void **state)
 	assert_null(ept_entry_problem(0x40000000 | EPT_R | EPT_E_PS, 3, &c1g));
 	assert_string_equal(ept_entry_problem(a | EPT_R | EPT_E_PS, 2, &c1g),
 			    "2-MByte page, which the CPU does not support");
-	assert_string_equal(ept_entry_problem(a | EPT_R | BIT(3), 2, &c),
-			    "reserved bits 6:3 set in a non-leaf entry");
-	assert_string_equal(ept_entry_problem(a | EPT_R | BIT(6), 4, &c),
-			    "reserved bits 6:3 set in a non-leaf entry");
+	assert_string_equal(ept_entry_problem(a | EPT_R | BIT(3), 2, &c), "reserved bits 6:3 set in a non-leaf entry");
+	assert_string_equal(ept_entry_problem(a | EPT_R | BIT(6), 4, &c), "reserved bits 6:3 set in a non-leaf entry");
 	assert_string_equal(ept_entry_problem(a | BIT(12) | EPT_R | EPT_E_PS, 2, &c),
 			    "reserved address bits set in a large-page entry");
 	assert_string_equal(ept_entry_problem(0x40000000 | BIT(29) | EPT_R | EPT_E_PS, 3, &c1g),
@@ -178,11 +175,11 @@ static void test_guest_ptr(void **state)
 
 	assert_ptr_equal(ept_guest_ptr(&e, 0x10ff0, 32, EPT_R | EPT_W), phys_arena_at(16 * MiB + 0xff0));
 	assert_ptr_equal(ept_guest_ptr(&e, 0x10000, 2 * PAGE_SIZE, EPT_W), phys_arena_at(16 * MiB));
-	assert_null(ept_guest_ptr(&e, 0x11ff0, 32, EPT_R));                 /* 0x11000 -> 0x12000 jumps */
+	assert_null(ept_guest_ptr(&e, 0x11ff0, 32, EPT_R)); /* 0x11000 -> 0x12000 jumps */
 	assert_ptr_equal(ept_guest_ptr(&e, 0x12ff0, 32, EPT_R), phys_arena_at(20 * MiB + 0xff0));
-	assert_null(ept_guest_ptr(&e, 0x12ff0, 32, EPT_W));                 /* 0x13000 is read-only */
+	assert_null(ept_guest_ptr(&e, 0x12ff0, 32, EPT_W)); /* 0x13000 is read-only */
 	assert_null(ept_guest_ptr(&e, 0x13000, 8, EPT_X));
-	assert_null(ept_guest_ptr(&e, 0x13ff8, 16, EPT_R));                 /* runs into the hole */
+	assert_null(ept_guest_ptr(&e, 0x13ff8, 16, EPT_R)); /* runs into the hole */
 	assert_null(ept_guest_ptr(&e, 0x10000, 0, EPT_R));
 	assert_null(ept_guest_ptr(&e, ~0ULL - 3, 8, EPT_R));
 

@@ -20,9 +20,22 @@ static int setup_xcomp(uint64_t xcomp)
 	return 0;
 }
 
-static int setup(void **state) { (void)state; return setup_xcomp(ENV_XCOMP_AVX512); }
-static int setup_amx(void **state) { (void)state; return setup_xcomp(ENV_XCOMP_AMX); }
-static int teardown(void **state) { (void)state; vcpu_env_teardown(&v); return 0; }
+static int setup(void **state)
+{
+	(void)state;
+	return setup_xcomp(ENV_XCOMP_AVX512);
+}
+static int setup_amx(void **state)
+{
+	(void)state;
+	return setup_xcomp(ENV_XCOMP_AMX);
+}
+static int teardown(void **state)
+{
+	(void)state;
+	vcpu_env_teardown(&v);
+	return 0;
+}
 
 static void host_leaf(uint32_t leaf, uint32_t sub, uint32_t a, uint32_t b, uint32_t c, uint32_t d)
 {
@@ -45,17 +58,20 @@ static struct cpuid_regs guest_cpuid(uint32_t leaf, uint32_t sub)
 				    (uint32_t)v.regs.rdx };
 }
 
-#define assert_regs(r, a, b, c, d) do {                                            \
-	struct cpuid_regs r_ = (r);                                                \
-	assert_int_equal(r_.eax, (a)); assert_int_equal(r_.ebx, (b));              \
-	assert_int_equal(r_.ecx, (c)); assert_int_equal(r_.edx, (d));              \
-} while (0)
+#define assert_regs(r, a, b, c, d)             \
+	do {                                   \
+		struct cpuid_regs r_ = (r);    \
+		assert_int_equal(r_.eax, (a)); \
+		assert_int_equal(r_.ebx, (b)); \
+		assert_int_equal(r_.ecx, (c)); \
+		assert_int_equal(r_.edx, (d)); \
+	} while (0)
 
 static void test_hypervisor_leaves(void **state)
 {
 	(void)state;
-	assert_regs(guest_cpuid(0x40000000, 0), 0x40000001, 0x69767470, 0x00726f73, 0);   /* "ptvisor" */
-	assert_regs(guest_cpuid(0x40000001, 0), 0x00010000, 0, 0, 0);                     /* ABI 1.0 */
+	assert_regs(guest_cpuid(0x40000000, 0), 0x40000001, 0x69767470, 0x00726f73, 0); /* "ptvisor" */
+	assert_regs(guest_cpuid(0x40000001, 0), 0x00010000, 0, 0, 0);                   /* ABI 1.0 */
 	assert_regs(guest_cpuid(0x40000002, 0), 0, 0, 0, 0);
 	assert_regs(guest_cpuid(0x400000ff, 7), 0, 0, 0, 0);
 	/* Answered by ptvisor: the host's hypervisor leaves (a nested L1's) are never asked. */
@@ -66,8 +82,8 @@ static void test_hypervisor_leaves(void **state)
 
 static void test_leaf1(void **state)
 {
-	const uint32_t ecx_hidden = BIT(3) | BIT(4) | BIT(5) | BIT(6) | BIT(7) | BIT(8) | BIT(11) | BIT(15) |
-				    BIT(21) | BIT(24) | BIT(27);
+	const uint32_t ecx_hidden =
+		BIT(3) | BIT(4) | BIT(5) | BIT(6) | BIT(7) | BIT(8) | BIT(11) | BIT(15) | BIT(21) | BIT(24) | BIT(27);
 	const uint32_t edx_hidden = BIT(7) | BIT(12) | BIT(14) | BIT(21) | BIT(22) | BIT(29) | BIT(31);
 
 	(void)state;
@@ -94,8 +110,9 @@ static void test_leaf7(void **state)
 	/* No INVPCID without "enable INVPCID"; SGX, MPX, RDT and Intel PT hidden; EDX all 0. */
 	struct cpuid_regs r = guest_cpuid(7, 0);
 	assert_int_equal(r.eax, 2);
-	assert_int_equal(r.ebx, (uint32_t)~(ebx_hidden | BIT(10)));
-	assert_int_equal(r.ecx & ~BIT(4), (uint32_t)~(BIT(4) | BIT(5) | BIT(30)));   /* WAITPKG, SGX_LC; OSPKE: test_exit_sdm_cases */
+	assert_int_equal(r.ebx, (uint32_t) ~(ebx_hidden | BIT(10)));
+	assert_int_equal(r.ecx & ~BIT(4),
+			 (uint32_t) ~(BIT(4) | BIT(5) | BIT(30))); /* WAITPKG, SGX_LC; OSPKE: test_exit_sdm_cases */
 	assert_int_equal(r.edx, 0);
 	v.cpu2_controls = BIT(12);
 	assert_int_equal(guest_cpuid(7, 0).ebx, ~ebx_hidden);
@@ -142,8 +159,8 @@ static void test_pt_leaves(void **state)
 
 static void test_zeroed_leaves(void **state)
 {
-	static const uint32_t leaves[][2] = { { 5, 0 }, { 6, 0 }, { 0xa, 0 }, { 0xf, 0 }, { 0xf, 1 },
-					      { 0x10, 1 }, { 0x12, 0 }, { 0x14, 0 } };
+	static const uint32_t leaves[][2] = { { 5, 0 },   { 6, 0 },    { 0xa, 0 },  { 0xf, 0 },
+					      { 0xf, 1 }, { 0x10, 1 }, { 0x12, 0 }, { 0x14, 0 } };
 
 	(void)state;
 	for (unsigned i = 0; i < ARRAY_SIZE(leaves); i++) {
@@ -158,7 +175,7 @@ static void test_topology_and_passthrough(void **state)
 	host_leaf(0xb, 0, 1, 2, 0x100, 6);
 	host_leaf(0x1f, 1, 4, 8, 0x201, 6);
 	host_leaf(4, 0, 0x1c004121, 0x01c0003f, 0x3f, 0);
-	assert_regs(guest_cpuid(0xb, 0), 1, 2, 0x100, 3);   /* x2APIC ID = the vCPU's id */
+	assert_regs(guest_cpuid(0xb, 0), 1, 2, 0x100, 3); /* x2APIC ID = the vCPU's id */
 	assert_regs(guest_cpuid(0x1f, 1), 4, 8, 0x201, 3);
 	assert_regs(guest_cpuid(4, 0), 0x1c004121, 0x01c0003f, 0x3f, 0);
 	assert_regs(guest_cpuid(0, 0), 0x1b, 0x756e6547, 0x6c65746e, 0x49656e69);
@@ -170,9 +187,9 @@ static void check_xsave_leaf(uint32_t host_max)
 {
 	assert_int_equal(cpu_model_cpuid(env.m, 0xd, 0).ecx, host_max);
 	assert_regs(guest_cpuid(0xd, 0), ENV_GUEST_XCR0, 576, ENV_GUEST_AREA, 0);
-	assert_regs(guest_cpuid(0xd, 1), 0x7, 576, 0, 0);   /* XSAVES and IA32_XSS hidden */
+	assert_regs(guest_cpuid(0xd, 1), 0x7, 576, 0, 0); /* XSAVES and IA32_XSS hidden */
 	assert_regs(guest_cpuid(0xd, 2), 256, 576, 0, 0);
-	assert_regs(guest_cpuid(0xd, 3), 0, 0, 0, 0);       /* MPX: supported by the host, not offered */
+	assert_regs(guest_cpuid(0xd, 3), 0, 0, 0, 0); /* MPX: supported by the host, not offered */
 	assert_regs(guest_cpuid(0xd, 4), 0, 0, 0, 0);
 	assert_regs(guest_cpuid(0xd, 5), 64, 1088, 0, 0);
 	assert_regs(guest_cpuid(0xd, 6), 512, 1152, 0, 0);

@@ -16,11 +16,11 @@
 struct vmx_controls vmx_ctls;
 
 /* Exit qualification for control-register accesses (SDM 28.2.1, Table 28-3). */
-#define MOV_TO_CR(cr, reg) ((uint64_t)(cr) | ((uint64_t)(reg) << 8))
+#define MOV_TO_CR(cr, reg)   ((uint64_t)(cr) | ((uint64_t)(reg) << 8))
 #define MOV_FROM_CR(cr, reg) (MOV_TO_CR(cr, reg) | (1u << 4))
-#define LMSW(src) ((3u << 4) | ((uint64_t)(src) << 16))
-#define REG_RBX 3
-#define PDPT 0x5020ULL   /* PAE CR3 needs only 32-byte alignment */
+#define LMSW(src)            ((3u << 4) | ((uint64_t)(src) << 16))
+#define REG_RBX              3
+#define PDPT                 0x5020ULL /* PAE CR3 needs only 32-byte alignment */
 
 static struct vcpu v;
 
@@ -51,8 +51,16 @@ static enum exit_action mov_to_cr(unsigned cr, uint64_t val)
 	return handle_cr_access(&v);
 }
 
-#define cr_ok(cr, val) do { assert_int_equal(mov_to_cr((cr), (val)), EXIT_RESUME); expect_retired(3); } while (0)
-#define cr_gp(cr, val) do { assert_int_equal(mov_to_cr((cr), (val)), EXIT_RESUME); expect_gp(); } while (0)
+#define cr_ok(cr, val)                                                 \
+	do {                                                           \
+		assert_int_equal(mov_to_cr((cr), (val)), EXIT_RESUME); \
+		expect_retired(3);                                     \
+	} while (0)
+#define cr_gp(cr, val)                                                 \
+	do {                                                           \
+		assert_int_equal(mov_to_cr((cr), (val)), EXIT_RESUME); \
+		expect_gp();                                           \
+	} while (0)
 
 static void test_cr0(void **state)
 {
@@ -85,7 +93,7 @@ static void test_cr0(void **state)
 static void test_long_mode(void **state)
 {
 	(void)state;
-	env_guest64(&v);   /* for its page tables; back to protected mode, paging off, LME and PAE set */
+	env_guest64(&v); /* for its page tables; back to protected mode, paging off, LME and PAE set */
 	env_guest32(&v);
 	vmw(GUEST_CR3, ENV_PML4);
 	vmw(GUEST_CR4, vmr(GUEST_CR4) | CR4_PAE);
@@ -105,7 +113,7 @@ static void test_long_mode(void **state)
 	assert_int_equal(vmr(VM_ENTRY_CONTROLS) & ENTRY_IA32E_MODE_GUEST, ENTRY_IA32E_MODE_GUEST);
 	assert_int_equal(v.entry_controls, vmr(VM_ENTRY_CONTROLS));
 	assert_int_equal(vmr(GUEST_CR0), CR0_PE | CR0_ET | CR0_NE | CR0_WP | CR0_PG);
-	assert_int_equal(vmr(GUEST_PDPTE0), 0x5a5a);   /* IA-32e paging has no PDPTE registers */
+	assert_int_equal(vmr(GUEST_PDPTE0), 0x5a5a); /* IA-32e paging has no PDPTE registers */
 	/* In IA-32e mode PAE cannot be cleared (SDM 10.8.5). */
 	cr_gp(4, CR4_OSFXSR);
 	assert_int_equal(vmr(CR4_READ_SHADOW), CR4_OSFXSR | CR4_PAE);
@@ -125,7 +133,7 @@ static void test_cr4(void **state)
 	(void)state;
 	cr_ok(4, ok);
 	assert_int_equal(vmr(CR4_READ_SHADOW), ok);
-	assert_int_equal(vmr(GUEST_CR4), ok | CR4_VMXE);   /* the real CR4 keeps VMXE (fixed to 1) */
+	assert_int_equal(vmr(GUEST_CR4), ok | CR4_VMXE); /* the real CR4 keeps VMXE (fixed to 1) */
 	/* VMXE and SMXE belong to features the guest does not see; the others are reserved on this CPU. */
 	env_guest64(&v);
 	for (unsigned i = 0; i < ARRAY_SIZE(bad); i++)
@@ -143,9 +151,9 @@ static uint64_t *pdpt_setup(void)
 	vmw(CR4_READ_SHADOW, CR4_PAE);
 	vmw(GUEST_CR4, CR4_PAE | CR4_VMXE);
 	p[0] = 0x6001;
-	p[1] = 0x8000000000000006ULL;   /* not present: reserved bits do not matter */
-	p[2] = 0x7001 | BIT(3) | BIT(4);  /* PWT, PCD */
-	p[3] = 0xfffffff001ULL;         /* the highest frame below MAXPHYADDR (40 bits) */
+	p[1] = 0x8000000000000006ULL;    /* not present: reserved bits do not matter */
+	p[2] = 0x7001 | BIT(3) | BIT(4); /* PWT, PCD */
+	p[3] = 0xfffffff001ULL;          /* the highest frame below MAXPHYADDR (40 bits) */
 	return p;
 }
 

@@ -14,12 +14,12 @@
 #include "vmx/pt_backend.h"
 
 /* Exit qualifications (SDM 28.2.1, Table 28-7): a data read, a data write, a fetch, each of a linear address. */
-#define Q_READ  (EPT_VQ_READ | EPT_VQ_GLA_VALID | EPT_VQ_TRANSLATION)
-#define Q_WRITE (EPT_VQ_WRITE | EPT_VQ_GLA_VALID | EPT_VQ_TRANSLATION)
-#define Q_FETCH (EPT_VQ_READ | EPT_VQ_FETCH | EPT_VQ_GLA_VALID | EPT_VQ_TRANSLATION)
-#define HOLE    0xd0000000ULL   /* no RAM, no device */
+#define Q_READ    (EPT_VQ_READ | EPT_VQ_GLA_VALID | EPT_VQ_TRANSLATION)
+#define Q_WRITE   (EPT_VQ_WRITE | EPT_VQ_GLA_VALID | EPT_VQ_TRANSLATION)
+#define Q_FETCH   (EPT_VQ_READ | EPT_VQ_FETCH | EPT_VQ_GLA_VALID | EPT_VQ_TRANSLATION)
+#define HOLE      0xd0000000ULL /* no RAM, no device */
 #define APIC(off) (0xfee00000ULL + (off))
-#define EXIT_LEN 1              /* what the VMCS says; an emulated MOV advances by its decoded length */
+#define EXIT_LEN  1 /* what the VMCS says; an emulated MOV advances by its decoded length */
 
 static struct vcpu v;
 
@@ -49,25 +49,26 @@ static enum exit_action violation(const char *code, size_t n, uint64_t gpa, uint
 }
 
 #define CODE(s) (s), sizeof(s) - 1
-#define emulated(code, gpa, qual) do {                                     \
-	assert_int_equal(violation(CODE(code), (gpa), (qual)), EXIT_RESUME); \
-	expect_retired(sizeof(code) - 1);                                  \
-} while (0)
+#define emulated(code, gpa, qual)                                                    \
+	do {                                                                         \
+		assert_int_equal(violation(CODE(code), (gpa), (qual)), EXIT_RESUME); \
+		expect_retired(sizeof(code) - 1);                                    \
+	} while (0)
 
 static void test_unbacked_32(void **state)
 {
 	(void)state;
 	v.regs.rax = v.regs.rcx = v.regs.rdx = 0x1122334455667788ULL;
-	emulated("\x8b\x05\x00\x00\x00\xd0", HOLE, Q_READ);                  /* mov eax, [HOLE] */
+	emulated("\x8b\x05\x00\x00\x00\xd0", HOLE, Q_READ); /* mov eax, [HOLE] */
 	assert_int_equal(v.regs.rax, 0xffffffff);
-	emulated("\x66\x8b\x0d\x04\x00\x00\xd0", HOLE + 4, Q_READ);          /* mov cx, [HOLE+4] */
+	emulated("\x66\x8b\x0d\x04\x00\x00\xd0", HOLE + 4, Q_READ); /* mov cx, [HOLE+4] */
 	assert_int_equal(v.regs.rcx, 0x112233445566ffffULL);
-	emulated("\x8a\x35\x08\x00\x00\xd0", HOLE + 8, Q_READ);              /* mov dh, [HOLE+8] */
+	emulated("\x8a\x35\x08\x00\x00\xd0", HOLE + 8, Q_READ); /* mov dh, [HOLE+8] */
 	assert_int_equal(v.regs.rdx, 0x112233445566ff88ULL);
-	assert_int_equal(env_console_count("outside its RAM"), 1);   /* once per page in a row */
+	assert_int_equal(env_console_count("outside its RAM"), 1); /* once per page in a row */
 	assert_true(host_console_contains("4-byte read at GPA 0xd0000000 outside its RAM: reads all ones"));
-	emulated("\xc7\x05\x00\x10\x00\xd0\x78\x56\x34\x12", HOLE + 0x1000, Q_WRITE);   /* mov dword [..], imm */
-	emulated("\x88\x25\x00\x20\x00\xd0", HOLE + 0x2000, Q_WRITE);        /* mov [..], ah */
+	emulated("\xc7\x05\x00\x10\x00\xd0\x78\x56\x34\x12", HOLE + 0x1000, Q_WRITE); /* mov dword [..], imm */
+	emulated("\x88\x25\x00\x20\x00\xd0", HOLE + 0x2000, Q_WRITE);                 /* mov [..], ah */
 	assert_true(host_console_contains("4-byte write at GPA 0xd0001000 outside its RAM: dropped"));
 	assert_true(host_console_contains("1-byte write at GPA 0xd0002000"));
 	assert_int_equal(v.regs.rdx, 0x112233445566ff88ULL);
@@ -80,30 +81,30 @@ static void test_apic_page(void **state)
 	(void)state;
 	v.regs.rax = 0x1122334455667788ULL;
 	/* SVR is FFH after reset: MOVZX and MOVSX widen it differently. */
-	emulated("\x0f\xb6\x05\xf0\x00\xe0\xfe", APIC(APIC_SVR), Q_READ);           /* movzx eax, byte */
+	emulated("\x0f\xb6\x05\xf0\x00\xe0\xfe", APIC(APIC_SVR), Q_READ); /* movzx eax, byte */
 	assert_int_equal(v.regs.rax, 0xff);
-	emulated("\x0f\xbe\x05\xf0\x00\xe0\xfe", APIC(APIC_SVR), Q_READ);           /* movsx eax, byte */
+	emulated("\x0f\xbe\x05\xf0\x00\xe0\xfe", APIC(APIC_SVR), Q_READ); /* movsx eax, byte */
 	assert_int_equal(v.regs.rax, 0xffffffff);
 	v.regs.rax = 0x1122334455667788ULL;
-	emulated("\x66\x0f\xbe\x05\xf0\x00\xe0\xfe", APIC(APIC_SVR), Q_READ);       /* movsx ax, byte */
+	emulated("\x66\x0f\xbe\x05\xf0\x00\xe0\xfe", APIC(APIC_SVR), Q_READ); /* movsx ax, byte */
 	assert_int_equal(v.regs.rax, 0x112233445566ffffULL);
-	emulated("\x0f\xb7\x05\x32\x00\xe0\xfe", APIC(APIC_VERSION + 2), Q_READ);   /* movzx eax, word */
+	emulated("\x0f\xb7\x05\x32\x00\xe0\xfe", APIC(APIC_VERSION + 2), Q_READ); /* movzx eax, word */
 	assert_int_equal(v.regs.rax, 0x0005);
 	/* High-byte registers: APIC ID byte 3 into AH, CH, BH. */
 	v.regs.rax = v.regs.rcx = v.regs.rbx = 0x1122334455667788ULL;
-	emulated("\x8a\x25\x23\x00\xe0\xfe", APIC(APIC_ID + 3), Q_READ);            /* mov ah */
-	emulated("\x8a\x2d\x23\x00\xe0\xfe", APIC(APIC_ID + 3), Q_READ);            /* mov ch */
-	emulated("\x8a\x3d\x23\x00\xe0\xfe", APIC(APIC_ID + 3), Q_READ);            /* mov bh */
+	emulated("\x8a\x25\x23\x00\xe0\xfe", APIC(APIC_ID + 3), Q_READ); /* mov ah */
+	emulated("\x8a\x2d\x23\x00\xe0\xfe", APIC(APIC_ID + 3), Q_READ); /* mov ch */
+	emulated("\x8a\x3d\x23\x00\xe0\xfe", APIC(APIC_ID + 3), Q_READ); /* mov bh */
 	assert_int_equal(v.regs.rax, 0x1122334455660588ULL);
 	assert_int_equal(v.regs.rcx, 0x1122334455660588ULL);
 	assert_int_equal(v.regs.rbx, 0x1122334455660588ULL);
 	assert_int_equal(vmr(GUEST_RSP), ENV_RSP);
 	/* A dword store reaches the register; a word store is dropped; loads see it. */
 	v.regs.rbx = 0xffffffff00000040ULL;
-	emulated("\x89\x1d\x80\x00\xe0\xfe", APIC(APIC_TPR), Q_WRITE);              /* mov [TPR], ebx */
+	emulated("\x89\x1d\x80\x00\xe0\xfe", APIC(APIC_TPR), Q_WRITE); /* mov [TPR], ebx */
 	assert_int_equal(v.lapic.tpr, 0x40);
-	emulated("\x66\xc7\x05\x80\x00\xe0\xfe\x30\x00", APIC(APIC_TPR), Q_WRITE);  /* mov word [TPR], 30h */
-	emulated("\x8b\x0d\x80\x00\xe0\xfe", APIC(APIC_TPR), Q_READ);               /* mov ecx, [TPR] */
+	emulated("\x66\xc7\x05\x80\x00\xe0\xfe\x30\x00", APIC(APIC_TPR), Q_WRITE); /* mov word [TPR], 30h */
+	emulated("\x8b\x0d\x80\x00\xe0\xfe", APIC(APIC_TPR), Q_READ);              /* mov ecx, [TPR] */
 	assert_int_equal(v.regs.rcx, 0x40);
 	assert_int_equal(env_console_count("outside its RAM"), 0);
 }
@@ -111,27 +112,27 @@ static void test_apic_page(void **state)
 static void test_unbacked_64(void **state)
 {
 	(void)state;
-	env_guest64(&v);   /* the fetch walks the guest's page tables */
+	env_guest64(&v); /* the fetch walks the guest's page tables */
 	v.regs.rbx = HOLE;
-	emulated("\x48\x8b\x03", HOLE, Q_READ);                                     /* mov rax, [rbx] */
+	emulated("\x48\x8b\x03", HOLE, Q_READ); /* mov rax, [rbx] */
 	assert_int_equal(v.regs.rax, ~0ULL);
 	v.regs.r8 = 0x1122334455667788ULL;
-	emulated("\x44\x8b\x03", HOLE, Q_READ);                                     /* mov r8d, [rbx] */
+	emulated("\x44\x8b\x03", HOLE, Q_READ); /* mov r8d, [rbx] */
 	assert_int_equal(v.regs.r8, 0xffffffff);
-	emulated("\x44\x8a\x3b", HOLE, Q_READ);                                     /* mov r15b, [rbx] */
+	emulated("\x44\x8a\x3b", HOLE, Q_READ); /* mov r15b, [rbx] */
 	assert_int_equal(v.regs.r15, 0xff);
 	/* RSP lives in the VMCS; with REX, register 4 of a byte load is SPL, not AH. */
-	emulated("\x40\x8a\x23", HOLE, Q_READ);                                     /* mov spl, [rbx] */
+	emulated("\x40\x8a\x23", HOLE, Q_READ); /* mov spl, [rbx] */
 	assert_int_equal(vmr(GUEST_RSP), ENV_RSP | 0xff);
 	v.regs.rax = 0;
-	emulated("\x8a\x23", HOLE, Q_READ);                                         /* mov ah, [rbx] */
+	emulated("\x8a\x23", HOLE, Q_READ); /* mov ah, [rbx] */
 	assert_int_equal(v.regs.rax, 0xff00);
-	emulated("\x48\x8b\x23", HOLE, Q_READ);                                     /* mov rsp, [rbx] */
+	emulated("\x48\x8b\x23", HOLE, Q_READ); /* mov rsp, [rbx] */
 	assert_int_equal(vmr(GUEST_RSP), ~0ULL);
 	v.regs.rax = 0;
-	emulated("\x48\xa1\x00\x00\x00\xd0\x00\x00\x00\x00", HOLE, Q_READ);         /* mov rax, moffs64 */
+	emulated("\x48\xa1\x00\x00\x00\xd0\x00\x00\x00\x00", HOLE, Q_READ); /* mov rax, moffs64 */
 	assert_int_equal(v.regs.rax, ~0ULL);
-	emulated("\x48\xc7\x03\xff\xff\xff\xff", HOLE, Q_WRITE);                    /* mov qword [rbx], -1 */
+	emulated("\x48\xc7\x03\xff\xff\xff\xff", HOLE, Q_WRITE); /* mov qword [rbx], -1 */
 }
 
 static void test_not_emulated(void **state)
@@ -145,7 +146,7 @@ static void test_not_emulated(void **state)
 	assert_int_equal(violation(CODE("\x01\x05\x00\x00\x00\xd0"), HOLE, Q_WRITE), EXIT_STOPPED);
 	expect_stop(&v, -1, "access at GPA 0xd0000000 (no RAM there) by an instruction ptvisor does not emulate");
 	memset(&v.stop, 0, sizeof(v.stop));
-	assert_int_equal(violation(CODE("\xf0\x89\x05\x00\x00\x00\xd0"), HOLE, Q_WRITE), EXIT_STOPPED);   /* LOCK */
+	assert_int_equal(violation(CODE("\xf0\x89\x05\x00\x00\x00\xd0"), HOLE, Q_WRITE), EXIT_STOPPED); /* LOCK */
 	expect_stop(&v, -1, "does not emulate");
 	/* A hole inside the guest's RAM is ptvisor's mistake, not an unclaimed bus. */
 	memset(&v.stop, 0, sizeof(v.stop));
@@ -192,7 +193,7 @@ static void test_claims(void **state)
 {
 	(void)state;
 	assert_int_equal(ept_claim(&env.claims, 0x200000, PAGE_SIZE, "test", claim_fn, &v), 0);
-	claim_answer = EPT_FAULT_SKIP;   /* emulated by its owner: past the instruction, by the exit's length */
+	claim_answer = EPT_FAULT_SKIP; /* emulated by its owner: past the instruction, by the exit's length */
 	assert_int_equal(violation(CODE("\x90"), 0x200010, Q_WRITE), EXIT_RESUME);
 	expect_retired(EXIT_LEN);
 	claim_answer = EPT_FAULT_RETRY;

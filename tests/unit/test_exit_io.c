@@ -12,9 +12,9 @@
 #include "vmx/exit_reason.h"
 
 /* Exit qualification for I/O instructions (SDM 28.2.1, Table 28-5). */
-#define IOQ(port, size, in) (((uint64_t)(port) << 16) | ((size) - 1) | ((in) ? BIT(3) : 0))
-#define IOQ_STRING BIT(4)
-#define IOQ_REP    BIT(5)
+#define IOQ(port, size, in) (((uint64_t)(port) << 16) | ((size)-1) | ((in) ? BIT(3) : 0))
+#define IOQ_STRING          BIT(4)
+#define IOQ_REP             BIT(5)
 /* VM-exit instruction information for INS/OUTS (SDM 28.2.5, Table 28-8): 32-bit address size, DS. */
 #define INFO_ADDR32_DS ((1u << 7) | (3u << 15))
 
@@ -69,8 +69,8 @@ static void test_com1(void **state)
 	/* A word to the scratch register (offset 7): its low byte lands there, the high byte is past COM1. */
 	out_ok(0x3ff, 2, 0x5634);
 	assert_int_equal(in_ok(0x3ff, 1), 0x1122334455667734ULL);
-	assert_int_equal(in_ok(0x3fe, 2), 0x11223344556634b0ULL);   /* MSR: DCD DSR CTS, then scratch */
-	assert_int_equal(in_ok(0x3fe, 4), 0xffff34b0ULL);           /* bytes past COM1 read FFH */
+	assert_int_equal(in_ok(0x3fe, 2), 0x11223344556634b0ULL); /* MSR: DCD DSR CTS, then scratch */
+	assert_int_equal(in_ok(0x3fe, 4), 0xffff34b0ULL);         /* bytes past COM1 read FFH */
 	assert_int_equal(v.uart.bytes_out, 3);
 }
 
@@ -79,7 +79,7 @@ static void test_unclaimed_ports(void **state)
 	(void)state;
 	assert_int_equal(in_ok(0x80, 1), 0x11223344556677ffULL);
 	assert_int_equal(in_ok(0x80, 2), 0x112233445566ffffULL);
-	assert_int_equal(in_ok(0x80, 4), 0xffffffffULL);   /* a 32-bit destination zero-extends */
+	assert_int_equal(in_ok(0x80, 4), 0xffffffffULL); /* a 32-bit destination zero-extends */
 	assert_int_equal(env_console_count("IN from unclaimed port 0x80 "), 1);
 	out_ok(0x81, 1, 0);
 	out_ok(0x81, 4, 0);
@@ -113,7 +113,7 @@ static void test_bochs_shutdown(void **state)
 	/* A false start restarts the match; only "Shutdown" byte by byte ends the guest. */
 	for (const char *c = seq; *c; c++)
 		out_ok(0x8900, 1, (uint8_t)*c);
-	out_ok(0x8900, 2, 'n');   /* a word write is not part of the sequence */
+	out_ok(0x8900, 2, 'n'); /* a word write is not part of the sequence */
 	assert_false(v.stop.requested);
 	v.regs.rax = 'n';
 	assert_int_equal(io(IOQ(0x8900, 1, false), 1), EXIT_STOPPED);
@@ -177,7 +177,7 @@ static void test_string_outside_ram(void **state)
 	vmw(GUEST_LINEAR_ADDRESS, ENV_RAM_SIZE - 2);
 	assert_int_equal(io(IOQ(0x3f8, 1, false) | IOQ_STRING | IOQ_REP, 2), EXIT_STOPPED);
 	expect_stop(&v, -1, "touched GPA 0x400000 outside its RAM");
-	assert_int_equal(v.uart.bytes_out, 2);   /* what was in RAM went out */
+	assert_int_equal(v.uart.bytes_out, 2); /* what was in RAM went out */
 	assert_int_equal(v.regs.rsi, ENV_RAM_SIZE);
 	assert_int_equal(v.regs.rcx, 2);
 	/* INS to a GPA without RAM writes nothing anywhere. */

@@ -111,17 +111,23 @@ static void test_xsetbv_valid(void **state)
 static void test_xsetbv_refused(void **state)
 {
 	static const uint64_t bad[] = {
-		0, XCR0_SSE, XCR0_SSE | XCR0_AVX,                   /* bit 0 clear */
-		XCR0_X87 | XCR0_AVX,                                 /* AVX without SSE */
-		ENV_XCOMP_AVX | XCR0_OPMASK,                     /* AVX-512 in part */
+		0,
+		XCR0_SSE,
+		XCR0_SSE | XCR0_AVX,         /* bit 0 clear */
+		XCR0_X87 | XCR0_AVX,         /* AVX without SSE */
+		ENV_XCOMP_AVX | XCR0_OPMASK, /* AVX-512 in part */
 		ENV_XCOMP_AVX | XCR0_OPMASK | XCR0_ZMM_HI256,
 		ENV_XCOMP_AVX | XCR0_HI16_ZMM,
-		XCR0_X87 | XCR0_SSE | XCR0_AVX512,                   /* AVX-512 without AVX */
-		XCR0_X87 | XCR0_MPX, XCR0_X87 | XCR0_BNDREGS,        /* MPX: the CPU's, hidden from guests */
-		XCR0_X87 | BIT(8), XCR0_X87 | BIT(10), XCR0_X87 | BIT(32), XCR0_X87 | BIT(63),
-		ENV_GUEST_XCR0 | XCR0_XTILECFG,                      /* one AMX component alone */
+		XCR0_X87 | XCR0_SSE | XCR0_AVX512, /* AVX-512 without AVX */
+		XCR0_X87 | XCR0_MPX,
+		XCR0_X87 | XCR0_BNDREGS, /* MPX: the CPU's, hidden from guests */
+		XCR0_X87 | BIT(8),
+		XCR0_X87 | BIT(10),
+		XCR0_X87 | BIT(32),
+		XCR0_X87 | BIT(63),
+		ENV_GUEST_XCR0 | XCR0_XTILECFG, /* one AMX component alone */
 		ENV_GUEST_XCR0 | XCR0_XTILEDATA,
-		ENV_GUEST_XCR0 | XCR0_AMX,                           /* AMX: the CPU's, not offered */
+		ENV_GUEST_XCR0 | XCR0_AMX, /* AMX: the CPU's, not offered */
 	};
 
 	(void)state;
@@ -162,9 +168,9 @@ static void test_cache_flush_cpl3(void **state)
 static void test_refused_instructions(void **state)
 {
 	static const uint32_t vmx[] = { EXIT_REASON_VMCLEAR, EXIT_REASON_VMLAUNCH, EXIT_REASON_VMPTRLD,
-					EXIT_REASON_VMPTRST, EXIT_REASON_VMREAD, EXIT_REASON_VMRESUME,
-					EXIT_REASON_VMWRITE, EXIT_REASON_VMXOFF, EXIT_REASON_VMXON,
-					EXIT_REASON_INVEPT, EXIT_REASON_INVVPID };
+					EXIT_REASON_VMPTRST, EXIT_REASON_VMREAD,   EXIT_REASON_VMRESUME,
+					EXIT_REASON_VMWRITE, EXIT_REASON_VMXOFF,   EXIT_REASON_VMXON,
+					EXIT_REASON_INVEPT,  EXIT_REASON_INVVPID };
 	static const uint32_t hidden[] = { EXIT_REASON_GETSEC, EXIT_REASON_MWAIT, EXIT_REASON_MONITOR,
 					   EXIT_REASON_VMFUNC, EXIT_REASON_ENCLS };
 
@@ -234,7 +240,7 @@ static void test_exception_and_mtf(void **state)
 	(void)state;
 	v.pt_ops = &pt_fake;
 	env_exit(&v, EXIT_REASON_EXCEPTION_NMI, 0, 0);
-	vmw(VM_EXIT_INTR_INFO, 0x80000301);   /* #DB */
+	vmw(VM_EXIT_INTR_INFO, 0x80000301); /* #DB */
 	assert_int_equal(handle_exception(&v), EXIT_RESUME);
 	env_exit(&v, EXIT_REASON_MONITOR_TRAP_FLAG, 0, 0);
 	assert_int_equal(handle_mtf(&v), EXIT_RESUME);

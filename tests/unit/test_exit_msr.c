@@ -67,15 +67,27 @@ static enum exit_action wrmsr(uint32_t msr, uint64_t val)
 	return handle_msr_write(&v);
 }
 
-#define rd_ok(msr)      rd_ok_at((msr), __FILE__, __LINE__)
-#define rd_gp(msr)      do { assert_int_equal(rdmsr(msr), EXIT_RESUME); expect_gp(); } while (0)
-#define wr_ok(msr, val) do { assert_int_equal(wrmsr((msr), (val)), EXIT_RESUME); expect_retired(2); } while (0)
-#define wr_gp(msr, val) do { assert_int_equal(wrmsr((msr), (val)), EXIT_RESUME); expect_gp(); } while (0)
+#define rd_ok(msr) rd_ok_at((msr), __FILE__, __LINE__)
+#define rd_gp(msr)                                         \
+	do {                                               \
+		assert_int_equal(rdmsr(msr), EXIT_RESUME); \
+		expect_gp();                               \
+	} while (0)
+#define wr_ok(msr, val)                                             \
+	do {                                                        \
+		assert_int_equal(wrmsr((msr), (val)), EXIT_RESUME); \
+		expect_retired(2);                                  \
+	} while (0)
+#define wr_gp(msr, val)                                             \
+	do {                                                        \
+		assert_int_equal(wrmsr((msr), (val)), EXIT_RESUME); \
+		expect_gp();                                        \
+	} while (0)
 
 static void test_unknown(void **state)
 {
-	static const uint32_t unknown[] = { 0, 0x48 /* SPEC_CTRL */, 0xfe /* MTRRCAP */, 0x38f, 0x480,
-					    0x40000000, 0xc0000104, 0xffffffff };
+	static const uint32_t unknown[] = { 0,     0x48 /* SPEC_CTRL */, 0xfe /* MTRRCAP */, 0x38f,
+					    0x480, 0x40000000,           0xc0000104,         0xffffffff };
 
 	(void)state;
 	for (unsigned i = 0; i < ARRAY_SIZE(unknown); i++) {
@@ -116,9 +128,14 @@ static void test_fixed_value_msrs(void **state)
 
 static void test_vmcs_msrs(void **state)
 {
-	static const struct { uint32_t msr; unsigned field; } nat[] = {
-		{ MSR_IA32_SYSENTER_ESP, GUEST_SYSENTER_ESP }, { MSR_IA32_SYSENTER_EIP, GUEST_SYSENTER_EIP },
-		{ MSR_IA32_FS_BASE, GUEST_FS_BASE }, { MSR_IA32_GS_BASE, GUEST_GS_BASE },
+	static const struct {
+		uint32_t msr;
+		unsigned field;
+	} nat[] = {
+		{ MSR_IA32_SYSENTER_ESP, GUEST_SYSENTER_ESP },
+		{ MSR_IA32_SYSENTER_EIP, GUEST_SYSENTER_EIP },
+		{ MSR_IA32_FS_BASE, GUEST_FS_BASE },
+		{ MSR_IA32_GS_BASE, GUEST_GS_BASE },
 	};
 
 	(void)state;
@@ -162,13 +179,13 @@ static void test_pat(void **state)
 	static const unsigned bad[] = { 2, 3, 8, 0x10, 0xff };
 
 	(void)state;
-	wr_ok(MSR_IA32_PAT, 0x0001050400070406ULL);   /* UC WC WT WP WB UC- */
+	wr_ok(MSR_IA32_PAT, 0x0001050400070406ULL); /* UC WC WT WP WB UC- */
 	assert_int_equal(vmr(GUEST_IA32_PAT), 0x0001050400070406ULL);
 	assert_int_equal(rd_ok(MSR_IA32_PAT), 0x0001050400070406ULL);
 	for (unsigned i = 0; i < ARRAY_SIZE(bad); i++)
 		for (unsigned byte = 0; byte < 8; byte += 7)
-			wr_gp(MSR_IA32_PAT, (0x0001050400070406ULL & ~(0xffULL << (8 * byte))) |
-				  ((uint64_t)bad[i] << (8 * byte)));
+			wr_gp(MSR_IA32_PAT,
+			      (0x0001050400070406ULL & ~(0xffULL << (8 * byte))) | ((uint64_t)bad[i] << (8 * byte)));
 	assert_int_equal(vmr(GUEST_IA32_PAT), 0x0001050400070406ULL);
 }
 
@@ -181,9 +198,9 @@ static void test_debugctl(void **state)
 	wr_ok(MSR_IA32_DEBUGCTL, BIT(0));
 	assert_int_equal(vmr(GUEST_IA32_DEBUGCTL), 0);
 	assert_int_equal(rd_ok(MSR_IA32_DEBUGCTL), 0);
-	wr_gp(MSR_IA32_DEBUGCTL, BIT(1));    /* BTF */
-	wr_gp(MSR_IA32_DEBUGCTL, BIT(6));    /* TR */
-	wr_gp(MSR_IA32_DEBUGCTL, BIT(14));   /* FREEZE_WHILE_SMM */
+	wr_gp(MSR_IA32_DEBUGCTL, BIT(1));  /* BTF */
+	wr_gp(MSR_IA32_DEBUGCTL, BIT(6));  /* TR */
+	wr_gp(MSR_IA32_DEBUGCTL, BIT(14)); /* FREEZE_WHILE_SMM */
 	wr_gp(MSR_IA32_DEBUGCTL, BIT(32));
 }
 
@@ -218,9 +235,11 @@ static void test_syscall_msrs(void **state)
 }
 
 static const uint32_t pt_msrs[] = {
-	MSR_IA32_PERF_GLOBAL_STATUS, MSR_IA32_PERF_GLOBAL_STATUS_RESET, MSR_IA32_RTIT_OUTPUT_BASE,
-	MSR_IA32_RTIT_OUTPUT_MASK_PTRS, MSR_IA32_RTIT_CTL, MSR_IA32_RTIT_STATUS, MSR_IA32_RTIT_CR3_MATCH,
-	MSR_IA32_RTIT_ADDR0_A, MSR_IA32_RTIT_ADDR1_B, MSR_IA32_RTIT_ADDR3_B,
+	MSR_IA32_PERF_GLOBAL_STATUS, MSR_IA32_PERF_GLOBAL_STATUS_RESET,
+	MSR_IA32_RTIT_OUTPUT_BASE,   MSR_IA32_RTIT_OUTPUT_MASK_PTRS,
+	MSR_IA32_RTIT_CTL,           MSR_IA32_RTIT_STATUS,
+	MSR_IA32_RTIT_CR3_MATCH,     MSR_IA32_RTIT_ADDR0_A,
+	MSR_IA32_RTIT_ADDR1_B,       MSR_IA32_RTIT_ADDR3_B,
 };
 
 static void test_pt_msrs_without_pt(void **state)

@@ -63,15 +63,15 @@ static void test_xsave_state_leaks_to_next_guest(void **state)
 	env_vcpu_create(&b, 1, "g1");
 	v.fpu.xcr0 = ENV_GUEST_XCR0;
 	vcpu_load(&v);
-	memset(env.m->xstate, 0xaa, ENV_GUEST_AREA);   /* g0's secrets in every component */
+	memset(env.m->xstate, 0xaa, ENV_GUEST_AREA); /* g0's secrets in every component */
 	vcpu_put(&v);
-	vcpu_load(&b);                                  /* g1 at power-up: XCR0 = x87 */
+	vcpu_load(&b); /* g1 at power-up: XCR0 = x87 */
 	b.regs.rax = XCR0_X87 | XCR0_SSE | XCR0_AVX;
 	b.regs.rcx = b.regs.rdx = 0;
 	env_exit(&b, EXIT_REASON_XSETBV, 0, 3);
 	assert_int_equal(handle_xsetbv(&b), EXIT_RESUME);
 	assert_int_equal(env.m->xcr0, XCR0_X87 | XCR0_SSE | XCR0_AVX);
-	assert_memory_equal(env.m->xstate + 576, zero, sizeof(zero));   /* g1's YMM_Hi128 */
+	assert_memory_equal(env.m->xstate + 576, zero, sizeof(zero)); /* g1's YMM_Hi128 */
 }
 
 /*
@@ -126,10 +126,10 @@ static void test_rep_string_io_16bit_address_size(void **state)
 	env_guest16(&v);
 	memcpy(env_gpa(0x2000), "ab", 2);
 	v.regs.rcx = 0x00010002;
-	v.regs.rsi = 0x00022000;   /* SI = 2000H; ESI[31:16] is not part of a 16-bit address */
+	v.regs.rsi = 0x00022000; /* SI = 2000H; ESI[31:16] is not part of a 16-bit address */
 	env_exit(&v, EXIT_REASON_IO_INSTRUCTION, (0x3f8ULL << 16) | BIT(4) | BIT(5), 2);
 	vmw(GUEST_LINEAR_ADDRESS, 0x2000);
-	vmw(VMX_INSTRUCTION_INFO, (0u << 7) | (3u << 15));   /* 16-bit address size, DS */
+	vmw(VMX_INSTRUCTION_INFO, (0u << 7) | (3u << 15)); /* 16-bit address size, DS */
 	assert_int_equal(handle_io(&v), EXIT_RESUME);
 	expect_retired(2);
 	assert_int_equal(v.uart.bytes_out, 2);
@@ -144,7 +144,7 @@ static void test_rep_string_io_16bit_address_size(void **state)
  */
 static void test_cpuid_ospke_follows_guest_cr4(void **state)
 {
-	const struct cpuid_regs host = { 0, 0, BIT(3), 0 };   /* PKU; the VMM runs without CR4.PKE */
+	const struct cpuid_regs host = { 0, 0, BIT(3), 0 }; /* PKU; the VMM runs without CR4.PKE */
 
 	(void)state;
 	cpu_model_set_cpuid(env.m, 7, 0, &host);

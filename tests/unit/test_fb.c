@@ -14,9 +14,9 @@
 #include "host_env.h"
 #include "log.h"
 
-#define FB_BASE   0x80000000ULL
-#define GUARD     512
-#define SENTINEL  0x5a
+#define FB_BASE  0x80000000ULL
+#define GUARD    512
+#define SENTINEL 0x5a
 
 struct layout {
 	uint8_t bpp, rp, rs, gp, gs, bp, bs;
@@ -29,7 +29,7 @@ static const struct layout RGB565 = { 16, 11, 5, 5, 6, 0, 5 };
 static const struct layout RGB555 = { 15, 10, 5, 5, 5, 0, 5 };
 
 static struct boot_info bi;
-static unsigned char *mem;      /* GUARD | framebuffer | GUARD */
+static unsigned char *mem; /* GUARD | framebuffer | GUARD */
 static unsigned char *fbmem;
 static size_t fblen;
 static unsigned bytespp;
@@ -108,8 +108,8 @@ static void assert_cell(unsigned cx, unsigned cy, char c, uint32_t fg, unsigned 
 			uint32_t got = px(cx * FONT_WIDTH * scale + x, cy * FONT_HEIGHT * scale + r);
 
 			if (got != want)
-				fail_msg("cell (%u,%u) '%c' pixel (%u,%u): 0x%x, want 0x%x", cx, cy, c, x, r,
-					 got, want);
+				fail_msg("cell (%u,%u) '%c' pixel (%u,%u): 0x%x, want 0x%x", cx, cy, c, x, r, got,
+					 want);
 		}
 	}
 }
@@ -161,7 +161,7 @@ static void test_rgb32_glyph(void **state)
 	assert_true(fb_console_init(&bi));
 	assert_true(host_console_contains("fb: 640x480 32 bpp at 0x80000000, 80x30 text"));
 	assert_int_equal(fb_phys_max_len(), 640 * 4 * 480);
-	assert_rect(0, 0, 640, 480, 0);     /* cleared */
+	assert_rect(0, 0, 640, 480, 0); /* cleared */
 	assert_true(console_active_mask() & (1u << CONSOLE_FB));
 
 	fb_puts("A");
@@ -230,14 +230,14 @@ static void test_scroll(void **state)
 	assert_cell(0, 0, '1', 0xaaaaaa, 1);
 	assert_cell(0, 2, '3', 0xaaaaaa, 1);
 	fb_puts("\n4");
-	assert_cell(0, 0, '2', 0xaaaaaa, 1);   /* line 2 moved to line 1 */
+	assert_cell(0, 0, '2', 0xaaaaaa, 1); /* line 2 moved to line 1 */
 	assert_cell(0, 1, '3', 0xaaaaaa, 1);
 	assert_cell(0, 2, '4', 0xaaaaaa, 1);
 	fb_puts("ABCDEFG\n");
 	assert_cell(0, 0, '3', 0xaaaaaa, 1);
 	assert_cell(0, 1, '4', 0xaaaaaa, 1);
 	assert_cell(7, 1, 'G', 0xaaaaaa, 1);
-	assert_rect(0, 32, 64, 16, 0);         /* the last line is cleared */
+	assert_rect(0, 32, 64, 16, 0); /* the last line is cleared */
 	assert_guards_intact();
 }
 
@@ -276,8 +276,8 @@ static void test_tab_and_unprintable(void **state)
 	assert_cell(16, 1, 'c', 0xaaaaaa, 1);
 	assert_cell(0, 2, '\x01', 0xaaaaaa, 1);
 	assert_cell(1, 2, '\x7f', 0xaaaaaa, 1);
-	assert_int_equal(px(0, 32 + 2), 0xaaaaaa);   /* the box's top edge */
-	assert_int_equal(px(6, 32 + 11), 0xaaaaaa);  /* and its bottom right corner */
+	assert_int_equal(px(0, 32 + 2), 0xaaaaaa);  /* the box's top edge */
+	assert_int_equal(px(6, 32 + 11), 0xaaaaaa); /* and its bottom right corner */
 }
 
 static void test_scale2(void **state)
@@ -289,7 +289,7 @@ static void test_scale2(void **state)
 	fb_puts("Ag");
 	assert_cell(0, 0, 'A', 0xaaaaaa, 2);
 	assert_cell(1, 0, 'g', 0xaaaaaa, 2);
-	assert_int_equal(px(7, 5), 0xaaaaaa);   /* apex pixel (3,2) covers 6..7 x 4..5 */
+	assert_int_equal(px(7, 5), 0xaaaaaa); /* apex pixel (3,2) covers 6..7 x 4..5 */
 	assert_int_equal(px(8, 5), 0);
 	assert_guards_intact();
 
@@ -318,7 +318,7 @@ static void stress_text(unsigned lines)
 static void test_odd_geometry_stays_inside(void **state)
 {
 	(void)state;
-	fake_fb(803, 605, 803 * 3 + 2, &RGB24);     /* 100x37 text, 5 px and 13 lines spare */
+	fake_fb(803, 605, 803 * 3 + 2, &RGB24); /* 100x37 text, 5 px and 13 lines spare */
 	assert_true(fb_console_init(&bi));
 	stress_text(200);
 	assert_guards_intact();
@@ -377,7 +377,7 @@ static void test_bad_geometry(void **state)
 	expect_rejected("bad address");
 	bi.fb.addr = FB_BASE;
 	bi.fb.green_pos = 12;
-	expect_rejected("bad colour layout");       /* green overlaps red */
+	expect_rejected("bad colour layout"); /* green overlaps red */
 	bi.fb.green_pos = 8;
 	bi.fb.blue_size = 0;
 	expect_rejected("bad colour layout");
@@ -385,7 +385,7 @@ static void test_bad_geometry(void **state)
 	expect_rejected("bad colour layout");
 	bi.fb.blue_size = 8;
 	bi.fb.red_pos = 28;
-	expect_rejected("bad colour layout");       /* past bit 31 */
+	expect_rejected("bad colour layout"); /* past bit 31 */
 	bi.fb.red_pos = 16;
 	bi.fb.width = bi.fb.height = 16384;
 	bi.fb.pitch = 16384 * 4;
@@ -403,7 +403,7 @@ static void test_unmapped_and_other_types(void **state)
 {
 	(void)state;
 	fake_fb(640, 480, 640 * 4, &RGB32);
-	bi.fb.height = 481;                         /* one line more than is backed */
+	bi.fb.height = 481; /* one line more than is backed */
 	assert_false(fb_console_init(&bi));
 	assert_true(host_console_contains("fb: cannot map the framebuffer at 0x80000000"));
 	assert_int_equal(fb_phys_max_len(), 640 * 4 * 481);

@@ -46,8 +46,8 @@ static void test_exact_bitmaps(void **state)
 		"#######.", "#.....#.", "#.....#.", "#.....#.", "#.....#.",
 	};
 	static const char *const g[] = {
-		".######.", "#.....#.", "#.....#.", "#.....#.", "#.....#.", "#.....#.",
-		".######.", "......#.", "#.....#.", ".#####..",
+		".######.", "#.....#.", "#.....#.", "#.....#.", "#.....#.",
+		"#.....#.", ".######.", "......#.", "#.....#.", ".#####..",
 	};
 	static const char *const box[] = {
 		"#######.", "#.....#.", "#.....#.", "#.....#.", "#.....#.",
@@ -152,12 +152,9 @@ static void test_width(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_exact_bitmaps),
-		cmocka_unit_test(test_out_of_range_is_box),
-		cmocka_unit_test(test_grid_and_spacing),
-		cmocka_unit_test(test_vertical_metrics),
-		cmocka_unit_test(test_descenders),
-		cmocka_unit_test(test_width),
+		cmocka_unit_test(test_exact_bitmaps),    cmocka_unit_test(test_out_of_range_is_box),
+		cmocka_unit_test(test_grid_and_spacing), cmocka_unit_test(test_vertical_metrics),
+		cmocka_unit_test(test_descenders),       cmocka_unit_test(test_width),
 	};
 	return cmocka_run_group_tests_name("font", tests, NULL, NULL);
 }

@@ -26,8 +26,8 @@ static void test_basic_map(void **state)
 		{ 32 * MiB, 1 * MiB, MEM_ACPI_RECLAIMABLE },
 	};
 	const struct mem_range res[] = {
-		{ 2 * MiB, 1 * MiB + 123, MEM_RESERVED },   /* image: rounds outward to 3 MiB + 4 KiB */
-		{ 8 * MiB + 100, 10, MEM_RESERVED },        /* boot info inside one frame */
+		{ 2 * MiB, 1 * MiB + 123, MEM_RESERVED }, /* image: rounds outward to 3 MiB + 4 KiB */
+		{ 8 * MiB + 100, 10, MEM_RESERVED },      /* boot info inside one frame */
 	};
 	uint64_t n = frame_init(map, 4, res, 2);
 	struct frame_stats st;
@@ -65,10 +65,10 @@ static void test_overlap_nonusable_wins(void **state)
 		{ 2 * MiB + 5, 10, MEM_RESERVED },
 	};
 	frame_init(map, 2, NULL, 0);
-	assert_false(frame_is_free(1 * MiB));          /* rounded inward */
+	assert_false(frame_is_free(1 * MiB)); /* rounded inward */
 	assert_true(frame_is_free(1 * MiB + 4096));
-	assert_false(frame_is_free(2 * MiB));           /* reserved wins */
-	assert_false(frame_is_free(5 * MiB - 4096));    /* end rounded inward */
+	assert_false(frame_is_free(2 * MiB));        /* reserved wins */
+	assert_false(frame_is_free(5 * MiB - 4096)); /* end rounded inward */
 	assert_true(frame_is_free(5 * MiB - 8192));
 }
 
@@ -78,15 +78,15 @@ static void test_contig_alignment_and_exhaustion(void **state)
 	const struct mem_range map[] = { { 1 * MiB, 8 * MiB, MEM_USABLE } };
 	frame_init(map, 1, NULL, 0);
 
-	paddr_t a = frame_alloc_contig(512, 512);       /* 2 MiB aligned 2 MiB block */
+	paddr_t a = frame_alloc_contig(512, 512); /* 2 MiB aligned 2 MiB block */
 	assert_int_equal(a, 2 * MiB);
 	paddr_t b = frame_alloc_contig(512, 512);
 	assert_int_equal(b, 4 * MiB);
 	paddr_t c = frame_alloc_contig(512, 512);
 	assert_int_equal(c, 6 * MiB);
-	assert_int_equal(frame_alloc_contig(512, 512), 0);  /* 8 MiB block would end past 9 MiB */
+	assert_int_equal(frame_alloc_contig(512, 512), 0); /* 8 MiB block would end past 9 MiB */
 	assert_int_equal(frame_alloc_contig(0, 1), 0);
-	assert_int_equal(frame_alloc_contig(1, 3), 0);       /* alignment not a power of two */
+	assert_int_equal(frame_alloc_contig(1, 3), 0); /* alignment not a power of two */
 
 	frame_free_contig(b, 512);
 	assert_int_equal(frame_alloc_contig(512, 512), 4 * MiB);
@@ -94,7 +94,7 @@ static void test_contig_alignment_and_exhaustion(void **state)
 	uint64_t count = 0;
 	while (frame_alloc())
 		count++;
-	assert_int_equal(count, 256 + 256);  /* 1-2 MiB and 8-9 MiB remain as single frames */
+	assert_int_equal(count, 256 + 256); /* 1-2 MiB and 8-9 MiB remain as single frames */
 	assert_int_equal(frame_alloc(), 0);
 }
 

@@ -45,7 +45,7 @@ static void test_defaults(void **state)
 	assert_string_equal(c.name, "guest1");
 	assert_int_equal(c.problems, 0);
 	assert_string_equal(host_console_text(), "");
-	guest_config_parse("x", 0, NULL);     /* no crash */
+	guest_config_parse("x", 0, NULL); /* no crash */
 }
 
 static void test_name_from_path(void **state)
@@ -96,7 +96,7 @@ static void test_all_options(void **state)
 	assert_true(c.pt);
 	assert_false(c.privileged);
 	assert_int_equal(c.cpu, -1);
-	guest_config_parse("/k cpu=0 cpu=7", 1, &c);     /* later wins */
+	guest_config_parse("/k cpu=0 cpu=7", 1, &c); /* later wins */
 	assert_int_equal(c.cpu, 7);
 	assert_int_equal(c.problems, 0);
 }
@@ -118,8 +118,9 @@ static void test_mem(void **state)
 	assert_int_equal(c.mem_size, 6 * MiB);
 	assert_int_equal(c.problems, 0);
 
-	const char *bad[] = { "/k mem=1M", "/k mem=2G", "/k mem=1025M", "/k mem=abc", "/k mem=",
-			      "/k mem=99999999999999999999", "/k mem=-4M", "/k mem=4T" };
+	const char *bad[] = { "/k mem=1M",  "/k mem=2G", "/k mem=1025M",
+			      "/k mem=abc", "/k mem=",   "/k mem=99999999999999999999",
+			      "/k mem=-4M", "/k mem=4T" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		host_env_reset();
 		guest_config_parse(bad[i], 2, &c);
@@ -144,8 +145,10 @@ static void test_bad_words_named(void **state)
 	assert_true(host_console_contains("ptvisor: warning: guest 4: unknown option 'foo' ignored\n"));
 	assert_true(host_console_contains("guest 4: bad value '8' for cpu (expected 0-7 or any) ignored\n"));
 	assert_true(host_console_contains("guest 4: bad value 'maybe' for pt (expected on|off) ignored\n"));
-	assert_true(host_console_contains("guest 4: option 'privileged' has no value (expected privileged=yes|no) ignored\n"));
-	assert_true(host_console_contains("guest 4: bad value 'bad.name' for name (expected 1-31 of A-Z a-z 0-9 _ -) ignored\n"));
+	assert_true(host_console_contains(
+		"guest 4: option 'privileged' has no value (expected privileged=yes|no) ignored\n"));
+	assert_true(host_console_contains(
+		"guest 4: bad value 'bad.name' for name (expected 1-31 of A-Z a-z 0-9 _ -) ignored\n"));
 	assert_true(host_console_contains("guest 4: unknown option 'bar' ignored\n"));
 
 	host_env_reset();
@@ -159,8 +162,10 @@ static void test_bad_words_named(void **state)
 	host_env_reset();
 	guest_config_parse("/k \x01\x7f=1 aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", 0, &c);
 	assert_int_equal(c.problems, 2);
-	assert_true(host_console_contains("unknown option '?" "?' ignored"));
-	assert_true(host_console_contains("unknown option 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...' ignored"));
+	assert_true(host_console_contains("unknown option '?"
+					  "?' ignored"));
+	assert_true(
+		host_console_contains("unknown option 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...' ignored"));
 }
 
 static void test_guest_cmdline(void **state)
@@ -223,12 +228,9 @@ static void test_random_input(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_defaults, setup),
-		cmocka_unit_test_setup(test_name_from_path, setup),
-		cmocka_unit_test_setup(test_all_options, setup),
-		cmocka_unit_test_setup(test_mem, setup),
-		cmocka_unit_test_setup(test_bad_words_named, setup),
-		cmocka_unit_test_setup(test_guest_cmdline, setup),
+		cmocka_unit_test_setup(test_defaults, setup),        cmocka_unit_test_setup(test_name_from_path, setup),
+		cmocka_unit_test_setup(test_all_options, setup),     cmocka_unit_test_setup(test_mem, setup),
+		cmocka_unit_test_setup(test_bad_words_named, setup), cmocka_unit_test_setup(test_guest_cmdline, setup),
 		cmocka_unit_test_setup(test_random_input, setup),
 	};
 	return cmocka_run_group_tests_name("guest_config", tests, NULL, NULL);

@@ -68,7 +68,7 @@ static void test_elf32_mb2(void **state)
 	mb2_tag(MB2_HTAG_FRAMEBUFFER, MB2_HTAG_OPTIONAL, 20, fb, 3);
 	mb2_tag(MB2_HTAG_MODULE_ALIGN, 0, 8, NULL, 0);
 	mb2_tag(MB2_HTAG_EFI_BS, 0, 8, NULL, 0);
-	mb2_tag(77, MB2_HTAG_OPTIONAL, 12, req, 1);      /* unknown but optional: ignored */
+	mb2_tag(77, MB2_HTAG_OPTIONAL, 12, req, 1); /* unknown but optional: ignored */
 	mb2_end();
 	expect_ok(MEM);
 	assert_int_equal(tb_gi.kind, IMAGE_ELF32);
@@ -86,7 +86,7 @@ static void test_elf64_mb2_higher_half(void **state)
 	expect_ok(MEM);
 	assert_int_equal(tb_gi.kind, IMAGE_ELF64);
 	assert_int_equal(tb_gi.proto, BOOT_MULTIBOOT2);
-	assert_int_equal(tb_gi.entry, ENTRY_PA);     /* e_entry translated through its segment */
+	assert_int_equal(tb_gi.entry, ENTRY_PA); /* e_entry translated through its segment */
 	assert_int_equal(tb_gi.load_lo, SEG0_PA);
 	assert_int_equal(tb_gi.load_hi, SEG1_PA + 0x3000 - 1);
 	load_and_verify_elf();
@@ -206,9 +206,9 @@ static void test_load_then_info(void **state)
 
 	elf_build(true, 0);
 	mb2_simple(HDR_OFF);
-	set_ph(0, PH_PADDR, 0x10000);          /* text right after the info area */
+	set_ph(0, PH_PADDR, 0x10000); /* text right after the info area */
 	set_ph(0, PH_VADDR, 0x10000);
-	set_ph(1, PH_PADDR, 0x1000);           /* data + bss right below it: [0x1000, 0x4000) */
+	set_ph(1, PH_PADDR, 0x1000); /* data + bss right below it: [0x1000, 0x4000) */
 	set_entry(0x10100);
 	expect_ok(2 * MiB);
 	assert_int_equal(tb_gi.load_lo, 0x1000);

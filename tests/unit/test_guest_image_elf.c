@@ -53,7 +53,10 @@ static void test_elf_ident_refusals(void **state)
 	/* A file too short for its ELF header (with a multiboot header to get that far). */
 	memset(&tb, 0, sizeof(tb));
 	mb1_put(0x10, 0);
-	memcpy(tb.b, "\x7f" "ELF\x02\x01\x01", 7);
+	memcpy(tb.b,
+	       "\x7f"
+	       "ELF\x02\x01\x01",
+	       7);
 	tb.size = 0x30;
 	expect_refused(MEM, "ELF header truncated (image is 0x30 bytes, header needs 0x40)");
 }
@@ -72,9 +75,13 @@ static void test_phdr_table_refusals(void **state)
 	expect_refused(MEM, "ELF has 65535 program headers (at most 64 supported)");
 	w16(eh_phnum(), 2);
 	w32(eh_phoff(), IMG_SIZE - 40);
-	expect_refused(MEM, "ELF program headers extend past the end of the image (offset 0x20d8, 2 x 32 bytes, image 0x2100 bytes)");
+	expect_refused(
+		MEM,
+		"ELF program headers extend past the end of the image (offset 0x20d8, 2 x 32 bytes, image 0x2100 bytes)");
 	w32(eh_phoff(), 0xffffffff);
-	expect_refused(MEM, "ELF program headers extend past the end of the image (offset 0xffffffff, 2 x 32 bytes, image 0x2100 bytes)");
+	expect_refused(
+		MEM,
+		"ELF program headers extend past the end of the image (offset 0xffffffff, 2 x 32 bytes, image 0x2100 bytes)");
 	w32(eh_phoff(), 64);
 	set_ph(0, PH_TYPE, 4);
 	set_ph(1, PH_TYPE, 6);
@@ -84,7 +91,9 @@ static void test_phdr_table_refusals(void **state)
 	elf_build(true, 0);
 	mb1_put(HDR_OFF, 0);
 	w64(eh_phoff(), 0xfffffffffffffff0ULL);
-	expect_refused(MEM, "ELF program headers extend past the end of the image (offset 0xfffffffffffffff0, 2 x 56 bytes, image 0x2100 bytes)");
+	expect_refused(
+		MEM,
+		"ELF program headers extend past the end of the image (offset 0xfffffffffffffff0, 2 x 56 bytes, image 0x2100 bytes)");
 }
 
 static void test_segment_refusals(void **state)
@@ -102,18 +111,21 @@ static void test_segment_refusals(void **state)
 	expect_refused(MEM, "ELF program header 1 [0xfff000, 0x1002000) extends past guest memory (0x1000000 bytes)");
 	expect_ok(32 * MiB);
 	set_ph(1, PH_PADDR, 0xf000);
-	expect_refused(MEM, "ELF program header 1 [0xf000, 0x12000) overlaps the boot information area [0x8000, 0x10000)");
+	expect_refused(MEM,
+		       "ELF program header 1 [0xf000, 0x12000) overlaps the boot information area [0x8000, 0x10000)");
 	set_ph(1, PH_PADDR, 0x5000);
-	expect_ok(MEM);                          /* [0x5000, 0x8000) ends where the area begins */
+	expect_ok(MEM); /* [0x5000, 0x8000) ends where the area begins */
 	set_ph(1, PH_MEMSZ, 0x3001);
-	expect_refused(MEM, "ELF program header 1 [0x5000, 0x8001) overlaps the boot information area [0x8000, 0x10000)");
+	expect_refused(MEM,
+		       "ELF program header 1 [0x5000, 0x8001) overlaps the boot information area [0x8000, 0x10000)");
 	set_ph(1, PH_PADDR, 0x10000);
-	expect_ok(MEM);                          /* starts where the area ends */
+	expect_ok(MEM); /* starts where the area ends */
 	set_ph(1, PH_MEMSZ, 0x3000);
 	set_ph(1, PH_PADDR, 0x800);
 	expect_refused(MEM, "ELF program header 1 loads at 0x800, below 0x1000");
 	set_ph(1, PH_PADDR, 0x9e000);
-	expect_refused(MEM, "ELF program header 1 [0x9e000, 0xa1000) overlaps the reserved legacy region [0x9f000, 0x100000)");
+	expect_refused(
+		MEM, "ELF program header 1 [0x9e000, 0xa1000) overlaps the reserved legacy region [0x9f000, 0x100000)");
 	set_ph(1, PH_PADDR, SEG1_PA);
 	/* A zero-sized PT_LOAD occupies nothing and is skipped. */
 	set_ph(1, PH_FILESZ, 0);
@@ -130,10 +142,12 @@ static void test_segment_refusals(void **state)
 	expect_refused(MEM, "ELF program header 1: physical address 0xfffffffffffff000 + size 0x2000 overflows");
 	set_ph(1, PH_PADDR, SEG1_PA);
 	set_ph(1, PH_OFFSET, 0xffffffffffffff80ULL);
-	expect_refused(MEM, "ELF program header 1 extends past the end of the image (offset 0xffffffffffffff80, size 0x100)");
+	expect_refused(
+		MEM, "ELF program header 1 extends past the end of the image (offset 0xffffffffffffff80, size 0x100)");
 	set_ph(1, PH_OFFSET, SEG1_OFF);
 	set_ph(1, PH_PADDR, 0x100000000ULL);
-	expect_refused(MEM, "ELF program header 1 [0x100000000, 0x100002000) extends past guest memory (0x1000000 bytes)");
+	expect_refused(MEM,
+		       "ELF program header 1 [0x100000000, 0x100002000) extends past guest memory (0x1000000 bytes)");
 }
 
 static void test_entry_refusals(void **state)
@@ -141,7 +155,7 @@ static void test_entry_refusals(void **state)
 	(void)state;
 	elf_build(false, 0);
 	mb1_put(HDR_OFF, 0);
-	set_entry(SEG1_PA + 4);          /* inside the data segment, which is not executable */
+	set_entry(SEG1_PA + 4); /* inside the data segment, which is not executable */
 	expect_refused(MEM, "entry point 0x101004 is not inside a loaded executable segment");
 	set_entry(0x500000);
 	expect_refused(MEM, "entry point 0x500000 is not inside a loaded executable segment");

@@ -57,8 +57,8 @@ static void mutate(uint8_t *b, size_t size)
 			b[off] ^= (uint8_t)(1u << (rand() % 8));
 			break;
 		default: {
-			static const uint32_t words[] = { 0, 1, 0xffffffff, 0x80000000, 0x7fffffff, 0x1000,
-							  0x100000, 0x8000, 0xfff000, 0x2100, 0xfffffff0 };
+			static const uint32_t words[] = { 0,        1,      0xffffffff, 0x80000000, 0x7fffffff, 0x1000,
+							  0x100000, 0x8000, 0xfff000,   0x2100,     0xfffffff0 };
 			uint32_t v = words[rand() % (sizeof(words) / sizeof(words[0]))];
 			if (off + 4 <= size)
 				memcpy(b + (off & ~(size_t)3), &v, 4);

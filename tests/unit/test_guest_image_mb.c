@@ -33,22 +33,28 @@ static void test_aout_kludge_refusals(void **state)
 	mb1_put_aout(0x10, 0x200010, 0x200000, 0x201000, 0x200800, 0x200100);
 	expect_refused(MEM, "multiboot bss_end_addr 0x200800 is below the end of the loaded data 0x201000");
 	mb1_put_aout(0x10, 0x200010, 0x200000, 0, 0x1200000, 0x200100);
-	expect_refused(MEM, "the multiboot load range [0x200000, 0x1200000) extends past guest memory (0x1000000 bytes)");
+	expect_refused(MEM,
+		       "the multiboot load range [0x200000, 0x1200000) extends past guest memory (0x1000000 bytes)");
 	mb1_put_aout(0x10, 0x8010, 0x8000, 0, 0, 0x8100);
-	expect_refused(MEM, "the multiboot load range [0x8000, 0x9800) overlaps the boot information area [0x8000, 0x10000)");
+	expect_refused(
+		MEM, "the multiboot load range [0x8000, 0x9800) overlaps the boot information area [0x8000, 0x10000)");
 	mb1_put_aout(0x10, 0x200010, 0x200000, 0, 0, 0x300000);
 	expect_refused(MEM, "entry point 0x300000 is not inside a loaded executable segment");
 	/* The address fields must be inside the image. */
 	tb.size = 0x28;
 	mb1_put_aout(0x10, 0x200010, 0x200000, 0, 0, 0x200010);
-	expect_refused(MEM, "multiboot1 header at offset 0x10: its address fields (flags bit 16) extend past the end of the image");
+	expect_refused(
+		MEM,
+		"multiboot1 header at offset 0x10: its address fields (flags bit 16) extend past the end of the image");
 }
 
 static void test_header_search_refusals(void **state)
 {
 	(void)state;
 	elf_build(false, 0);
-	expect_refused(MEM, "no multiboot header (neither multiboot2 in the first 32768 bytes nor multiboot1 in the first 8192)");
+	expect_refused(
+		MEM,
+		"no multiboot header (neither multiboot2 in the first 32768 bytes nor multiboot1 in the first 8192)");
 	mb1_put(HDR_OFF, 0);
 	w32(HDR_OFF + 8, 0x12345678);
 	expect_refused(MEM, "multiboot1 header at offset 0x1000 has a bad checksum (fields sum to 0x2de2067a, not 0)");
@@ -59,10 +65,14 @@ static void test_header_search_refusals(void **state)
 	/* Misaligned headers are not headers. */
 	memset(tb.b + HDR_OFF, 0, 0x40);
 	mb2_simple(HDR_OFF + 4);
-	expect_refused(MEM, "no multiboot header (neither multiboot2 in the first 32768 bytes nor multiboot1 in the first 8192)");
+	expect_refused(
+		MEM,
+		"no multiboot header (neither multiboot2 in the first 32768 bytes nor multiboot1 in the first 8192)");
 	memset(tb.b + HDR_OFF, 0, 0x40);
 	mb1_put(HDR_OFF + 2, 0);
-	expect_refused(MEM, "no multiboot header (neither multiboot2 in the first 32768 bytes nor multiboot1 in the first 8192)");
+	expect_refused(
+		MEM,
+		"no multiboot header (neither multiboot2 in the first 32768 bytes nor multiboot1 in the first 8192)");
 	/* Too far into the file: multiboot1 past 8 KiB. */
 	memset(tb.b + HDR_OFF, 0, 0x40);
 	mb1_put(SEG1_OFF, 0);
@@ -86,7 +96,7 @@ static void test_header_search_refusals(void **state)
 	expect_refused(MEM, "multiboot2 header at offset 0x7ff0 (length 0x28) extends past the first 32768 bytes");
 	memset(tb.b + 0x7ff0, 0, 0x40);
 	mb2_simple(0x7fd8);
-	expect_ok(MEM);                 /* ends exactly at 32 KiB */
+	expect_ok(MEM); /* ends exactly at 32 KiB */
 	/* ... and one that runs past the end of a short file. */
 	elf_build(false, 0);
 	mb2_simple(IMG_SIZE - 0x20);
@@ -114,7 +124,8 @@ static void test_mb2_tag_refusals(void **state)
 	mb2_begin(HDR_OFF);
 	mb2_tag(MB2_HTAG_INFO_REQUEST, 0, 10, one, 1);
 	mb2_end();
-	expect_refused(MEM, "multiboot2 information request tag at offset 0x1010 has size 10, not 8 plus a multiple of 4");
+	expect_refused(MEM,
+		       "multiboot2 information request tag at offset 0x1010 has size 10, not 8 plus a multiple of 4");
 
 	mb2_begin(HDR_OFF);
 	mb2_tag(MB2_HTAG_ADDRESS, 0, 16, one, 1);
@@ -123,7 +134,7 @@ static void test_mb2_tag_refusals(void **state)
 
 	mb2_begin(HDR_OFF);
 	mb2_tag(MB2_HTAG_INFO_REQUEST, 0, 12, one, 1);
-	mb2_seal();                      /* no end tag */
+	mb2_seal(); /* no end tag */
 	tb.b[HDR_OFF + 0x20] = 0xee;
 	expect_refused(MEM, "multiboot2 header at offset 0x1000 has no end tag within its length 0x20");
 
@@ -148,7 +159,9 @@ static void test_mb2_tag_refusals(void **state)
 	mb2_begin(HDR_OFF);
 	mb2_tag(MB2_HTAG_INFO_REQUEST, 0, 16, acpi, 2);
 	mb2_end();
-	expect_refused(MEM, "multiboot2 header requires information tag type 14 (ACPI old RSDP), which ptvisor cannot provide");
+	expect_refused(
+		MEM,
+		"multiboot2 header requires information tag type 14 (ACPI old RSDP), which ptvisor cannot provide");
 	mb2_begin(HDR_OFF);
 	mb2_tag(MB2_HTAG_INFO_REQUEST, MB2_HTAG_OPTIONAL, 16, acpi, 2);
 	mb2_end();
@@ -163,7 +176,9 @@ static void test_mb2_tag_refusals(void **state)
 	mb2_begin(HDR_OFF);
 	mb2_tag(MB2_HTAG_CONSOLE_FLAGS, 0, 12, (const uint32_t[]){ 3 }, 1);
 	mb2_end();
-	expect_refused(MEM, "multiboot2 header requires a console described in the boot information (flags tag), which ptvisor cannot provide");
+	expect_refused(
+		MEM,
+		"multiboot2 header requires a console described in the boot information (flags tag), which ptvisor cannot provide");
 	mb2_begin(HDR_OFF);
 	mb2_tag(MB2_HTAG_CONSOLE_FLAGS, 0, 12, (const uint32_t[]){ 2 }, 1);
 	mb2_end();
@@ -181,7 +196,8 @@ static void test_mb1_flag_refusals(void **state)
 	(void)state;
 	elf_build(false, 0);
 	mb1_put(HDR_OFF, (uint32_t)MB1_FLAG_VIDEO_MODE);
-	expect_refused(MEM, "multiboot1 header requires video mode information (flags bit 2), which ptvisor cannot provide");
+	expect_refused(MEM,
+		       "multiboot1 header requires video mode information (flags bit 2), which ptvisor cannot provide");
 	mb1_put(HDR_OFF, (1u << 5) | (1u << 9));
 	expect_refused(MEM, "multiboot1 header requires unsupported feature flags bit 5");
 	/* Bits 16-31 are optional: unknown ones are ignored. */

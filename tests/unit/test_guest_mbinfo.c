@@ -16,9 +16,22 @@ static struct guest_mem gm;
 static struct guest_config cfg;
 static struct guest_image img;
 
-static uint32_t r32(uint64_t gpa) { uint32_t v; memcpy(&v, (uint8_t *)gm.host + gpa, 4); return v; }
-static uint64_t r64(uint64_t gpa) { uint64_t v; memcpy(&v, (uint8_t *)gm.host + gpa, 8); return v; }
-static const char *rstr(uint64_t gpa) { return (const char *)gm.host + gpa; }
+static uint32_t r32(uint64_t gpa)
+{
+	uint32_t v;
+	memcpy(&v, (uint8_t *)gm.host + gpa, 4);
+	return v;
+}
+static uint64_t r64(uint64_t gpa)
+{
+	uint64_t v;
+	memcpy(&v, (uint8_t *)gm.host + gpa, 8);
+	return v;
+}
+static const char *rstr(uint64_t gpa)
+{
+	return (const char *)gm.host + gpa;
+}
 
 static void guest_setup(uint64_t size, enum boot_proto proto, const char *cmdline)
 {
@@ -65,10 +78,10 @@ static void test_mb1(void **state)
 	assert_int_equal(info, GUEST_INFO_GPA);
 	assert_int_equal(guest_mbinfo_magic(&img), 0x2BADB002);
 	assert_int_equal(r32(info + 0), (1u << 0) | (1u << 2) | (1u << 6) | (1u << 9));
-	assert_int_equal(r32(info + 4), 636);                  /* mem_lower: 0x9f000 / 1024 */
-	assert_int_equal(r32(info + 8), (16 * MiB - MiB) / 1024);  /* mem_upper: 15360 */
-	assert_int_equal(r32(info + 20), 0);                   /* no modules */
-	assert_int_equal(r32(info + 52), 0);                   /* no drives */
+	assert_int_equal(r32(info + 4), 636);                     /* mem_lower: 0x9f000 / 1024 */
+	assert_int_equal(r32(info + 8), (16 * MiB - MiB) / 1024); /* mem_upper: 15360 */
+	assert_int_equal(r32(info + 20), 0);                      /* no modules */
+	assert_int_equal(r32(info + 52), 0);                      /* no drives */
 	assert_info_string(r32(info + 16), "console=ttyS0 debug");
 	assert_info_string(r32(info + 64), "ptvisor");
 
@@ -78,7 +91,9 @@ static void test_mb1(void **state)
 	assert_true(addr >= GUEST_INFO_GPA && addr + len <= GUEST_INFO_END);
 	assert_int_equal(addr % 8, 0);
 	static const uint64_t expect[3][3] = {
-		{ 0, 0x9f000, 1 }, { 0x9f000, 0x61000, 2 }, { 0x100000, 15 * MiB, 1 },
+		{ 0, 0x9f000, 1 },
+		{ 0x9f000, 0x61000, 2 },
+		{ 0x100000, 15 * MiB, 1 },
 	};
 	unsigned n = 0;
 	for (uint32_t p = addr; p < addr + len; p += r32(p) + 4, n++) {
@@ -116,7 +131,7 @@ static unsigned mb2_walk(uint32_t info, uint32_t *types, uint32_t *offs, unsigne
 		n++;
 		if (r32(p) == 0) {
 			assert_int_equal(size, 8);
-			assert_int_equal(p + 8, info + total);   /* end tag closes the block exactly */
+			assert_int_equal(p + 8, info + total); /* end tag closes the block exactly */
 			break;
 		}
 		p += (size + 7) & ~7u;
@@ -154,7 +169,9 @@ static void test_mb2(void **state)
 	assert_int_equal(r32(mm + 8), 24);
 	assert_int_equal(r32(mm + 12), 0);
 	static const uint64_t expect[3][3] = {
-		{ 0, 0x9f000, 1 }, { 0x9f000, 0x61000, 2 }, { 0x100000, 63 * MiB, 1 },
+		{ 0, 0x9f000, 1 },
+		{ 0x9f000, 0x61000, 2 },
+		{ 0x100000, 63 * MiB, 1 },
 	};
 	for (unsigned i = 0; i < 3; i++) {
 		uint32_t e = mm + 16 + i * 24;
@@ -182,7 +199,7 @@ static void test_cmdline_edges(void **state)
 	assert_int_equal(mb2_walk(info, types, offs, 16), 5);
 	assert_int_equal(r32(offs[0] + 4), 9);
 	assert_string_equal(rstr(offs[0] + 8), "");
-	assert_int_equal(r32(offs[2] + 12), 1024);          /* 2 MiB guest: 1 MiB above 1 MiB */
+	assert_int_equal(r32(offs[2] + 12), 1024); /* 2 MiB guest: 1 MiB above 1 MiB */
 
 	memset(longest, 'x', 255);
 	longest[255] = '\0';

@@ -84,12 +84,11 @@ static void test_console_write(void **state)
 	memcpy(env_gpa(TEXT_GPA), "hello\x01\n!", 8);
 	/* Outside 64-bit mode the arguments are EBX, ECX: garbage above is ignored. */
 	assert_int_equal(call(PTV_HC_CONSOLE_WRITE, 0x100000000ULL | TEXT_GPA, 0x200000000ULL | 8, 0), 8);
-	assert_true(host_console_contains("[g0] (console) hello? !\n"));   /* control characters defused */
+	assert_true(host_console_contains("[g0] (console) hello? !\n")); /* control characters defused */
 	assert_int_equal(call(PTV_HC_CONSOLE_WRITE, TEXT_GPA, PTV_HC_CONSOLE_MAX, 0), PTV_HC_CONSOLE_MAX);
 	assert_int_equal(call(PTV_HC_CONSOLE_WRITE, TEXT_GPA, 0, 0), 0);
 	/* Errors come back as 32-bit negative numbers. */
-	assert_int_equal(call(PTV_HC_CONSOLE_WRITE, TEXT_GPA, PTV_HC_CONSOLE_MAX + 1, 0),
-			 (uint32_t)PTV_HC_EINVAL);
+	assert_int_equal(call(PTV_HC_CONSOLE_WRITE, TEXT_GPA, PTV_HC_CONSOLE_MAX + 1, 0), (uint32_t)PTV_HC_EINVAL);
 	assert_int_equal(call(PTV_HC_CONSOLE_WRITE, TEXT_GPA, 0xffffffff, 0), (uint32_t)PTV_HC_EINVAL);
 	assert_int_equal(call(PTV_HC_CONSOLE_WRITE, 0xd0000000, 4, 0), (uint32_t)PTV_HC_EFAULT);
 	assert_int_equal(call(PTV_HC_CONSOLE_WRITE, ENV_RAM_SIZE - 4, 8, 0), (uint32_t)PTV_HC_EFAULT);
@@ -114,7 +113,7 @@ static void test_stats(void **state)
 	v.stats.hypercalls = 6;
 	assert_int_equal(call(PTV_HC_STATS, STATS_GPA, 0, 0), PTV_HC_OK);
 	frame_get_stats(&fs);
-	assert_int_equal(st->exits, 5);   /* time-slice exits are the VMM's */
+	assert_int_equal(st->exits, 5); /* time-slice exits are the VMM's */
 	assert_int_equal(st->hypercalls, 7);
 	assert_int_equal(st->vmm_free_frames, fs.free_frames);
 	assert_int_equal(st->ept_violations, 4);

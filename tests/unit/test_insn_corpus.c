@@ -12,7 +12,7 @@
 #include "elf_text.h"
 #include "insn_corpus.h"
 
-#define TEXT_SAMPLE_MAX (4096u * 1024u)   /* bytes of .text walked per binary, to stay fast */
+#define TEXT_SAMPLE_MAX (4096u * 1024u) /* bytes of .text walked per binary, to stay fast */
 #define RANDOM_PER_MODE 300000u
 
 static csh cs_open_mode(enum insn_mode mode)
@@ -26,8 +26,7 @@ static csh cs_open_mode(enum insn_mode mode)
 }
 
 /* Walks one .text linearly with Capstone (skipping a byte where it fails) and checks each instruction. */
-static void walk_text(const uint8_t *text, size_t size, uint64_t addr, enum insn_mode mode,
-		      struct corpus_tally *t)
+static void walk_text(const uint8_t *text, size_t size, uint64_t addr, enum insn_mode mode, struct corpus_tally *t)
 {
 	csh h = cs_open_mode(mode);
 	cs_insn *ci = cs_malloc(h);
@@ -106,8 +105,7 @@ static void test_corpus_32(void **state)
 	struct corpus_tally total = { 0 };
 	(void)state;
 
-	printf("32-bit GRUB modules and ptvisor guests (first %u KiB of .text each):\n",
-	       TEXT_SAMPLE_MAX / 1024);
+	printf("32-bit GRUB modules and ptvisor guests (first %u KiB of .text each):\n", TEXT_SAMPLE_MAX / 1024);
 	walk_glob("/usr/lib/grub/i386-pc/*.mod", "grub i386-pc/*.mod", 1000, INSN_MODE32, &total);
 	walk_glob("build/guest/*.elf", "build/guest/*.elf", 64, INSN_MODE32, &total);
 	corpus_tally_print("32-bit total", &total);
@@ -121,8 +119,7 @@ static void test_corpus_32(void **state)
  * the implied prefix pp) through a few legal combinations and, once Capstone accepts, compare its
  * length with ours on the original bytes. Returns 1 compared, 0 not retried, -1 mismatch.
  */
-static int vex_retry(csh h, cs_insn *ci, const uint8_t *buf, size_t n, enum insn_mode mode,
-		     const struct insn *ours)
+static int vex_retry(csh h, cs_insn *ci, const uint8_t *buf, size_t n, enum insn_mode mode, const struct insn *ours)
 {
 	uint8_t b[16];
 	size_t at = 0;
@@ -136,7 +133,7 @@ static int vex_retry(csh h, cs_insn *ci, const uint8_t *buf, size_t n, enum insn
 		size_t left = n;
 		uint64_t a = 0x1000;
 		unsigned v = k % 6, pp = k / 6;
-		uint8_t wl = (uint8_t)(((v & 1) << 7) | ((v >> 1) << 2) | pp);   /* W, L, pp */
+		uint8_t wl = (uint8_t)(((v & 1) << 7) | ((v >> 1) << 2) | pp); /* W, L, pp */
 
 		memcpy(b, buf, n);
 		if (buf[at] == 0xc5) {
@@ -145,7 +142,7 @@ static int vex_retry(csh h, cs_insn *ci, const uint8_t *buf, size_t n, enum insn
 			b[at + 2] = (uint8_t)(0x78 | (wl & 0x87));
 		} else {
 			b[at + 2] = (uint8_t)(0x7c | (wl & 0x83));
-			b[at + 3] = (uint8_t)(0x08 | ((v >> 1) << 5));   /* V'=1, aaa=0, L'L=v/2 */
+			b[at + 3] = (uint8_t)(0x08 | ((v >> 1) << 5)); /* V'=1, aaa=0, L'L=v/2 */
 		}
 		if (cs_disasm_iter(h, &code, &left, &a, ci))
 			return ci->size == ours->len ? 1 : -1;
@@ -186,11 +183,14 @@ static void random_mode(enum insn_mode mode)
 				       buf[1], buf[2], buf[3], buf[4], ci->size, in.len);
 		}
 	}
-	corpus_tally_print(mode == INSN_MODE64 ? "random 64-bit" :
-			   mode == INSN_MODE32 ? "random 32-bit" : "random 16-bit", &t);
+	corpus_tally_print(mode == INSN_MODE64   ? "random 64-bit"
+			   : mode == INSN_MODE32 ? "random 32-bit"
+						 : "random 16-bit",
+			   &t);
 	corpus_print_categories(&t);
 	printf("    VEX/EVEX refused by capstone, retried with neutral vvvv/L/W/mask fields: "
-	       "%lu compared, %lu length mismatches\n", vex_cmp, vex_bad);
+	       "%lu compared, %lu length mismatches\n",
+	       vex_cmp, vex_bad);
 	cs_free(ci, 1);
 	cs_close(&h);
 	/* Where both decoders accept the bytes, lengths, classes, targets and operands must agree. */
@@ -202,18 +202,27 @@ static void random_mode(enum insn_mode mode)
 	assert_int_equal(vex_bad, 0);
 }
 
-static void test_random_16(void **state) { (void)state; random_mode(INSN_MODE16); }
-static void test_random_32(void **state) { (void)state; random_mode(INSN_MODE32); }
-static void test_random_64(void **state) { (void)state; random_mode(INSN_MODE64); }
+static void test_random_16(void **state)
+{
+	(void)state;
+	random_mode(INSN_MODE16);
+}
+static void test_random_32(void **state)
+{
+	(void)state;
+	random_mode(INSN_MODE32);
+}
+static void test_random_64(void **state)
+{
+	(void)state;
+	random_mode(INSN_MODE64);
+}
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_corpus_64),
-		cmocka_unit_test(test_corpus_32),
-		cmocka_unit_test(test_random_16),
-		cmocka_unit_test(test_random_32),
-		cmocka_unit_test(test_random_64),
+		cmocka_unit_test(test_corpus_64), cmocka_unit_test(test_corpus_32), cmocka_unit_test(test_random_16),
+		cmocka_unit_test(test_random_32), cmocka_unit_test(test_random_64),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -26,21 +26,51 @@ static int setup(void **state)
 }
 
 /* Processor Local APIC (type 0, 8 bytes) and Processor Local x2APIC (type 9, 16 bytes). */
-#define LAPIC(uid, id, flags)  0, 8, uid, id, flags, 0, 0, 0
-#define X2APIC(id, flags) \
-	9, 16, 0, 0, (id) & 0xff, ((id) >> 8) & 0xff, 0, 0, flags, 0, 0, 0, 0, 0, 0, 0
+#define LAPIC(uid, id, flags) 0, 8, uid, id, flags, 0, 0, 0
+#define X2APIC(id, flags)     9, 16, 0, 0, (id)&0xff, ((id) >> 8) & 0xff, 0, 0, flags, 0, 0, 0, 0, 0, 0, 0
 
 static void test_cpus_enabled_disabled_x2apic(void **state)
 {
 	static const uint8_t e[] = {
 		LAPIC(0, 0, 1),
 		LAPIC(1, 1, 1),
-		LAPIC(2, 3, 0),                 /* disabled, not online capable */
+		LAPIC(2, 3, 0), /* disabled, not online capable */
 		X2APIC(0x100, 1),
-		X2APIC(1, 1),                   /* same CPU as the second xAPIC entry */
-		1, 12, 8, 0, 0x00, 0x10, 0xc0, 0xfe, 24, 0, 0, 0,   /* IOAPIC 8, GSI base 24 */
-		5, 12, 0, 0, 0x00, 0x00, 0xe1, 0xfe, 0, 0, 0, 0,    /* local APIC address override */
-		2, 10, 0, 0, 2, 0, 0, 0, 0, 0,                      /* interrupt source override */
+		X2APIC(1, 1), /* same CPU as the second xAPIC entry */
+		1,
+		12,
+		8,
+		0,
+		0x00,
+		0x10,
+		0xc0,
+		0xfe,
+		24,
+		0,
+		0,
+		0, /* IOAPIC 8, GSI base 24 */
+		5,
+		12,
+		0,
+		0,
+		0x00,
+		0x00,
+		0xe1,
+		0xfe,
+		0,
+		0,
+		0,
+		0, /* local APIC address override */
+		2,
+		10,
+		0,
+		0,
+		2,
+		0,
+		0,
+		0,
+		0,
+		0, /* interrupt source override */
 	};
 	const struct acpi_info *ai = acpi_get_info();
 	uint32_t ids[8];
@@ -92,13 +122,13 @@ static void test_zero_length_entry_stops(void **state)
 static void test_entry_running_past_table(void **state)
 {
 	static const uint8_t e[] = { LAPIC(0, 0, 1), X2APIC(7, 1) };
-	const uint32_t len = 44 + sizeof(e) - 6;    /* cut the x2APIC entry short */
+	const uint32_t len = 44 + sizeof(e) - 6; /* cut the x2APIC entry short */
 	const paddr_t at = ACPI_PHYS_END - len;
 	const paddr_t entries[] = { AB_FADT, at };
 	uint32_t ids[8];
 	uint8_t *t;
 	(void)state;
-	ab_madt(at - 6, e, sizeof(e));               /* built 6 bytes lower, then moved up */
+	ab_madt(at - 6, e, sizeof(e)); /* built 6 bytes lower, then moved up */
 	t = acpi_phys_at(at - 6);
 	memmove(t + 6, t, len);
 	ab_put32(t + 6 + 4, len);

@@ -15,20 +15,20 @@
 struct mc {
 	enum mmio_cpu_mode m;
 	const char *b;
-	unsigned n;           /* bytes of the instruction, all of them its own */
+	unsigned n; /* bytes of the instruction, all of them its own */
 	const char *what;
 	bool store;
 	unsigned size;
 	int reg;
 	bool high8;
 	uint64_t imm;
-	unsigned dst;         /* dst_size; 0: the same as size */
+	unsigned dst; /* dst_size; 0: the same as size */
 	bool sx;
 };
 
-#define M16 MMIO_MODE16
-#define M32 MMIO_MODE32
-#define M64 MMIO_MODE64
+#define M16  MMIO_MODE16
+#define M32  MMIO_MODE32
+#define M64  MMIO_MODE64
 #define NEG1 0xffffffffffffffffull
 /* Store and load of a register, store of an immediate, MOVZX/MOVSX load. */
 #define BYTES(md, s, w) .m = md, .b = s, .n = sizeof(s) - 1, .what = w
@@ -239,8 +239,8 @@ static void test_refused(void **state)
 /* 15 bytes is the architectural limit (SDM Vol. 2 2.3.11), which the 16-byte cases above exceed. */
 static void test_fifteen_bytes(void **state)
 {
-	static const uint8_t max[] = { 0x2e, 0x2e, 0x2e, 0x2e, 0x2e, 0x2e, 0x2e, 0x2e, 0x2e, 0x2e, 0x2e,
-				       0x2e, 0x2e, 0x89, 0x00 };
+	static const uint8_t max[] = { 0x2e, 0x2e, 0x2e, 0x2e, 0x2e, 0x2e, 0x2e, 0x2e,
+				       0x2e, 0x2e, 0x2e, 0x2e, 0x2e, 0x89, 0x00 };
 	struct mmio_insn o;
 	(void)state;
 
@@ -264,10 +264,10 @@ static uint64_t xorshift(uint64_t *s)
  */
 static void test_length_matches_insn_decode(void **state)
 {
-	static const uint8_t pfx[] = { 0x66, 0x67, 0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65, 0xf0, 0xf2, 0xf3,
-				       0x40, 0x41, 0x44, 0x48, 0x4c, 0x4f };
-	static const uint8_t ops[] = { 0x88, 0x89, 0x8a, 0x8b, 0xc6, 0xc7, 0xa0, 0xa1, 0xa2, 0xa3, 0x0f,
-				       0x0f, 0x01, 0x8d, 0xa4, 0x86 };
+	static const uint8_t pfx[] = { 0x66, 0x67, 0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65, 0xf0,
+				       0xf2, 0xf3, 0x40, 0x41, 0x44, 0x48, 0x4c, 0x4f };
+	static const uint8_t ops[] = { 0x88, 0x89, 0x8a, 0x8b, 0xc6, 0xc7, 0xa0, 0xa1,
+				       0xa2, 0xa3, 0x0f, 0x0f, 0x01, 0x8d, 0xa4, 0x86 };
 	static const uint8_t ops0f[] = { 0xb6, 0xb7, 0xbe, 0xbf, 0xb8, 0x10 };
 	uint64_t seed = 0x2545f4914f6cdd1dull;
 	unsigned long accepted[3] = { 0 }, refused = 0;
@@ -299,8 +299,8 @@ static void test_length_matches_insn_decode(void **state)
 		assert_true(o.size == 1 || o.size == 2 || o.size == 4 || o.size == 8);
 		assert_true(o.dst_size >= o.size);
 	}
-	printf("  accepted 16-bit %lu, 32-bit %lu, 64-bit %lu; refused %lu\n", accepted[0], accepted[1],
-	       accepted[2], refused);
+	printf("  accepted 16-bit %lu, 32-bit %lu, 64-bit %lu; refused %lu\n", accepted[0], accepted[1], accepted[2],
+	       refused);
 	for (int m = 0; m < 3; m++)
 		assert_true(accepted[m] > 20000);
 }

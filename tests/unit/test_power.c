@@ -57,7 +57,7 @@ static void test_emulator_sequence(void **state)
 	assert_int_equal(port_log_writes(w, 64), 10);
 	assert_write(0, 4, POWER_QEMU_EXIT_PORT, 3);
 	for (unsigned i = 0; i < 8; i++)
-		assert_write(1 + i, 1, POWER_BOCHS_SHUTDOWN_PORT, (uint8_t)"Shutdown"[i]);
+		assert_write(1 + i, 1, POWER_BOCHS_SHUTDOWN_PORT, (uint8_t) "Shutdown"[i]);
 	assert_write(9, 2, AB_PM1A, PM1_S5_WRITE);
 	/* Eight OUTs and one IN (SCI_EN) before the sleep write: nothing else was touched. */
 	assert_int_equal(port_log_count(), 11);
@@ -67,8 +67,7 @@ static void test_emulator_sequence(void **state)
 
 static void test_real_firmware_sequence(void **state)
 {
-	static const uint8_t s5[] = { 0x08, '_', 'S', '5', '_', 0x12, 0x06, 0x04, 0x0a, 0x07,
-				      0x0a, 0x02 };
+	static const uint8_t s5[] = { 0x08, '_', 'S', '5', '_', 0x12, 0x06, 0x04, 0x0a, 0x07, 0x0a, 0x02 };
 	(void)state;
 	ab_tree(&bi, 2, "ALASKA");
 	ab_dsdt(AB_DSDT, s5, sizeof(s5));
@@ -184,7 +183,7 @@ static void test_reset_register_pci_and_memory(void **state)
 	assert_int_equal(acpi_init(&bi), 0);
 	power_reset_sequence();
 	assert_int_equal(*(uint8_t *)acpi_phys_at(reg), 0x5a);
-	assert_int_equal(port_log_writes(w, 64), 0);   /* no 8042 answers */
+	assert_int_equal(port_log_writes(w, 64), 0); /* no 8042 answers */
 	assert_true(host_console_contains("power: no keyboard controller answers"));
 }
 

@@ -98,7 +98,7 @@ static void test_skylake_modes(void **state)
 	(void)state;
 	boot(&cpu_fixture_skylake_i7_6700k, PT_MODE_SYSTEM, PT_BACKEND_AUTO);
 	assert_true(host_console_contains("pt_mode in force: system"));
-	assert_int_equal(pt_rt.vmx.cpu2 | pt_rt.vmx.exit | pt_rt.vmx.entry, 0);   /* nothing concealed */
+	assert_int_equal(pt_rt.vmx.cpu2 | pt_rt.vmx.exit | pt_rt.vmx.entry, 0); /* nothing concealed */
 	assert_int_equal(pt_rt.cpu.host_ctl & RTIT_CTL_USER, RTIT_CTL_USER);
 	assert_true(host_console_contains("RTIT MSR accesses per exit: 0 with the guest not tracing, 0"));
 	boot(&cpu_fixture_skylake_i7_6700k, PT_MODE_HOST, PT_BACKEND_AUTO);
@@ -245,7 +245,7 @@ static void test_guest_glue(void **state)
 	assert_true(host_console_contains("PT for guest small: 14H.0 00000001 00000001 00000001"));
 	r = (struct cpuid_regs){ 0, BIT(25), 0, 0 };
 	vcpu_pt_cpuid(&vs[1], 7, 0, &r);
-	assert_int_equal(r.ebx, BIT(25));          /* not the hw path's: left as the filter made it */
+	assert_int_equal(r.ebx, BIT(25)); /* not the hw path's: left as the filter made it */
 	assert_int_equal(pgs[1].backend, PT_BACKEND_OFF);
 	assert_false(vcpu_pt_rdmsr(&vs[1], MSR_IA32_RTIT_CTL, &v));
 	assert_false(vcpu_pt_rdmsr(&vs[1], MSR_IA32_PERF_GLOBAL_STATUS, &v));
@@ -256,7 +256,7 @@ static void test_guest_glue(void **state)
 	assert_false(vcpu_pt_wrmsr(&vs[2], MSR_IA32_RTIT_ADDR0_A, 0x1000));
 	assert_false(vcpu_pt_rdmsr(&vs[0], 0x573, &v));
 	assert_true(vcpu_pt_rdmsr(&vs[0], MSR_IA32_PERF_GLOBAL_STATUS, &v));
-	assert_false(vcpu_pt_wrmsr(&vs[0], MSR_IA32_PERF_GLOBAL_STATUS, 0));    /* read-only */
+	assert_false(vcpu_pt_wrmsr(&vs[0], MSR_IA32_PERF_GLOBAL_STATUS, 0)); /* read-only */
 	assert_false(vcpu_pt_wrmsr(&vs[0], MSR_IA32_PERF_GLOBAL_STATUS_RESET, BIT(0)));
 	assert_false(pgs[0].pmi_pending);
 	/* a bad pt_caps= leaves that guest without PT */

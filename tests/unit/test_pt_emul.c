@@ -15,10 +15,10 @@
 #include "vmx/exit.h"
 #include "msr.h"
 
-#define CTL_ON (RTIT_CTL_TRACEEN | RTIT_CTL_OS | RTIT_CTL_TOPA | RTIT_CTL_BRANCHEN)
-#define TF     BIT(8)
-#define RF     BIT(16)
-#define DR6_BS BIT(14)
+#define CTL_ON      (RTIT_CTL_TRACEEN | RTIT_CTL_OS | RTIT_CTL_TOPA | RTIT_CTL_BRANCHEN)
+#define TF          BIT(8)
+#define RF          BIT(16)
+#define DR6_BS      BIT(14)
 #define PENDING_MTF (INTR_INFO_VALID | (7u << 8))
 #define REINJECT_UD (INTR_INFO_VALID | (3u << 8) | 6)
 /* Every exception but #BP and #OF is intercepted while tracing (pt_emul.c TRACE_EXC_BITMAP). */
@@ -29,7 +29,7 @@ struct vmx_caps boot_caps;
 
 static struct per_rig rig;
 static struct ptd_result res;
-static unsigned checks;            /* hook checkpoints reached */
+static unsigned checks; /* hook checkpoints reached */
 
 static int setup_with(enum pt_step_mech mech, uint64_t disable)
 {
@@ -47,10 +47,22 @@ static int setup_with(enum pt_step_mech mech, uint64_t disable)
 
 /* Tracing ends as Linux perf ends it: TraceEn cleared, the rest of IA32_RTIT_CTL kept. */
 #define CTL_OFF (CTL_ON & ~RTIT_CTL_TRACEEN)
-static int setup_mtf(void **state) { (void)state; return setup_with(PT_STEP_MTF, CTL_OFF); }
-static int setup_tf(void **state) { (void)state; return setup_with(PT_STEP_TF, CTL_OFF); }
+static int setup_mtf(void **state)
+{
+	(void)state;
+	return setup_with(PT_STEP_MTF, CTL_OFF);
+}
+static int setup_tf(void **state)
+{
+	(void)state;
+	return setup_with(PT_STEP_TF, CTL_OFF);
+}
 /* ... or with IA32_RTIT_CTL := 0, which clears ToPA in the same write. */
-static int setup_mtf_zero(void **state) { (void)state; return setup_with(PT_STEP_MTF, 0); }
+static int setup_mtf_zero(void **state)
+{
+	(void)state;
+	return setup_with(PT_STEP_MTF, 0);
+}
 
 static int teardown(void **state)
 {
@@ -149,7 +161,7 @@ static void mtf_hook(struct per_rig *r, enum per_exit why, const struct per_insn
 		assert_int_equal(per_vmcs(GUEST_RIP), 0x1014);
 		checks++;
 	} else if (why == PER_EXIT_MTF && ip == 0x1012) {
-		assert_int_equal(per_vmcs(GUEST_RIP), 0x1040);   /* INT n: the exit is at the handler */
+		assert_int_equal(per_vmcs(GUEST_RIP), 0x1040); /* INT n: the exit is at the handler */
 		checks++;
 	} else if (why == PER_EXIT_WRMSR && ip == 0x1022) {
 		assert_false(r->v->pt_stepping);
@@ -167,7 +179,7 @@ static void test_mtf_flow(void **state)
 	assert_int_equal(checks, 5);
 	/* MTF: 19 guest-retired instructions, INT n, the pending MTF after WRMSR and CPUID, #UD delivery. */
 	assert_exits(19 + 1 + 2 + 1, 0, 0);
-	assert_int_equal(cpu_model_get()->dr[0], PER_DR0);   /* MTF needs no breakpoint */
+	assert_int_equal(cpu_model_get()->dr[0], PER_DR0); /* MTF needs no breakpoint */
 }
 
 /* TF: TF set while tracing, #DB intercepted, handlers reached through the DR0 breakpoint. */
@@ -199,7 +211,7 @@ static void tf_hook(struct per_rig *r, enum per_exit why, const struct per_insn 
 		assert_true(rip == 0x1040 || rip == 0x1050);
 		assert_int_equal(cpu_model_get()->dr[0], PER_DR0);
 		assert_int_equal(dr7, PER_DR7);
-		assert_int_equal(per_vmcs(GUEST_RFLAGS) & RF, RF);   /* the faulting breakpoint must not refire */
+		assert_int_equal(per_vmcs(GUEST_RFLAGS) & RF, RF); /* the faulting breakpoint must not refire */
 		checks++;
 	} else if (why == PER_EXIT_EXCEPTION) {
 		assert_int_equal(per_vmcs(VM_ENTRY_INTR_INFO_FIELD), REINJECT_UD);

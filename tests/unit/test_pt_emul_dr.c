@@ -18,10 +18,10 @@
 #include "vmx/caps.h"
 #include "msr.h"
 
-#define CTL_ON  (RTIT_CTL_TRACEEN | RTIT_CTL_OS | RTIT_CTL_TOPA | RTIT_CTL_BRANCHEN)
-#define CTL_OFF (CTL_ON & ~RTIT_CTL_TRACEEN)
-#define DB_HANDLER  0x1060u
-#define INT_HANDLER 0x1040u
+#define CTL_ON        (RTIT_CTL_TRACEEN | RTIT_CTL_OS | RTIT_CTL_TOPA | RTIT_CTL_BRANCHEN)
+#define CTL_OFF       (CTL_ON & ~RTIT_CTL_TRACEEN)
+#define DB_HANDLER    0x1060u
+#define INT_HANDLER   0x1040u
 #define GUEST_DR7_ALL (DR7_FIXED1 | DR7_L(0) | DR7_L(1) | DR7_G(2) | DR7_L(3))
 
 /* main.c's; the virtual APIC (linked for the ToPA PMI) reads it. */
@@ -29,9 +29,9 @@ struct vmx_caps boot_caps;
 
 static struct per_rig rig;
 static struct ptd_result res;
-static uint32_t seen_slot_ip[4];   /* what each DR held at the step exit before INT 0x80 */
+static uint32_t seen_slot_ip[4]; /* what each DR held at the step exit before INT 0x80 */
 static uint64_t seen_dr7;
-static struct pt_emul_bp seen_bp;  /* the handler breakpoint then */
+static struct pt_emul_bp seen_bp; /* the handler breakpoint then */
 
 /*
  * wrmsr(on); nop; nop; int 0x80; wrmsr(off); hlt, with handlers: INT 0x80 at 0x1040 (nop; iret), #DB
@@ -129,7 +129,7 @@ static void run_and_decode(void)
 static void test_free_slot(void **state)
 {
 	const uint64_t dr[4] = { 0x5000, 0x5100, 0x5200, 0x5300 };
-	uint64_t dr7 = DR7_FIXED1 | DR7_L(0) | DR7_G(1) | (1ull << DR7_RW_SHIFT(1));   /* DR1: write */
+	uint64_t dr7 = DR7_FIXED1 | DR7_L(0) | DR7_G(1) | (1ull << DR7_RW_SHIFT(1)); /* DR1: write */
 	(void)state;
 	guest_dregs(dr, dr7);
 	run_and_decode();
@@ -159,10 +159,10 @@ static void test_guest_exec_bp_fires(void **state)
 	guest_dregs(dr, DR7_FIXED1 | DR7_L(0));
 	run_and_decode();
 	assert_int_equal(insn_at(DB_HANDLER)->count, 1);
-	assert_int_equal(insn_at(0x1003)->count, 1);          /* ran once, after the handler set RF */
+	assert_int_equal(insn_at(0x1003)->count, 1); /* ran once, after the handler set RF */
 	assert_int_equal(cpu_model_get()->dr6 & 0xf, DR6_B(0));
 	assert_int_equal(cpu_model_get()->dr[0], 0x1003);
-	assert_int_equal(cpu_model_get()->dr[1], 0);   /* the slot borrowed for handlers: the guest's again */
+	assert_int_equal(cpu_model_get()->dr[1], 0); /* the slot borrowed for handlers: the guest's again */
 	assert_int_equal(per_vmcs(GUEST_DR7), DR7_FIXED1 | DR7_L(0));
 	/* the trace shows the #DB as hardware would: FUP at the breakpoint, TIP to the handler */
 	ev = ptd_event(&res, ptev_async_branch, 0);
@@ -181,7 +181,7 @@ static void test_stolen_slot_checked_at_handler(void **state)
 	(void)state;
 	guest_dregs(dr, GUEST_DR7_ALL);
 	run_and_decode();
-	assert_true(seen_bp.armed && seen_bp.slot == 3 && seen_bp.stolen);   /* borrowed for the delivery */
+	assert_true(seen_bp.armed && seen_bp.slot == 3 && seen_bp.stolen); /* borrowed for the delivery */
 	assert_int_equal(seen_bp.saved_dr, INT_HANDLER);
 	assert_int_equal(insn_at(DB_HANDLER)->count, 1);
 	assert_int_equal(insn_at(INT_HANDLER)->count, 1);
@@ -199,7 +199,7 @@ static void test_stolen_slot_not_taken_over_guest_bp(void **state)
 	(void)state;
 	guest_dregs(dr, GUEST_DR7_ALL);
 	run_and_decode();
-	assert_false(seen_bp.armed);                            /* DR3 still the guest's before the INT */
+	assert_false(seen_bp.armed); /* DR3 still the guest's before the INT */
 	assert_int_equal(seen_slot_ip[3], 0x1004);
 	assert_int_equal(insn_at(DB_HANDLER)->count, 1);
 	assert_int_equal(insn_at(0x1004)->count, 1);

@@ -92,9 +92,9 @@ static void test_topa_regions(void **state)
 	(void)state;
 	/* The second host page of the 8K region is elsewhere: the write must follow the EPT. */
 	assert_int_equal(ept_map(&rig_ept, 0x205000, 48 * MiB, PAGE_SIZE, EPT_RWX, EPT_MT_WB), 0);
-	rig_topa_set(TABLE_A, 0, rig_topa_region(0x200000, 0, 0));   /* 4K */
-	rig_topa_set(TABLE_A, 1, rig_topa_region(0x204000, 1, 0));   /* 8K, 8K-aligned */
-	rig_topa_set(TABLE_A, 2, rig_topa_region(0x201000, 0, 0));   /* 4K */
+	rig_topa_set(TABLE_A, 0, rig_topa_region(0x200000, 0, 0)); /* 4K */
+	rig_topa_set(TABLE_A, 1, rig_topa_region(0x204000, 1, 0)); /* 8K, 8K-aligned */
+	rig_topa_set(TABLE_A, 2, rig_topa_region(0x201000, 0, 0)); /* 4K */
 	rig_topa_set(TABLE_A, 3, TABLE_A | TOPA_END);
 	rig_topa(TABLE_A, 0, 0);
 
@@ -193,7 +193,7 @@ static void test_topa_int(void **state)
 	assert_int_equal(pt_out_write(&rig_out, &rig_ctx, rig_pattern(4095, 1), 4095), PT_OUT_OK);
 	assert_false(rig_out.pmi);
 	assert_int_equal(rig_out.st.pmis, 0);
-	assert_int_equal(pt_out_write(&rig_out, &rig_ctx, rig_buf, 1), PT_OUT_OK);   /* region 0 full */
+	assert_int_equal(pt_out_write(&rig_out, &rig_ctx, rig_buf, 1), PT_OUT_OK); /* region 0 full */
 	assert_true(rig_out.pmi);
 	assert_int_equal(rig_out.st.pmis, 1);
 	assert_int_equal(rig_ctx.output_mask_ptrs, rig_ptrs(1, 0));
@@ -287,9 +287,10 @@ static void test_topa_after_status(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_single_appends), T(test_single_wraps), T(test_single_after_status),
-		T(test_topa_regions), T(test_topa_two_tables), T(test_topa_many_laps), T(test_topa_int),
-		T(test_topa_stop), T(test_topa_stop_exact), T(test_topa_after_status),
+		T(test_single_appends),    T(test_single_wraps),    T(test_single_after_status),
+		T(test_topa_regions),      T(test_topa_two_tables), T(test_topa_many_laps),
+		T(test_topa_int),          T(test_topa_stop),       T(test_topa_stop_exact),
+		T(test_topa_after_status),
 	};
 	return cmocka_run_group_tests_name("pt_emul_out", tests, NULL, NULL);
 }

@@ -40,7 +40,7 @@ static void test_single_config_errors(void **state)
 	const uint8_t *p = rig_pattern(32, 1);
 
 	rig_single(0x100000, 4 * KiB, 0);
-	rig_ctx.output_mask_ptrs = 0x2fff;   /* a 0 (bit 12) below the top 1 (bit 13) */
+	rig_ctx.output_mask_ptrs = 0x2fff; /* a 0 (bit 12) below the top 1 (bit 13) */
 	rig_expect_error(p, 32, 0x100000, "single-range mask not contiguous");
 	rig_restart(state);
 
@@ -128,13 +128,13 @@ static void test_topa_region_outside_ram(void **state)
 static void test_topa_region_misaligned(void **state)
 {
 	(void)state;
-	rig_topa_set(TABLE_A, 0, rig_topa_region(0x201000, 1, 0));   /* 8K at a 4K boundary */
+	rig_topa_set(TABLE_A, 0, rig_topa_region(0x201000, 1, 0)); /* 8K at a 4K boundary */
 	rig_topa(TABLE_A, 0, 0);
 	rig_expect_error(rig_pattern(8, 1), 8, TABLE_A, "ToPA region not aligned to its size");
 	rig_restart(state);
 
 	rig_topa_set(TABLE_A, 0, rig_topa_region(0x200000, 0, 0));
-	rig_topa_set(TABLE_A, 1, rig_topa_region(0x300000, 9, 0));   /* 2M at a 1M boundary */
+	rig_topa_set(TABLE_A, 1, rig_topa_region(0x300000, 9, 0)); /* 2M at a 1M boundary */
 	rig_topa(TABLE_A, 1, 0);
 	rig_expect_error(rig_pattern(8, 1), 8, TABLE_A + 8, "ToPA region not aligned to its size");
 	rig_restart(state);
@@ -161,7 +161,7 @@ static void test_topa_table_misaligned(void **state)
 static void test_topa_end_loops(void **state)
 {
 	(void)state;
-	rig_topa_set(TABLE_A, 0, TABLE_A | TOPA_END);   /* entry 0 points at itself */
+	rig_topa_set(TABLE_A, 0, TABLE_A | TOPA_END); /* entry 0 points at itself */
 	rig_topa(TABLE_A, 0, 0);
 	rig_expect_error(rig_pattern(8, 1), 8, TABLE_A, "ToPA END entry at index 0 of a table");
 	rig_restart(state);
@@ -197,10 +197,10 @@ static void test_topa_end_flags(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_single_outside_ram), T(test_single_read_only), T(test_single_config_errors),
-		T(test_topa_reserved_bits), T(test_topa_maxphyaddr), T(test_topa_table_outside_ram),
+		T(test_single_outside_ram),      T(test_single_read_only),       T(test_single_config_errors),
+		T(test_topa_reserved_bits),      T(test_topa_maxphyaddr),        T(test_topa_table_outside_ram),
 		T(test_topa_region_outside_ram), T(test_topa_region_misaligned), T(test_topa_table_misaligned),
-		T(test_topa_end_loops), T(test_topa_end_flags),
+		T(test_topa_end_loops),          T(test_topa_end_flags),
 	};
 	return cmocka_run_group_tests_name("pt_emul_out_err", tests, NULL, NULL);
 }

@@ -216,10 +216,9 @@ static void test_accepted_ctl_always_enters(void **state)
 			 * with the encoded fields 0 so that enough values pass the encoding rules. */
 			uint64_t val = x & pt_model_ctl_valid(m);
 			if (i % 4)
-				val &= ~(RTIT_CTL_MTCFREQ | RTIT_CTL_CYCTHRESH | RTIT_CTL_PSBFREQ |
-					 GENMASK(47, 32));
+				val &= ~(RTIT_CTL_MTCFREQ | RTIT_CTL_CYCTHRESH | RTIT_CTL_PSBFREQ | GENMASK(47, 32));
 			if (i % 3 == 0)
-				val |= BIT(x >> 58);   /* any one bit, reserved ones included */
+				val |= BIT(x >> 58); /* any one bit, reserved ones included */
 			pt_vctx_reset(&cx);
 			if (rtit_write(&cx, &vc, MSR_IA32_RTIT_CTL, val) != RTIT_OK)
 				continue;
@@ -233,12 +232,9 @@ static void test_accepted_ctl_always_enters(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_kvm_sequence_fails),
-		cmocka_unit_test(test_ptvisor_sequence_enters),
-		cmocka_unit_test(test_order_with_tracing_guest),
-		cmocka_unit_test(test_pmi_before_entry),
-		cmocka_unit_test(test_invariant_random),
-		cmocka_unit_test(test_model_checks),
+		cmocka_unit_test(test_kvm_sequence_fails),         cmocka_unit_test(test_ptvisor_sequence_enters),
+		cmocka_unit_test(test_order_with_tracing_guest),   cmocka_unit_test(test_pmi_before_entry),
+		cmocka_unit_test(test_invariant_random),           cmocka_unit_test(test_model_checks),
 		cmocka_unit_test(test_accepted_ctl_always_enters),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

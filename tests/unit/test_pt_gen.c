@@ -19,11 +19,28 @@ static int teardown(void **state)
 	return 0;
 }
 
-static bool always(unsigned n) { (void)n; return true; }
-static bool never(unsigned n) { (void)n; return false; }
-static bool every3(unsigned n) { return n % 3 == 0; }
-static bool below99(unsigned n) { return n < 99; }
-static bool at70(unsigned n) { return n == 70; }
+static bool always(unsigned n)
+{
+	(void)n;
+	return true;
+}
+static bool never(unsigned n)
+{
+	(void)n;
+	return false;
+}
+static bool every3(unsigned n)
+{
+	return n % 3 == 0;
+}
+static bool below99(unsigned n)
+{
+	return n < 99;
+}
+static bool at70(unsigned n)
+{
+	return n == 70;
+}
 
 static void assert_flow(struct ptx_env *e)
 {
@@ -44,15 +61,14 @@ static void test_exact_stream(void **state)
 	struct pt_gen_cfg cfg = ptx_cfg_default();
 	struct ptx_insn *j;
 	static const uint8_t want[] = {
-		0x02, 0x82, 0x02, 0x82, 0x02, 0x82, 0x02, 0x82,   /* PSB */
-		0x02, 0x82, 0x02, 0x82, 0x02, 0x82, 0x02, 0x82,
-		0x02, 0x43, 0x00, 0x01, 0, 0, 0, 0,               /* PIP(0x1000) */
-		0x02, 0x23,                                       /* PSBEND */
-		0x99, 0x01,                                       /* MODE.Exec 64-bit */
-		0x51, 0x00, 0x10, 0x40, 0x00,                     /* TIP.PGE(0x401000), update-32 */
-		0x06,                                             /* TNT: taken */
-		0x3d, 0x07, 0x10,                                 /* FUP(0x401007), update-16 */
-		0x01,                                             /* TIP.PGD, IP suppressed */
+		0x02, 0x82, 0x02, 0x82, 0x02, 0x82, 0x02, 0x82,                                     /* PSB */
+		0x02, 0x82, 0x02, 0x82, 0x02, 0x82, 0x02, 0x82, 0x02, 0x43, 0x00, 0x01, 0, 0, 0, 0, /* PIP(0x1000) */
+		0x02, 0x23,                                                                         /* PSBEND */
+		0x99, 0x01,                   /* MODE.Exec 64-bit */
+		0x51, 0x00, 0x10, 0x40, 0x00, /* TIP.PGE(0x401000), update-32 */
+		0x06,                         /* TNT: taken */
+		0x3d, 0x07, 0x10,             /* FUP(0x401007), update-16 */
+		0x01,                         /* TIP.PGD, IP suppressed */
 	};
 
 	j = ptx_emit(&e->prog, e->r64, PTX_JCC);
@@ -147,7 +163,7 @@ static void run_calls(struct ptx_env *e, bool dis_retc)
 	ptx_set_target(&e->prog, cg2, g);
 	ptx_set_target(&e->prog, jend2, end);
 	ptx_set_target(&e->prog, cfg_call, g);
-	hret->target = l2;   /* h returns somewhere else than its caller */
+	hret->target = l2; /* h returns somewhere else than its caller */
 
 	ptx_env_start(e, &cfg, PTX_R64, PT_MODE_64);
 	ptx_env_run(e, 1000, NULL, NULL);
@@ -157,8 +173,14 @@ static void run_calls(struct ptx_env *e, bool dis_retc)
 	assert_int_equal(count(e, ppt_tnt_8), dis_retc ? 0 : 3);
 }
 
-static void test_calls_compressed(void **state) { run_calls(*state, false); }
-static void test_calls_disretc(void **state) { run_calls(*state, true); }
+static void test_calls_compressed(void **state)
+{
+	run_calls(*state, false);
+}
+static void test_calls_disretc(void **state)
+{
+	run_calls(*state, true);
+}
 
 /* 71 nested calls: the 64 newest returns compress, the 7 oldest need a TIP. */
 static void test_deep_recursion(void **state)

@@ -19,8 +19,16 @@ static int teardown(void **state)
 	return 0;
 }
 
-static bool always(unsigned n) { (void)n; return true; }
-static bool never(unsigned n) { (void)n; return false; }
+static bool always(unsigned n)
+{
+	(void)n;
+	return true;
+}
+static bool never(unsigned n)
+{
+	(void)n;
+	return false;
+}
 
 static void assert_flow(struct ptx_env *e)
 {
@@ -34,7 +42,10 @@ static unsigned count(struct ptx_env *e, enum pt_packet_type t)
 	return ptd_count(e->sink.buf, e->sink.n, t, NULL, 0);
 }
 
-struct irq_plan { unsigned at; uint64_t handler; };
+struct irq_plan {
+	unsigned at;
+	uint64_t handler;
+};
 
 static void irq_hook(struct ptx_exec *x, void *ctx)
 {
@@ -57,7 +68,7 @@ static void build_irq(struct ptx_env *e)
 	j2 = ptx_emit(&e->prog, e->r64, PTX_JCC);
 	j2->take = never;
 	ptx_emit(&e->prog, e->r64, PTX_NOP);
-	ptx_emit(&e->prog, e->r64, PTX_NOP);    /* interrupted here */
+	ptx_emit(&e->prog, e->r64, PTX_NOP); /* interrupted here */
 	ptx_emit(&e->prog, e->r64, PTX_NOP);
 	i3 = ptx_emit(&e->prog, e->r64, PTX_INT3);
 	i3->mode = PT_MODE_64;
@@ -88,10 +99,10 @@ static void test_interrupt(void **state)
 	ptx_env_run(e, 1000, irq_hook, &plan);
 	assert_flow(e);
 	assert_int_equal(e->x.n, 14);
-	assert_int_equal(e->x.ips[4], PTX_RK);        /* the handler ran before the 5th instruction */
+	assert_int_equal(e->x.ips[4], PTX_RK); /* the handler ran before the 5th instruction */
 	assert_int_equal(e->r.events[ptev_async_branch], 1);
-	assert_int_equal(count(e, ppt_fup), 2);         /* the interrupt's and the final stop's */
-	assert_int_equal(count(e, ppt_tip), 4);         /* handler, IRET, INT3, IRET */
+	assert_int_equal(count(e, ppt_fup), 2); /* the interrupt's and the final stop's */
+	assert_int_equal(count(e, ppt_tip), 4); /* handler, IRET, INT3, IRET */
 }
 
 /*
@@ -126,8 +137,7 @@ static void test_branch_off(void **state)
 {
 	struct ptx_env *e = *state;
 	struct pt_gen_cfg cfg = ptx_cfg_default();
-	static const uint8_t tail[] = { 0x02, 0x23, 0x99, 0x01, 0x51, 0x00, 0x10, 0x40, 0x00,
-					0x3d, 0x13, 0x10, 0x01 };
+	static const uint8_t tail[] = { 0x02, 0x23, 0x99, 0x01, 0x51, 0x00, 0x10, 0x40, 0x00, 0x3d, 0x13, 0x10, 0x01 };
 	struct irq_plan plan = { 4, PTX_RK };
 
 	cfg.branch_en = false;
@@ -152,7 +162,7 @@ static void test_interrupt_mode(void **state)
 	j = ptx_emit(&e->prog, e->r32, PTX_JCC);
 	j->take = always;
 	ptx_set_target(&e->prog, j, ptx_here(&e->prog, e->r32));
-	ptx_emit(&e->prog, e->r32, PTX_NOP);    /* interrupted here */
+	ptx_emit(&e->prog, e->r32, PTX_NOP); /* interrupted here */
 	ptx_emit(&e->prog, e->r32, PTX_HLT);
 	ptx_emit(&e->prog, e->rk, PTX_NOP);
 	ptx_emit(&e->prog, e->rk, PTX_IRET);

@@ -19,8 +19,14 @@ static int teardown(void **state)
 	return 0;
 }
 
-static bool loop_n(unsigned n) { return n < 1500; }
-static bool every2(unsigned n) { return n % 2 == 0; }
+static bool loop_n(unsigned n)
+{
+	return n < 1500;
+}
+static bool every2(unsigned n)
+{
+	return n % 2 == 0;
+}
 
 /*
  * A loop that makes every kind of packet: an indirect call alternating
@@ -59,7 +65,10 @@ static void assert_flow(struct ptx_env *e)
 	assert_int_equal(ptx_env_mismatch(e), -1);
 }
 
-struct onoff { unsigned stop_at, on_at; bool new_psb; };
+struct onoff {
+	unsigned stop_at, on_at;
+	bool new_psb;
+};
 
 static void onoff_hook(struct ptx_exec *x, void *ctx)
 {
@@ -91,10 +100,21 @@ static void run_onoff(struct ptx_env *e, bool new_psb)
 	assert_int_equal(ptd_count(e->sink.buf, e->sink.n, ppt_psb, NULL, 0), new_psb ? 2 : 1);
 }
 
-static void test_stop_resume(void **state) { run_onoff(*state, false); }
-static void test_stop_restart(void **state) { run_onoff(*state, true); }
+static void test_stop_resume(void **state)
+{
+	run_onoff(*state, false);
+}
+static void test_stop_restart(void **state)
+{
+	run_onoff(*state, true);
+}
 
-struct marks { size_t n, cap; uint64_t *sink_n; size_t *exec_n; struct ptx_sink *sink; };
+struct marks {
+	size_t n, cap;
+	uint64_t *sink_n;
+	size_t *exec_n;
+	struct ptx_sink *sink;
+};
 
 static void mark_hook(struct ptx_exec *x, void *ctx)
 {
@@ -168,7 +188,7 @@ static void test_tsc(void **state)
 	ptx_env_run(e, 100000, tsc_hook, NULL);
 	assert_flow(e);
 	assert_int_equal(ptd_count(e->sink.buf, e->sink.n, ppt_tsc, offs, 4), 2);
-	assert_int_equal(offs[0], PT_PSB_LEN);          /* right after the PSB */
+	assert_int_equal(offs[0], PT_PSB_LEN);            /* right after the PSB */
 	assert_int_equal(e->sink.buf[offs[0] + 1], 0x00); /* the start TSC, 0x1000 */
 	assert_int_equal(e->sink.buf[offs[0] + 2], 0x10);
 	assert_int_equal(e->r.time, 0x123456789ull);
@@ -186,7 +206,11 @@ static void test_tsc(void **state)
 	assert_int_equal(ptd_count(e->sink.buf, e->sink.n, ppt_tsc, NULL, 0), 0);
 }
 
-struct lost { unsigned from, to; size_t exec_from, exec_to; uint64_t ip; };
+struct lost {
+	unsigned from, to;
+	size_t exec_from, exec_to;
+	uint64_t ip;
+};
 
 static void lost_hook(struct ptx_exec *x, void *ctx)
 {

@@ -11,8 +11,8 @@
 #include "vmx/vmcs.h"
 #include "../fixtures/cpu_fixtures.h"
 
-#define HOST_CTL (RTIT_CTL_TRACEEN | RTIT_CTL_OS | RTIT_CTL_TOPA | RTIT_CTL_BRANCHEN)
-#define HOST_TOPA 0x200000
+#define HOST_CTL   (RTIT_CTL_TRACEEN | RTIT_CTL_OS | RTIT_CTL_TOPA | RTIT_CTL_BRANCHEN)
+#define HOST_TOPA  0x200000
 #define GUEST_BASE 0x3000
 /* A tracing guest's outputs (3 RDMSR of whoever held them + 3 WRMSR) and Ice Lake's filters
  * (CR3_MATCH and 2 address ranges: 5 WRMSR). */
@@ -41,7 +41,10 @@ static void rig(enum pt_mode mode, bool host_trace, enum pt_backend backend)
 		assert_int_equal(pt_hw_host_start(&cpu, HOST_TOPA), 0);
 }
 
-static bool load(void) { return g1.backend == PT_BACKEND_HW; }
+static bool load(void)
+{
+	return g1.backend == PT_BACKEND_HW;
+}
 
 /* host-guest, host not tracing, guest not tracing: nothing at all. */
 static void test_idle_guest_host_off(void **state)
@@ -63,7 +66,7 @@ static void test_tracing_guest_host_off(void **state)
 	rig(PT_MODE_HOST_GUEST, false, PT_BACKEND_HW);
 	rig_controls(true, true, true);
 	rig_guest_start(&cpu, &g1, GUEST_BASE);
-	assert_int_equal(rig_rtit_ops(m, 0), 0);          /* not loaded yet: the WRMSRs stay virtual */
+	assert_int_equal(rig_rtit_ops(m, 0), 0); /* not loaded yet: the WRMSRs stay virtual */
 	assert_int_equal(pt_model_field(m, GUEST_IA32_RTIT_CTL), g1.ctx.ctl);
 	assert_int_equal(rig_run(&cpu, &g1, true, 1, &st), 0);
 	assert_int_equal(st.rtit_msr_last_exit, OUTPUTS + FILTERS);
@@ -131,7 +134,7 @@ static void test_system_mode(void **state)
 	size_t mark = m->log_len;
 	assert_int_equal(rig_run(&cpu, &g1, load(), 10, &st), 0);
 	assert_int_equal(rig_rtit_ops(m, mark), 0);
-	assert_int_equal(st.rtit_msr_accesses, 4);        /* host_start's, in the first window */
+	assert_int_equal(st.rtit_msr_accesses, 4); /* host_start's, in the first window */
 	assert_int_equal(st.rtit_msr_last_exit, 0);
 	assert_int_equal(cpu_model_msr_value(m, MSR_IA32_RTIT_CTL, 0), HOST_CTL);
 }
@@ -151,7 +154,7 @@ static void test_host_mode(void **state)
 		while (--w >= 0 && !(m->log[w].op == CPU_OP_WRMSR && m->log[w].index == MSR_IA32_RTIT_CTL))
 			;
 		assert_true(w >= 0);
-		assert_int_equal(m->log[w].value, 0);       /* the guest ran untraced */
+		assert_int_equal(m->log[w].value, 0); /* the guest ran untraced */
 	}
 	assert_int_equal(cpu_model_msr_value(m, MSR_IA32_RTIT_CTL, 0), HOST_CTL);
 }
@@ -174,8 +177,7 @@ static void test_two_guests(void **state)
 	assert_int_equal(st.rtit_msr_last_exit, OUTPUTS + FILTERS);
 	assert_int_equal(g2.ctx.output_mask_ptrs, (3ULL * 0x100 << 32) | 0x7f);
 	assert_int_equal(cpu_model_msr_value(m, MSR_IA32_RTIT_OUTPUT_BASE, 0), GUEST_BASE);
-	assert_int_equal(cpu_model_msr_value(m, MSR_IA32_RTIT_OUTPUT_MASK_PTRS, 0),
-			 (4ULL * 0x100 << 32) | 0x7f);
+	assert_int_equal(cpu_model_msr_value(m, MSR_IA32_RTIT_OUTPUT_MASK_PTRS, 0), (4ULL * 0x100 << 32) | 0x7f);
 }
 
 /* Guest WRMSRs: through to the CPU when it holds the guest's MSRs, deferred under host TraceEn. */
@@ -221,7 +223,7 @@ static void test_pmi(void **state)
 	(void)state;
 	rig(PT_MODE_HOST_GUEST, false, PT_BACKEND_HW);
 	rig_controls(true, true, true);
-	assert_false(pt_hw_pmi(&cpu, &g1, true));                /* IA32_PERF_GLOBAL_STATUS[55] = 0 */
+	assert_false(pt_hw_pmi(&cpu, &g1, true)); /* IA32_PERF_GLOBAL_STATUS[55] = 0 */
 	assert_int_equal(cpu.guest_pmis + cpu.host_pmis, 0);
 	rig_guest_start(&cpu, &g1, GUEST_BASE);
 	assert_int_equal(rig_run(&cpu, &g1, true, 1, &st), 0);

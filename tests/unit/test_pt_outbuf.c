@@ -14,10 +14,10 @@
 #include "pt/hw/pt_outbuf.h"
 #include "../fixtures/cpu_fixtures.h"
 
-#define MiB (1024ULL * 1024)
-#define RAM_HPA (8 * MiB)
-#define RAM_SIZE (4 * MiB)
-#define QUAL_TRACE_WRITE (EPT_VQ_WRITE | EPT_VQ_ASYNC)   /* bit 16, no linear address */
+#define MiB              (1024ULL * 1024)
+#define RAM_HPA          (8 * MiB)
+#define RAM_SIZE         (4 * MiB)
+#define QUAL_TRACE_WRITE (EPT_VQ_WRITE | EPT_VQ_ASYNC) /* bit 16, no linear address */
 
 static struct cpu_model *m;
 static struct pt_hw_cpu cpu;
@@ -120,7 +120,7 @@ static void test_outside_ram(void **state)
 	(void)state;
 	rig_controls(true, true, true);
 	rig_guest_start(&cpu, &g, 0x100000);
-	assert_int_equal(rig_run(&cpu, &g, true, 1, &st), 0);      /* the CPU holds g's outputs */
+	assert_int_equal(rig_run(&cpu, &g, true, 1, &st), 0); /* the CPU holds g's outputs */
 	struct ept_violation v = viol(QUAL_TRACE_WRITE, RAM_SIZE + 0x1000);
 	assert_int_equal(pt_outbuf_handle(&cpu, &g, &mem, &v), EPT_FAULT_RETRY);
 	assert_false(ept_translate(&e, RAM_SIZE + 0x1000, &x));

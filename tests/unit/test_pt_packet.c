@@ -46,8 +46,7 @@ static void expect_bytes(const uint8_t *got, size_t n, const uint8_t *want, size
 static void test_fixed_packets(void **state)
 {
 	uint8_t b[PT_PKT_MAX];
-	static const uint8_t psb[16] = { 2, 0x82, 2, 0x82, 2, 0x82, 2, 0x82,
-					 2, 0x82, 2, 0x82, 2, 0x82, 2, 0x82 };
+	static const uint8_t psb[16] = { 2, 0x82, 2, 0x82, 2, 0x82, 2, 0x82, 2, 0x82, 2, 0x82, 2, 0x82, 2, 0x82 };
 	(void)state;
 
 	expect_bytes(b, pt_put_pad(b), (const uint8_t[]){ 0x00 }, 1);
@@ -96,8 +95,7 @@ static void test_tnt_long(void **state)
 	uint64_t bits = 0x5a5a12345678ull & GENMASK(46, 0);
 	(void)state;
 
-	expect_bytes(b, pt_put_tnt_long(b, 0x5, 3),
-		     (const uint8_t[]){ 0x02, 0xa3, 0x0d, 0, 0, 0, 0, 0 }, 8);
+	expect_bytes(b, pt_put_tnt_long(b, 0x5, 3), (const uint8_t[]){ 0x02, 0xa3, 0x0d, 0, 0, 0, 0, 0 }, 8);
 	p = decode_one(b, 8);
 	assert_int_equal(p.type, ppt_tnt_64);
 	assert_int_equal(p.payload.tnt.bit_size, 3);
@@ -118,12 +116,18 @@ static void test_tnt_long(void **state)
 static uint64_t rebuild_ip(uint64_t last, const struct pt_packet_ip *p)
 {
 	switch (p->ipc) {
-	case pt_ipc_update_16: return (last & ~0xffffull) | (p->ip & 0xffff);
-	case pt_ipc_update_32: return (last & ~0xffffffffull) | (p->ip & 0xffffffff);
-	case pt_ipc_sext_48:   return (uint64_t)((int64_t)(p->ip << 16) >> 16);
-	case pt_ipc_update_48: return (last & ~GENMASK(47, 0)) | (p->ip & GENMASK(47, 0));
-	case pt_ipc_full:      return p->ip;
-	default:               return last;
+	case pt_ipc_update_16:
+		return (last & ~0xffffull) | (p->ip & 0xffff);
+	case pt_ipc_update_32:
+		return (last & ~0xffffffffull) | (p->ip & 0xffffffff);
+	case pt_ipc_sext_48:
+		return (uint64_t)((int64_t)(p->ip << 16) >> 16);
+	case pt_ipc_update_48:
+		return (last & ~GENMASK(47, 0)) | (p->ip & GENMASK(47, 0));
+	case pt_ipc_full:
+		return p->ip;
+	default:
+		return last;
 	}
 }
 
@@ -184,8 +188,7 @@ static void test_ip_bytes(void **state)
 	pt_last_ip_reset(&l);
 	assert_true(l.valid);
 	assert_int_equal(l.ip, 0);
-	expect_bytes(b, pt_put_tip(b, &l, 0x401234),
-		     (const uint8_t[]){ 0x4d, 0x34, 0x12, 0x40, 0x00 }, 5);
+	expect_bytes(b, pt_put_tip(b, &l, 0x401234), (const uint8_t[]){ 0x4d, 0x34, 0x12, 0x40, 0x00 }, 5);
 	expect_bytes(b, pt_put_fup(b, &l, 0x401250), (const uint8_t[]){ 0x3d, 0x50, 0x12 }, 3);
 	expect_bytes(b, pt_put_tip_pge(b, &l, 0xffffffff81000010ull),
 		     (const uint8_t[]){ 0x71, 0x10, 0x00, 0x00, 0x81, 0xff, 0xff }, 7);
@@ -199,8 +202,7 @@ static void test_ip_bytes(void **state)
 	struct pt_packet p = decode_one(b, 1);
 	assert_int_equal(p.type, ppt_tip_pgd);
 	assert_int_equal(p.payload.ip.ipc, pt_ipc_suppressed);
-	expect_bytes(b, pt_put_tip_pgd(b, &l, 0xffffffff81000020ull, false),
-		     (const uint8_t[]){ 0x21, 0x20, 0x00 }, 3);
+	expect_bytes(b, pt_put_tip_pgd(b, &l, 0xffffffff81000020ull, false), (const uint8_t[]){ 0x21, 0x20, 0x00 }, 3);
 
 	pt_last_ip_invalidate(&l);
 	assert_false(l.valid);
@@ -213,8 +215,8 @@ static void test_pip(void **state)
 	struct pt_packet p;
 	(void)state;
 
-	expect_bytes(b, pt_put_pip(b, 0x12345000, true),
-		     (const uint8_t[]){ 0x02, 0x43, 0x01, 0x45, 0x23, 0x01, 0, 0 }, 8);
+	expect_bytes(b, pt_put_pip(b, 0x12345000, true), (const uint8_t[]){ 0x02, 0x43, 0x01, 0x45, 0x23, 0x01, 0, 0 },
+		     8);
 	p = decode_one(b, 8);
 	assert_int_equal(p.type, ppt_pip);
 	assert_int_equal(p.payload.pip.cr3, 0x12345000);
@@ -229,7 +231,11 @@ static void test_pip(void **state)
 
 static void test_mode_exec(void **state)
 {
-	static const struct { enum pt_cpu_mode m; uint8_t byte; enum pt_exec_mode lib; } cases[] = {
+	static const struct {
+		enum pt_cpu_mode m;
+		uint8_t byte;
+		enum pt_exec_mode lib;
+	} cases[] = {
 		{ PT_MODE_16, 0x00, ptem_16bit },
 		{ PT_MODE_32, 0x02, ptem_32bit },
 		{ PT_MODE_64, 0x01, ptem_64bit },
@@ -267,14 +273,10 @@ static void test_tsc_cbr(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_fixed_packets),
-		cmocka_unit_test(test_tnt_short),
-		cmocka_unit_test(test_tnt_long),
-		cmocka_unit_test(test_ip_compression),
-		cmocka_unit_test(test_ip_bytes),
-		cmocka_unit_test(test_pip),
-		cmocka_unit_test(test_mode_exec),
-		cmocka_unit_test(test_tsc_cbr),
+		cmocka_unit_test(test_fixed_packets), cmocka_unit_test(test_tnt_short),
+		cmocka_unit_test(test_tnt_long),      cmocka_unit_test(test_ip_compression),
+		cmocka_unit_test(test_ip_bytes),      cmocka_unit_test(test_pip),
+		cmocka_unit_test(test_mode_exec),     cmocka_unit_test(test_tsc_cbr),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -20,26 +20,27 @@
 #define EMU  PT_BACKEND_EMULATED
 #define OFF  PT_BACKEND_OFF
 
-#define NO_PT     "this CPU has no Intel PT (CPUID.7.EBX[25]=0)"
-#define NO_MISC   "Intel PT cannot be used in VMX operation (IA32_VMX_MISC[14]=0)"
-#define FALLBACK(mode, why) "pt_mode=" mode " requested but " why \
-			    "; host tracing off, guests see no PT"
-#define HOST_OFF(why) "host tracing off: " why
-#define HW_MISSING(list) "pt_backend=hw unavailable (missing " list "); guest PT off"
-#define MISS_NO_PT "CPUID.7.EBX[25] CPUID.14H:ECX[0]-ToPA IA32_VMX_MISC[14] secondary[24] " \
-		   "entry[18] exit[25]"
-#define MISS_BDW   "IA32_VMX_MISC[14] secondary[24] entry[18] exit[25]"
-#define MISS_SKL   "secondary[24] entry[18] exit[25]"
-#define MISS_AMD   "CPUID.7.EBX[25] CPUID.14H:ECX[0]-ToPA IA32_VMX_MISC[14] EPT secondary[24] " \
-		   "entry[18] exit[25]"
-#define NO_EMU(b)  "pt_backend=" b ": emulated guest PT needs VMX with EPT; guest PT off"
+#define NO_PT               "this CPU has no Intel PT (CPUID.7.EBX[25]=0)"
+#define NO_MISC             "Intel PT cannot be used in VMX operation (IA32_VMX_MISC[14]=0)"
+#define FALLBACK(mode, why) "pt_mode=" mode " requested but " why "; host tracing off, guests see no PT"
+#define HOST_OFF(why)       "host tracing off: " why
+#define HW_MISSING(list)    "pt_backend=hw unavailable (missing " list "); guest PT off"
+#define MISS_NO_PT                                                               \
+	"CPUID.7.EBX[25] CPUID.14H:ECX[0]-ToPA IA32_VMX_MISC[14] secondary[24] " \
+	"entry[18] exit[25]"
+#define MISS_BDW "IA32_VMX_MISC[14] secondary[24] entry[18] exit[25]"
+#define MISS_SKL "secondary[24] entry[18] exit[25]"
+#define MISS_AMD                                                                     \
+	"CPUID.7.EBX[25] CPUID.14H:ECX[0]-ToPA IA32_VMX_MISC[14] EPT secondary[24] " \
+	"entry[18] exit[25]"
+#define NO_EMU(b)        "pt_backend=" b ": emulated guest PT needs VMX with EPT; guest PT off"
 #define IGNORED(b, mode) "pt_backend=" b " ignored: guests get no PT in pt_mode=" mode
 
 struct expect {
 	enum pt_mode mode;
 	enum pt_backend backend;
 	bool host;
-	const char *frag1, *frag2;   /* both must appear in the reason (frag2 may be NULL) */
+	const char *frag1, *frag2; /* both must appear in the reason (frag2 may be NULL) */
 };
 
 /* expect[fixture][requested mode][requested backend], fixtures in cpu_fixtures_all order. */
@@ -145,14 +146,13 @@ static void test_every_combination(void **state)
 				struct pt_decision d;
 
 				pt_decide(&c, (enum pt_mode)mode, (enum pt_backend)b, &d);
-				if (d.mode != e->mode || d.guest_backend != e->backend ||
-				    d.host_trace != e->host || !strstr(d.reason, e->frag1) ||
-				    (e->frag2 && !strstr(d.reason, e->frag2)) ||
+				if (d.mode != e->mode || d.guest_backend != e->backend || d.host_trace != e->host ||
+				    !strstr(d.reason, e->frag1) || (e->frag2 && !strstr(d.reason, e->frag2)) ||
 				    strlen(d.reason) >= sizeof(d.reason) - 1)
 					fail_msg("%s %s/%s: got mode %s backend %s host %d reason \"%s\"",
-						 cpu_fixtures_all[f]->name, pt_mode_name(mode),
-						 pt_backend_name(b), pt_mode_name(d.mode),
-						 pt_backend_name(d.guest_backend), d.host_trace, d.reason);
+						 cpu_fixtures_all[f]->name, pt_mode_name(mode), pt_backend_name(b),
+						 pt_mode_name(d.mode), pt_backend_name(d.guest_backend), d.host_trace,
+						 d.reason);
 				assert_int_equal(d.requested, mode);
 				assert_int_equal(d.backend_requested, b);
 				assert_int_equal(d.guest_hw_possible, guest_hw_expected[f]);
@@ -196,8 +196,7 @@ static void test_no_topa(void **state)
 	assert_int_equal(d.mode, PT_MODE_HOST);
 	assert_false(d.host_trace);
 	assert_int_equal(d.guest_backend, PT_BACKEND_OFF);
-	assert_non_null(strstr(d.reason, FALLBACK("host",
-		"Intel PT has no ToPA output (CPUID.14H.0:ECX[0]=0)")));
+	assert_non_null(strstr(d.reason, FALLBACK("host", "Intel PT has no ToPA output (CPUID.14H.0:ECX[0]=0)")));
 	pt_decide(&c, PT_MODE_HOST_GUEST, PT_BACKEND_HW, &d);
 	assert_non_null(strstr(d.reason, HW_MISSING("CPUID.14H:ECX[0]-ToPA")));
 }
@@ -217,7 +216,7 @@ static void test_conceal_missing_reported(void **state)
 	assert_int_equal(d.mode, PT_MODE_HOST);
 	assert_true(d.host_trace);
 	assert_string_equal(d.reason, "VMX transitions visible in host trace (conceal controls "
-			    "secondary[19] exit[24] entry[17] not all allowed)");
+				      "secondary[19] exit[24] entry[17] not all allowed)");
 	pt_decide(&c, PT_MODE_HOST_GUEST, PT_BACKEND_OFF, &d);
 	assert_non_null(strstr(d.reason, "VMX transitions visible in host trace"));
 	/* System-wide tracing wants the VMX packets: nothing to report. */
@@ -235,8 +234,7 @@ static void test_print_line(void **state)
 	pt_decision_print(&d);
 	assert_string_equal(host_console_text(),
 			    "ptvisor: pt_mode in force: system (requested system); host tracing "
-			    "off; guest PT backend off (requested auto); "
-			    FALLBACK("system", NO_PT) "\n");
+			    "off; guest PT backend off (requested auto); " FALLBACK("system", NO_PT) "\n");
 	host_env_reset();
 	c = caps_env_read(&cpu_fixture_icelake_i7_1065g7);
 	pt_decide(&c, PT_MODE_HOST_GUEST, PT_BACKEND_AUTO, &d);

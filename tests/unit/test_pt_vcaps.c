@@ -58,10 +58,10 @@ static void test_cpuid_view(void **state)
 	pt_vcaps_cpuid(&c, 0x14, 2, &r);
 	assert_regs(r, 0, 0, 0, 0);
 	r = (struct cpuid_regs){ 9, 9, 9, 9 };
-	pt_vcaps_cpuid(&c, 1, 0, &r);            /* other leaves untouched */
+	pt_vcaps_cpuid(&c, 1, 0, &r); /* other leaves untouched */
 	assert_regs(r, 9, 9, 9, 9);
 	r = (struct cpuid_regs){ 0, 0xffffffff, 0, 0 };
-	pt_vcaps_cpuid(&c, 7, 1, &r);            /* leaf 7 subleaf 1 untouched */
+	pt_vcaps_cpuid(&c, 7, 1, &r); /* leaf 7 subleaf 1 untouched */
 	assert_int_equal(r.ebx, 0xffffffff);
 	c.enabled = false;
 	r = (struct cpuid_regs){ 0, 0xffffffff, 0, 0 };
@@ -97,12 +97,12 @@ static void test_from_host_spec(void **state)
 	load(&cpu_fixture_icelake_i7_1065g7);
 	assert_int_equal(pt_vcaps_from_host(&c, &host, "topa,cr3"), 0);
 	assert_regs(c.leaf0, 1, 0x1, 0x1, 0);
-	assert_regs(c.leaf1, 0, 0, 0, 0);          /* no MTC, PSB or IP filter: bitmaps and ranges 0 */
+	assert_regs(c.leaf1, 0, 0, 0, 0); /* no MTC, PSB or IP filter: bitmaps and ranges 0 */
 	assert_int_equal(pt_vcaps_from_host(&c, &host, "single,ip,ranges=1,mtc"), 0);
 	assert_regs(c.leaf0, 1, 0xc, 0x4, 0);
 	assert_regs(c.leaf1, 0x02490001, 0, 0, 0);
 	assert_int_equal(pt_vcaps_from_host(&c, &host, "ip,topa,multi"), 0);
-	assert_int_equal(pt_vcaps_ranges(&c), 2);  /* ip alone: the host's ranges */
+	assert_int_equal(pt_vcaps_ranges(&c), 2); /* ip alone: the host's ranges */
 	assert_int_equal(pt_vcaps_from_host(&c, &host, "psb,topa"), 0);
 	assert_regs(c.leaf1, 0, 0x003f3fff, 0, 0);
 	assert_int_equal(pt_vcaps_from_host(&c, &host, "none"), 0);

@@ -15,28 +15,28 @@
 enum set { EMU, ICL, BDW, TOPA_ONLY, DISABLED, NO_OUTPUT, SET_COUNT };
 static struct pt_vcaps sets[SET_COUNT];
 
-#define TE   RTIT_CTL_TRACEEN
-#define CTL  MSR_IA32_RTIT_CTL
-#define STS  MSR_IA32_RTIT_STATUS
-#define BASE MSR_IA32_RTIT_OUTPUT_BASE
-#define MASK MSR_IA32_RTIT_OUTPUT_MASK_PTRS
-#define CR3M MSR_IA32_RTIT_CR3_MATCH
-#define A(n) MSR_IA32_RTIT_ADDRn_A(n)
-#define B(n) MSR_IA32_RTIT_ADDRn_B(n)
-#define MTC(e) ((uint64_t)(e) << RTIT_CTL_MTCFREQ_SHIFT)
-#define CYC(e) ((uint64_t)(e) << RTIT_CTL_CYCTHRESH_SHIFT)
-#define PSB(e) ((uint64_t)(e) << RTIT_CTL_PSBFREQ_SHIFT)
+#define TE        RTIT_CTL_TRACEEN
+#define CTL       MSR_IA32_RTIT_CTL
+#define STS       MSR_IA32_RTIT_STATUS
+#define BASE      MSR_IA32_RTIT_OUTPUT_BASE
+#define MASK      MSR_IA32_RTIT_OUTPUT_MASK_PTRS
+#define CR3M      MSR_IA32_RTIT_CR3_MATCH
+#define A(n)      MSR_IA32_RTIT_ADDRn_A(n)
+#define B(n)      MSR_IA32_RTIT_ADDRn_B(n)
+#define MTC(e)    ((uint64_t)(e) << RTIT_CTL_MTCFREQ_SHIFT)
+#define CYC(e)    ((uint64_t)(e) << RTIT_CTL_CYCTHRESH_SHIFT)
+#define PSB(e)    ((uint64_t)(e) << RTIT_CTL_PSBFREQ_SHIFT)
 #define CFG(n, e) ((uint64_t)(e) << RTIT_CTL_ADDR_CFG_SHIFT(n))
-#define SAME (~0ULL)   /* stored value equals the value written */
+#define SAME      (~0ULL) /* stored value equals the value written */
 
 struct row {
 	const char *rule;
 	enum set set;
 	uint32_t msr;
-	uint64_t pre_ctl;    /* IA32_RTIT_CTL before the write */
+	uint64_t pre_ctl; /* IA32_RTIT_CTL before the write */
 	uint64_t val;
 	enum rtit_result want;
-	uint64_t stored;     /* SAME, or what a read returns after an allowed write */
+	uint64_t stored; /* SAME, or what a read returns after an allowed write */
 };
 
 static const struct row rows[] = {
@@ -83,7 +83,8 @@ static const struct row rows[] = {
 	{ "PSBFreq 5 in 0x003f", EMU, CTL, 0, PSB(5), RTIT_OK, SAME },
 	{ "PSBFreq 6 not in 0x003f", EMU, CTL, 0, PSB(6), RTIT_GP, 0 },
 	/* IA32_RTIT_STATUS writable bits, and read-only while tracing. */
-	{ "STATUS Error|Stopped|bytes", EMU, STS, 0, RTIT_STATUS_ERROR | RTIT_STATUS_STOPPED | (5ULL << 32), RTIT_OK, SAME },
+	{ "STATUS Error|Stopped|bytes", EMU, STS, 0, RTIT_STATUS_ERROR | RTIT_STATUS_STOPPED | (5ULL << 32), RTIT_OK,
+	  SAME },
 	{ "STATUS Filter|Context|Trigger", EMU, STS, 0, 7, RTIT_OK, SAME },
 	{ "STATUS bit 3 reserved", EMU, STS, 0, BIT(3), RTIT_GP, 0 },
 	{ "STATUS bit 6 PendPSB reserved", ICL, STS, 0, BIT(6), RTIT_GP, 0 },

@@ -38,15 +38,13 @@ static bool scan(const uint8_t *aml, size_t n, struct acpi_s5 *s5)
 
 static void test_integer_forms(void **state)
 {
-	static const uint8_t byte_form[] = { 0x08, '\\', '_', 'S', '5', '_', 0x12, 0x08, 0x04,
-					     0x0a, 0x05, 0x0a, 0x06, 0x00, 0x00 };
+	static const uint8_t byte_form[] = { 0x08, '\\', '_',  'S',  '5',  '_',  0x12, 0x08,
+					     0x04, 0x0a, 0x05, 0x0a, 0x06, 0x00, 0x00 };
 	static const uint8_t zero_one[] = { S5_NAME, 0x12, 0x04, 0x02, 0x00, 0x01 };
 	static const uint8_t one_zero[] = { 0xa0, 0x01, S5_NAME, 0x12, 0x04, 0x02, 0x01, 0x00 };
 	/* WordPrefix and a two-byte PkgLength (0x48 0x00 = 8). */
-	static const uint8_t word_form[] = { S5_NAME, 0x12, 0x48, 0x00, 0x02,
-					     0x0b, 0x07, 0x00, 0x0a, 0x03 };
-	static const uint8_t dword_form[] = { S5_NAME, 0x12, 0x0c, 0x02,
-					      0x0c, 0x02, 0, 0, 0, 0x0c, 0x04, 0, 0, 0 };
+	static const uint8_t word_form[] = { S5_NAME, 0x12, 0x48, 0x00, 0x02, 0x0b, 0x07, 0x00, 0x0a, 0x03 };
+	static const uint8_t dword_form[] = { S5_NAME, 0x12, 0x0c, 0x02, 0x0c, 0x02, 0, 0, 0, 0x0c, 0x04, 0, 0, 0 };
 	struct acpi_s5 s5;
 	(void)state;
 	assert_true(scan(byte_form, sizeof(byte_form), &s5));
@@ -70,9 +68,8 @@ static void test_integer_forms(void **state)
 static void test_absent_and_decoys(void **state)
 {
 	/* "_S5_" as string data, as a name without NameOp, and the _S4_ object: none is \_S5. */
-	static const uint8_t decoys[] = { 0x0d, '_', 'S', '5', '_', 0x00,
-					  0x70, '_', 'S', '5', '_', 0x12, 0x04, 0x02, 0x00, 0x01,
-					  0x08, '_', 'S', '4', '_', 0x12, 0x04, 0x02, 0x01, 0x01 };
+	static const uint8_t decoys[] = { 0x0d, '_',  'S',  '5',  '_', 0x00, 0x70, '_', 'S',  '5',  '_',  0x12, 0x04,
+					  0x02, 0x00, 0x01, 0x08, '_', 'S',  '4',  '_', 0x12, 0x04, 0x02, 0x01, 0x01 };
 	static const uint8_t at_end[] = { 0x00, 0x08, '_', 'S', '5', '_' };
 	static const uint8_t name_only[] = { '_', 'S', '5', '_' };
 	struct acpi_s5 s5;
@@ -87,14 +84,14 @@ static void test_absent_and_decoys(void **state)
 static void test_malformed_packages(void **state)
 {
 	static const uint8_t cases[][12] = {
-		{ S5_NAME, 0x12, 0x08, 0x04, 0x0a, 0x05 },        /* PkgLength past the end */
-		{ S5_NAME, 0x12, 0x04, 0x01, 0x0a, 0x05 },        /* one element */
-		{ S5_NAME, 0x12, 0x04, 0x02, 0x0a, 0x05 },        /* 2nd element outside PkgLength */
-		{ S5_NAME, 0x12, 0x05, 0x02, 0x0a, 0x09, 0x00 },  /* SLP_TYP over 3 bits */
-		{ S5_NAME, 0x12, 0x05, 0x02, 0x72, 0x05, 0x00 },  /* not an integer */
-		{ S5_NAME, 0x12, 0x70, 0x02, 0x00, 0x00 },        /* bits 5-4 set with follow bytes */
-		{ S5_NAME, 0x12, 0x01 },                          /* no room for NumElements */
-		{ S5_NAME, 0x13, 0x04, 0x02, 0x00, 0x00 },        /* not a PackageOp */
+		{ S5_NAME, 0x12, 0x08, 0x04, 0x0a, 0x05 },       /* PkgLength past the end */
+		{ S5_NAME, 0x12, 0x04, 0x01, 0x0a, 0x05 },       /* one element */
+		{ S5_NAME, 0x12, 0x04, 0x02, 0x0a, 0x05 },       /* 2nd element outside PkgLength */
+		{ S5_NAME, 0x12, 0x05, 0x02, 0x0a, 0x09, 0x00 }, /* SLP_TYP over 3 bits */
+		{ S5_NAME, 0x12, 0x05, 0x02, 0x72, 0x05, 0x00 }, /* not an integer */
+		{ S5_NAME, 0x12, 0x70, 0x02, 0x00, 0x00 },       /* bits 5-4 set with follow bytes */
+		{ S5_NAME, 0x12, 0x01 },                         /* no room for NumElements */
+		{ S5_NAME, 0x13, 0x04, 0x02, 0x00, 0x00 },       /* not a PackageOp */
 	};
 	static const size_t lens[] = { 9, 11, 11, 12, 12, 11, 7, 10 };
 	struct acpi_s5 s5;
@@ -112,8 +109,7 @@ static void test_malformed_packages(void **state)
 
 static void test_malformed_then_valid(void **state)
 {
-	static const uint8_t aml[] = { S5_NAME, 0x12, 0x04, 0x01, 0x0a, 0x05,
-				       S5_NAME, 0x12, 0x04, 0x02, 0x00, 0x01 };
+	static const uint8_t aml[] = { S5_NAME, 0x12, 0x04, 0x01, 0x0a, 0x05, S5_NAME, 0x12, 0x04, 0x02, 0x00, 0x01 };
 	struct acpi_s5 s5;
 	(void)state;
 	assert_true(scan(aml, sizeof(aml), &s5));
@@ -148,7 +144,7 @@ static void test_init_dsdt_without_s5_uses_ssdt(void **state)
 static void test_init_truncated_dsdt_package(void **state)
 {
 	static const uint8_t cut[] = { 0x08, '_', 'S', '5', '_', 0x12, 0x08, 0x04, 0x0a };
-	const uint32_t len = 36 + 18 + sizeof(cut);    /* 18 bytes of decoy AML from ab_dsdt() */
+	const uint32_t len = 36 + 18 + sizeof(cut); /* 18 bytes of decoy AML from ab_dsdt() */
 	const paddr_t at = ACPI_PHYS_END - len;
 	struct boot_info bi = { 0 };
 	(void)state;

@@ -101,8 +101,8 @@ static void check_frame(const char *name, const uint8_t *want, uint32_t len)
 	uint32_t lines = (len + 71) / 72;
 
 	assert_non_null(got);
-	snprintf(head, sizeof(head), "PTV-TRACE-BEGIN v1 name=%s bytes=%u crc32=%08x\n",
-		 name, len, ref_crc32(want, len));
+	snprintf(head, sizeof(head), "PTV-TRACE-BEGIN v1 name=%s bytes=%u crc32=%08x\n", name, len,
+		 ref_crc32(want, len));
 	assert_memory_equal(p, head, strlen(head));
 	p += strlen(head);
 	for (uint32_t seq = 0; seq < lines; seq++) {
@@ -284,7 +284,7 @@ static void test_line_lengths(void **state)
 		p = nl + 1;
 	}
 	assert_int_equal(lines, 911 + 2);
-	assert_int_equal(longest, 102);   /* "D 910 " and 96 characters */
+	assert_int_equal(longest, 102); /* "D 910 " and 96 characters */
 	assert_non_null(strstr(out, "\nD 910 "));
 	assert_non_null(strstr(out, "\nPTV-TRACE-END name=0123456789abcdef0123456789ABCDEF lines=911\n"));
 	free(b);
@@ -322,12 +322,9 @@ static void test_through_vuart(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_crc32),
-		cmocka_unit_test(test_base64),
-		cmocka_unit_test(test_names),
-		cmocka_unit_test(test_exact_small),
-		cmocka_unit_test(test_sizes),
-		cmocka_unit_test(test_line_lengths),
+		cmocka_unit_test(test_crc32),         cmocka_unit_test(test_base64),
+		cmocka_unit_test(test_names),         cmocka_unit_test(test_exact_small),
+		cmocka_unit_test(test_sizes),         cmocka_unit_test(test_line_lengths),
 		cmocka_unit_test(test_through_vuart),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);

@@ -37,10 +37,26 @@ static int setup_with(uint64_t xcomp, void (*prepare)(struct cpu_model *m))
 	return 0;
 }
 
-static int setup(void **state) { (void)state; return setup_with(ENV_XCOMP_AVX512, with_rdtscp); }
-static int setup_amx(void **state) { (void)state; return setup_with(ENV_XCOMP_AMX, NULL); }
-static int setup_avx(void **state) { (void)state; return setup_with(ENV_XCOMP_AVX, NULL); }
-static int setup_fxsave(void **state) { (void)state; return setup_with(0, without_xsave); }
+static int setup(void **state)
+{
+	(void)state;
+	return setup_with(ENV_XCOMP_AVX512, with_rdtscp);
+}
+static int setup_amx(void **state)
+{
+	(void)state;
+	return setup_with(ENV_XCOMP_AMX, NULL);
+}
+static int setup_avx(void **state)
+{
+	(void)state;
+	return setup_with(ENV_XCOMP_AVX, NULL);
+}
+static int setup_fxsave(void **state)
+{
+	(void)state;
+	return setup_with(0, without_xsave);
+}
 
 static int teardown(void **state)
 {
@@ -71,7 +87,7 @@ static void test_size_avx512(void **state)
 {
 	(void)state;
 	assert_true(vcpu_host.xsave && vcpu_host.rdtscp);
-	assert_int_equal(vcpu_host.xcr0_allowed, ENV_GUEST_XCR0);   /* MPX left out */
+	assert_int_equal(vcpu_host.xcr0_allowed, ENV_GUEST_XCR0); /* MPX left out */
 	assert_int_equal(vcpu_host.area_size, ENV_GUEST_AREA);
 	check_reset_state(&a, ENV_GUEST_AREA);
 	check_reset_state(&b, ENV_GUEST_AREA);
@@ -116,8 +132,8 @@ static void test_fxsave_host(void **state)
 	vcpu_load(&b);
 	assert_int_equal(env.m->xsave_bytes, 512);
 	assert_int_equal(cpu_model_count(env.m, CPU_OP_XSETBV, CPU_MODEL_ANY), 0);
-	assert_int_equal(cpu_model_count(env.m, CPU_OP_XSAVE, 1), 1);    /* FXSAVE */
-	assert_int_equal(cpu_model_count(env.m, CPU_OP_XRSTOR, 1), 1);   /* FXRSTOR */
+	assert_int_equal(cpu_model_count(env.m, CPU_OP_XSAVE, 1), 1);  /* FXSAVE */
+	assert_int_equal(cpu_model_count(env.m, CPU_OP_XRSTOR, 1), 1); /* FXRSTOR */
 	assert_int_equal(env.m->xstate[0] | env.m->xstate[1] << 8, 0x037f);
 	assert_int_equal(env.m->xstate[100], 0);
 	assert_int_equal(((uint8_t *)a.fpu.area)[100], 0x5a);
@@ -152,8 +168,8 @@ static void test_debug_registers(void **state)
 	assert_int_equal(b.dregs.dr6, 0xffff4ff0);
 }
 
-static const uint32_t syscall_msrs[] = { MSR_IA32_STAR, MSR_IA32_LSTAR, MSR_IA32_CSTAR, MSR_IA32_FMASK,
-					 MSR_IA32_KERNEL_GS_BASE, MSR_IA32_TSC_AUX };
+static const uint32_t syscall_msrs[] = { MSR_IA32_STAR,  MSR_IA32_LSTAR,          MSR_IA32_CSTAR,
+					 MSR_IA32_FMASK, MSR_IA32_KERNEL_GS_BASE, MSR_IA32_TSC_AUX };
 
 static void set_msrs(uint64_t base)
 {
@@ -192,7 +208,7 @@ static void test_xsave_state(void **state)
 	b.fpu.xcr0 = ENV_GUEST_XCR0;
 	vcpu_load(&a);
 	assert_int_equal(env.m->xcr0, ENV_GUEST_XCR0);
-	memset(env.m->xstate, 0xaa, ENV_GUEST_AREA);   /* a's registers, all components */
+	memset(env.m->xstate, 0xaa, ENV_GUEST_AREA); /* a's registers, all components */
 	vcpu_put(&a);
 	assert_int_equal(((uint8_t *)a.fpu.area)[2695], 0xaa);
 	/* b finds its own power-up state in every component, not a's. */
@@ -219,7 +235,7 @@ static void test_xcr0(void **state)
 	b.fpu.xcr0 = XCR0_X87 | XCR0_SSE | XCR0_AVX;
 	vcpu_load(&b);
 	assert_int_equal(env.m->xcr0, XCR0_X87 | XCR0_SSE | XCR0_AVX);
-	memset(env.m->xstate, 0xbb, 832);   /* b's x87, SSE and AVX registers */
+	memset(env.m->xstate, 0xbb, 832); /* b's x87, SSE and AVX registers */
 	vcpu_put(&b);
 	assert_int_equal(((uint8_t *)b.fpu.area)[831], 0xbb);
 	vcpu_load(&a);

@@ -25,7 +25,7 @@ static struct boot_info bi;
 static unsigned char *mem;
 static unsigned char *screen;
 static size_t screen_len;
-static unsigned stride;         /* cells per row */
+static unsigned stride; /* cells per row */
 
 static void fake_screen(paddr_t addr, size_t len, unsigned cells_per_row)
 {
@@ -111,7 +111,7 @@ static void test_init_bios_default(void **state)
 	(void)state;
 	bios_screen();
 	for (unsigned y = 0; y < 25; y++)
-		assert_row(y, "", 80);                  /* cleared */
+		assert_row(y, "", 80); /* cleared */
 	assert_int_equal(fb_phys_max_len(), 4000);
 	assert_int_equal(cursor(), 0);
 	/* The cursor is shown; its shape bits are kept. */
@@ -132,7 +132,7 @@ static void test_chars_and_attributes(void **state)
 	assert_int_equal(cell(2, 0), BLANK);
 	assert_int_equal(cursor(), 2);
 	vga_puts("\x01\x80~");
-	assert_int_equal(cell(2, 0), 0x07fe);       /* unprintable: a small square */
+	assert_int_equal(cell(2, 0), 0x07fe); /* unprintable: a small square */
 	assert_int_equal(cell(3, 0), 0x07fe);
 	assert_int_equal(cell(4, 0), 0x077e);
 }
@@ -163,13 +163,13 @@ static void test_scrolling(void **state)
 	assert_row(0, "00", 80);
 	assert_row(24, "24", 80);
 	vga_puts("\n25");
-	assert_row(0, "01", 80);                    /* line 2 moved to line 1 */
+	assert_row(0, "01", 80); /* line 2 moved to line 1 */
 	assert_row(22, "23", 80);
 	assert_row(23, "24", 80);
 	assert_row(24, "25", 80);
 	vga_puts("\n");
 	assert_row(23, "25", 80);
-	assert_row(24, "", 80);                     /* the last line is cleared */
+	assert_row(24, "", 80); /* the last line is cleared */
 	assert_int_equal(cursor(), 24 * 80);
 	assert_int_equal(vga_ports_crtc(VGA_CRTC_CURSOR_HIGH), 0x07);
 	assert_int_equal(vga_ports_crtc(VGA_CRTC_CURSOR_LOW), 0x80);
@@ -184,8 +184,8 @@ static void test_wrap(void **state)
 	memset(line, 'x', 80);
 	line[80] = '\0';
 	vga_puts(line);
-	assert_int_equal(cursor(), 79);             /* held on the last column */
-	vga_puts("\nz");                            /* a full line then a newline: one line down */
+	assert_int_equal(cursor(), 79); /* held on the last column */
+	vga_puts("\nz");                /* a full line then a newline: one line down */
 	assert_row(0, line, 80);
 	assert_row(1, "z", 80);
 	vga_puts("\n");
@@ -226,7 +226,7 @@ static void test_text_tag_geometry(void **state)
 	bi.fb.height = 3;
 	bi.fb.pitch = 100;
 	bi.fb.bpp = 16;
-	bi.efi_booted = true;                       /* a text tag is honoured even under EFI */
+	bi.efi_booted = true; /* a text tag is honoured even under EFI */
 	fake_screen(0x200000, 300, 50);
 	assert_true(vga_console_init(&bi));
 	vga_puts("ab\ncd");
@@ -267,7 +267,7 @@ static void test_not_applicable(void **state)
 	(void)state;
 	memset(&bi, 0, sizeof(bi));
 	fake_screen(VGA_TEXT_ADDR, 4000, 80);
-	bi.efi_booted = true;                       /* EFI, no tag: there may be no VGA */
+	bi.efi_booted = true; /* EFI, no tag: there may be no VGA */
 	expect_not_taken(NULL);
 	bi.efi_booted = false;
 	bi.fb.type = BOOT_FB_RGB;
@@ -291,7 +291,7 @@ static void test_bad_geometry(void **state)
 	bi.fb.addr = VGA_TEXT_ADDR;
 	bi.fb.width = 80;
 	bi.fb.height = 25;
-	bi.fb.pitch = 158;                          /* shorter than a row */
+	bi.fb.pitch = 158; /* shorter than a row */
 	expect_not_taken("vga: ignoring text screen 80x25, pitch 158 at 0xb8000");
 	bi.fb.pitch = 161;
 	expect_not_taken("vga: ignoring");
@@ -307,7 +307,7 @@ static void test_bad_geometry(void **state)
 	bi.fb.addr = VGA_TEXT_ADDR + 1;
 	expect_not_taken("vga: ignoring");
 	bi.fb.addr = VGA_TEXT_ADDR;
-	bi.fb.height = 26;                          /* one row more than is backed */
+	bi.fb.height = 26; /* one row more than is backed */
 	expect_not_taken("vga: cannot map the text screen at 0xb8000");
 	assert_int_equal(fb_phys_max_len(), 160 * 26);
 	for (size_t i = 0; i < screen_len; i++)

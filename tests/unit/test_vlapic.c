@@ -58,7 +58,7 @@ static void test_read_only_and_reserved(void **state)
 	assert_int_equal(vlapic_read(&a, 0x040), 0);
 	assert_int_equal(vlapic_read(&a, 0x3f0), 0);
 	assert_int_equal(vlapic_read(&a, APIC_EOI), 0);
-	assert_int_equal(vlapic_read(&a, APIC_ID + 4), 0);   /* not on a 16-byte boundary */
+	assert_int_equal(vlapic_read(&a, APIC_ID + 4), 0); /* not on a 16-byte boundary */
 	/* Timer registers hold what is written; divide configuration keeps bits 0, 1 and 3. */
 	vlapic_write(&a, APIC_TIMER_ICR, 0x12345678);
 	vlapic_write(&a, APIC_TIMER_DCR, 0xff);
@@ -78,7 +78,7 @@ static void test_lvt_writes(void **state)
 	assert_int_equal(vlapic_read(&a, APIC_LVT_PC), 0x100f0);
 	enable();
 	vlapic_write(&a, APIC_LVT_PC, 0xffffffff);
-	assert_int_equal(vlapic_read(&a, APIC_LVT_PC), 0x107ff);   /* delivery status (12) is read-only */
+	assert_int_equal(vlapic_read(&a, APIC_LVT_PC), 0x107ff); /* delivery status (12) is read-only */
 	vlapic_write(&a, APIC_LVT_PC, 0xf0);
 	assert_int_equal(vlapic_read(&a, APIC_LVT_PC), 0xf0);
 	vlapic_write(&a, APIC_LVT_TIMER, 0xffffffff);
@@ -125,7 +125,7 @@ static void test_priority_and_eoi(void **state)
 	assert_int_equal(vlapic_read(&a, APIC_ISR + 0x20), 1u << 1);
 	vlapic_write(&a, APIC_EOI, 0);
 	assert_int_equal(vlapic_read(&a, APIC_ISR + 0x20), 0);
-	vlapic_write(&a, APIC_EOI, 0);   /* nothing in service: harmless */
+	vlapic_write(&a, APIC_EOI, 0); /* nothing in service: harmless */
 	assert_int_equal(vlapic_read(&a, APIC_PPR), 0x20);
 }
 
@@ -135,12 +135,12 @@ static void test_illegal_vector_and_esr(void **state)
 	enable();
 	assert_false(vlapic_set_irr(&a, 7));
 	assert_int_equal(vlapic_read(&a, APIC_IRR), 0);
-	assert_int_equal(vlapic_read(&a, APIC_ESR), 0);     /* not latched until ESR is written */
+	assert_int_equal(vlapic_read(&a, APIC_ESR), 0); /* not latched until ESR is written */
 	vlapic_write(&a, APIC_ESR, 0);
 	assert_int_equal(vlapic_read(&a, APIC_ESR), APIC_ESR_RECV_ILLEGAL);
 	vlapic_write(&a, APIC_ESR, 0);
 	assert_int_equal(vlapic_read(&a, APIC_ESR), 0);
-	vlapic_write(&a, APIC_ICR_LO, (1u << 18) | 3);      /* self-IPI, vector 3 */
+	vlapic_write(&a, APIC_ICR_LO, (1u << 18) | 3); /* self-IPI, vector 3 */
 	vlapic_write(&a, APIC_ESR, 0);
 	assert_int_equal(vlapic_read(&a, APIC_ESR), APIC_ESR_SEND_ILLEGAL);
 }
@@ -183,10 +183,10 @@ static void test_pmi(void **state)
 	assert_true(vlapic_lvt_pc_fire(&a, &nmi));
 	assert_false(nmi);
 	assert_int_equal(vlapic_read(&a, APIC_IRR + 0x70), 1u << 16);
-	assert_int_equal(vlapic_read(&a, APIC_LVT_PC), 0x100f0);   /* masked by the PMI */
+	assert_int_equal(vlapic_read(&a, APIC_LVT_PC), 0x100f0); /* masked by the PMI */
 	assert_false(vlapic_lvt_pc_fire(&a, &nmi));              /* until software unmasks it */
 	assert_int_equal(vlapic_pending_vector(&a), 0xf0);
-	vlapic_write(&a, APIC_LVT_PC, 4u << 8);                  /* NMI delivery mode */
+	vlapic_write(&a, APIC_LVT_PC, 4u << 8); /* NMI delivery mode */
 	assert_true(vlapic_lvt_pc_fire(&a, &nmi));
 	assert_true(nmi);
 	assert_int_equal(vlapic_read(&a, APIC_LVT_PC), 0x10400);

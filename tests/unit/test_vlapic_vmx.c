@@ -72,7 +72,7 @@ static void test_mmio(void **state)
 {
 	(void)state;
 	assert_int_equal(vlapic_mmio_read(&v, APIC(APIC_ID), 4), 0x02000000);
-	assert_int_equal(vlapic_mmio_read(&v, APIC(APIC_ID + 3), 1), 0x02);   /* byte 3 of the ID */
+	assert_int_equal(vlapic_mmio_read(&v, APIC(APIC_ID + 3), 1), 0x02); /* byte 3 of the ID */
 	assert_int_equal(vlapic_mmio_read(&v, APIC(APIC_VERSION), 2), 0x0014);
 	assert_int_equal(vlapic_mmio_read(&v, APIC(APIC_VERSION), 8), 0x00050014);
 	assert_int_equal(vlapic_mmio_read(&v, APIC(APIC_VERSION + 4), 4), 0);

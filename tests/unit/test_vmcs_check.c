@@ -20,8 +20,8 @@ static uint8_t region[4096] __attribute__((aligned(4096)));
 static void write_valid_state(void)
 {
 	cpu_vmwrite(VM_ENTRY_CONTROLS, ctls.entry);
-	cpu_vmwrite(GUEST_CR0, 0x31);                /* PE, ET, NE */
-	cpu_vmwrite(GUEST_CR4, 0x2000);              /* VMXE */
+	cpu_vmwrite(GUEST_CR0, 0x31);   /* PE, ET, NE */
+	cpu_vmwrite(GUEST_CR4, 0x2000); /* VMXE */
 	cpu_vmwrite(GUEST_DR7, 0x400);
 	cpu_vmwrite(GUEST_IA32_EFER, 0);
 	cpu_vmwrite(GUEST_TR_AR_BYTES, 0x8b);
@@ -52,8 +52,10 @@ static int setup(void **state)
 	ctls = (struct vmx_controls){
 		.cpu2 = CPU2_ENABLE_EPT | CPU2_UNRESTRICTED_GUEST,
 		.entry = ENTRY_LOAD_IA32_EFER | ENTRY_LOAD_DEBUG_CONTROLS,
-		.cr0_fixed0 = c.cr0_fixed0, .cr0_fixed1 = c.cr0_fixed1,
-		.cr4_fixed0 = c.cr4_fixed0, .cr4_fixed1 = c.cr4_fixed1,
+		.cr0_fixed0 = c.cr0_fixed0,
+		.cr0_fixed1 = c.cr0_fixed1,
+		.cr4_fixed0 = c.cr4_fixed0,
+		.cr4_fixed1 = c.cr4_fixed1,
 	};
 	write_valid_state();
 	host_env_reset();
@@ -84,14 +86,14 @@ static void test_valid_state_passes(void **state)
 static void test_each_rule_names_its_field(void **state)
 {
 	(void)state;
-	expect_problem(GUEST_CR0, 0x11, "GUEST_CR0 0x11 breaks IA32_VMX_CR0_FIXED0/1");        /* NE clear */
+	expect_problem(GUEST_CR0, 0x11, "GUEST_CR0 0x11 breaks IA32_VMX_CR0_FIXED0/1"); /* NE clear */
 	expect_problem(GUEST_CR0, 0x80000030, "PG set without PE");
 	expect_problem(GUEST_CR0, 0x20000031, "NW set without CD");
-	expect_problem(GUEST_CR4, 0, "GUEST_CR4 0x0 breaks IA32_VMX_CR4_FIXED0/1");            /* VMXE clear */
+	expect_problem(GUEST_CR4, 0, "GUEST_CR4 0x0 breaks IA32_VMX_CR4_FIXED0/1"); /* VMXE clear */
 	expect_problem(GUEST_DR7, 1ULL << 40, "GUEST_DR7");
 	expect_problem(GUEST_IA32_EFER, 1ULL << 10, "LMA differs from \"IA-32e mode guest\"");
 	expect_problem(GUEST_TR_AR_BYTES, 0x10000, "TR must be a usable, present, busy TSS");
-	expect_problem(GUEST_TR_AR_BYTES, 0x89, "TR must be a usable, present, busy TSS");      /* not busy */
+	expect_problem(GUEST_TR_AR_BYTES, 0x89, "TR must be a usable, present, busy TSS"); /* not busy */
 	expect_problem(GUEST_TR_SELECTOR, 4, "TI must be 0");
 	expect_problem(GUEST_LDTR_AR_BYTES, 0x82 & ~0x80, "a usable LDTR must be a present LDT");
 	expect_problem(GUEST_CS_AR_BYTES, 0xc01b, "CS not present");

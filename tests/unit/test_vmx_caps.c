@@ -48,9 +48,8 @@ static void test_tigerlake(void **state)
 	assert_true(vmx_caps_has_unrestricted_guest(&c));
 	assert_true(vmx_caps_has_preemption_timer(&c));
 	assert_true(vmx_caps_has_mtf(&c));
-	assert_true(vmx_caps_ept_has(&c, EPT_CAP_WALK_4 | EPT_CAP_MEMTYPE_WB | EPT_CAP_PDE_2M |
-				     EPT_CAP_PDPTE_1G | EPT_CAP_INVEPT_SINGLE | EPT_CAP_INVEPT_ALL |
-				     EPT_CAP_ACCESSED_DIRTY));
+	assert_true(vmx_caps_ept_has(&c, EPT_CAP_WALK_4 | EPT_CAP_MEMTYPE_WB | EPT_CAP_PDE_2M | EPT_CAP_PDPTE_1G |
+						 EPT_CAP_INVEPT_SINGLE | EPT_CAP_INVEPT_ALL | EPT_CAP_ACCESSED_DIRTY));
 	assert_false(vmx_caps_pt_in_vmx(&c));
 	assert_false(vmx_caps_has_pt_use_gpa(&c));
 	assert_false(vmx_caps_has_load_rtit_ctl(&c));
@@ -86,8 +85,8 @@ static void test_skylake(void **state)
 	assert_false(vmx_caps_has_load_rtit_ctl(&c));
 	assert_false(vmx_caps_has_clear_rtit_ctl(&c));
 	assert_true(vmx_caps_has_ept(&c));
-	assert_true(vmx_caps_vpid_has(&c, VPID_CAP_INVVPID | VPID_CAP_INVVPID_ADDR |
-				      VPID_CAP_INVVPID_SINGLE | VPID_CAP_INVVPID_ALL));
+	assert_true(vmx_caps_vpid_has(&c, VPID_CAP_INVVPID | VPID_CAP_INVVPID_ADDR | VPID_CAP_INVVPID_SINGLE |
+						  VPID_CAP_INVVPID_ALL));
 	assert_int_equal(c.procbased, 0xfff9fffe04006172ULL);
 }
 
@@ -199,8 +198,7 @@ static void test_no_secondary_controls(void **state)
 	vmx_probe_print(&c);
 	assert_string_equal(caps_env_line("IA32_VMX_PROCBASED_CTLS2:"),
 			    "secondary IA32_VMX_PROCBASED_CTLS2: absent (primary[31] not allowed)");
-	assert_string_equal(caps_env_line("IA32_VMX_EPT_VPID_CAP:"),
-			    "IA32_VMX_EPT_VPID_CAP: absent (no EPT, no VPID)");
+	assert_string_equal(caps_env_line("IA32_VMX_EPT_VPID_CAP:"), "IA32_VMX_EPT_VPID_CAP: absent (no EPT, no VPID)");
 }
 
 static void test_faulting_msr_recorded(void **state)
@@ -222,8 +220,8 @@ static void test_faulting_msr_recorded(void **state)
 static void test_adjust_controls(void **state)
 {
 	uint32_t out = 0xdead;
-	uint64_t pin = 0x0000007f00000016ULL;      /* Skylake pin-based */
-	uint64_t sec = 0x001ffcff00000000ULL;      /* Skylake secondary */
+	uint64_t pin = 0x0000007f00000016ULL; /* Skylake pin-based */
+	uint64_t sec = 0x001ffcff00000000ULL; /* Skylake secondary */
 
 	(void)state;
 	/* Optional bit 7 (posted interrupts) is not allowed-1 here: dropped and said so. */
@@ -236,8 +234,7 @@ static void test_adjust_controls(void **state)
 	assert_int_equal(out, 0x16);
 	/* Required bits 24 and 25 missing: -1, out cleared, each named by number. */
 	out = 0xdead;
-	assert_int_equal(vmx_adjust_controls(BIT(1) | BIT(24) | BIT(25), 0, sec, "secondary", &out),
-			 -1);
+	assert_int_equal(vmx_adjust_controls(BIT(1) | BIT(24) | BIT(25), 0, sec, "secondary", &out), -1);
 	assert_int_equal(out, 0);
 	assert_true(host_console_contains("secondary controls: required bit 24 is not allowed"));
 	assert_true(host_console_contains("secondary controls: required bit 25 is not allowed"));
@@ -246,7 +243,6 @@ static void test_adjust_controls(void **state)
 	assert_int_equal(vmx_adjust_controls(BIT(1), BIT(1) | BIT(7), sec, "secondary", &out), 0);
 	assert_int_equal(out, BIT(1) | BIT(7));
 }
-
 
 int main(void)
 {

@@ -26,8 +26,7 @@ static void test_probe_misc14_line_each_cpu(void **state)
 
 		host_env_reset();
 		vmx_probe_print(&c);
-		snprintf(want, sizeof(want), "IA32_VMX_MISC[14] (Intel PT in VMX operation): %s",
-			 expect[i]);
+		snprintf(want, sizeof(want), "IA32_VMX_MISC[14] (Intel PT in VMX operation): %s", expect[i]);
 		assert_string_equal(caps_env_line("IA32_VMX_MISC[14]"), want);
 	}
 }
@@ -47,14 +46,12 @@ static void test_probe_lines_fit(void **state)
 
 			assert_non_null(nl);
 			if ((size_t)(nl - p) > PROBE_LINE_MAX)
-				fail_msg("%s: %zu columns: %.*s", cpu_fixtures_all[i]->name,
-					 (size_t)(nl - p), (int)(nl - p), p);
-			/* Table lines put the colon (a blank on continuations) in one column. */
-			if (lines > 0 && !(p[2 + PROBE_LABEL_WIDTH] == ':' &&
-					   p[1 + PROBE_LABEL_WIDTH] != ' ') &&
-			    strspn(p, " ") != 3 + PROBE_LABEL_WIDTH + 1)
-				fail_msg("%s: misaligned: %.*s", cpu_fixtures_all[i]->name,
+				fail_msg("%s: %zu columns: %.*s", cpu_fixtures_all[i]->name, (size_t)(nl - p),
 					 (int)(nl - p), p);
+			/* Table lines put the colon (a blank on continuations) in one column. */
+			if (lines > 0 && !(p[2 + PROBE_LABEL_WIDTH] == ':' && p[1 + PROBE_LABEL_WIDTH] != ' ') &&
+			    strspn(p, " ") != 3 + PROBE_LABEL_WIDTH + 1)
+				fail_msg("%s: misaligned: %.*s", cpu_fixtures_all[i]->name, (int)(nl - p), p);
 			p = nl + 1;
 		}
 		assert_true(lines >= 10);
@@ -82,14 +79,12 @@ static void test_probe_pt_controls(void **state)
 	assert_string_equal(caps_env_line("address ranges"), "CPUID.14H.1:EAX[2:0] address ranges: 2");
 	assert_string_equal(caps_env_line("MTC period"),
 			    "CPUID.14H.1:EAX[31:16] MTC period encodings: 0x0249: 0 3 6 9");
-	assert_string_equal(caps_env_line("PSB freq"),
-			    "CPUID.14H.1:EBX[31:16] PSB frequencies: 0x003f: 0 1 2 3 4 5");
+	assert_string_equal(caps_env_line("PSB freq"), "CPUID.14H.1:EBX[31:16] PSB frequencies: 0x003f: 0 1 2 3 4 5");
 
 	c = caps_env_read(&cpu_fixture_icelake_i7_1065g7);
 	host_env_reset();
 	vmx_probe_print(&c);
-	assert_string_equal(caps_env_line("secondary[24]"),
-			    "secondary[24] PT uses guest-physical addresses: allowed");
+	assert_string_equal(caps_env_line("secondary[24]"), "secondary[24] PT uses guest-physical addresses: allowed");
 	assert_string_equal(caps_env_line("exit[25]"), "exit[25] clear IA32_RTIT_CTL: allowed");
 	assert_string_equal(caps_env_line("entry[18]"), "entry[18] load IA32_RTIT_CTL: allowed");
 }
@@ -126,21 +121,18 @@ static void test_probe_vmx_lines(void **state)
 			    "IA32_FEATURE_CONTROL: 0x5: lock yes, VMX outside SMX yes");
 	assert_string_equal(caps_env_line("IA32_VMX_BASIC:"), "IA32_VMX_BASIC: 0x01d8100000000004");
 	assert_string_equal(caps_env_line("revision id"), "BASIC[30:0] VMCS revision id: 0x00000004");
-	assert_string_equal(caps_env_line("region size"),
-			    "BASIC[44:32] VMXON/VMCS region size: 4096 bytes");
+	assert_string_equal(caps_env_line("region size"), "BASIC[44:32] VMXON/VMCS region size: 4096 bytes");
 	assert_string_equal(caps_env_line("memory type"), "BASIC[53:50] VMCS memory type: 6 (WB)");
 	assert_string_equal(caps_env_line("BASIC[55]"), "BASIC[55] TRUE control MSRs: yes");
-	assert_string_equal(caps_env_line("BASIC[48]"),
-			    "BASIC[48] pointers limited to 32 bits: no (width 40 bits)");
+	assert_string_equal(caps_env_line("BASIC[48]"), "BASIC[48] pointers limited to 32 bits: no (width 40 bits)");
 	assert_string_equal(caps_env_line("pin-based"), "pin-based IA32_VMX_TRUE_PINBASED_CTLS: "
-			    "allowed-0 0x00000016 allowed-1 0x0000007f");
+							"allowed-0 0x00000016 allowed-1 0x0000007f");
 	assert_string_equal(caps_env_line("secondary IA32"), "secondary IA32_VMX_PROCBASED_CTLS2: "
-			    "allowed-0 0x00000000 allowed-1 0x02977fff");
+							     "allowed-0 0x00000000 allowed-1 0x02977fff");
 	assert_string_equal(caps_env_line("VM-exit"), "VM-exit IA32_VMX_TRUE_EXIT_CTLS: "
-			    "allowed-0 0x00036dfb allowed-1 0x107fffff");
+						      "allowed-0 0x00036dfb allowed-1 0x107fffff");
 	assert_string_equal(caps_env_line("EPT 4-level"), "EPT 4-level walk / WB / UC: yes / yes / yes");
-	assert_string_equal(caps_env_line("INVEPT"),
-			    "INVEPT, single-context / all-context: yes, yes / yes");
+	assert_string_equal(caps_env_line("INVEPT"), "INVEPT, single-context / all-context: yes, yes / yes");
 	assert_string_equal(caps_env_line("INVVPID"), "INVVPID, address / single / all: yes, yes / yes / yes");
 	assert_string_equal(caps_env_line("accessed/dirty"), "EPT accessed/dirty flags: yes");
 	assert_string_equal(caps_env_line("IA32_VMX_MISC:"), "IA32_VMX_MISC: 0x00000000600401e0");
@@ -160,7 +152,6 @@ static void test_probe_no_vmx(void **state)
 	assert_string_equal(caps_env_line("exit[25]"), "exit[25] clear IA32_RTIT_CTL: not allowed");
 	assert_false(host_console_contains("IA32_VMX_BASIC"));
 }
-
 
 int main(void)
 {

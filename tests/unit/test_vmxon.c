@@ -102,7 +102,7 @@ static void test_region_size_from_basic(void **state)
 	assert_int_equal(region_word(), 4);
 	assert_int_equal(region[4], 0);
 	assert_int_equal(region[1023], 0);
-	assert_int_equal(region[1024], 0xaa);       /* only BASIC[44:32] bytes are the region */
+	assert_int_equal(region[1024], 0xaa); /* only BASIC[44:32] bytes are the region */
 	assert_int_equal(vmx_leave(&r), 0);
 }
 
@@ -151,13 +151,13 @@ static void test_feature_control_disabled_refused(void **state)
 	assert_int_equal(vmx_enter(&c, region, REGION_PA, &r), -1);
 	assert_int_equal(r.result, -1);
 	assert_string_equal(r.reason, "VMX disabled in firmware (IA32_FEATURE_CONTROL 0x1 is locked "
-			    "with VMX outside SMX clear)");
+				      "with VMX outside SMX clear)");
 	assert_true(host_console_contains("ptvisor: error: VMXON refused: VMX disabled in firmware"));
 	assert_false(r.vmxon_executed);
 	assert_int_equal(cpu_model_count(m, CPU_OP_VMXON, CPU_MODEL_ANY), 0);
 	assert_int_equal(cpu_model_count(m, CPU_OP_WRMSR, CPU_MODEL_ANY), 0);
 	assert_false(m->cr4 & CR4_VMXE);
-	assert_int_equal(region[0], 0xaa);          /* nothing written */
+	assert_int_equal(region[0], 0xaa); /* nothing written */
 }
 
 static void test_no_vmx_refused(void **state)
@@ -211,14 +211,14 @@ static void test_cr_fixed_bits(void **state)
 	m->cr0 = 0x00000021 & ~CR0_PE;
 	assert_int_equal(vmx_enter(&c, region, REGION_PA, &r), -1);
 	assert_string_equal(r.reason, "CR0 0x20 lacks bits 0x80000001 fixed to 1 in VMX operation "
-			    "(IA32_VMX_CR0_FIXED0)");
+				      "(IA32_VMX_CR0_FIXED0)");
 
 	/* CR4.PKE (bit 22) is not in Skylake's IA32_VMX_CR4_FIXED1. */
 	m = load(&cpu_fixture_skylake_i7_6700k, &c);
 	m->cr4 |= BIT(22);
 	assert_int_equal(vmx_enter(&c, region, REGION_PA, &r), -1);
 	assert_string_equal(r.reason, "CR4 0x4006a0 has bits 0x400000 fixed to 0 in VMX operation "
-			    "(IA32_VMX_CR4_FIXED1)");
+				      "(IA32_VMX_CR4_FIXED1)");
 	assert_int_equal(cpu_model_count(m, CPU_OP_VMXON, CPU_MODEL_ANY), 0);
 }
 
@@ -255,7 +255,7 @@ static void test_vmxon_twice(void **state)
 	assert_int_equal(vmx_enter(&c, region, REGION_PA, &again), -1);
 	assert_int_equal(again.status, VMX_FAIL_INVALID);
 	assert_true(m->vmx_operation);
-	assert_true(m->cr4 & CR4_VMXE);             /* restored to what it was: still set */
+	assert_true(m->cr4 & CR4_VMXE); /* restored to what it was: still set */
 	/* With a current VMCS it is VMfailValid, error 15 in that VMCS. */
 	cpu_model_map_phys(m, VMCS_PA, vmcs, sizeof(vmcs));
 	memcpy(vmcs, &rev, sizeof(rev));
@@ -267,7 +267,6 @@ static void test_vmxon_twice(void **state)
 	assert_int_equal(vmx_leave(&r), 0);
 	assert_false(m->vmx_operation);
 }
-
 
 int main(void)
 {

@@ -94,8 +94,7 @@ static void test_skylake_trace_survives_vmxon(void **state)
 	assert_int_equal(vmx_enter(&c, region, REGION_PA, &r), 0);
 	assert_false(r.pt_stopped);
 	assert_int_equal(cpu_model_count(m, CPU_OP_RDMSR, MSR_IA32_RTIT_CTL), 0);
-	assert_int_equal(cpu_model_msr_value(m, MSR_IA32_RTIT_CTL, 0),
-			 RTIT_CTL_TOPA | RTIT_CTL_TRACEEN);
+	assert_int_equal(cpu_model_msr_value(m, MSR_IA32_RTIT_CTL, 0), RTIT_CTL_TOPA | RTIT_CTL_TRACEEN);
 	assert_true(cpu_wrmsr_safe(MSR_IA32_RTIT_CTL, RTIT_CTL_TOPA));
 	assert_int_equal(vmx_leave(&r), 0);
 }
@@ -141,7 +140,6 @@ static void test_model_vmxon_faults(void **state)
 	assert_int_equal(m->fault_count, 2);
 	assert_false(m->vmx_operation);
 }
-
 
 int main(void)
 {

@@ -68,23 +68,23 @@ static void test_registers(void **state)
 	(void)state;
 	vuart_init(&u, "g");
 	u.emit = record;
-	assert_int_equal(vuart_read(&u, 5), 0x60);       /* THRE | TEMT */
+	assert_int_equal(vuart_read(&u, 5), 0x60); /* THRE | TEMT */
 	vuart_write(&u, 7, 0x5a);
 	assert_int_equal(vuart_read(&u, 7), 0x5a);
-	vuart_write(&u, 3, 0x80);                         /* DLAB */
+	vuart_write(&u, 3, 0x80); /* DLAB */
 	vuart_write(&u, 0, 0x01);
 	vuart_write(&u, 1, 0x00);
 	assert_int_equal(vuart_read(&u, 0), 0x01);
-	assert_int_equal(nlines, 0);                      /* divisor writes are not output */
+	assert_int_equal(nlines, 0); /* divisor writes are not output */
 	vuart_write(&u, 3, 0x03);
 	assert_int_equal(vuart_read(&u, 3), 0x03);
 	vuart_write(&u, 1, 0xff);
 	assert_int_equal(vuart_read(&u, 1), 0x0f);
-	assert_int_equal(vuart_read(&u, 2), 0x01);        /* no interrupt, no FIFO */
+	assert_int_equal(vuart_read(&u, 2), 0x01); /* no interrupt, no FIFO */
 	vuart_write(&u, 2, 0xc7);
 	assert_int_equal(vuart_read(&u, 2), 0xc1);
 	assert_int_equal(vuart_read(&u, 6), 0xb0);
-	vuart_write(&u, 5, 0x00);                         /* LSR read-only */
+	vuart_write(&u, 5, 0x00); /* LSR read-only */
 	assert_int_equal(vuart_read(&u, 5), 0x60);
 }
 
@@ -94,8 +94,8 @@ static void test_loopback(void **state)
 	(void)state;
 	vuart_init(&u, "g");
 	u.emit = record;
-	vuart_write(&u, 4, 0x1e);                         /* loop, OUT2, OUT1, RTS */
-	assert_int_equal(vuart_read(&u, 6), 0xd0);        /* DCD, RI, CTS */
+	vuart_write(&u, 4, 0x1e);                  /* loop, OUT2, OUT1, RTS */
+	assert_int_equal(vuart_read(&u, 6), 0xd0); /* DCD, RI, CTS */
 	vuart_write(&u, 0, 0xae);
 	assert_int_equal(vuart_read(&u, 5) & 1, 1);
 	assert_int_equal(vuart_read(&u, 0), 0xae);

@@ -2,7 +2,7 @@
 #include <time.h>
 #include "ptdecode.h"
 
-#define PD_BENCH_MIN_NS  500000000ull   /* decode again until at least half a second has passed */
+#define PD_BENCH_MIN_NS 500000000ull /* decode again until at least half a second has passed */
 
 static uint64_t now_ns(void)
 {
@@ -50,13 +50,13 @@ int pd_bench_run(struct pd_opts *o, const struct pt_config *cfg, struct pt_image
 		printf("{\"bench\":{\"mode\":\"%s\",\"runs\":%llu,\"trace_bytes\":%zu,\"seconds\":%.3f,"
 		       "\"mb_per_s\":%.2f,\"insns_per_s\":%.0f,\"packets_per_s\":%.0f,\"insns_per_run\":%llu}}\n",
 		       o->mode == PD_PACKETS ? "packets" : "flow", (unsigned long long)runs, bytes, secs,
-		       (double)bytes * (double)runs / 1e6 / secs, (double)insns / secs,
-		       (double)packets / secs, (unsigned long long)first.insns);
+		       (double)bytes * (double)runs / 1e6 / secs, (double)insns / secs, (double)packets / secs,
+		       (unsigned long long)first.insns);
 	else
 		printf("ptdecode bench: mode=%s runs=%llu trace_bytes=%zu seconds=%.3f MB/s=%.2f "
 		       "insns/s=%.0f packets/s=%.0f insns_per_run=%llu\n",
 		       o->mode == PD_PACKETS ? "packets" : "flow", (unsigned long long)runs, bytes, secs,
-		       (double)bytes * (double)runs / 1e6 / secs, (double)insns / secs,
-		       (double)packets / secs, (unsigned long long)first.insns);
+		       (double)bytes * (double)runs / 1e6 / secs, (double)insns / secs, (double)packets / secs,
+		       (unsigned long long)first.insns);
 	return PD_EXIT_OK;
 }

@@ -4,9 +4,9 @@
 #include "ptdecode.h"
 
 /* A decoder that walks direct branches of an image forever consumes no trace: give up after this. */
-#define PD_STALL_INSNS  (1ull << 24)
-#define PD_STALL_CHECK  (1ull << 12)
-#define PD_STALLED      (-1000)   /* flow_segment() reported the stall itself */
+#define PD_STALL_INSNS (1ull << 24)
+#define PD_STALL_CHECK (1ull << 12)
+#define PD_STALLED     (-1000) /* flow_segment() reported the stall itself */
 
 static void print_ip(FILE *out, bool json, const char *key, uint64_t ip)
 {
@@ -64,7 +64,7 @@ static void event_fields(FILE *out, bool json, const struct pt_event *ev)
 	case ptev_ptwrite:
 		print_ip(out, json, "payload", ev->variant.ptwrite.payload);
 		break;
-	default:        /* the other events are printed by name only */
+	default: /* the other events are printed by name only */
 		break;
 	}
 }
@@ -88,8 +88,8 @@ static void insn_print(const struct pd_opts *o, FILE *out, const struct pt_insn 
 	if (o->ips_only)
 		fprintf(out, "0x%" PRIx64 "\n", insn->ip);
 	else if (o->json)
-		fprintf(out, "{\"ip\":\"0x%" PRIx64 "\",\"iclass\":\"%s\",\"mode\":%d,\"size\":%u}\n",
-			insn->ip, pd_iclass_name(insn->iclass), pd_mode_bits(insn->mode), insn->size);
+		fprintf(out, "{\"ip\":\"0x%" PRIx64 "\",\"iclass\":\"%s\",\"mode\":%d,\"size\":%u}\n", insn->ip,
+			pd_iclass_name(insn->iclass), pd_mode_bits(insn->mode), insn->size);
 	else
 		fprintf(out, "0x%016" PRIx64 "  %s\n", insn->ip, pd_iclass_name(insn->iclass));
 }
@@ -102,8 +102,8 @@ static int64_t insn_offset(const struct pt_insn_decoder *dec)
 }
 
 /* Decodes from one sync point until the trace ends or an error; returns the last status. */
-static int flow_segment(const struct pd_opts *o, struct pt_insn_decoder *dec, int status,
-			FILE *out, struct pd_stats *st, uint64_t *ip)
+static int flow_segment(const struct pd_opts *o, struct pt_insn_decoder *dec, int status, FILE *out,
+			struct pd_stats *st, uint64_t *ip)
 {
 	uint64_t since_progress = 0;
 	int64_t last_off = insn_offset(dec);
@@ -152,8 +152,8 @@ static int flow_segment(const struct pd_opts *o, struct pt_insn_decoder *dec, in
 	}
 }
 
-int pd_flow_run(const struct pd_opts *o, const struct pt_config *cfg, struct pt_image *image,
-		FILE *out, struct pd_stats *st)
+int pd_flow_run(const struct pd_opts *o, const struct pt_config *cfg, struct pt_image *image, FILE *out,
+		struct pd_stats *st)
 {
 	struct pt_insn_decoder *dec = pt_insn_alloc_decoder(cfg);
 	int64_t last_fail = -2;
@@ -184,7 +184,7 @@ int pd_flow_run(const struct pd_opts *o, const struct pt_config *cfg, struct pt_
 			continue;
 		}
 		if (pt_insn_get_sync_offset(dec, &now) < 0 || (synced && now <= sync))
-			break;   /* no progress: stop rather than loop */
+			break; /* no progress: stop rather than loop */
 		if (!synced)
 			st->skipped = now;
 		synced = true;

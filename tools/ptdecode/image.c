@@ -18,15 +18,15 @@ static int file_size(const char *path, uint64_t *size)
 	return 0;
 }
 
-static int add_section(struct pt_image_section_cache *iscache, struct pt_image *image,
-		       const char *path, uint64_t offset, uint64_t size, uint64_t vaddr)
+static int add_section(struct pt_image_section_cache *iscache, struct pt_image *image, const char *path,
+		       uint64_t offset, uint64_t size, uint64_t vaddr)
 {
 	int isid = pt_iscache_add_file(iscache, path, offset, size, vaddr);
 	int status = isid < 0 ? isid : pt_image_add_cached(image, iscache, isid, NULL);
 
 	if (status < 0) {
-		fprintf(stderr, "ptdecode: %s: cannot add 0x%llx bytes at 0x%llx: %s\n", path,
-			(unsigned long long)size, (unsigned long long)vaddr, pt_errstr(pt_errcode(status)));
+		fprintf(stderr, "ptdecode: %s: cannot add 0x%llx bytes at 0x%llx: %s\n", path, (unsigned long long)size,
+			(unsigned long long)vaddr, pt_errstr(pt_errcode(status)));
 		return -1;
 	}
 	return 0;
@@ -62,8 +62,7 @@ static int read_phdr(FILE *f, bool is64, uint64_t off, struct pd_phdr *ph)
 }
 
 /* Only the ELF header and the program headers are read: the segments are what executed. */
-static int add_elf(struct pt_image_section_cache *iscache, struct pt_image *image,
-		   const char *path, uint64_t bias)
+static int add_elf(struct pt_image_section_cache *iscache, struct pt_image *image, const char *path, uint64_t bias)
 {
 	unsigned char id[EI_NIDENT];
 	uint64_t size, phoff, phentsize, phnum, loads = 0;
@@ -129,8 +128,7 @@ out:
 	return rc;
 }
 
-int pd_image_build(const struct pd_opts *o, struct pt_image_section_cache *iscache,
-		   struct pt_image *image)
+int pd_image_build(const struct pd_opts *o, struct pt_image_section_cache *iscache, struct pt_image *image)
 {
 	for (unsigned i = 0; i < o->nsections; i++) {
 		const struct pd_section_spec *s = &o->sections[i];

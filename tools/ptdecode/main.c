@@ -19,7 +19,8 @@ static void usage(FILE *f)
 	      "  --cpu C          errata of the tracing CPU: auto (this host, if Intel) or family/model/stepping\n"
 	      "  --max-insns N    stop the flow after N instructions\n"
 	      "  --bench          decode repeatedly for >= 0.5 s and print MB/s and instructions/s\n"
-	      "exit status: 0 decoded, 1 usage or I/O error, 2 corrupt or undecodable trace\n", f);
+	      "exit status: 0 decoded, 1 usage or I/O error, 2 corrupt or undecodable trace\n",
+	      f);
 }
 
 static bool parse_u64(const char *s, uint64_t *v)
@@ -65,9 +66,9 @@ static bool parse_cpu(struct pd_opts *o, const char *arg)
 
 	memset(&o->cpu, 0, sizeof(o->cpu));
 	if (!strcmp(arg, "auto")) {
-		if (!__get_cpuid(0, &eax, &ebx, &ecx, &edx) || ebx != 0x756e6547 ||
-		    edx != 0x49656e69 || ecx != 0x6c65746e)
-			return true;     /* not GenuineIntel: decode without errata */
+		if (!__get_cpuid(0, &eax, &ebx, &ecx, &edx) || ebx != 0x756e6547 || edx != 0x49656e69 ||
+		    ecx != 0x6c65746e)
+			return true; /* not GenuineIntel: decode without errata */
 		__get_cpuid(1, &eax, &ebx, &ecx, &edx);
 		f = (eax >> 8) & 0xf;
 		m = (eax >> 4) & 0xf;
@@ -80,19 +81,25 @@ static bool parse_cpu(struct pd_opts *o, const char *arg)
 		fprintf(stderr, "ptdecode: --cpu wants auto or family/model/stepping, got '%s'\n", arg);
 		return false;
 	}
-	o->cpu = (struct pt_cpu){ .vendor = pcv_intel, .family = (uint16_t)f,
-				  .model = (uint8_t)m, .stepping = (uint8_t)s };
+	o->cpu = (struct pt_cpu){
+		.vendor = pcv_intel, .family = (uint16_t)f, .model = (uint8_t)m, .stepping = (uint8_t)s
+	};
 	return true;
 }
 
 static int parse_args(struct pd_opts *o, int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{ "packets", no_argument, NULL, 'p' },   { "flow", no_argument, NULL, 'f' },
-		{ "json", no_argument, NULL, 'j' },      { "ips-only", no_argument, NULL, 'i' },
-		{ "image", required_argument, NULL, 'I' }, { "elf", required_argument, NULL, 'E' },
-		{ "cpu", required_argument, NULL, 'c' }, { "max-insns", required_argument, NULL, 'm' },
-		{ "bench", no_argument, NULL, 'b' },     { "help", no_argument, NULL, 'h' },
+		{ "packets", no_argument, NULL, 'p' },
+		{ "flow", no_argument, NULL, 'f' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "ips-only", no_argument, NULL, 'i' },
+		{ "image", required_argument, NULL, 'I' },
+		{ "elf", required_argument, NULL, 'E' },
+		{ "cpu", required_argument, NULL, 'c' },
+		{ "max-insns", required_argument, NULL, 'm' },
+		{ "bench", no_argument, NULL, 'b' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -101,17 +108,39 @@ static int parse_args(struct pd_opts *o, int argc, char **argv)
 		bool ok = true;
 
 		switch (c) {
-		case 'p': o->mode = PD_PACKETS; break;
-		case 'f': o->mode = PD_FLOW; break;
-		case 'j': o->json = true; break;
-		case 'i': o->ips_only = true; break;
-		case 'b': o->bench = true; break;
-		case 'I': ok = parse_section(o, PD_SEC_RAW, optarg); break;
-		case 'E': ok = parse_section(o, PD_SEC_ELF, optarg); break;
-		case 'c': ok = parse_cpu(o, optarg); break;
-		case 'm': ok = parse_u64(optarg, &o->max_insns); break;
-		case 'h': usage(stdout); exit(PD_EXIT_OK);
-		default: ok = false; break;
+		case 'p':
+			o->mode = PD_PACKETS;
+			break;
+		case 'f':
+			o->mode = PD_FLOW;
+			break;
+		case 'j':
+			o->json = true;
+			break;
+		case 'i':
+			o->ips_only = true;
+			break;
+		case 'b':
+			o->bench = true;
+			break;
+		case 'I':
+			ok = parse_section(o, PD_SEC_RAW, optarg);
+			break;
+		case 'E':
+			ok = parse_section(o, PD_SEC_ELF, optarg);
+			break;
+		case 'c':
+			ok = parse_cpu(o, optarg);
+			break;
+		case 'm':
+			ok = parse_u64(optarg, &o->max_insns);
+			break;
+		case 'h':
+			usage(stdout);
+			exit(PD_EXIT_OK);
+		default:
+			ok = false;
+			break;
 		}
 		if (!ok) {
 			usage(stderr);
@@ -165,9 +194,8 @@ static void print_summary(const struct pd_opts *o, const struct pd_stats *st, si
 	if (o->json)
 		printf("{\"summary\":{\"mode\":\"%s\",\"trace_bytes\":%zu,\"skipped_bytes\":%llu,"
 		       "\"packets\":%llu,\"instructions\":%llu,\"events\":%llu,\"errors\":%llu}}\n",
-		       o->mode == PD_PACKETS ? "packets" : "flow", bytes,
-		       (unsigned long long)st->skipped, (unsigned long long)st->packets,
-		       (unsigned long long)st->insns, (unsigned long long)st->events,
+		       o->mode == PD_PACKETS ? "packets" : "flow", bytes, (unsigned long long)st->skipped,
+		       (unsigned long long)st->packets, (unsigned long long)st->insns, (unsigned long long)st->events,
 		       (unsigned long long)st->errors);
 	else if (o->mode == PD_PACKETS)
 		printf("# summary: packets=%llu trace_bytes=%zu skipped_bytes=%llu errors=%llu\n",
@@ -200,16 +228,15 @@ int main(int argc, char **argv)
 	cfg.end = trace + len;
 	cfg.cpu = o.cpu;
 	if (o.cpu.vendor == pcv_intel && pt_cpu_errata(&cfg.errata, &o.cpu) < 0)
-		fprintf(stderr, "ptdecode: warning: no errata known for cpu %u/%u/%u\n",
-			o.cpu.family, o.cpu.model, o.cpu.stepping);
+		fprintf(stderr, "ptdecode: warning: no errata known for cpu %u/%u/%u\n", o.cpu.family, o.cpu.model,
+			o.cpu.stepping);
 	iscache = pt_iscache_alloc(NULL);
 	image = pt_image_alloc(NULL);
 	if (!iscache || !image) {
 		fprintf(stderr, "ptdecode: out of memory\n");
 		rc = PD_EXIT_USAGE;
-	} else if (pt_iscache_set_limit(iscache, 256u << 20) < 0 ||
-		   (rc = pd_image_build(&o, iscache, image)) != 0) {
-		rc = PD_EXIT_USAGE;   /* message printed */
+	} else if (pt_iscache_set_limit(iscache, 256u << 20) < 0 || (rc = pd_image_build(&o, iscache, image)) != 0) {
+		rc = PD_EXIT_USAGE; /* message printed */
 	} else if (!len) {
 		pd_report_error(&o, stdout, &st, -1, -pte_nosync, "empty trace file");
 		print_summary(&o, &st, len);

@@ -16,7 +16,8 @@ static void usage(void)
 	      "                                IPC 16, 32, 48 (update), s48 (sign-extend, default), 64\n"
 	      "  tnt=TNNT...                   conditional branches, oldest first (TNT-8 up to 6, TNT-64 up to 47)\n"
 	      "  pip=CR3 tsc=N cbr=N mtc=N cyc=N\n"
-	      "  raw=HEX                       bytes copied as they are (for corrupt traces)\n", stderr);
+	      "  raw=HEX                       bytes copied as they are (for corrupt traces)\n",
+	      stderr);
 	exit(1);
 }
 
@@ -79,12 +80,14 @@ static int parse_packet(struct pt_packet *p, const char *tok)
 	const char *eq = strchr(tok, '=');
 	size_t klen = eq ? (size_t)(eq - tok) : strlen(tok);
 	const char *arg = eq ? eq + 1 : "";
-	static const struct { const char *name; enum pt_packet_type type; } simple[] = {
-		{ "psb", ppt_psb }, { "psbend", ppt_psbend }, { "pad", ppt_pad }, { "ovf", ppt_ovf },
-		{ "stop", ppt_stop }, { "tip", ppt_tip }, { "tip.pge", ppt_tip_pge },
-		{ "tip.pgd", ppt_tip_pgd }, { "fup", ppt_fup }, { "mode.exec", ppt_mode },
-		{ "tnt", ppt_tnt_8 }, { "pip", ppt_pip }, { "tsc", ppt_tsc }, { "cbr", ppt_cbr },
-		{ "mtc", ppt_mtc }, { "cyc", ppt_cyc },
+	static const struct {
+		const char *name;
+		enum pt_packet_type type;
+	} simple[] = {
+		{ "psb", ppt_psb },   { "psbend", ppt_psbend },  { "pad", ppt_pad },         { "ovf", ppt_ovf },
+		{ "stop", ppt_stop }, { "tip", ppt_tip },        { "tip.pge", ppt_tip_pge }, { "tip.pgd", ppt_tip_pgd },
+		{ "fup", ppt_fup },   { "mode.exec", ppt_mode }, { "tnt", ppt_tnt_8 },       { "pip", ppt_pip },
+		{ "tsc", ppt_tsc },   { "cbr", ppt_cbr },        { "mtc", ppt_mtc },         { "cyc", ppt_cyc },
 	};
 
 	memset(p, 0, sizeof(*p));
@@ -93,22 +96,36 @@ static int parse_packet(struct pt_packet *p, const char *tok)
 		if (strlen(simple[i].name) == klen && !strncmp(tok, simple[i].name, klen))
 			p->type = simple[i].type;
 	switch (p->type) {
-	case ppt_tip: case ppt_tip_pge: case ppt_tip_pgd: case ppt_fup:
+	case ppt_tip:
+	case ppt_tip_pge:
+	case ppt_tip_pgd:
+	case ppt_fup:
 		ip_payload(p, arg);
 		break;
 	case ppt_mode:
 		p->payload.mode.leaf = pt_mol_exec;
-		p->payload.mode.bits.exec = pt_set_exec_mode(!strcmp(arg, "16") ? ptem_16bit :
-							     !strcmp(arg, "32") ? ptem_32bit : ptem_64bit);
+		p->payload.mode.bits.exec = pt_set_exec_mode(!strcmp(arg, "16")   ? ptem_16bit
+							     : !strcmp(arg, "32") ? ptem_32bit
+										  : ptem_64bit);
 		break;
 	case ppt_tnt_8:
 		tnt_payload(p, arg);
 		break;
-	case ppt_pip: p->payload.pip.cr3 = number(arg); break;
-	case ppt_tsc: p->payload.tsc.tsc = number(arg); break;
-	case ppt_cbr: p->payload.cbr.ratio = (uint8_t)number(arg); break;
-	case ppt_mtc: p->payload.mtc.ctc = (uint8_t)number(arg); break;
-	case ppt_cyc: p->payload.cyc.value = number(arg); break;
+	case ppt_pip:
+		p->payload.pip.cr3 = number(arg);
+		break;
+	case ppt_tsc:
+		p->payload.tsc.tsc = number(arg);
+		break;
+	case ppt_cbr:
+		p->payload.cbr.ratio = (uint8_t)number(arg);
+		break;
+	case ppt_mtc:
+		p->payload.mtc.ctc = (uint8_t)number(arg);
+		break;
+	case ppt_cyc:
+		p->payload.cyc.value = number(arg);
+		break;
 	case ppt_invalid:
 		return -1;
 	default:

@@ -92,24 +92,23 @@ int pd_mode_bits(enum pt_exec_mode mode)
 }
 /* clang-format on */
 
-void pd_report_error(const struct pd_opts *o, FILE *out, struct pd_stats *st,
-		     int64_t offset, int status, const char *what)
+void pd_report_error(const struct pd_opts *o, FILE *out, struct pd_stats *st, int64_t offset, int status,
+		     const char *what)
 {
 	const char *msg = pt_errstr(pt_errcode(status));
 
 	st->errors++;
 	if (o->quiet)
-		return;   /* the benchmark counts errors and reports them once */
+		return; /* the benchmark counts errors and reports them once */
 	if (offset >= 0)
-		fprintf(stderr, "ptdecode: error at offset 0x%llx: %s (%s)\n",
-			(unsigned long long)offset, msg, what);
+		fprintf(stderr, "ptdecode: error at offset 0x%llx: %s (%s)\n", (unsigned long long)offset, msg, what);
 	else
 		fprintf(stderr, "ptdecode: error: %s (%s)\n", msg, what);
 	if (!o->json)
 		return;
 	if (offset >= 0)
-		fprintf(out, "{\"error\":\"%s\",\"offset\":\"0x%llx\",\"what\":\"%s\"}\n",
-			msg, (unsigned long long)offset, what);
+		fprintf(out, "{\"error\":\"%s\",\"offset\":\"0x%llx\",\"what\":\"%s\"}\n", msg,
+			(unsigned long long)offset, what);
 	else
 		fprintf(out, "{\"error\":\"%s\",\"offset\":null,\"what\":\"%s\"}\n", msg, what);
 }

@@ -6,7 +6,7 @@
 struct pd_line {
 	FILE *out;
 	bool json;
-	int pad;      /* text: spaces that align the first field after the packet name */
+	int pad; /* text: spaces that align the first field after the packet name */
 };
 
 static void field_hex(struct pd_line *l, const char *key, uint64_t v)
@@ -39,13 +39,20 @@ static void field_str(struct pd_line *l, const char *key, const char *v)
 static const char *ipc_name(enum pt_ip_compression ipc)
 {
 	switch (ipc) {
-	case pt_ipc_suppressed: return "suppressed";
-	case pt_ipc_update_16:  return "update16";
-	case pt_ipc_update_32:  return "update32";
-	case pt_ipc_sext_48:    return "sext48";
-	case pt_ipc_update_48:  return "update48";
-	case pt_ipc_full:       return "full";
-	default:                return "reserved";
+	case pt_ipc_suppressed:
+		return "suppressed";
+	case pt_ipc_update_16:
+		return "update16";
+	case pt_ipc_update_32:
+		return "update32";
+	case pt_ipc_sext_48:
+		return "sext48";
+	case pt_ipc_update_48:
+		return "update48";
+	case pt_ipc_full:
+		return "full";
+	default:
+		return "reserved";
 	}
 }
 
@@ -134,7 +141,7 @@ static void packet_fields(struct pd_line *l, const struct pt_packet *p)
 		field_dec(l, "plc", p->payload.ptw.plc);
 		field_dec(l, "ip", p->payload.ptw.ip);
 		break;
-	default:          /* pad, psb, psbend, ovf, stop: no payload */
+	default: /* pad, psb, psbend, ovf, stop: no payload */
 		break;
 	}
 }
@@ -142,8 +149,8 @@ static void packet_fields(struct pd_line *l, const struct pt_packet *p)
 static void packet_print(struct pd_line *l, uint64_t offset, const struct pt_packet *p)
 {
 	if (l->json)
-		fprintf(l->out, "{\"offset\":\"0x%llx\",\"type\":\"%s\",\"size\":%u",
-			(unsigned long long)offset, pd_packet_name(p->type), p->size);
+		fprintf(l->out, "{\"offset\":\"0x%llx\",\"type\":\"%s\",\"size\":%u", (unsigned long long)offset,
+			pd_packet_name(p->type), p->size);
 	else
 		fprintf(l->out, "0x%08llx  %s", (unsigned long long)offset, pd_packet_name(p->type));
 	l->pad = (int)(8 - strlen(pd_packet_name(p->type)));
@@ -173,7 +180,7 @@ int pd_packets_run(const struct pd_opts *o, const struct pt_config *cfg, FILE *o
 		if (!synced)
 			st->skipped = offset;
 		else if (offset <= last_sync)
-			break;       /* no progress: stop rather than loop */
+			break; /* no progress: stop rather than loop */
 		synced = true;
 		last_sync = offset;
 		for (;;) {

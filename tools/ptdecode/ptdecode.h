@@ -8,9 +8,9 @@
 #include <intel-pt.h>
 
 /* Exit statuses: 0 decoded cleanly, 1 usage or I/O error, 2 the trace is corrupt or undecodable. */
-#define PD_EXIT_OK      0
-#define PD_EXIT_USAGE   1
-#define PD_EXIT_DECODE  2
+#define PD_EXIT_OK     0
+#define PD_EXIT_USAGE  1
+#define PD_EXIT_DECODE 2
 
 #define PD_MAX_SECTIONS 64
 
@@ -20,7 +20,7 @@ enum pd_section_kind { PD_SEC_RAW, PD_SEC_ELF };
 struct pd_section_spec {
 	enum pd_section_kind kind;
 	const char *file;
-	uint64_t addr;    /* load address (raw) or bias added to p_vaddr (ELF) */
+	uint64_t addr; /* load address (raw) or bias added to p_vaddr (ELF) */
 };
 
 struct pd_opts {
@@ -28,9 +28,9 @@ struct pd_opts {
 	bool json;
 	bool ips_only;
 	bool bench;
-	bool quiet;              /* decode and count, print nothing per item (the benchmark) */
-	uint64_t max_insns;      /* 0: no limit */
-	struct pt_cpu cpu;       /* vendor pcv_unknown: no errata applied */
+	bool quiet;         /* decode and count, print nothing per item (the benchmark) */
+	uint64_t max_insns; /* 0: no limit */
+	struct pt_cpu cpu;  /* vendor pcv_unknown: no errata applied */
 	const char *trace_path;
 	unsigned nsections;
 	struct pd_section_spec sections[PD_MAX_SECTIONS];
@@ -41,22 +41,21 @@ struct pd_stats {
 	uint64_t insns;
 	uint64_t events;
 	uint64_t errors;
-	uint64_t skipped;        /* bytes before the first PSB */
+	uint64_t skipped; /* bytes before the first PSB */
 };
 
 /* Prints "ptdecode: error at offset 0x..: <pt_errstr> (<what>)" on stderr and, with --json, as
  * an {"error":...} object on out; counts it. A negative offset means "offset unknown". */
-void pd_report_error(const struct pd_opts *o, FILE *out, struct pd_stats *st,
-		     int64_t offset, int status, const char *what);
+void pd_report_error(const struct pd_opts *o, FILE *out, struct pd_stats *st, int64_t offset, int status,
+		     const char *what);
 
 /* Decoders: each returns PD_EXIT_OK or PD_EXIT_DECODE and fills *st. */
 int pd_packets_run(const struct pd_opts *o, const struct pt_config *cfg, FILE *out, struct pd_stats *st);
-int pd_flow_run(const struct pd_opts *o, const struct pt_config *cfg, struct pt_image *image,
-		FILE *out, struct pd_stats *st);
+int pd_flow_run(const struct pd_opts *o, const struct pt_config *cfg, struct pt_image *image, FILE *out,
+		struct pd_stats *st);
 
 /* Adds every --image/--elf section to image through iscache; 0 or PD_EXIT_USAGE (message printed). */
-int pd_image_build(const struct pd_opts *o, struct pt_image_section_cache *iscache,
-		   struct pt_image *image);
+int pd_image_build(const struct pd_opts *o, struct pt_image_section_cache *iscache, struct pt_image *image);
 
 /* Names for packets, instruction classes and events (stable strings, used in text and JSON). */
 const char *pd_packet_name(enum pt_packet_type type);

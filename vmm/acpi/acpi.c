@@ -34,8 +34,7 @@ static bool acpi_sig_valid(const uint8_t *sig)
 {
 	for (unsigned i = 0; i < 4; i++) {
 		uint8_t c = sig[i];
-		bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-			  (c >= '0' && c <= '9') || c == '_';
+		bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_';
 		if (!ok)
 			return false;
 	}
@@ -123,8 +122,7 @@ static bool acpi_walk_root(paddr_t pa, bool xsdt)
 	acpi_record(root, pa);
 	count = (get_le32(root + ACPI_HDR_LENGTH) - ACPI_HDR_LEN) / esize;
 	if (count > ACPI_ROOT_MAX_ENTRIES) {
-		pr_warn("acpi: %s claims %u entries, using the first %u\n", name, count,
-			ACPI_ROOT_MAX_ENTRIES);
+		pr_warn("acpi: %s claims %u entries, using the first %u\n", name, count, ACPI_ROOT_MAX_ENTRIES);
 		acpi.problems++;
 		count = ACPI_ROOT_MAX_ENTRIES;
 	}
@@ -163,15 +161,14 @@ static void acpi_load_dsdt(void)
 	if (!t)
 		return;
 	acpi_record(t, acpi.fadt.dsdt);
-	if (acpi_aml_find_s5(t + ACPI_HDR_LEN, get_le32(t + ACPI_HDR_LENGTH) - ACPI_HDR_LEN,
-			     &acpi.s5))
+	if (acpi_aml_find_s5(t + ACPI_HDR_LEN, get_le32(t + ACPI_HDR_LENGTH) - ACPI_HDR_LEN, &acpi.s5))
 		return;
 	for (unsigned i = 0; i < acpi.table_count; i++) {
 		const struct acpi_table_ref *ref = &acpi.tables[i];
 
 		if (memcmp(ref->sig, "SSDT", 4))
 			continue;
-		t = phys_map(ref->addr, ref->len);   /* validated when recorded */
+		t = phys_map(ref->addr, ref->len); /* validated when recorded */
 		if (t && acpi_aml_find_s5(t + ACPI_HDR_LEN, ref->len - ACPI_HDR_LEN, &acpi.s5))
 			return;
 	}
@@ -192,8 +189,7 @@ static int acpi_check_rsdp(const struct boot_info *bi, paddr_t *rsdt, paddr_t *x
 		pr_info("acpi: the loader passed no RSDP\n");
 		return -1;
 	}
-	if (bi->rsdp_len < ACPI_RSDP_V1_LEN || bi->rsdp_len > sizeof(bi->rsdp) ||
-	    memcmp(r, ACPI_RSDP_SIG, 8)) {
+	if (bi->rsdp_len < ACPI_RSDP_V1_LEN || bi->rsdp_len > sizeof(bi->rsdp) || memcmp(r, ACPI_RSDP_SIG, 8)) {
 		pr_err("acpi: the RSDP is malformed\n");
 		return -1;
 	}
@@ -205,8 +201,7 @@ static int acpi_check_rsdp(const struct boot_info *bi, paddr_t *rsdt, paddr_t *x
 	*rsdt = get_le32(r + ACPI_RSDP_RSDT);
 	*xsdt = 0;
 	if (acpi.revision >= 2 && bi->rsdp_len < ACPI_RSDP_V2_LEN) {
-		pr_warn("acpi: RSDP revision %u but only 20 bytes passed, using the RSDT\n",
-			acpi.revision);
+		pr_warn("acpi: RSDP revision %u but only 20 bytes passed, using the RSDT\n", acpi.revision);
 	} else if (acpi.revision >= 2) {
 		len = get_le32(r + ACPI_RSDP_LENGTH);
 		if (len < ACPI_RSDP_V2_LEN || len > bi->rsdp_len) {

@@ -34,12 +34,12 @@ struct acpi_table_ref {
 struct acpi_fadt_info {
 	bool found;
 	uint8_t revision;
-	uint16_t pm1a_cnt;          /* I/O port, 0 if none */
-	uint16_t pm1b_cnt;          /* I/O port, 0 if none */
-	uint32_t smi_cmd;           /* port that switches the platform into ACPI mode, 0 if none */
-	uint8_t acpi_enable;        /* value to write to smi_cmd */
+	uint16_t pm1a_cnt;   /* I/O port, 0 if none */
+	uint16_t pm1b_cnt;   /* I/O port, 0 if none */
+	uint32_t smi_cmd;    /* port that switches the platform into ACPI mode, 0 if none */
+	uint8_t acpi_enable; /* value to write to smi_cmd */
 	paddr_t dsdt;
-	bool reset_supported;       /* RESET_REG_SUP and a usable reset register */
+	bool reset_supported; /* RESET_REG_SUP and a usable reset register */
 	struct acpi_gas reset_reg;
 	uint8_t reset_value;
 };
@@ -54,9 +54,9 @@ struct acpi_madt_info {
 	bool found;
 	paddr_t lapic_addr;
 	uint32_t cpu_apic_ids[ACPI_MAX_CPUS];
-	unsigned cpu_count;         /* enabled or online-capable processors */
-	unsigned cpus_disabled;     /* entries neither enabled nor online capable */
-	unsigned cpus_dropped;      /* usable entries beyond ACPI_MAX_CPUS */
+	unsigned cpu_count;     /* enabled or online-capable processors */
+	unsigned cpus_disabled; /* entries neither enabled nor online capable */
+	unsigned cpus_dropped;  /* usable entries beyond ACPI_MAX_CPUS */
 	struct acpi_ioapic ioapics[ACPI_MAX_IOAPICS];
 	unsigned ioapic_count;
 	unsigned problems;
@@ -70,13 +70,13 @@ struct acpi_s5 {
 };
 
 struct acpi_info {
-	bool present;               /* a valid RSDP and root table were found */
-	char oem_id[7];             /* of the RSDP */
-	uint8_t revision;           /* of the RSDP */
+	bool present;     /* a valid RSDP and root table were found */
+	char oem_id[7];   /* of the RSDP */
+	uint8_t revision; /* of the RSDP */
 	bool via_xsdt;
 	struct acpi_table_ref tables[ACPI_MAX_TABLES];
 	unsigned table_count;
-	unsigned problems;          /* bad or unreachable tables reported and skipped */
+	unsigned problems; /* bad or unreachable tables reported and skipped */
 	struct acpi_fadt_info fadt;
 	struct acpi_madt_info madt;
 	struct acpi_s5 s5;

@@ -43,8 +43,8 @@ static void acpi_print_power(const struct acpi_info *ai)
 		pr_info("acpi: no FADT\n");
 		return;
 	}
-	pr_info("acpi: PM1a_CNT 0x%x PM1b_CNT 0x%x SMI_CMD 0x%x reset %s\n",
-		f->pm1a_cnt, f->pm1b_cnt, f->smi_cmd, f->reset_supported ? "register" : "none");
+	pr_info("acpi: PM1a_CNT 0x%x PM1b_CNT 0x%x SMI_CMD 0x%x reset %s\n", f->pm1a_cnt, f->pm1b_cnt, f->smi_cmd,
+		f->reset_supported ? "register" : "none");
 	if (ai->s5.found)
 		pr_info("acpi: \\_S5 SLP_TYPa %u SLP_TYPb %u\n", ai->s5.slp_typa, ai->s5.slp_typb);
 	else
@@ -57,12 +57,11 @@ static void acpi_print_madt(const struct acpi_madt_info *m)
 		pr_info("acpi: no MADT, 0 CPUs known\n");
 		return;
 	}
-	pr_info("acpi: %u CPUs (%u disabled, %u over the limit), local APIC 0x%llx, %u IOAPICs\n",
-		m->cpu_count, m->cpus_disabled, m->cpus_dropped,
-		(unsigned long long)m->lapic_addr, m->ioapic_count);
+	pr_info("acpi: %u CPUs (%u disabled, %u over the limit), local APIC 0x%llx, %u IOAPICs\n", m->cpu_count,
+		m->cpus_disabled, m->cpus_dropped, (unsigned long long)m->lapic_addr, m->ioapic_count);
 	for (unsigned i = 0; i < m->ioapic_count; i++)
-		pr_info("acpi: IOAPIC %u at 0x%x GSI base %u\n", m->ioapics[i].id,
-			m->ioapics[i].addr, m->ioapics[i].gsi_base);
+		pr_info("acpi: IOAPIC %u at 0x%x GSI base %u\n", m->ioapics[i].id, m->ioapics[i].addr,
+			m->ioapics[i].gsi_base);
 }
 
 void acpi_print(void)
@@ -73,13 +72,13 @@ void acpi_print(void)
 		pr_info("acpi: no usable ACPI tables\n");
 		return;
 	}
-	pr_info("acpi: RSDP revision %u OEM '%s' via %s, %u tables, %u problems\n", ai->revision,
-		ai->oem_id, ai->via_xsdt ? "XSDT" : "RSDT", ai->table_count, ai->problems);
+	pr_info("acpi: RSDP revision %u OEM '%s' via %s, %u tables, %u problems\n", ai->revision, ai->oem_id,
+		ai->via_xsdt ? "XSDT" : "RSDT", ai->table_count, ai->problems);
 	for (unsigned i = 0; i < ai->table_count; i++) {
 		const struct acpi_table_ref *t = &ai->tables[i];
 
-		pr_info("acpi: %s 0x%08llx len %6u rev %u OEM '%s'\n", t->sig,
-			(unsigned long long)t->addr, t->len, t->revision, t->oem_id);
+		pr_info("acpi: %s 0x%08llx len %6u rev %u OEM '%s'\n", t->sig, (unsigned long long)t->addr, t->len,
+			t->revision, t->oem_id);
 	}
 	acpi_print_power(ai);
 	acpi_print_madt(&ai->madt);

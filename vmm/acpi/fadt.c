@@ -22,8 +22,7 @@ static void fadt_get_gas(const uint8_t *p, struct acpi_gas *g)
  * when nonzero (ACPI 6.5, 5.2.9), but we can only drive a system I/O port with
  * OUT, so a GAS in another space falls back to the legacy field.
  */
-static uint16_t fadt_pm1_port(const uint8_t *t, uint32_t len, unsigned x_off, unsigned off,
-			      const char *name)
+static uint16_t fadt_pm1_port(const uint8_t *t, uint32_t len, unsigned x_off, unsigned off, const char *name)
 {
 	uint32_t legacy;
 
@@ -34,8 +33,8 @@ static uint16_t fadt_pm1_port(const uint8_t *t, uint32_t len, unsigned x_off, un
 		if (g.address && g.space_id == ACPI_GAS_SYSTEM_IO && g.address <= 0xffff)
 			return (uint16_t)g.address;
 		if (g.address)
-			pr_warn("acpi: FADT X_%s is not an I/O port (space %u, 0x%llx), using %s\n",
-				name, g.space_id, (unsigned long long)g.address, name);
+			pr_warn("acpi: FADT X_%s is not an I/O port (space %u, 0x%llx), using %s\n", name, g.space_id,
+				(unsigned long long)g.address, name);
 	}
 	if (!fadt_has(len, off, 4))
 		return 0;
@@ -67,8 +66,8 @@ static void fadt_parse_reset(const uint8_t *t, uint32_t len, struct acpi_fadt_in
 	space_ok = g->space_id == ACPI_GAS_SYSTEM_MEMORY || g->space_id == ACPI_GAS_PCI_CONFIG ||
 		   (g->space_id == ACPI_GAS_SYSTEM_IO && g->address <= 0xffff);
 	if (!g->address || !space_ok || g->bit_width != 8 || g->bit_offset != 0) {
-		pr_warn("acpi: FADT RESET_REG is unusable (space %u, width %u, 0x%llx)\n",
-			g->space_id, g->bit_width, (unsigned long long)g->address);
+		pr_warn("acpi: FADT RESET_REG is unusable (space %u, width %u, 0x%llx)\n", g->space_id, g->bit_width,
+			(unsigned long long)g->address);
 		return;
 	}
 	out->reset_supported = true;

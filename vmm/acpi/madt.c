@@ -59,8 +59,8 @@ static void madt_parse_entry(struct acpi_madt_info *m, const uint8_t *e, uint32_
 	uint8_t type = e[0], len = e[1];
 
 	if (len < madt_min_len(type)) {
-		pr_warn("acpi: MADT type %u entry at offset %u is %u bytes, expected %u; skipped\n",
-			type, off, len, madt_min_len(type));
+		pr_warn("acpi: MADT type %u entry at offset %u is %u bytes, expected %u; skipped\n", type, off, len,
+			madt_min_len(type));
 		m->problems++;
 		return;
 	}
@@ -104,8 +104,7 @@ void acpi_madt_parse(const uint8_t *t, uint32_t len, struct acpi_madt_info *out)
 			break;
 		}
 		if (t[off + 1] < 2) {
-			pr_warn("acpi: MADT entry at offset %u has length %u, parsing stopped\n",
-				off, t[off + 1]);
+			pr_warn("acpi: MADT entry at offset %u has length %u, parsing stopped\n", off, t[off + 1]);
 			out->problems++;
 			break;
 		}

@@ -6,17 +6,17 @@
 #include "log.h"
 
 /* Opcodes from ACPI 6.5, 20.2 "AML Grammar Definition". */
-#define AML_ZERO_OP        0x00
-#define AML_ONE_OP         0x01
-#define AML_NAME_OP        0x08
-#define AML_BYTE_PREFIX    0x0a
-#define AML_WORD_PREFIX    0x0b
-#define AML_DWORD_PREFIX   0x0c
-#define AML_PACKAGE_OP     0x12
-#define AML_ROOT_CHAR      0x5c    /* '\' */
+#define AML_ZERO_OP      0x00
+#define AML_ONE_OP       0x01
+#define AML_NAME_OP      0x08
+#define AML_BYTE_PREFIX  0x0a
+#define AML_WORD_PREFIX  0x0b
+#define AML_DWORD_PREFIX 0x0c
+#define AML_PACKAGE_OP   0x12
+#define AML_ROOT_CHAR    0x5c /* '\' */
 
 /* SLP_TYPx is a 3-bit field of PM1x_CNT. */
-#define SLP_TYP_MAX        7
+#define SLP_TYP_MAX 7
 
 /*
  * PkgLength (20.2.4 "Package Length Encoding"): bits 7-6 of the lead byte give

@@ -13,10 +13,10 @@ static struct {
 	uint32_t pitch;         /* bytes from one pixel line to the next */
 	uint32_t width, height; /* pixels */
 	unsigned bytespp;
-	unsigned scale;         /* screen pixels per font pixel, each way */
+	unsigned scale; /* screen pixels per font pixel, each way */
 	unsigned cell_w, cell_h;
-	unsigned cols, rows;    /* text cells that fit whole */
-	unsigned x, y;          /* x == cols: the row is full, wrap before the next character */
+	unsigned cols, rows; /* text cells that fit whole */
+	unsigned x, y;       /* x == cols: the row is full, wrap before the next character */
 	uint32_t fg, bg;
 } fb;
 
@@ -200,8 +200,8 @@ bool fb_console_init(const struct boot_info *bi)
 	unsigned scale = f->width >= FB_SCALE2_MIN_WIDTH ? 2 : 1;
 	const char *why = fb_check_geometry(f, bytespp, scale);
 	if (why) {
-		pr_warn("fb: ignoring %ux%u %u bpp framebuffer at 0x%llx, pitch %u: %s\n", f->width,
-			f->height, f->bpp, (unsigned long long)f->addr, f->pitch, why);
+		pr_warn("fb: ignoring %ux%u %u bpp framebuffer at 0x%llx, pitch %u: %s\n", f->width, f->height, f->bpp,
+			(unsigned long long)f->addr, f->pitch, why);
 		return false;
 	}
 	uint8_t *base = phys_map(f->addr, (size_t)f->pitch * f->height);
@@ -228,8 +228,8 @@ bool fb_console_init(const struct boot_info *bi)
 	fb.bg = fb_pack_colour(f, FB_BG_R, FB_BG_G, FB_BG_B);
 	fb_fill_lines(0, fb.height, fb.width);
 
-	pr_info("fb: %ux%u %u bpp at 0x%llx, %ux%u text\n", f->width, f->height, f->bpp,
-		(unsigned long long)f->addr, fb.cols, fb.rows);
+	pr_info("fb: %ux%u %u bpp at 0x%llx, %ux%u text\n", f->width, f->height, f->bpp, (unsigned long long)f->addr,
+		fb.cols, fb.rows);
 	fb_console.enabled = true;
 	console_register(CONSOLE_FB, &fb_console);
 	return true;

@@ -7,8 +7,8 @@
 #define FONT_WIDTH  8
 #define FONT_HEIGHT 16
 /* The table covers printable ASCII; everything else draws as a box. */
-#define FONT_FIRST  0x20
-#define FONT_LAST   0x7e
+#define FONT_FIRST 0x20
+#define FONT_LAST  0x7e
 
 /*
  * FONT_HEIGHT bytes, one per pixel row from the top; bit 7 is the leftmost

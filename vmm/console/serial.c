@@ -67,12 +67,12 @@ bool serial_init(void)
 		return false;
 
 	cpu_outb(COM1_BASE + UART_IER, 0x00);
-	cpu_outb(COM1_BASE + UART_LCR, 0x80);   /* DLAB: divisor 1 = 115200 baud */
+	cpu_outb(COM1_BASE + UART_LCR, 0x80); /* DLAB: divisor 1 = 115200 baud */
 	cpu_outb(COM1_BASE + UART_DLL, 0x01);
 	cpu_outb(COM1_BASE + UART_DLM, 0x00);
-	cpu_outb(COM1_BASE + UART_LCR, 0x03);   /* 8N1 */
-	cpu_outb(COM1_BASE + UART_FCR, 0xc7);   /* FIFO on, cleared, 14-byte threshold */
-	cpu_outb(COM1_BASE + UART_MCR, 0x0b);   /* DTR, RTS, OUT2 */
+	cpu_outb(COM1_BASE + UART_LCR, 0x03); /* 8N1 */
+	cpu_outb(COM1_BASE + UART_FCR, 0xc7); /* FIFO on, cleared, 14-byte threshold */
+	cpu_outb(COM1_BASE + UART_MCR, 0x0b); /* DTR, RTS, OUT2 */
 
 	serial_console.enabled = true;
 	console_register(CONSOLE_SERIAL, &serial_console);

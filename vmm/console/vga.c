@@ -18,8 +18,8 @@
 static struct {
 	volatile uint16_t *buf;
 	unsigned cols, rows;
-	unsigned stride;        /* cells from one row to the next: pitch / 2 */
-	unsigned x, y;          /* x == cols: the row is full, wrap before the next character */
+	unsigned stride; /* cells from one row to the next: pitch / 2 */
+	unsigned x, y;   /* x == cols: the row is full, wrap before the next character */
 	uint8_t attr;
 } vga;
 
@@ -128,8 +128,7 @@ static void vga_write(const char *s, size_t len)
 }
 
 /* Where the text screen is: the loader's text tag, or the BIOS default when there is no tag. */
-static bool vga_pick_screen(const struct boot_info *bi, paddr_t *addr, uint32_t *cols,
-			    uint32_t *rows, uint32_t *pitch)
+static bool vga_pick_screen(const struct boot_info *bi, paddr_t *addr, uint32_t *cols, uint32_t *rows, uint32_t *pitch)
 {
 	switch (bi->fb.type) {
 	case BOOT_FB_EGA_TEXT:
@@ -162,8 +161,8 @@ bool vga_console_init(const struct boot_info *bi)
 
 	if (!vga_pick_screen(bi, &addr, &cols, &rows, &pitch))
 		return false;
-	if (cols == 0 || rows == 0 || cols > VGA_MAX_COLS || rows > VGA_MAX_ROWS ||
-	    pitch < cols * 2 || pitch > VGA_MAX_COLS * 2 || pitch % 2 || addr == 0 || addr % 2) {
+	if (cols == 0 || rows == 0 || cols > VGA_MAX_COLS || rows > VGA_MAX_ROWS || pitch < cols * 2 ||
+	    pitch > VGA_MAX_COLS * 2 || pitch % 2 || addr == 0 || addr % 2) {
 		pr_warn("vga: ignoring text screen %ux%u, pitch %u at 0x%llx\n", cols, rows, pitch,
 			(unsigned long long)addr);
 		return false;

@@ -11,13 +11,11 @@
 
 /* Writable bits of each LVT entry (SDM 11.5.1 "Local Vector Table", Figure 11-8); delivery status is RO. */
 static const uint32_t lvt_writable[LVT_COUNT] = {
-	[LVT_CMCI] = 0x000107ffu,      /* vector, delivery mode, mask */
-	[LVT_TIMER] = 0x000700ffu,     /* vector, mask, timer mode */
-	[LVT_THERMAL] = 0x000107ffu,
-	[LVT_PC] = 0x000107ffu,
-	[LVT_LINT0] = 0x0001a7ffu,     /* vector, delivery mode, polarity, trigger mode, mask */
-	[LVT_LINT1] = 0x0001a7ffu,
-	[LVT_ERROR] = 0x000100ffu,     /* vector, mask */
+	[LVT_CMCI] = 0x000107ffu,  /* vector, delivery mode, mask */
+	[LVT_TIMER] = 0x000700ffu, /* vector, mask, timer mode */
+	[LVT_THERMAL] = 0x000107ffu, [LVT_PC] = 0x000107ffu,
+	[LVT_LINT0] = 0x0001a7ffu, /* vector, delivery mode, polarity, trigger mode, mask */
+	[LVT_LINT1] = 0x0001a7ffu,   [LVT_ERROR] = 0x000100ffu, /* vector, mask */
 };
 
 void vlapic_reset(struct vlapic *a, unsigned apic_id)
@@ -25,7 +23,7 @@ void vlapic_reset(struct vlapic *a, unsigned apic_id)
 	memset(a, 0, sizeof(*a));
 	a->id = (uint32_t)apic_id << 24;
 	a->dfr = 0xffffffffu;
-	a->svr = 0xff;                 /* software disabled, spurious vector FFH */
+	a->svr = 0xff; /* software disabled, spurious vector FFH */
 	for (unsigned i = 0; i < LVT_COUNT; i++)
 		a->lvt[i] = APIC_LVT_MASKED;
 }
@@ -169,10 +167,10 @@ void vlapic_write(struct vlapic *a, uint32_t off, uint32_t val)
 		a->ldr = val & 0xff000000u;
 		break;
 	case APIC_DFR:
-		a->dfr = val | 0x0fffffffu;   /* bits 27:0 are reserved, read as 1 */
+		a->dfr = val | 0x0fffffffu; /* bits 27:0 are reserved, read as 1 */
 		break;
 	case APIC_SVR:
-		a->svr = val & 0x3ffu;        /* vector, enable, focus checking; no EOI-broadcast suppression */
+		a->svr = val & 0x3ffu; /* vector, enable, focus checking; no EOI-broadcast suppression */
 		if (!(a->svr & APIC_SVR_ENABLE))
 			for (unsigned i = 0; i < LVT_COUNT; i++)
 				a->lvt[i] |= APIC_LVT_MASKED;
@@ -186,7 +184,7 @@ void vlapic_write(struct vlapic *a, uint32_t off, uint32_t val)
 		a->icr_hi = val & 0xff000000u;
 		break;
 	case APIC_ICR_LO:
-		a->icr_lo = val & 0x000ccfffu;  /* delivery status (12) reads 0 */
+		a->icr_lo = val & 0x000ccfffu; /* delivery status (12) reads 0 */
 		icr_send(a, val);
 		break;
 	case APIC_TIMER_ICR:
@@ -196,7 +194,7 @@ void vlapic_write(struct vlapic *a, uint32_t off, uint32_t val)
 		a->timer_dcr = val & 0xbu;
 		break;
 	default:
-		break;   /* ID, version, PPR, ISR/TMR/IRR, current count and reserved offsets: ignored */
+		break; /* ID, version, PPR, ISR/TMR/IRR, current count and reserved offsets: ignored */
 	}
 }
 
@@ -218,6 +216,6 @@ bool vlapic_lvt_pc_fire(struct vlapic *a, bool *nmi)
 		*nmi = true;
 		return true;
 	default:
-		return false;   /* SMI, INIT and ExtINT are not supported for LVT PC */
+		return false; /* SMI, INIT and ExtINT are not supported for LVT PC */
 	}
 }

@@ -4,8 +4,8 @@
 
 #include "types.h"
 
-#define VLAPIC_BASE_GPA   0xfee00000ull
-#define VLAPIC_PAGE_SIZE  0x1000u
+#define VLAPIC_BASE_GPA  0xfee00000ull
+#define VLAPIC_PAGE_SIZE 0x1000u
 
 /* Register offsets (SDM Vol. 3A, Table 11-1 "Local APIC Register Address Map"). */
 #define APIC_ID        0x020
@@ -36,28 +36,28 @@
 #define APIC_TIMER_DCR 0x3e0
 
 /* Version 14H (integrated APIC), Max LVT Entry 5 (SDM 11.4.8 "Local APIC Version Register"). */
-#define APIC_VERSION_VALUE  0x00050014u
-#define APIC_SVR_ENABLE     BIT(8)
-#define APIC_LVT_MASKED     BIT(16)
-#define APIC_LVT_VECTOR     0xffu
-#define APIC_LVT_DM_SHIFT   8
-#define APIC_LVT_DM_MASK    (7u << 8)
-#define APIC_DM_FIXED       0u
-#define APIC_DM_NMI         4u
-#define APIC_ICR_SH_SHIFT   18
-#define APIC_ESR_SEND_ILLEGAL BIT(5)   /* Send Illegal Vector (SDM 11.5.3 "Error Handling") */
-#define APIC_ESR_RECV_ILLEGAL BIT(6)   /* Receive Illegal Vector */
+#define APIC_VERSION_VALUE    0x00050014u
+#define APIC_SVR_ENABLE       BIT(8)
+#define APIC_LVT_MASKED       BIT(16)
+#define APIC_LVT_VECTOR       0xffu
+#define APIC_LVT_DM_SHIFT     8
+#define APIC_LVT_DM_MASK      (7u << 8)
+#define APIC_DM_FIXED         0u
+#define APIC_DM_NMI           4u
+#define APIC_ICR_SH_SHIFT     18
+#define APIC_ESR_SEND_ILLEGAL BIT(5) /* Send Illegal Vector (SDM 11.5.3 "Error Handling") */
+#define APIC_ESR_RECV_ILLEGAL BIT(6) /* Receive Illegal Vector */
 
 enum vlapic_lvt { LVT_CMCI, LVT_TIMER, LVT_THERMAL, LVT_PC, LVT_LINT0, LVT_LINT1, LVT_ERROR, LVT_COUNT };
 
 struct vlapic {
-	uint32_t id;            /* APIC ID register: guest id << 24 */
+	uint32_t id; /* APIC ID register: guest id << 24 */
 	uint32_t tpr, ldr, dfr, svr;
-	uint32_t esr, esr_pending;   /* ESR shows errors latched by the last ESR write */
+	uint32_t esr, esr_pending; /* ESR shows errors latched by the last ESR write */
 	uint32_t lvt[LVT_COUNT];
 	uint32_t icr_lo, icr_hi;
 	uint32_t timer_icr, timer_dcr;
-	uint32_t irr[8], isr[8], tmr[8];   /* 256 bits each, 32 per register */
+	uint32_t irr[8], isr[8], tmr[8]; /* 256 bits each, 32 per register */
 };
 
 /* Power-up / reset state (SDM 11.4.7.1 "Local APIC State After Power-Up or Reset"). */

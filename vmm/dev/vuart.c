@@ -3,13 +3,13 @@
 #include "lib/string.h"
 #include "log.h"
 
-#define LCR_DLAB  0x80
-#define MCR_LOOP  0x10
-#define LSR_DR    0x01
-#define LSR_THRE  0x20
-#define LSR_TEMT  0x40
-#define IIR_NONE  0x01
-#define IIR_FIFO  0xc0
+#define LCR_DLAB        0x80
+#define MCR_LOOP        0x10
+#define LSR_DR          0x01
+#define LSR_THRE        0x20
+#define LSR_TEMT        0x40
+#define IIR_NONE        0x01
+#define IIR_FIFO        0xc0
 #define FCR_FIFO_ENABLE 0x01
 
 static void vuart_emit_console(const char *name, const char *line)
@@ -22,7 +22,7 @@ void vuart_init(struct vuart *u, const char *name)
 	memset(u, 0, sizeof(*u));
 	u->name = name;
 	u->emit = vuart_emit_console;
-	u->dll = 0x0c;       /* 9600 baud, the reset divisor */
+	u->dll = 0x0c; /* 9600 baud, the reset divisor */
 }
 
 void vuart_flush(struct vuart *u)
@@ -74,7 +74,7 @@ void vuart_write(struct vuart *u, unsigned offset, uint8_t val)
 			u->ier = val & 0x0f;
 		break;
 	case 2:
-		u->fcr = val & 0xc9;   /* RCVR/XMIT reset bits (1, 2) self-clear */
+		u->fcr = val & 0xc9; /* RCVR/XMIT reset bits (1, 2) self-clear */
 		break;
 	case 3:
 		u->lcr = val;
@@ -85,7 +85,7 @@ void vuart_write(struct vuart *u, unsigned offset, uint8_t val)
 	case 7:
 		u->scr = val;
 		break;
-	default:                       /* LSR and MSR are read-only: writes ignored */
+	default: /* LSR and MSR are read-only: writes ignored */
 		break;
 	}
 }
@@ -94,10 +94,10 @@ static uint8_t vuart_msr(const struct vuart *u)
 {
 	if (u->mcr & MCR_LOOP) {
 		/* Loopback wires DTR->DSR, RTS->CTS, OUT1->RI, OUT2->DCD (16550 datasheet). */
-		return (uint8_t)(((u->mcr & 0x01) << 5) | ((u->mcr & 0x02) << 3) |
-				 ((u->mcr & 0x04) << 4) | ((u->mcr & 0x08) << 4));
+		return (uint8_t)(((u->mcr & 0x01) << 5) | ((u->mcr & 0x02) << 3) | ((u->mcr & 0x04) << 4) |
+				 ((u->mcr & 0x08) << 4));
 	}
-	return 0xb0;   /* DCD, DSR, CTS: a terminal is attached */
+	return 0xb0; /* DCD, DSR, CTS: a terminal is attached */
 }
 
 uint8_t vuart_read(struct vuart *u, unsigned offset)

@@ -7,14 +7,14 @@
 #define VUART_LINE_MAX 160
 
 struct vuart {
-	const char *name;        /* prefix for output lines */
+	const char *name; /* prefix for output lines */
 	uint8_t ier, lcr, mcr, scr, dll, dlm, fcr;
-	uint8_t rbr;             /* loopback receive holding register */
+	uint8_t rbr; /* loopback receive holding register */
 	bool rbr_full;
 	char line[VUART_LINE_MAX + 1];
 	unsigned line_len;
 	uint64_t bytes_out;
-	void (*emit)(const char *name, const char *line);   /* defaults to the VMM console */
+	void (*emit)(const char *name, const char *line); /* defaults to the VMM console */
 };
 
 void vuart_init(struct vuart *u, const char *name);

@@ -12,17 +12,17 @@ _Static_assert(EPT_LEAF_ADDR(3) == GENMASK(51, 30), "1G page address field");
 _Static_assert(EPT_INDEX(0xffffffffffffULL, 4) == 511 && EPT_INDEX(1ULL << 21, 2) == 1, "index math");
 
 /* IA32_VMX_EPT_VPID_CAP bits (SDM A.10 "VPID and EPT Capabilities"). */
-#define EPT_CAP_EXEC_ONLY  BIT(0)
-#define EPT_CAP_UC         BIT(8)
-#define EPT_CAP_WB         BIT(14)
-#define EPT_CAP_2M         BIT(16)
-#define EPT_CAP_1G         BIT(17)
-#define EPT_CAP_AD         BIT(21)
+#define EPT_CAP_EXEC_ONLY     BIT(0)
+#define EPT_CAP_UC            BIT(8)
+#define EPT_CAP_WB            BIT(14)
+#define EPT_CAP_2M            BIT(16)
+#define EPT_CAP_1G            BIT(17)
+#define EPT_CAP_AD            BIT(21)
 #define EPT_CAP_INVEPT_SINGLE BIT(25)
-#define EPT_CAP_INVEPT_ALL BIT(26)
+#define EPT_CAP_INVEPT_ALL    BIT(26)
 
 /* EPTP fields (SDM 25.6.11): bits 2:0 memory type, bits 5:3 page-walk length minus 1. */
-#define EPTP_WALK_4        (3ULL << 3)
+#define EPTP_WALK_4 (3ULL << 3)
 
 enum ept_op { EPT_OP_CHECK, EPT_OP_UNMAP, EPT_OP_PROTECT };
 
@@ -78,8 +78,7 @@ static bool ept_memtype_ok(unsigned mt)
 
 static bool ept_range_ok(const struct ept *e, uint64_t gpa, uint64_t len)
 {
-	return e->pml4 && len && IS_ALIGNED(gpa | len, PAGE_SIZE) && gpa + len > gpa &&
-	       gpa + len <= EPT_GPA_LIMIT;
+	return e->pml4 && len && IS_ALIGNED(gpa | len, PAGE_SIZE) && gpa + len > gpa && gpa + len <= EPT_GPA_LIMIT;
 }
 
 int ept_init(struct ept *e, const struct ept_caps *c)
@@ -102,8 +101,7 @@ uint64_t ept_eptp(const struct ept *e)
 int ept_map(struct ept *e, uint64_t gpa, paddr_t hpa, uint64_t len, unsigned perms, unsigned memtype)
 {
 	e->gen++;
-	if (!ept_range_ok(e, gpa, len) || !IS_ALIGNED(hpa, PAGE_SIZE) || hpa + len < hpa ||
-	    hpa + len > EPT_HPA_LIMIT) {
+	if (!ept_range_ok(e, gpa, len) || !IS_ALIGNED(hpa, PAGE_SIZE) || hpa + len < hpa || hpa + len > EPT_HPA_LIMIT) {
 		pr_warn("ept_map: bad range GPA 0x%lx HPA 0x%lx len 0x%lx\n", gpa, hpa, len);
 		return -1;
 	}

@@ -5,26 +5,26 @@
 #include "types.h"
 
 /* Access rights: bits 2:0 of every EPT entry (SDM 29.3.2 "EPT Translation Mechanism"). */
-#define EPT_R            BIT(0)
-#define EPT_W            BIT(1)
-#define EPT_X            BIT(2)
-#define EPT_RWX          (EPT_R | EPT_W | EPT_X)
+#define EPT_R   BIT(0)
+#define EPT_W   BIT(1)
+#define EPT_X   BIT(2)
+#define EPT_RWX (EPT_R | EPT_W | EPT_X)
 
 /* Memory types: bits 5:3 of a leaf (SDM 29.3.7 "EPT and Memory Typing"); 2, 3 and 7 are reserved. */
-#define EPT_MT_UC        0u
-#define EPT_MT_WC        1u
-#define EPT_MT_WT        4u
-#define EPT_MT_WP        5u
-#define EPT_MT_WB        6u
+#define EPT_MT_UC 0u
+#define EPT_MT_WC 1u
+#define EPT_MT_WT 4u
+#define EPT_MT_WP 5u
+#define EPT_MT_WB 6u
 
 /* Entry layout (SDM 29.3.2, Table 29-1 "Format of an EPT PML4 Entry (PML4E)" and those after it). */
-#define EPT_E_PERM       GENMASK(2, 0)
-#define EPT_E_MT_SHIFT   3
-#define EPT_E_MT         GENMASK(5, 3)
-#define EPT_E_IPAT       BIT(6)      /* ignore PAT: leaf entries only */
-#define EPT_E_PS         BIT(7)      /* PDPTE/PDE: maps a 1-GByte / 2-MByte page */
-#define EPT_E_ADDR       GENMASK(51, 12)
-#define EPT_E_RSVD_NONLEAF GENMASK(6, 3)   /* must be 0 in entries that reference a table */
+#define EPT_E_PERM         GENMASK(2, 0)
+#define EPT_E_MT_SHIFT     3
+#define EPT_E_MT           GENMASK(5, 3)
+#define EPT_E_IPAT         BIT(6) /* ignore PAT: leaf entries only */
+#define EPT_E_PS           BIT(7) /* PDPTE/PDE: maps a 1-GByte / 2-MByte page */
+#define EPT_E_ADDR         GENMASK(51, 12)
+#define EPT_E_RSVD_NONLEAF GENMASK(6, 3) /* must be 0 in entries that reference a table */
 
 /* Levels: 4 = PML4E, 3 = PDPTE (1G leaf), 2 = PDE (2M leaf), 1 = PTE (4K leaf). */
 /* By hand: clang-format 14 takes "(x) - 1" for a cast of -1 and writes "(x)-1". */
@@ -45,20 +45,20 @@
 /* What the CPU supports, from IA32_VMX_EPT_VPID_CAP (SDM A.10 "VPID and EPT Capabilities"). */
 struct ept_caps {
 	bool pages_2m, pages_1g, wb, uc, ad, exec_only;
-	bool invept_single, invept_all;   /* INVEPT types 1 and 2 (bits 25, 26) */
+	bool invept_single, invept_all; /* INVEPT types 1 and 2 (bits 25, 26) */
 };
 
 /* INVEPT types (SDM 31.3 "INVEPT"): which EPT-derived translations to invalidate. */
 enum invept_type {
-	INVEPT_SINGLE_CONTEXT = 1,   /* those of one EPTP */
-	INVEPT_ALL_CONTEXT = 2,      /* all of them */
+	INVEPT_SINGLE_CONTEXT = 1, /* those of one EPTP */
+	INVEPT_ALL_CONTEXT = 2,    /* all of them */
 };
 
 struct ept {
 	paddr_t pml4;
 	struct ept_caps caps;
-	uint64_t table_pages;       /* paging-structure frames owned by this EPT, PML4 included */
-	uint64_t gen;               /* bumped by every change, so translation caches know to drop */
+	uint64_t table_pages; /* paging-structure frames owned by this EPT, PML4 included */
+	uint64_t gen;         /* bumped by every change, so translation caches know to drop */
 };
 
 void ept_caps_from_msr(uint64_t ept_vpid_cap, struct ept_caps *c);

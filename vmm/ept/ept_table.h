@@ -6,7 +6,7 @@
 #include "ept/ept.h"
 
 /* Non-leaf entries grant everything: the walk ANDs rights over all levels, so only leaves restrict. */
-#define EPT_TABLE_PERMS    EPT_RWX
+#define EPT_TABLE_PERMS EPT_RWX
 
 /* Present means any of bits 2:0 set (SDM 29.3.2 "EPT Translation Mechanism"). */
 static inline bool ept_entry_present(uint64_t ent)

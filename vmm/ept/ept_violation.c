@@ -56,11 +56,10 @@ int ept_violation_format(const struct ept_violation *v, char *buf, size_t len)
 	}
 	if (v->gla_valid)
 		ptv_snprintf(gla, sizeof(gla), " (GLA 0x%lx)", v->gla);
-	return ptv_snprintf(buf, len, "%s at GPA 0x%lx%s: entry permissions %s%s%s%s",
-			    kinds[0] ? kinds : "access", v->gpa, gla, perms,
+	return ptv_snprintf(buf, len, "%s at GPA 0x%lx%s: entry permissions %s%s%s%s", kinds[0] ? kinds : "access",
+			    v->gpa, gla, perms,
 			    v->gla_valid && !v->translation ? ", guest paging-structure access" : "",
-			    v->async ? ", asynchronous" : "",
-			    v->nmi_unblock ? ", NMI unblocked by IRET" : "");
+			    v->async ? ", asynchronous" : "", v->nmi_unblock ? ", NMI unblocked by IRET" : "");
 }
 
 void ept_claims_init(struct ept_claims *c)
@@ -74,8 +73,7 @@ static bool ranges_overlap(uint64_t a, uint64_t alen, uint64_t b, uint64_t blen)
 	return a < b + blen && b < a + alen;
 }
 
-int ept_claim(struct ept_claims *c, uint64_t gpa, uint64_t len, const char *owner, ept_fault_fn fn,
-	      void *ctx)
+int ept_claim(struct ept_claims *c, uint64_t gpa, uint64_t len, const char *owner, ept_fault_fn fn, void *ctx)
 {
 	struct ept_claim *free_slot = NULL;
 
@@ -91,8 +89,8 @@ int ept_claim(struct ept_claims *c, uint64_t gpa, uint64_t len, const char *owne
 			continue;
 		}
 		if (ranges_overlap(gpa, len, s->gpa, s->len)) {
-			pr_warn("ept_claim: %s: GPA 0x%lx len 0x%lx overlaps the claim of %s\n", owner, gpa,
-				len, s->owner);
+			pr_warn("ept_claim: %s: GPA 0x%lx len 0x%lx overlaps the claim of %s\n", owner, gpa, len,
+				s->owner);
 			return -1;
 		}
 	}
@@ -141,8 +139,8 @@ enum ept_fault_result ept_claims_dispatch(const struct ept_claims *c, const stru
 	case EPT_FAULT_SKIP:
 		/* An asynchronous access (e.g. trace output) leaves RIP at an unrelated instruction. */
 		if (v->async) {
-			pr_warn("ept: %s asked to skip an asynchronous access at GPA 0x%lx; retrying\n",
-				s->owner, v->gpa);
+			pr_warn("ept: %s asked to skip an asynchronous access at GPA 0x%lx; retrying\n", s->owner,
+				v->gpa);
 			return EPT_FAULT_RETRY;
 		}
 		return r;
@@ -158,14 +156,13 @@ int ept_misconfig_describe(const struct ept *e, uint64_t gpa, char *buf, size_t 
 	struct ept_xlate x;
 
 	if (ept_translate(e, gpa, &x))
-		return ptv_snprintf(buf, len, "GPA 0x%lx: no misconfigured entry (maps HPA 0x%lx)", gpa,
-				    x.hpa);
+		return ptv_snprintf(buf, len, "GPA 0x%lx: no misconfigured entry (maps HPA 0x%lx)", gpa, x.hpa);
 	if (!x.level)
 		return ptv_snprintf(buf, len, "GPA 0x%lx: outside the EPT", gpa);
 	if (!x.misconfig)
 		return ptv_snprintf(buf, len, "GPA 0x%lx: no misconfigured entry (%s not present)", gpa,
 				    names[x.level]);
 	const char *why = ept_entry_problem(x.entry, x.level, &e->caps);
-	return ptv_snprintf(buf, len, "GPA 0x%lx: level %u %s 0x%lx: %s", gpa, x.level, names[x.level],
-			    x.entry, why ? why : "references a table outside host memory");
+	return ptv_snprintf(buf, len, "GPA 0x%lx: level %u %s 0x%lx: %s", gpa, x.level, names[x.level], x.entry,
+			    why ? why : "references a table outside host memory");
 }

@@ -6,25 +6,25 @@
 #include "ept/ept.h"
 
 /* Exit qualification for EPT violations (SDM 28.2.1 "Basic VM-Exit Information", Table 28-7). */
-#define EPT_VQ_READ          BIT(0)
-#define EPT_VQ_WRITE         BIT(1)
-#define EPT_VQ_FETCH         BIT(2)
-#define EPT_VQ_PERM_SHIFT    3           /* bits 5:3: the entry's read/write/execute rights */
-#define EPT_VQ_USER_EXEC     BIT(6)      /* with mode-based execute control */
-#define EPT_VQ_GLA_VALID     BIT(7)
-#define EPT_VQ_TRANSLATION   BIT(8)      /* if bit 7: the final access, not a paging-structure access */
-#define EPT_VQ_GLA_SUPERVISOR BIT(9)     /* advanced VM-exit information: a supervisor-mode address */
-#define EPT_VQ_GLA_RW        BIT(10)     /* advanced: the linear address is writable */
-#define EPT_VQ_GLA_NX        BIT(11)     /* advanced: the linear address is execute-disable */
-#define EPT_VQ_NMI_UNBLOCK   BIT(12)     /* NMI unblocking due to IRET */
-#define EPT_VQ_SHADOW_STACK  BIT(13)
-#define EPT_VQ_ASYNC         BIT(16)     /* asynchronous to instruction execution, e.g. Intel PT output */
+#define EPT_VQ_READ           BIT(0)
+#define EPT_VQ_WRITE          BIT(1)
+#define EPT_VQ_FETCH          BIT(2)
+#define EPT_VQ_PERM_SHIFT     3      /* bits 5:3: the entry's read/write/execute rights */
+#define EPT_VQ_USER_EXEC      BIT(6) /* with mode-based execute control */
+#define EPT_VQ_GLA_VALID      BIT(7)
+#define EPT_VQ_TRANSLATION    BIT(8)  /* if bit 7: the final access, not a paging-structure access */
+#define EPT_VQ_GLA_SUPERVISOR BIT(9)  /* advanced VM-exit information: a supervisor-mode address */
+#define EPT_VQ_GLA_RW         BIT(10) /* advanced: the linear address is writable */
+#define EPT_VQ_GLA_NX         BIT(11) /* advanced: the linear address is execute-disable */
+#define EPT_VQ_NMI_UNBLOCK    BIT(12) /* NMI unblocking due to IRET */
+#define EPT_VQ_SHADOW_STACK   BIT(13)
+#define EPT_VQ_ASYNC          BIT(16) /* asynchronous to instruction execution, e.g. Intel PT output */
 
 struct ept_violation {
-	uint64_t gpa, gla;          /* gla is 0 unless gla_valid */
+	uint64_t gpa, gla; /* gla is 0 unless gla_valid */
 	bool read, write, fetch, gla_valid, translation, nmi_unblock, async;
-	unsigned entry_perms;       /* EPT_R/EPT_W/EPT_X of the walk that faulted */
-	bool entry_user_exec;       /* bit 6: only meaningful with mode-based execute control */
+	unsigned entry_perms; /* EPT_R/EPT_W/EPT_X of the walk that faulted */
+	bool entry_user_exec; /* bit 6: only meaningful with mode-based execute control */
 	/* Bits 9-11, valid only when gla_valid && translation and the CPU reports advanced information
 	 * for EPT violations (IA32_VMX_EPT_VPID_CAP bit 22). */
 	bool gla_supervisor, gla_writable, gla_nx;
@@ -39,8 +39,8 @@ bool ept_violation_is_async(const struct ept_violation *v);
 
 /* What the VMM does after a handler ran. */
 enum ept_fault_result {
-	EPT_FAULT_RETRY,            /* resolved: resume the guest at the same RIP */
-	EPT_FAULT_SKIP,             /* emulated: advance RIP past the instruction */
+	EPT_FAULT_RETRY, /* resolved: resume the guest at the same RIP */
+	EPT_FAULT_SKIP,  /* emulated: advance RIP past the instruction */
 	EPT_FAULT_STOP_GUEST,
 	EPT_FAULT_UNHANDLED,
 };
@@ -50,8 +50,8 @@ typedef enum ept_fault_result (*ept_fault_fn)(void *ctx, const struct ept_violat
 #define EPT_CLAIMS_MAX 16
 
 struct ept_claim {
-	uint64_t gpa, len;          /* len 0: the slot is free */
-	const char *owner;          /* a string that outlives the claim */
+	uint64_t gpa, len; /* len 0: the slot is free */
+	const char *owner; /* a string that outlives the claim */
 	ept_fault_fn fn;
 	void *ctx;
 };
@@ -62,8 +62,7 @@ struct ept_claims {
 
 void ept_claims_init(struct ept_claims *c);
 /* Claims [gpa, gpa+len) for fn; -1 for an empty or wrapping range, an overlap, no fn or no free slot. */
-int ept_claim(struct ept_claims *c, uint64_t gpa, uint64_t len, const char *owner, ept_fault_fn fn,
-	      void *ctx);
+int ept_claim(struct ept_claims *c, uint64_t gpa, uint64_t len, const char *owner, ept_fault_fn fn, void *ctx);
 /* Releases the claim of exactly [gpa, gpa+len); -1 when there is none. */
 int ept_unclaim(struct ept_claims *c, uint64_t gpa, uint64_t len);
 /* The claim containing gpa, or NULL. */

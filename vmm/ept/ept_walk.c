@@ -4,7 +4,7 @@
 #include "lib/string.h"
 
 /* Bits 20:12 (2M) or 29:12 (1G) of a large leaf are reserved: the page offset comes from the GPA. */
-#define EPT_LARGE_RSVD(l)  GENMASK(EPT_LEVEL_SHIFT(l) - 1, PAGE_SHIFT)
+#define EPT_LARGE_RSVD(l) GENMASK(EPT_LEVEL_SHIFT(l) - 1, PAGE_SHIFT)
 
 _Static_assert(EPT_LARGE_RSVD(2) == GENMASK(20, 12), "2M page reserved bits");
 _Static_assert(EPT_LARGE_RSVD(3) == GENMASK(29, 12), "1G page reserved bits");
@@ -103,8 +103,7 @@ void *ept_guest_ptr(const struct ept *e, uint64_t gpa, size_t len, unsigned need
 }
 
 /* Exactly one of dst (read) and src (write) is set. */
-static size_t ept_copy_guest(const struct ept *e, uint64_t gpa, uint8_t *dst, const uint8_t *src,
-			     size_t len)
+static size_t ept_copy_guest(const struct ept *e, uint64_t gpa, uint8_t *dst, const uint8_t *src, size_t len)
 {
 	size_t done = 0;
 

@@ -7,12 +7,12 @@
 
 struct ept_xlate {
 	paddr_t hpa;
-	unsigned perms;         /* rights ANDed over every level of the walk */
-	unsigned memtype;       /* the leaf's EPT memory type */
-	unsigned level;         /* 1 = 4K, 2 = 2M, 3 = 1G; where the walk stopped when not present */
+	unsigned perms;   /* rights ANDed over every level of the walk */
+	unsigned memtype; /* the leaf's EPT memory type */
+	unsigned level;   /* 1 = 4K, 2 = 2M, 3 = 1G; where the walk stopped when not present */
 	bool present;
-	bool misconfig;         /* a present entry on the way breaks SDM 29.3.3.1 */
-	uint64_t entry;         /* the last entry read: the leaf, the missing one or the bad one */
+	bool misconfig; /* a present entry on the way breaks SDM 29.3.3.1 */
+	uint64_t entry; /* the last entry read: the leaf, the missing one or the bad one */
 };
 
 /* Walks the EPT like the CPU does (SDM 29.3.2 "EPT Translation Mechanism"); true when gpa is mapped. */

@@ -9,7 +9,7 @@
 
 struct guest_option {
 	const char *name;
-	const char *expected;       /* what a refused value should have looked like */
+	const char *expected; /* what a refused value should have looked like */
 	bool (*parse)(const char *val, size_t len, struct guest_config *c);
 };
 
@@ -21,8 +21,8 @@ static bool word_is(const char *s, size_t len, const char *name)
 
 static bool name_char_ok(char ch)
 {
-	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-	       ch == '_' || ch == '-';
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' ||
+	       ch == '-';
 }
 
 static bool parse_name(const char *val, size_t len, struct guest_config *c)
@@ -96,8 +96,8 @@ static bool parse_pt_caps(const char *val, size_t len, struct guest_config *c)
 	if (len == 0 || len >= sizeof(c->pt_caps))
 		return false;
 	for (size_t i = 0; i < len; i++)
-		if (!((val[i] >= 'a' && val[i] <= 'z') || (val[i] >= '0' && val[i] <= '9') ||
-		      val[i] == ',' || val[i] == '='))
+		if (!((val[i] >= 'a' && val[i] <= 'z') || (val[i] >= '0' && val[i] <= '9') || val[i] == ',' ||
+		      val[i] == '='))
 			return false;
 	memcpy(c->pt_caps, val, len);
 	c->pt_caps[len] = '\0';
@@ -153,13 +153,13 @@ static void config_apply_word(const char *w, size_t len, unsigned index, struct 
 		if (!word_is(w, klen, opt->name))
 			continue;
 		if (klen == len) {
-			pr_warn("guest %u: option '%s' has no value (expected %s=%s) ignored\n",
-				index, opt->name, opt->name, opt->expected);
+			pr_warn("guest %u: option '%s' has no value (expected %s=%s) ignored\n", index, opt->name,
+				opt->name, opt->expected);
 			c->problems++;
 		} else if (!opt->parse(w + klen + 1, len - klen - 1, c)) {
 			config_show(shown_val, sizeof(shown_val), w + klen + 1, len - klen - 1);
-			pr_warn("guest %u: bad value '%s' for %s (expected %s) ignored\n",
-				index, shown_val, opt->name, opt->expected);
+			pr_warn("guest %u: bad value '%s' for %s (expected %s) ignored\n", index, shown_val, opt->name,
+				opt->expected);
 			c->problems++;
 		}
 		return;
@@ -206,8 +206,7 @@ static void config_take_guest_cmdline(const char *p, unsigned index, struct gues
 	while (*p && config_is_space(*p))
 		p++;
 	if (ptv_strlcpy(c->guest_cmdline, p, sizeof(c->guest_cmdline)) >= sizeof(c->guest_cmdline)) {
-		pr_warn("guest %u: guest command line truncated to %zu bytes\n", index,
-			sizeof(c->guest_cmdline) - 1);
+		pr_warn("guest %u: guest command line truncated to %zu bytes\n", index, sizeof(c->guest_cmdline) - 1);
 		c->problems++;
 	}
 }

@@ -30,8 +30,8 @@ static int guest_alloc(struct guest *g)
 
 	g->ram_hpa = frame_alloc_contig(pages, SZ_2M / PAGE_SIZE);
 	if (!g->ram_hpa) {
-		pr_err("guest %s: refused: no %lu MiB contiguous block of host memory for its RAM\n",
-		       g->cfg.name, g->cfg.mem_size >> 20);
+		pr_err("guest %s: refused: no %lu MiB contiguous block of host memory for its RAM\n", g->cfg.name,
+		       g->cfg.mem_size >> 20);
 		return -1;
 	}
 	g->mem.host = phys_map(g->ram_hpa, g->cfg.mem_size);
@@ -64,7 +64,7 @@ static void guest_init(struct guest *g, unsigned id)
 	memset(g, 0, sizeof(*g));
 	g->id = id;
 	g->state = GUEST_STOPPED;
-	g->vcpu.pt_ops = &pt_backend_none;   /* until vcpu_create, guest_destroy may run */
+	g->vcpu.pt_ops = &pt_backend_none; /* until vcpu_create, guest_destroy may run */
 }
 
 int guest_create(unsigned index, const void *image, size_t size, const char *module_cmdline)
@@ -100,10 +100,9 @@ int guest_create(unsigned index, const void *image, size_t size, const char *mod
 	struct pt_guest_config pc = { g->cfg.pt, g->cfg.pt_caps, g->cfg.pt_riplog };
 	pt_guest_attach(&g->pt, &g->vcpu, &pc);
 	g->state = GUEST_RUNNABLE;
-	pr_info("guest %s: %s %s kernel, entry 0x%x, %lu MiB RAM at host 0x%lx, EPT %lu table pages%s\n",
-		g->cfg.name, guest_image_kind_name(img.kind), guest_boot_proto_name(img.proto), img.entry,
-		g->cfg.mem_size >> 20, g->ram_hpa, g->ept.table_pages,
-		g->cfg.guest_cmdline[0] ? ", with a command line" : "");
+	pr_info("guest %s: %s %s kernel, entry 0x%x, %lu MiB RAM at host 0x%lx, EPT %lu table pages%s\n", g->cfg.name,
+		guest_image_kind_name(img.kind), guest_boot_proto_name(img.proto), img.entry, g->cfg.mem_size >> 20,
+		g->ram_hpa, g->ept.table_pages, g->cfg.guest_cmdline[0] ? ", with a command line" : "");
 	return 0;
 }
 

@@ -25,14 +25,14 @@ struct guest {
 	int exit_status;
 	char stop_reason[128];
 
-	paddr_t ram_hpa;                 /* guest RAM: one contiguous block, GPA 0 = ram_hpa */
+	paddr_t ram_hpa; /* guest RAM: one contiguous block, GPA 0 = ram_hpa */
 	struct guest_mem mem;
 	struct ept ept;
 	struct ept_claims claims;
-	struct pt_guest pt;              /* served through vcpu.pt_ops */
+	struct pt_guest pt; /* served through vcpu.pt_ops */
 
-	uint64_t run_tsc;                /* TSC ticks spent in run slices, for limit= */
-	struct vcpu vcpu;                /* everything of the CPU the guest can see or set */
+	uint64_t run_tsc; /* TSC ticks spent in run slices, for limit= */
+	struct vcpu vcpu; /* everything of the CPU the guest can see or set */
 };
 
 extern struct guest guests[GUEST_MAX];

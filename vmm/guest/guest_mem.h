@@ -5,8 +5,8 @@
 #include "types.h"
 
 struct guest_mem {
-	void *host;         /* host address of guest-physical 0 */
-	uint64_t size;      /* bytes of guest RAM */
+	void *host;    /* host address of guest-physical 0 */
+	uint64_t size; /* bytes of guest RAM */
 };
 
 /* Host pointer to guest-physical [gpa, gpa+len), or NULL unless the whole span is guest RAM. */

@@ -9,11 +9,14 @@
 #include "lib/string.h"
 
 static const char *const kind_names[] = {
-	[IMAGE_ELF32] = "ELF32", [IMAGE_ELF64] = "ELF64", [IMAGE_FLAT] = "flat",
+	[IMAGE_ELF32] = "ELF32",
+	[IMAGE_ELF64] = "ELF64",
+	[IMAGE_FLAT] = "flat",
 };
 
 static const char *const proto_names[] = {
-	[BOOT_MULTIBOOT1] = "multiboot1", [BOOT_MULTIBOOT2] = "multiboot2",
+	[BOOT_MULTIBOOT1] = "multiboot1",
+	[BOOT_MULTIBOOT2] = "multiboot2",
 };
 
 const char *guest_image_kind_name(enum image_kind kind)
@@ -68,18 +71,18 @@ static int seg_check_place(const char *guest, const struct guest_seg *s, uint64_
 		return -1;
 	}
 	if (end > mem_size) {
-		guest_image_refuse(guest, "%s [0x%lx, 0x%lx) extends past guest memory (0x%lx bytes)",
-				   what, s->gpa, end, mem_size);
+		guest_image_refuse(guest, "%s [0x%lx, 0x%lx) extends past guest memory (0x%lx bytes)", what, s->gpa,
+				   end, mem_size);
 		return -1;
 	}
 	if (spans_overlap(s->gpa, end, GUEST_INFO_GPA, GUEST_INFO_END)) {
-		guest_image_refuse(guest, "%s [0x%lx, 0x%lx) overlaps the boot information area [0x%x, 0x%x)",
-				   what, s->gpa, end, GUEST_INFO_GPA, GUEST_INFO_END);
+		guest_image_refuse(guest, "%s [0x%lx, 0x%lx) overlaps the boot information area [0x%x, 0x%x)", what,
+				   s->gpa, end, GUEST_INFO_GPA, GUEST_INFO_END);
 		return -1;
 	}
 	if (spans_overlap(s->gpa, end, GUEST_LEGACY_LO, GUEST_LEGACY_HI)) {
-		guest_image_refuse(guest, "%s [0x%lx, 0x%lx) overlaps the reserved legacy region [0x%x, 0x%x)",
-				   what, s->gpa, end, GUEST_LEGACY_LO, GUEST_LEGACY_HI);
+		guest_image_refuse(guest, "%s [0x%lx, 0x%lx) overlaps the reserved legacy region [0x%x, 0x%x)", what,
+				   s->gpa, end, GUEST_LEGACY_LO, GUEST_LEGACY_HI);
 		return -1;
 	}
 	return 0;
@@ -108,7 +111,8 @@ static int flat_make_seg(const char *guest, size_t size, struct guest_image *img
 	}
 	delta = h->header_addr - load;
 	if (delta > h->offset) {
-		guest_image_refuse(guest, "multiboot header_addr - load_addr (0x%lx) exceeds the header's file offset 0x%x",
+		guest_image_refuse(guest,
+				   "multiboot header_addr - load_addr (0x%lx) exceeds the header's file offset 0x%x",
 				   delta, h->offset);
 		return -1;
 	}
@@ -116,21 +120,23 @@ static int flat_make_seg(const char *guest, size_t size, struct guest_image *img
 	if (h->load_end_addr == 0) {
 		filesz = size - file_off;
 	} else if (h->load_end_addr <= load) {
-		guest_image_refuse(guest, "multiboot load_end_addr 0x%x is not above load_addr 0x%lx",
-				   h->load_end_addr, load);
+		guest_image_refuse(guest, "multiboot load_end_addr 0x%x is not above load_addr 0x%lx", h->load_end_addr,
+				   load);
 		return -1;
 	} else {
 		filesz = h->load_end_addr - load;
 	}
 	if (filesz > size - file_off) {
-		guest_image_refuse(guest, "multiboot load range needs 0x%lx bytes from file offset 0x%lx, image has 0x%zx",
+		guest_image_refuse(guest,
+				   "multiboot load range needs 0x%lx bytes from file offset 0x%lx, image has 0x%zx",
 				   filesz, file_off, size);
 		return -1;
 	}
 	memsz = filesz;
 	if (h->bss_end_addr) {
 		if (h->bss_end_addr < load + filesz) {
-			guest_image_refuse(guest, "multiboot bss_end_addr 0x%x is below the end of the loaded data 0x%lx",
+			guest_image_refuse(guest,
+					   "multiboot bss_end_addr 0x%x is below the end of the loaded data 0x%lx",
 					   h->bss_end_addr, load + filesz);
 			return -1;
 		}
@@ -138,8 +144,13 @@ static int flat_make_seg(const char *guest, size_t size, struct guest_image *img
 	}
 	img->kind = IMAGE_FLAT;
 	img->nseg = 1;
-	img->seg[0] = (struct guest_seg){ .file_off = file_off, .filesz = filesz, .gpa = load,
-					  .memsz = memsz, .vaddr = load, .exec = true, .phdr = -1 };
+	img->seg[0] = (struct guest_seg){ .file_off = file_off,
+					  .filesz = filesz,
+					  .gpa = load,
+					  .memsz = memsz,
+					  .vaddr = load,
+					  .exec = true,
+					  .phdr = -1 };
 	return 0;
 }
 
@@ -168,8 +179,7 @@ static int image_find_entry(const char *guest, struct guest_image *img, uint64_t
 	return -1;
 }
 
-int guest_image_check(const char *guest, const void *data, size_t size, uint64_t mem_size,
-		      struct guest_image *img)
+int guest_image_check(const char *guest, const void *data, size_t size, uint64_t mem_size, struct guest_image *img)
 {
 	const uint8_t *d = data;
 	uint64_t entry = 0;

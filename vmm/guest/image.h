@@ -9,7 +9,7 @@
 enum image_kind {
 	IMAGE_ELF32,
 	IMAGE_ELF64,
-	IMAGE_FLAT,     /* placed by the multiboot address fields (mb1 a.out kludge, mb2 address tag) */
+	IMAGE_FLAT, /* placed by the multiboot address fields (mb1 a.out kludge, mb2 address tag) */
 };
 
 enum boot_proto {
@@ -20,30 +20,30 @@ enum boot_proto {
 /* Loadable segments one image may have; real kernels have two or three. */
 #define GUEST_IMAGE_SEGS_MAX 16
 /* More program headers than this is not a kernel but a corrupt or hostile file. */
-#define GUEST_ELF_PHNUM_MAX  64
+#define GUEST_ELF_PHNUM_MAX 64
 /* Nothing is loaded below this guest-physical address: page 0 stays unused. */
-#define GUEST_LOAD_MIN       0x1000u
+#define GUEST_LOAD_MIN 0x1000u
 /* The legacy VGA/ROM hole, reported reserved in the guest's memory map. */
-#define GUEST_LEGACY_LO      0x9f000u
-#define GUEST_LEGACY_HI      0x100000u
+#define GUEST_LEGACY_LO 0x9f000u
+#define GUEST_LEGACY_HI 0x100000u
 
 /* One span to copy: file bytes [file_off, +filesz) to GPA gpa, then zeroes up to memsz. */
 struct guest_seg {
 	uint64_t file_off, filesz;
 	uint64_t gpa, memsz;
-	uint64_t vaddr;        /* the link address: the ELF entry point is given in these terms */
-	bool exec;             /* PF_X; always true for a flat image */
-	int phdr;              /* ELF program header index, -1 for the multiboot address fields */
+	uint64_t vaddr; /* the link address: the ELF entry point is given in these terms */
+	bool exec;      /* PF_X; always true for a flat image */
+	int phdr;       /* ELF program header index, -1 for the multiboot address fields */
 };
 
 /* The multiboot header as found in the image. */
 struct guest_mbh {
-	uint32_t offset;               /* file offset of the header */
-	uint32_t mb1_flags;            /* multiboot1 header flags */
-	uint32_t mb2_requests;         /* bit n: the image asked for info tag type n (n < 32) */
-	bool has_addr;                 /* mb1 flags bit 16, or an mb2 address tag */
+	uint32_t offset;       /* file offset of the header */
+	uint32_t mb1_flags;    /* multiboot1 header flags */
+	uint32_t mb2_requests; /* bit n: the image asked for info tag type n (n < 32) */
+	bool has_addr;         /* mb1 flags bit 16, or an mb2 address tag */
 	uint32_t header_addr, load_addr, load_end_addr, bss_end_addr;
-	bool has_entry;                /* mb1 flags bit 16, or an mb2 entry address tag */
+	bool has_entry; /* mb1 flags bit 16, or an mb2 entry address tag */
 	uint32_t entry_addr;
 };
 
@@ -63,8 +63,7 @@ struct guest_image {
  * returns 0, or -1 after a pr_err that names the guest and the exact problem.
  * Never reads outside data[0..size).
  */
-int guest_image_check(const char *guest, const void *data, size_t size, uint64_t mem_size,
-		      struct guest_image *img);
+int guest_image_check(const char *guest, const void *data, size_t size, uint64_t mem_size, struct guest_image *img);
 /* Copies the checked segments into guest memory and zeroes their bss; 0 or -1 (reported). */
 int guest_image_load(const char *guest, const void *data, size_t size, const struct guest_image *img,
 		     const struct guest_mem *gm);

@@ -3,19 +3,19 @@
 #include "lib/bytes.h"
 
 /* ELF identification and header fields (System V ABI, "ELF Header"). */
-#define EI_NIDENT     16
-#define EI_CLASS      4
-#define EI_DATA       5
-#define EI_VERSION    6
-#define ELFCLASS32    1
-#define ELFCLASS64    2
-#define ELFDATA2LSB   1
-#define EV_CURRENT    1
-#define ET_EXEC       2
-#define EM_386        3
-#define EM_X86_64     62
-#define PT_LOAD       1
-#define PF_X          1
+#define EI_NIDENT   16
+#define EI_CLASS    4
+#define EI_DATA     5
+#define EI_VERSION  6
+#define ELFCLASS32  1
+#define ELFCLASS64  2
+#define ELFDATA2LSB 1
+#define EV_CURRENT  1
+#define ET_EXEC     2
+#define EM_386      3
+#define EM_X86_64   62
+#define PT_LOAD     1
+#define PF_X        1
 
 /* Where the fields sit in each class: the ELF32 and ELF64 layouts differ after e_version. */
 struct elf_layout {
@@ -23,20 +23,42 @@ struct elf_layout {
 	const char *machine_name;
 	unsigned e_entry, e_phoff, e_phentsize, e_phnum;
 	unsigned p_offset, p_vaddr, p_paddr, p_filesz, p_memsz, p_flags;
-	bool wide;      /* addresses and sizes are 64-bit */
+	bool wide; /* addresses and sizes are 64-bit */
 };
 
 static const struct elf_layout elf32_layout = {
-	.ehsize = 52, .phentsize = 32, .machine = EM_386, .machine_name = "EM_386 (3)",
-	.e_entry = 24, .e_phoff = 28, .e_phentsize = 42, .e_phnum = 44,
-	.p_offset = 4, .p_vaddr = 8, .p_paddr = 12, .p_filesz = 16, .p_memsz = 20, .p_flags = 24,
+	.ehsize = 52,
+	.phentsize = 32,
+	.machine = EM_386,
+	.machine_name = "EM_386 (3)",
+	.e_entry = 24,
+	.e_phoff = 28,
+	.e_phentsize = 42,
+	.e_phnum = 44,
+	.p_offset = 4,
+	.p_vaddr = 8,
+	.p_paddr = 12,
+	.p_filesz = 16,
+	.p_memsz = 20,
+	.p_flags = 24,
 	.wide = false,
 };
 
 static const struct elf_layout elf64_layout = {
-	.ehsize = 64, .phentsize = 56, .machine = EM_X86_64, .machine_name = "EM_X86_64 (62)",
-	.e_entry = 24, .e_phoff = 32, .e_phentsize = 54, .e_phnum = 56,
-	.p_offset = 8, .p_vaddr = 16, .p_paddr = 24, .p_filesz = 32, .p_memsz = 40, .p_flags = 4,
+	.ehsize = 64,
+	.phentsize = 56,
+	.machine = EM_X86_64,
+	.machine_name = "EM_X86_64 (62)",
+	.e_entry = 24,
+	.e_phoff = 32,
+	.e_phentsize = 54,
+	.e_phnum = 56,
+	.p_offset = 8,
+	.p_vaddr = 16,
+	.p_paddr = 24,
+	.p_filesz = 32,
+	.p_memsz = 40,
+	.p_flags = 4,
 	.wide = true,
 };
 
@@ -61,8 +83,7 @@ static const struct elf_layout *elf_check_ident(const char *guest, const uint8_t
 		l = &elf64_layout;
 		break;
 	default:
-		guest_image_refuse(guest, "ELF class %u is neither ELFCLASS32 (1) nor ELFCLASS64 (2)",
-				   d[EI_CLASS]);
+		guest_image_refuse(guest, "ELF class %u is neither ELFCLASS32 (1) nor ELFCLASS64 (2)", d[EI_CLASS]);
 		return NULL;
 	}
 	if (d[EI_DATA] != ELFDATA2LSB) {
@@ -74,8 +95,8 @@ static const struct elf_layout *elf_check_ident(const char *guest, const uint8_t
 		return NULL;
 	}
 	if (size < l->ehsize) {
-		guest_image_refuse(guest, "ELF header truncated (image is 0x%zx bytes, header needs 0x%x)",
-				   size, l->ehsize);
+		guest_image_refuse(guest, "ELF header truncated (image is 0x%zx bytes, header needs 0x%x)", size,
+				   l->ehsize);
 		return NULL;
 	}
 	return l;
@@ -103,8 +124,8 @@ static int elf_check_header(const char *guest, const struct elf_layout *l, const
 }
 
 /* One program header: only PT_LOAD matters, and only if it occupies memory. */
-static int elf_take_phdr(const char *guest, const struct elf_layout *l, const uint8_t *ph,
-			 unsigned idx, size_t size, struct guest_image *img)
+static int elf_take_phdr(const char *guest, const struct elf_layout *l, const uint8_t *ph, unsigned idx, size_t size,
+			 struct guest_image *img)
 {
 	uint64_t off = elf_addr(l, ph + l->p_offset), filesz = elf_addr(l, ph + l->p_filesz);
 	uint64_t memsz = elf_addr(l, ph + l->p_memsz);
@@ -113,12 +134,13 @@ static int elf_take_phdr(const char *guest, const struct elf_layout *l, const ui
 	if (get_le32(ph) != PT_LOAD)
 		return 0;
 	if (filesz > memsz) {
-		guest_image_refuse(guest, "ELF program header %u has file size 0x%lx above its memory size 0x%lx",
-				   idx, filesz, memsz);
+		guest_image_refuse(guest, "ELF program header %u has file size 0x%lx above its memory size 0x%lx", idx,
+				   filesz, memsz);
 		return -1;
 	}
 	if (off > size || filesz > size - off) {
-		guest_image_refuse(guest, "ELF program header %u extends past the end of the image (offset 0x%lx, size 0x%lx)",
+		guest_image_refuse(guest,
+				   "ELF program header %u extends past the end of the image (offset 0x%lx, size 0x%lx)",
 				   idx, off, filesz);
 		return -1;
 	}
@@ -139,8 +161,7 @@ static int elf_take_phdr(const char *guest, const struct elf_layout *l, const ui
 	return 0;
 }
 
-int guest_elf_parse(const char *guest, const uint8_t *data, size_t size, struct guest_image *img,
-		    uint64_t *entry)
+int guest_elf_parse(const char *guest, const uint8_t *data, size_t size, struct guest_image *img, uint64_t *entry)
 {
 	const struct elf_layout *l = elf_check_ident(guest, data, size);
 	uint64_t phoff;
@@ -168,8 +189,10 @@ int guest_elf_parse(const char *guest, const uint8_t *data, size_t size, struct 
 	}
 	/* phnum * phentsize is at most 64 * 56, so only phoff can be absurd. */
 	if (phoff > size || (uint64_t)phnum * phentsize > size - phoff) {
-		guest_image_refuse(guest, "ELF program headers extend past the end of the image (offset 0x%lx, %u x %u bytes, image 0x%zx bytes)",
-				   phoff, phnum, phentsize, size);
+		guest_image_refuse(
+			guest,
+			"ELF program headers extend past the end of the image (offset 0x%lx, %u x %u bytes, image 0x%zx bytes)",
+			phoff, phnum, phentsize, size);
 		return -1;
 	}
 	img->nseg = 0;

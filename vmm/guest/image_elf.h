@@ -9,7 +9,6 @@
  * img->seg (kind, nseg too); *entry gets e_entry, a link (virtual) address.
  * Placement in guest memory is checked by the caller. 0, or -1 (reported).
  */
-int guest_elf_parse(const char *guest, const uint8_t *data, size_t size, struct guest_image *img,
-		    uint64_t *entry);
+int guest_elf_parse(const char *guest, const uint8_t *data, size_t size, struct guest_image *img, uint64_t *entry);
 
 #endif

@@ -45,12 +45,10 @@ static unsigned guest_mmap_build(uint64_t mem_size, struct guest_mmap_entry *e)
 	if (mem_size)
 		e[n++] = (struct guest_mmap_entry){ 0, MIN(mem_size, GUEST_LEGACY_LO), MB_MEMORY_AVAILABLE };
 	if (mem_size > GUEST_LEGACY_LO)
-		e[n++] = (struct guest_mmap_entry){ GUEST_LEGACY_LO,
-						    MIN(mem_size, GUEST_LEGACY_HI) - GUEST_LEGACY_LO,
+		e[n++] = (struct guest_mmap_entry){ GUEST_LEGACY_LO, MIN(mem_size, GUEST_LEGACY_HI) - GUEST_LEGACY_LO,
 						    MB_MEMORY_RESERVED };
 	if (mem_size > GUEST_LEGACY_HI)
-		e[n++] = (struct guest_mmap_entry){ GUEST_LEGACY_HI, mem_size - GUEST_LEGACY_HI,
-						    MB_MEMORY_AVAILABLE };
+		e[n++] = (struct guest_mmap_entry){ GUEST_LEGACY_HI, mem_size - GUEST_LEGACY_HI, MB_MEMORY_AVAILABLE };
 	return n;
 }
 
@@ -99,8 +97,8 @@ static uint32_t mbinfo_build_mb1(struct info_buf *b, const struct guest_config *
 		put_le64(e + MB1_MMAP_LENGTH, map[i].len);
 		put_le32(e + MB1_MMAP_TYPE, map[i].type);
 	}
-	put_le32(info + MB1_INFO_FLAGS, (uint32_t)(MB1_INFO_MEMORY | MB1_INFO_CMDLINE |
-						     MB1_INFO_MEM_MAP | MB1_INFO_BOOT_LOADER_NAME));
+	put_le32(info + MB1_INFO_FLAGS,
+		 (uint32_t)(MB1_INFO_MEMORY | MB1_INFO_CMDLINE | MB1_INFO_MEM_MAP | MB1_INFO_BOOT_LOADER_NAME));
 	put_le32(info + MB1_INFO_MEM_LOWER, lower);
 	put_le32(info + MB1_INFO_MEM_UPPER, upper);
 	put_le32(info + MB1_INFO_CMDLINE_ADDR, cmdline);
@@ -170,8 +168,7 @@ static uint32_t mbinfo_build_mb2(struct info_buf *b, const struct guest_config *
 	return info_gpa(b, hdr);
 }
 
-uint32_t guest_mbinfo_build(const struct guest_image *img, const struct guest_config *c,
-			    const struct guest_mem *gm)
+uint32_t guest_mbinfo_build(const struct guest_image *img, const struct guest_config *c, const struct guest_mem *gm)
 {
 	struct info_buf b = { .cap = GUEST_INFO_END - GUEST_INFO_GPA };
 

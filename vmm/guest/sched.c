@@ -13,7 +13,7 @@
 #include "vmx/vmcs_init.h"
 #include "vmx/vmcs_ops.h"
 
-#define SLICE_TSC  (1ULL << 22)
+#define SLICE_TSC (1ULL << 22)
 
 static struct guest *current;
 

@@ -18,7 +18,7 @@
 
 void pt_step_probe(const struct vmx_caps *c)
 {
-	static const uint8_t code[] = { 0x90, 0x90, 0xf4 };   /* nop; nop; hlt */
+	static const uint8_t code[] = { 0x90, 0x90, 0xf4 }; /* nop; nop; hlt */
 	static struct guest probe;
 
 	pt_step_mech = PT_STEP_TF;
@@ -32,7 +32,7 @@ void pt_step_probe(const struct vmx_caps *c)
 		return;
 	}
 	probe.vcpu.probe = true;
-	if (vmx_ctls.preemption_timer)   /* a zero timer would exit before the first instruction */
+	if (vmx_ctls.preemption_timer) /* a zero timer would exit before the first instruction */
 		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, 0xffffffffu);
 	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, vmcs_read32(CPU_BASED_VM_EXEC_CONTROL) | CPU_MONITOR_TRAP_FLAG);
 	vmx_run_guest(&probe.vcpu, 0, false);
@@ -45,7 +45,8 @@ void pt_step_probe(const struct vmx_caps *c)
 			pt_step_mech_name(pt_step_mech));
 	} else {
 		pr_info("PT stepping: %s (self-test: MTF allowed but %s; the guest's own TF is kept "
-			"virtual while it traces)\n", pt_step_mech_name(pt_step_mech),
+			"virtual while it traces)\n",
+			pt_step_mech_name(pt_step_mech),
 			seen == EXIT_REASON_HLT ? "no MTF exit came before HLT" : "no MTF exit came");
 		if (seen != EXIT_REASON_HLT && seen != EXIT_REASON_MONITOR_TRAP_FLAG)
 			pr_warn("PT stepping: MTF self-test ended with exit reason %u at RIP 0x%lx\n", seen, rip);

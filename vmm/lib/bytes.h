@@ -29,8 +29,17 @@ static inline uint64_t get_le64(const uint8_t *p)
 	return v;
 }
 
-static inline void put_le16(uint8_t *p, uint16_t v) { memcpy(p, &v, sizeof(v)); }
-static inline void put_le32(uint8_t *p, uint32_t v) { memcpy(p, &v, sizeof(v)); }
-static inline void put_le64(uint8_t *p, uint64_t v) { memcpy(p, &v, sizeof(v)); }
+static inline void put_le16(uint8_t *p, uint16_t v)
+{
+	memcpy(p, &v, sizeof(v));
+}
+static inline void put_le32(uint8_t *p, uint32_t v)
+{
+	memcpy(p, &v, sizeof(v));
+}
+static inline void put_le64(uint8_t *p, uint64_t v)
+{
+	memcpy(p, &v, sizeof(v));
+}
 
 #endif

@@ -28,8 +28,7 @@ static void put_padded(struct out *o, const char *s, size_t len, int width, bool
 			put(o, ' ');
 }
 
-static void put_number(struct out *o, uint64_t v, bool neg, unsigned base, bool upper,
-		       int width, bool left, char pad)
+static void put_number(struct out *o, uint64_t v, bool neg, unsigned base, bool upper, int width, bool left, char pad)
 {
 	const char *digits = upper ? "0123456789ABCDEF" : "0123456789abcdef";
 	char tmp[24];

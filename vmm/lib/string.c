@@ -131,10 +131,23 @@ bool ptv_parse_u64(const char *s, size_t len, bool allow_suffix, uint64_t *out)
 	}
 	if (allow_suffix && len > i) {
 		switch (s[len - 1]) {
-		case 'K': case 'k': shift = 10; len--; break;
-		case 'M': case 'm': shift = 20; len--; break;
-		case 'G': case 'g': shift = 30; len--; break;
-		default: break;
+		case 'K':
+		case 'k':
+			shift = 10;
+			len--;
+			break;
+		case 'M':
+		case 'm':
+			shift = 20;
+			len--;
+			break;
+		case 'G':
+		case 'g':
+			shift = 30;
+			len--;
+			break;
+		default:
+			break;
 		}
 	}
 	if (i >= len)

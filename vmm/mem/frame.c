@@ -7,8 +7,8 @@
 #include "lib/string.h"
 #include "log.h"
 
-#define NFRAMES   (FRAME_MAX_PHYS / PAGE_SIZE)
-#define WORDS     (NFRAMES / 64)
+#define NFRAMES (FRAME_MAX_PHYS / PAGE_SIZE)
+#define WORDS   (NFRAMES / 64)
 
 static uint64_t free_bitmap[WORDS];
 /* Frames that were free after frame_init: only these may ever be freed. */
@@ -61,8 +61,7 @@ static void clear_outward(paddr_t base, uint64_t len)
 	set_range(ALIGN_DOWN(base, PAGE_SIZE), end > ~0ULL - PAGE_SIZE ? end : ALIGN_UP(end, PAGE_SIZE), false);
 }
 
-uint64_t frame_init(const struct mem_range *map, unsigned n, const struct mem_range *reserved,
-		    unsigned nres)
+uint64_t frame_init(const struct mem_range *map, unsigned n, const struct mem_range *reserved, unsigned nres)
 {
 	memset(free_bitmap, 0, sizeof(free_bitmap));
 	memset(&stats, 0, sizeof(stats));

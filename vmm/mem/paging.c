@@ -7,10 +7,10 @@
 #include "lib/string.h"
 #include "log.h"
 
-#define PTE_P   BIT(0)
-#define PTE_W   BIT(1)
-#define PTE_PS  BIT(7)
-#define PTE_ADDR GENMASK(51, 12)
+#define PTE_P             BIT(0)
+#define PTE_W             BIT(1)
+#define PTE_PS            BIT(7)
+#define PTE_ADDR          GENMASK(51, 12)
 #define BOOT_MAPPED_LIMIT (4ULL << 30)
 /* PML4[0] covers 512 GiB; nothing we must touch lies beyond it on supported machines. */
 #define MAP_LIMIT (512ULL << 30)

@@ -11,10 +11,10 @@ struct pt_runtime pt_rt;
 unsigned pt_expected_accesses(enum pt_mode mode, bool host_trace, bool guest_tracing)
 {
 	if (!host_trace || mode == PT_MODE_SYSTEM)
-		return 0;   /* the host never stops; or nothing but a lone guest uses the MSRs */
+		return 0; /* the host never stops; or nothing but a lone guest uses the MSRs */
 	if (mode == PT_MODE_HOST || !guest_tracing)
-		return 2;   /* WRMSR CTL=0 before entry, WRMSR CTL=host after exit */
-	return 14;      /* plus 3 RDMSR + 3 WRMSR of the outputs each way */
+		return 2; /* WRMSR CTL=0 before entry, WRMSR CTL=host after exit */
+	return 14;        /* plus 3 RDMSR + 3 WRMSR of the outputs each way */
 }
 
 static void pt_boot_host(void)
@@ -26,8 +26,7 @@ static void pt_boot_host(void)
 		return;
 	}
 	pr_info("PT: host trace into %lu KiB at 0x%lx (ToPA table 0x%lx), IA32_RTIT_CTL 0x%lx\n",
-		pt_host_buf_size(&pt_rt.buf) >> 10, pt_rt.buf.region, pt_rt.buf.table,
-		pt_rt.cpu.host_ctl);
+		pt_host_buf_size(&pt_rt.buf) >> 10, pt_rt.buf.region, pt_rt.buf.table, pt_rt.cpu.host_ctl);
 }
 
 void pt_boot_init(const struct vmx_caps *c, const struct pt_decision *d)
@@ -49,8 +48,8 @@ void pt_boot_init(const struct vmx_caps *c, const struct pt_decision *d)
 	if (d->host_trace)
 		pt_boot_host();
 	pr_info("PT: VMX controls + secondary %08x exit %08x entry %08x; RTIT MSR accesses per "
-		"exit: %u with the guest not tracing, %u with it tracing\n", pt_rt.vmx.cpu2,
-		pt_rt.vmx.exit, pt_rt.vmx.entry,
+		"exit: %u with the guest not tracing, %u with it tracing\n",
+		pt_rt.vmx.cpu2, pt_rt.vmx.exit, pt_rt.vmx.entry,
 		pt_expected_accesses(d->mode, pt_rt.cpu.host_trace, false),
 		pt_expected_accesses(d->mode, pt_rt.cpu.host_trace, hw_guests));
 	if (hw_guests)

@@ -8,13 +8,13 @@
 
 /* Everything PT that is per boot and per CPU (one CPU today). */
 struct pt_runtime {
-	bool hw_active;                 /* the hardware path runs: host tracing or hw guests */
+	bool hw_active; /* the hardware path runs: host tracing or hw guests */
 	struct pt_decision d;
 	struct pt_hw_cpu cpu;
 	struct pt_host_buf buf;
 	struct pt_vmx_bits vmx;
-	struct pt_vcaps guest_caps;     /* the hw guests' default set: the host's, all of it */
-	struct vmx_caps host_caps;      /* for per-guest pt_caps= specs */
+	struct pt_vcaps guest_caps; /* the hw guests' default set: the host's, all of it */
+	struct vmx_caps host_caps;  /* for per-guest pt_caps= specs */
 };
 
 extern struct pt_runtime pt_rt;

@@ -4,7 +4,7 @@
 
 #include "types.h"
 
-#define PT_ADDR_RANGES_MAX 4   /* IA32_RTIT_ADDR0..3_A/B (SDM 33.2.8.5) */
+#define PT_ADDR_RANGES_MAX 4 /* IA32_RTIT_ADDR0..3_A/B (SDM 33.2.8.5) */
 
 /*
  * The guest-visible values of IA32_RTIT_*. On the hardware path `ctl` mirrors
@@ -18,7 +18,7 @@ struct pt_vctx {
 };
 
 /* IA32_RTIT_OUTPUT_MASK_PTRS[6:0] "LowerMask" reads as 7FH: forced to 1 (SDM 33.2.8.8 "IA32_RTIT_OUTPUT_MASK_PTRS MSR"). */
-#define RTIT_MASK_PTRS_LOWER  0x7fULL
+#define RTIT_MASK_PTRS_LOWER 0x7fULL
 
 /* The reset state: everything 0 except the forced LowerMask bits. */
 static inline void pt_vctx_reset(struct pt_vctx *x)

@@ -17,29 +17,29 @@ struct vcpu;
 
 /* Outcomes of the PT output-buffer EPT-violation handler (pt/hw/pt_outbuf.c). */
 struct pt_outbuf_stats {
-	uint64_t not_trace;     /* not a trace access: left to the other handlers */
-	uint64_t resolved;      /* a GPA in the guest's RAM made present/writable, guest resumed */
-	uint64_t outside;       /* a GPA outside the guest's RAM: its trace stopped with STATUS.Error */
-	uint64_t failed;        /* mapping the page back failed: the guest is stopped */
+	uint64_t not_trace; /* not a trace access: left to the other handlers */
+	uint64_t resolved;  /* a GPA in the guest's RAM made present/writable, guest resumed */
+	uint64_t outside;   /* a GPA outside the guest's RAM: its trace stopped with STATUS.Error */
+	uint64_t failed;    /* mapping the page back failed: the guest is stopped */
 };
 
 struct pt_guest {
-	enum pt_backend backend;        /* PT_BACKEND_HW, _EMULATED or _OFF */
+	enum pt_backend backend; /* PT_BACKEND_HW, _EMULATED or _OFF */
 	struct pt_vcaps caps;
 	struct pt_vctx ctx;
 	/* Virtual IA32_PERF_GLOBAL_STATUS: only bit 55 (Trace_ToPA_PMI) is modelled (SDM 33.2.7.2). */
 	uint64_t perf_global_status;
-	bool pmi_pending;               /* hardware path: a ToPA PMI recorded, not yet delivered */
+	bool pmi_pending; /* hardware path: a ToPA PMI recorded, not yet delivered */
 	bool error_reported;
-	struct pt_outbuf_stats outbuf;  /* hardware path */
-	struct pt_emul emul;            /* emulated backend */
+	struct pt_outbuf_stats outbuf; /* hardware path */
+	struct pt_emul emul;           /* emulated backend */
 };
 
 /* What the guest's module command line says about its PT. */
 struct pt_guest_config {
-	bool pt;                /* pt=on: the guest may see Intel PT if the mode allows */
-	const char *pt_caps;    /* pt_caps= for the hardware path; "" = all */
-	bool riplog;            /* pt_riplog=on */
+	bool pt;             /* pt=on: the guest may see Intel PT if the mode allows */
+	const char *pt_caps; /* pt_caps= for the hardware path; "" = all */
+	bool riplog;         /* pt_riplog=on */
 };
 
 /*

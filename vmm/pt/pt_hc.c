@@ -6,7 +6,7 @@
 #include "mem/phys.h"
 #include "hypercall_abi.h"
 
-#define PT_HC_READ_MAX ((uint64_t)1 << 20)   /* per call: keeps one exit short */
+#define PT_HC_READ_MAX ((uint64_t)1 << 20) /* per call: keeps one exit short */
 
 int64_t pt_hc_host_read(struct vcpu *v, uint64_t gpa, uint64_t len, uint64_t off)
 {

@@ -10,8 +10,7 @@
 #include "lib/string.h"
 #include "log.h"
 
-int pt_topa_build(uint64_t *table, paddr_t table_pa, paddr_t region, unsigned size_code,
-		  bool stop_when_full)
+int pt_topa_build(uint64_t *table, paddr_t table_pa, paddr_t region, unsigned size_code, bool stop_when_full)
 {
 	/* A region is naturally aligned to its size; the table to 4K (SDM 33.2.7.2). */
 	if (size_code > TOPA_SIZE_MAX || !IS_ALIGNED(region, PAGE_SIZE << size_code) ||
@@ -49,8 +48,7 @@ int pt_host_buf_alloc(struct pt_host_buf *b, unsigned size_code, bool stop_when_
 
 uint64_t pt_host_ctl(enum pt_mode mode)
 {
-	uint64_t ctl = RTIT_CTL_TRACEEN | RTIT_CTL_TOPA | RTIT_CTL_BRANCHEN | RTIT_CTL_TSCEN |
-		       RTIT_CTL_OS;
+	uint64_t ctl = RTIT_CTL_TRACEEN | RTIT_CTL_TOPA | RTIT_CTL_BRANCHEN | RTIT_CTL_TSCEN | RTIT_CTL_OS;
 
 	return mode == PT_MODE_SYSTEM ? ctl | RTIT_CTL_USER : ctl;
 }
@@ -63,8 +61,7 @@ void pt_vmx_bits(const struct pt_decision *d, const struct vmx_caps *c, struct p
 		out->exit |= EXIT_CONCEAL_VMX_FROM_PT;
 		out->entry |= ENTRY_CONCEAL_VMX_FROM_PT;
 	}
-	if (d->mode == PT_MODE_HOST_GUEST && d->guest_backend == PT_BACKEND_HW &&
-	    pt_guest_hw_possible(c)) {
+	if (d->mode == PT_MODE_HOST_GUEST && d->guest_backend == PT_BACKEND_HW && pt_guest_hw_possible(c)) {
 		out->cpu2 |= CPU2_PT_USE_GPA;
 		out->exit |= EXIT_CLEAR_RTIT_CTL;
 		out->entry |= ENTRY_LOAD_RTIT_CTL;

@@ -7,12 +7,12 @@
 #include "pt/pt_policy.h"
 
 /* ToPA table entry (SDM 33.2.7.2, "ToPA Table Entry Fields"). */
-#define TOPA_END          BIT(0)
-#define TOPA_INT          BIT(2)
-#define TOPA_STOP         BIT(4)
-#define TOPA_SIZE_SHIFT   6
-#define TOPA_SIZE_MAX     15              /* 4K << 15 = 128 MiB */
-#define TOPA_BASE_MASK    GENMASK(51, 12)
+#define TOPA_END        BIT(0)
+#define TOPA_INT        BIT(2)
+#define TOPA_STOP       BIT(4)
+#define TOPA_SIZE_SHIFT 6
+#define TOPA_SIZE_MAX   15 /* 4K << 15 = 128 MiB */
+#define TOPA_BASE_MASK  GENMASK(51, 12)
 
 /* IA32_RTIT_OUTPUT_MASK_PTRS in ToPA mode: entry index at bit 7, output offset at bit 32. */
 #define RTIT_MASK_PTRS_TABLE_SHIFT  7
@@ -23,7 +23,7 @@ struct pt_host_buf {
 	paddr_t table;
 	paddr_t region;
 	unsigned size_code;
-	bool stop_when_full;    /* STOP (keep the start) rather than wrap (keep the end) */
+	bool stop_when_full; /* STOP (keep the start) rather than wrap (keep the end) */
 };
 
 /*
@@ -31,8 +31,7 @@ struct pt_host_buf {
  * INT (the PMI that tells the consumer), STOP when asked, then END back to
  * table_pa. -1 for a misaligned region or a size code above TOPA_SIZE_MAX.
  */
-int pt_topa_build(uint64_t *table, paddr_t table_pa, paddr_t region, unsigned size_code,
-		  bool stop_when_full);
+int pt_topa_build(uint64_t *table, paddr_t table_pa, paddr_t region, unsigned size_code, bool stop_when_full);
 /* Frames for the table and a naturally aligned region; -1 (nothing kept) when memory is short. */
 int pt_host_buf_alloc(struct pt_host_buf *b, unsigned size_code, bool stop_when_full);
 static inline uint64_t pt_host_buf_size(const struct pt_host_buf *b)

@@ -17,7 +17,7 @@ bool pt_guest_perf_rdmsr(struct pt_guest *pg, uint32_t msr, uint64_t *val)
 		*val = pg->perf_global_status;
 		return true;
 	case MSR_IA32_PERF_GLOBAL_STATUS_RESET:
-		return true;   /* write-only in effect: reads as 0 */
+		return true; /* write-only in effect: reads as 0 */
 	default:
 		return false;
 	}
@@ -26,9 +26,9 @@ bool pt_guest_perf_rdmsr(struct pt_guest *pg, uint32_t msr, uint64_t *val)
 bool pt_guest_perf_wrmsr(struct pt_guest *pg, uint32_t msr, uint64_t val)
 {
 	if (pg->backend == PT_BACKEND_OFF || !pg->caps.enabled || msr != MSR_IA32_PERF_GLOBAL_STATUS_RESET)
-		return false;   /* IA32_PERF_GLOBAL_STATUS is read-only */
+		return false; /* IA32_PERF_GLOBAL_STATUS is read-only */
 	if (val & ~PERF_GLOBAL_STATUS_TOPA_PMI)
-		return false;   /* other counters do not exist for the guest */
+		return false; /* other counters do not exist for the guest */
 	pg->perf_global_status &= ~val;
 	if (!(pg->perf_global_status & PERF_GLOBAL_STATUS_TOPA_PMI))
 		pg->pmi_pending = false;

@@ -10,13 +10,34 @@ struct pt_predicate {
 	bool (*holds)(const struct vmx_caps *c);
 };
 
-static bool has_topa(const struct vmx_caps *c) { return pt_caps_has_topa(c); }
-static bool has_pt_in_vmx(const struct vmx_caps *c) { return vmx_caps_pt_in_vmx(c); }
-static bool has_pt_use_gpa(const struct vmx_caps *c) { return vmx_caps_has_pt_use_gpa(c); }
-static bool has_load_rtit(const struct vmx_caps *c) { return vmx_caps_has_load_rtit_ctl(c); }
-static bool has_clear_rtit(const struct vmx_caps *c) { return vmx_caps_has_clear_rtit_ctl(c); }
-static bool has_cpuid_pt(const struct vmx_caps *c) { return cpu_has_intel_pt(c); }
-static bool has_ept(const struct vmx_caps *c) { return vmx_caps_has_ept(c); }
+static bool has_topa(const struct vmx_caps *c)
+{
+	return pt_caps_has_topa(c);
+}
+static bool has_pt_in_vmx(const struct vmx_caps *c)
+{
+	return vmx_caps_pt_in_vmx(c);
+}
+static bool has_pt_use_gpa(const struct vmx_caps *c)
+{
+	return vmx_caps_has_pt_use_gpa(c);
+}
+static bool has_load_rtit(const struct vmx_caps *c)
+{
+	return vmx_caps_has_load_rtit_ctl(c);
+}
+static bool has_clear_rtit(const struct vmx_caps *c)
+{
+	return vmx_caps_has_clear_rtit_ctl(c);
+}
+static bool has_cpuid_pt(const struct vmx_caps *c)
+{
+	return cpu_has_intel_pt(c);
+}
+static bool has_ept(const struct vmx_caps *c)
+{
+	return vmx_caps_has_ept(c);
+}
 
 /*
  * Everything a guest's own hardware PT needs (SDM 33.5.2.4 "Virtualization of
@@ -25,12 +46,9 @@ static bool has_ept(const struct vmx_caps *c) { return vmx_caps_has_ept(c); }
  * VM-entry load / VM-exit clear controls.
  */
 static const struct pt_predicate guest_hw_predicates[] = {
-	{ "CPUID.7.EBX[25]", has_cpuid_pt },
-	{ "CPUID.14H:ECX[0]-ToPA", has_topa },
-	{ "IA32_VMX_MISC[14]", has_pt_in_vmx },
-	{ "EPT", has_ept },
-	{ "secondary[24]", has_pt_use_gpa },
-	{ "entry[18]", has_load_rtit },
+	{ "CPUID.7.EBX[25]", has_cpuid_pt },    { "CPUID.14H:ECX[0]-ToPA", has_topa },
+	{ "IA32_VMX_MISC[14]", has_pt_in_vmx }, { "EPT", has_ept },
+	{ "secondary[24]", has_pt_use_gpa },    { "entry[18]", has_load_rtit },
 	{ "exit[25]", has_clear_rtit },
 };
 
@@ -51,8 +69,7 @@ unsigned pt_guest_hw_missing(const struct vmx_caps *c, char *buf, size_t size)
 		if (guest_hw_predicates[i].holds(c))
 			continue;
 		if (len < size)
-			len += (size_t)ptv_snprintf(buf + len, size - len, "%s%s",
-						    missing ? " " : "",
+			len += (size_t)ptv_snprintf(buf + len, size - len, "%s%s", missing ? " " : "",
 						    guest_hw_predicates[i].name);
 		missing++;
 	}
@@ -108,8 +125,7 @@ static void pt_decide_guest(const struct vmx_caps *c, struct pt_decision *d)
 		}
 		if (d->backend_requested == PT_BACKEND_HW) {
 			pt_guest_hw_missing(c, missing, sizeof(missing));
-			pt_reason_add(d, "pt_backend=hw unavailable (missing %s); guest PT off",
-				      missing);
+			pt_reason_add(d, "pt_backend=hw unavailable (missing %s); guest PT off", missing);
 			d->guest_backend = PT_BACKEND_OFF;
 			return;
 		}
@@ -120,8 +136,10 @@ static void pt_decide_guest(const struct vmx_caps *c, struct pt_decision *d)
 			d->guest_backend = PT_BACKEND_EMULATED;
 			return;
 		}
-		pt_reason_add(d, "pt_backend=%s: emulated guest PT needs VMX with EPT; "
-			      "guest PT off", pt_backend_name(d->backend_requested));
+		pt_reason_add(d,
+			      "pt_backend=%s: emulated guest PT needs VMX with EPT; "
+			      "guest PT off",
+			      pt_backend_name(d->backend_requested));
 		d->guest_backend = PT_BACKEND_OFF;
 		return;
 	case PT_BACKEND_OFF:
@@ -131,8 +149,7 @@ static void pt_decide_guest(const struct vmx_caps *c, struct pt_decision *d)
 	}
 }
 
-void pt_decide(const struct vmx_caps *c, enum pt_mode req, enum pt_backend breq,
-	       struct pt_decision *d)
+void pt_decide(const struct vmx_caps *c, enum pt_mode req, enum pt_backend breq, struct pt_decision *d)
 {
 	memset(d, 0, sizeof(*d));
 	d->requested = req;
@@ -148,14 +165,15 @@ void pt_decide(const struct vmx_caps *c, enum pt_mode req, enum pt_backend breq,
 		if (d->host_trace) {
 			/* SDM 33.5.2.1: guests of a system-wide trace are told there is no PT. */
 			if (breq == PT_BACKEND_HW || breq == PT_BACKEND_EMULATED)
-				pt_reason_add(d, "pt_backend=%s ignored: guests get no PT in "
-					      "pt_mode=%s", pt_backend_name(breq),
-					      pt_mode_name(req));
+				pt_reason_add(d,
+					      "pt_backend=%s ignored: guests get no PT in "
+					      "pt_mode=%s",
+					      pt_backend_name(breq), pt_mode_name(req));
 			break;
 		}
 		/* The mode still decides what guests see: in system and host modes, no PT. */
-		pt_reason_add(d, "pt_mode=%s requested but %s; host tracing off, guests see no PT",
-			      pt_mode_name(req), pt_host_blocker(c));
+		pt_reason_add(d, "pt_mode=%s requested but %s; host tracing off, guests see no PT", pt_mode_name(req),
+			      pt_host_blocker(c));
 		break;
 	case PT_MODE_HOST_GUEST:
 		if (!d->host_trace)
@@ -171,7 +189,7 @@ void pt_decide(const struct vmx_caps *c, enum pt_mode req, enum pt_backend breq,
 	/* Without the conceal controls, PIP/VMCS packets of VM entries/exits reach the trace. */
 	if (d->host_trace && d->mode != PT_MODE_SYSTEM && !vmx_caps_has_conceal_pt(c))
 		pt_reason_add(d, "VMX transitions visible in host trace (conceal controls "
-			      "secondary[19] exit[24] entry[17] not all allowed)");
+				 "secondary[19] exit[24] entry[17] not all allowed)");
 	if (!d->reason[0])
 		pt_reason_add(d, "as requested");
 }
@@ -179,7 +197,7 @@ void pt_decide(const struct vmx_caps *c, enum pt_mode req, enum pt_backend breq,
 void pt_decision_print(const struct pt_decision *d)
 {
 	pr_info("pt_mode in force: %s (requested %s); host tracing %s; guest PT backend %s "
-		"(requested %s); %s\n", pt_mode_name(d->mode), pt_mode_name(d->requested),
-		d->host_trace ? "on" : "off", pt_backend_name(d->guest_backend),
-		pt_backend_name(d->backend_requested), d->reason);
+		"(requested %s); %s\n",
+		pt_mode_name(d->mode), pt_mode_name(d->requested), d->host_trace ? "on" : "off",
+		pt_backend_name(d->guest_backend), pt_backend_name(d->backend_requested), d->reason);
 }

@@ -6,7 +6,7 @@
 #include "cmdline.h"
 #include "vmx/caps.h"
 
-#define PT_REASON_MAX 256   /* room for a mode fallback plus every missing predicate */
+#define PT_REASON_MAX 256 /* room for a mode fallback plus every missing predicate */
 
 /*
  * What the user asked for and what is in force. Modes (SDM 33.5.2 "Managing
@@ -35,8 +35,7 @@ bool pt_guest_emulated_possible(const struct vmx_caps *c);
 /* Names of the missing hardware-guest-PT predicates, space separated; returns how many. */
 unsigned pt_guest_hw_missing(const struct vmx_caps *c, char *buf, size_t size);
 
-void pt_decide(const struct vmx_caps *c, enum pt_mode req, enum pt_backend breq,
-	       struct pt_decision *d);
+void pt_decide(const struct vmx_caps *c, enum pt_mode req, enum pt_backend breq, struct pt_decision *d);
 void pt_decision_print(const struct pt_decision *d);
 
 #endif

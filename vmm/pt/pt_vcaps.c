@@ -5,8 +5,8 @@
 #include "log.h"
 
 /* What ptvisor virtualizes: CPUID.14H.0:EBX bits 0-5 and ECX bits 0-3 (SDM Vol. 2A, leaf 14H). */
-#define VCAPS_EBX_KNOWN  GENMASK(5, 0)
-#define VCAPS_ECX_KNOWN  GENMASK(3, 0)
+#define VCAPS_EBX_KNOWN GENMASK(5, 0)
+#define VCAPS_ECX_KNOWN GENMASK(3, 0)
 
 struct vcaps_feature {
 	const char *name;
@@ -15,26 +15,19 @@ struct vcaps_feature {
 };
 
 static const struct vcaps_feature features[] = {
-	{ "cr3", false, CPUID_14_0_EBX_CR3_FILTER },
-	{ "psb", false, CPUID_14_0_EBX_PSB_CYC },
-	{ "ip", false, CPUID_14_0_EBX_IP_FILTER },
-	{ "mtc", false, CPUID_14_0_EBX_MTC },
-	{ "ptwrite", false, CPUID_14_0_EBX_PTWRITE },
-	{ "power", false, CPUID_14_0_EBX_POWER_EVENT },
-	{ "topa", true, CPUID_14_0_ECX_TOPA },
-	{ "multi", true, CPUID_14_0_ECX_TOPA_MULTI },
-	{ "single", true, CPUID_14_0_ECX_SINGLE_RANGE },
-	{ "fabric", true, CPUID_14_0_ECX_TRANSPORT },
+	{ "cr3", false, CPUID_14_0_EBX_CR3_FILTER },     { "psb", false, CPUID_14_0_EBX_PSB_CYC },
+	{ "ip", false, CPUID_14_0_EBX_IP_FILTER },       { "mtc", false, CPUID_14_0_EBX_MTC },
+	{ "ptwrite", false, CPUID_14_0_EBX_PTWRITE },    { "power", false, CPUID_14_0_EBX_POWER_EVENT },
+	{ "topa", true, CPUID_14_0_ECX_TOPA },           { "multi", true, CPUID_14_0_ECX_TOPA_MULTI },
+	{ "single", true, CPUID_14_0_ECX_SINGLE_RANGE }, { "fabric", true, CPUID_14_0_ECX_TRANSPORT },
 };
 
 void pt_vcaps_emulated(struct pt_vcaps *c, uint8_t maxphyaddr)
 {
 	*c = (struct pt_vcaps){
 		.leaf0 = { .eax = 1,
-			   .ebx = CPUID_14_0_EBX_CR3_FILTER | CPUID_14_0_EBX_PSB_CYC |
-				  CPUID_14_0_EBX_IP_FILTER,
-			   .ecx = CPUID_14_0_ECX_TOPA | CPUID_14_0_ECX_TOPA_MULTI |
-				  CPUID_14_0_ECX_SINGLE_RANGE },
+			   .ebx = CPUID_14_0_EBX_CR3_FILTER | CPUID_14_0_EBX_PSB_CYC | CPUID_14_0_EBX_IP_FILTER,
+			   .ecx = CPUID_14_0_ECX_TOPA | CPUID_14_0_ECX_TOPA_MULTI | CPUID_14_0_ECX_SINGLE_RANGE },
 		.leaf1 = { .eax = 2, .ebx = 0x003f0001 },
 		.maxphyaddr = maxphyaddr,
 		.enabled = true,
@@ -68,8 +61,8 @@ static const struct vcaps_feature *vcaps_feature(const char *s, size_t len)
 }
 
 /* One spec word into the wanted bits; -1 with a message when unknown or beyond the host. */
-static int vcaps_spec_word(const char *w, size_t len, const struct pt_vcaps *host,
-			   uint32_t *ebx, uint32_t *ecx, unsigned *ranges)
+static int vcaps_spec_word(const char *w, size_t len, const struct pt_vcaps *host, uint32_t *ebx, uint32_t *ecx,
+			   unsigned *ranges)
 {
 	const struct vcaps_feature *f = vcaps_feature(w, len);
 	char word[24];
@@ -79,8 +72,7 @@ static int vcaps_spec_word(const char *w, size_t len, const struct pt_vcaps *hos
 	ptv_strlcpy(word, w, MIN(len + 1, sizeof(word)));
 	if (len > 7 && !strncmp(w, "ranges=", 7)) {
 		if (!ptv_parse_u64(w + 7, len - 7, false, &n) || n > pt_vcaps_ranges(host)) {
-			pr_err("PT caps: '%s': the host has %u address ranges\n", word,
-			       pt_vcaps_ranges(host));
+			pr_err("PT caps: '%s': the host has %u address ranges\n", word, pt_vcaps_ranges(host));
 			return -1;
 		}
 		*ranges = (unsigned)n;
@@ -140,8 +132,7 @@ int pt_vcaps_from_host(struct pt_vcaps *c, const struct vmx_caps *host, const ch
 	if (spec && strcmp(spec, "all") && vcaps_apply_spec(c, spec) < 0)
 		goto refuse;
 	vcaps_normalize(c);
-	if (!(c->leaf0.ecx & (CPUID_14_0_ECX_TOPA | CPUID_14_0_ECX_SINGLE_RANGE |
-			      CPUID_14_0_ECX_TRANSPORT))) {
+	if (!(c->leaf0.ecx & (CPUID_14_0_ECX_TOPA | CPUID_14_0_ECX_SINGLE_RANGE | CPUID_14_0_ECX_TRANSPORT))) {
 		pr_err("PT caps: no output scheme left (topa, single or fabric)\n");
 		goto refuse;
 	}
@@ -165,12 +156,12 @@ void pt_vcaps_print(const char *guest, const struct pt_vcaps *c)
 		uint32_t word = features[i].in_ecx ? c->leaf0.ecx : c->leaf0.ebx;
 
 		if ((word & features[i].bit) && len < sizeof(names))
-			len += (size_t)ptv_snprintf(names + len, sizeof(names) - len, " %s",
-						    features[i].name);
+			len += (size_t)ptv_snprintf(names + len, sizeof(names) - len, " %s", features[i].name);
 	}
 	pr_info("PT for guest %s: 14H.0 %08x %08x %08x 14H.1 %08x %08x, ranges %u, "
-		"MAXPHYADDR %u;%s\n", guest, c->leaf0.eax, c->leaf0.ebx, c->leaf0.ecx,
-		c->leaf1.eax, c->leaf1.ebx, pt_vcaps_ranges(c), c->maxphyaddr, names);
+		"MAXPHYADDR %u;%s\n",
+		guest, c->leaf0.eax, c->leaf0.ebx, c->leaf0.ecx, c->leaf1.eax, c->leaf1.ebx, pt_vcaps_ranges(c),
+		c->maxphyaddr, names);
 }
 
 void pt_vcaps_cpuid(const struct pt_vcaps *c, uint32_t leaf, uint32_t sub, struct cpuid_regs *r)

@@ -63,8 +63,7 @@ static inline unsigned pt_vcaps_ranges(const struct pt_vcaps *c)
 /* An output scheme exists: IA32_RTIT_OUTPUT_BASE/MASK_PTRS are implemented. */
 static inline bool pt_vcaps_has_output(const struct pt_vcaps *c)
 {
-	return pt_vcaps_has_ecx(c, CPUID_14_0_ECX_TOPA) ||
-	       pt_vcaps_has_ecx(c, CPUID_14_0_ECX_SINGLE_RANGE);
+	return pt_vcaps_has_ecx(c, CPUID_14_0_ECX_TOPA) || pt_vcaps_has_ecx(c, CPUID_14_0_ECX_SINGLE_RANGE);
 }
 
 #endif

@@ -42,8 +42,7 @@ static uint64_t *rtit_slot(struct pt_vctx *x, const struct pt_vcaps *c, uint32_t
 	}
 }
 
-enum rtit_result rtit_read(const struct pt_vctx *x, const struct pt_vcaps *c, uint32_t msr,
-			   uint64_t *val)
+enum rtit_result rtit_read(const struct pt_vctx *x, const struct pt_vcaps *c, uint32_t msr, uint64_t *val)
 {
 	/* rtit_slot only computes an address; nothing is written through it here. */
 	const uint64_t *slot = rtit_slot((struct pt_vctx *)x, c, msr);
@@ -72,7 +71,7 @@ static enum rtit_result rtit_check_other(const struct pt_vcaps *c, uint32_t msr,
 			return RTIT_GP;
 		return (c->maxphyaddr < 64 && (*val >> c->maxphyaddr)) ? RTIT_GP : RTIT_OK;
 	case MSR_IA32_RTIT_OUTPUT_MASK_PTRS:
-		*val |= RTIT_MASK_PTRS_LOWER;   /* forced to 1, writes ignored (SDM 33.2.8.8) */
+		*val |= RTIT_MASK_PTRS_LOWER; /* forced to 1, writes ignored (SDM 33.2.8.8) */
 		return RTIT_OK;
 	case MSR_IA32_RTIT_CR3_MATCH:
 		return (*val & RTIT_CR3_MATCH_RESERVED) ? RTIT_GP : RTIT_OK;

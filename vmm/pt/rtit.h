@@ -8,26 +8,25 @@
 #include "pt/pt_vcaps.h"
 
 /* IA32_RTIT_CTL multi-bit fields (SDM 33.2.8.2, Table "IA32_RTIT_CTL MSR"). */
-#define RTIT_CTL_MTCFREQ_SHIFT    14
-#define RTIT_CTL_MTCFREQ          GENMASK(17, 14)
-#define RTIT_CTL_CYCTHRESH_SHIFT  19
-#define RTIT_CTL_CYCTHRESH        GENMASK(22, 19)
-#define RTIT_CTL_PSBFREQ_SHIFT    24
-#define RTIT_CTL_PSBFREQ          GENMASK(27, 24)
+#define RTIT_CTL_MTCFREQ_SHIFT     14
+#define RTIT_CTL_MTCFREQ           GENMASK(17, 14)
+#define RTIT_CTL_CYCTHRESH_SHIFT   19
+#define RTIT_CTL_CYCTHRESH         GENMASK(22, 19)
+#define RTIT_CTL_PSBFREQ_SHIFT     24
+#define RTIT_CTL_PSBFREQ           GENMASK(27, 24)
 #define RTIT_CTL_ADDR_CFG_SHIFT(n) (32 + 4 * (n))
-#define RTIT_CTL_ADDR_CFG(n)      (GENMASK(35, 32) << (4 * (n)))
+#define RTIT_CTL_ADDR_CFG(n)       (GENMASK(35, 32) << (4 * (n)))
 
 /* IA32_RTIT_STATUS.PacketByteCnt (SDM 33.2.8.4 "IA32_RTIT_STATUS MSR"). */
-#define RTIT_STATUS_BYTECNT       GENMASK(48, 32)
+#define RTIT_STATUS_BYTECNT GENMASK(48, 32)
 /* Bits software may write; the rest are reserved (SDM 33.2.8.4). */
-#define RTIT_STATUS_WRITABLE      (RTIT_STATUS_FILTEREN | RTIT_STATUS_CONTEXTEN | \
-				   RTIT_STATUS_TRIGGEREN | RTIT_STATUS_ERROR | \
-				   RTIT_STATUS_STOPPED | RTIT_STATUS_BYTECNT)
+#define RTIT_STATUS_WRITABLE                                                                        \
+	(RTIT_STATUS_FILTEREN | RTIT_STATUS_CONTEXTEN | RTIT_STATUS_TRIGGEREN | RTIT_STATUS_ERROR | \
+	 RTIT_STATUS_STOPPED | RTIT_STATUS_BYTECNT)
 /* IA32_RTIT_CR3_MATCH[4:0] are reserved (SDM 33.2.8.6 "IA32_RTIT_CR3_MATCH MSR"). */
-#define RTIT_CR3_MATCH_RESERVED   GENMASK(4, 0)
+#define RTIT_CR3_MATCH_RESERVED GENMASK(4, 0)
 /* IA32_RTIT_OUTPUT_BASE[6:0] are reserved (SDM 33.2.8.7 "IA32_RTIT_OUTPUT_BASE MSR"). */
 #define RTIT_OUTPUT_BASE_RESERVED GENMASK(6, 0)
-
 
 enum rtit_result { RTIT_OK = 0, RTIT_GP = 1 };
 
@@ -39,8 +38,7 @@ bool rtit_is_rtit_msr(uint32_t msr);
  * at all; OUTPUT_BASE/MASK_PTRS without ToPA or single-range output;
  * CR3_MATCH without CR3 filtering; ADDRn_A/B for n >= the range count).
  */
-enum rtit_result rtit_read(const struct pt_vctx *x, const struct pt_vcaps *c, uint32_t msr,
-			   uint64_t *val);
+enum rtit_result rtit_read(const struct pt_vctx *x, const struct pt_vcaps *c, uint32_t msr, uint64_t *val);
 
 /*
  * WRMSR: the same existence rules, then each MSR's own rules (reserved bits

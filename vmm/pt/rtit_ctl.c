@@ -8,8 +8,7 @@ uint64_t rtit_ctl_writable(const struct pt_vcaps *c)
 	if (!c->enabled)
 		return 0;
 	/* Always implemented with Intel PT (SDM 33.2.8.2). */
-	ok = RTIT_CTL_TRACEEN | RTIT_CTL_OS | RTIT_CTL_USER | RTIT_CTL_TSCEN |
-	     RTIT_CTL_DISRETC | RTIT_CTL_BRANCHEN;
+	ok = RTIT_CTL_TRACEEN | RTIT_CTL_OS | RTIT_CTL_USER | RTIT_CTL_TSCEN | RTIT_CTL_DISRETC | RTIT_CTL_BRANCHEN;
 	if (pt_vcaps_has_ebx(c, CPUID_14_0_EBX_CR3_FILTER))
 		ok |= RTIT_CTL_CR3FILTER;
 	if (pt_vcaps_has_ebx(c, CPUID_14_0_EBX_PSB_CYC))
@@ -53,8 +52,7 @@ enum rtit_result rtit_ctl_check(uint64_t cur, const struct pt_vcaps *c, uint64_t
 	    !rtit_encoding_ok(val, RTIT_CTL_MTCFREQ, RTIT_CTL_MTCFREQ_SHIFT, c->leaf1.eax >> 16))
 		return RTIT_GP;
 	if (pt_vcaps_has_ebx(c, CPUID_14_0_EBX_PSB_CYC) &&
-	    (!rtit_encoding_ok(val, RTIT_CTL_CYCTHRESH, RTIT_CTL_CYCTHRESH_SHIFT,
-			       c->leaf1.ebx & 0xffff) ||
+	    (!rtit_encoding_ok(val, RTIT_CTL_CYCTHRESH, RTIT_CTL_CYCTHRESH_SHIFT, c->leaf1.ebx & 0xffff) ||
 	     !rtit_encoding_ok(val, RTIT_CTL_PSBFREQ, RTIT_CTL_PSBFREQ_SHIFT, c->leaf1.ebx >> 16)))
 		return RTIT_GP;
 	/* ADDRn_CFG: 0 off, 1 filter, 2 TraceStop; other encodings reserved (SDM 33.2.8.2). */

@@ -109,10 +109,8 @@ static void caps_read_vmx(struct vmx_caps *c)
 	if (!(c->msr_read & (1u << VMX_CAPS_BASIC)))
 		return;
 	true_ctls = vmx_caps_has_true_ctls(c);
-	c->pinbased_msr = true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS
-				    : MSR_IA32_VMX_PINBASED_CTLS;
-	c->procbased_msr = true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS
-				     : MSR_IA32_VMX_PROCBASED_CTLS;
+	c->pinbased_msr = true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS : MSR_IA32_VMX_PINBASED_CTLS;
+	c->procbased_msr = true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS : MSR_IA32_VMX_PROCBASED_CTLS;
 	c->exit_msr = true_ctls ? MSR_IA32_VMX_TRUE_EXIT_CTLS : MSR_IA32_VMX_EXIT_CTLS;
 	c->entry_msr = true_ctls ? MSR_IA32_VMX_TRUE_ENTRY_CTLS : MSR_IA32_VMX_ENTRY_CTLS;
 	c->pinbased = caps_rdmsr(c, VMX_CAPS_PINBASED, c->pinbased_msr);
@@ -144,8 +142,7 @@ void vmx_caps_read(struct vmx_caps *c)
 		caps_read_vmx(c);
 }
 
-int vmx_adjust_controls(uint32_t required, uint32_t optional, uint64_t cap_msr,
-			const char *word_name, uint32_t *out)
+int vmx_adjust_controls(uint32_t required, uint32_t optional, uint64_t cap_msr, const char *word_name, uint32_t *out)
 {
 	uint32_t allowed0 = vmx_ctl_allowed0(cap_msr);
 	uint32_t allowed1 = vmx_ctl_allowed1(cap_msr);
@@ -156,14 +153,16 @@ int vmx_adjust_controls(uint32_t required, uint32_t optional, uint64_t cap_msr,
 	for (unsigned bit = 0; bit < 32; bit++) {
 		if (missing & (1u << bit))
 			pr_err("%s controls: required bit %u is not allowed to be 1 on this CPU "
-			       "(allowed-1 0x%08x)\n", word_name, bit, allowed1);
+			       "(allowed-1 0x%08x)\n",
+			       word_name, bit, allowed1);
 	}
 	if (missing)
 		return -1;
 	for (unsigned bit = 0; bit < 32; bit++) {
 		if (dropped & (1u << bit))
 			pr_info("%s controls: optional bit %u not available, "
-				"continuing without it\n", word_name, bit);
+				"continuing without it\n",
+				word_name, bit);
 	}
 	*out = allowed0 | ((required | optional) & allowed1);
 	return 0;

@@ -4,7 +4,7 @@
 
 #include "types.h"
 #include "cpu.h"
-#include "vmx/vmcs.h"     /* PIN_/CPU_/CPU2_/EXIT_/ENTRY_ control bits (SDM 25.6-25.8) */
+#include "vmx/vmcs.h" /* PIN_/CPU_/CPU2_/EXIT_/ENTRY_ control bits (SDM 25.6-25.8) */
 
 /* CPUID feature bits (SDM Vol. 2A, CPUID, "Feature Information" and leaf 14H). */
 #define CPUID_1_ECX_VMX             BIT(5)
@@ -25,39 +25,39 @@
 #define CPUID_14_0_ECX_LIP          BIT(31)
 
 /* IA32_VMX_BASIC (SDM A.1 "Basic VMX Information"). */
-#define VMX_BASIC_REVISION_MASK     GENMASK(30, 0)
-#define VMX_BASIC_SIZE_SHIFT        32
-#define VMX_BASIC_SIZE_MASK         GENMASK(44, 32)
-#define VMX_BASIC_ADDR_32BIT        BIT(48)
-#define VMX_BASIC_MEMTYPE_SHIFT     50
-#define VMX_BASIC_MEMTYPE_MASK      GENMASK(53, 50)
-#define VMX_BASIC_INS_OUTS          BIT(54)
-#define VMX_BASIC_TRUE_CTLS         BIT(55)
-#define VMX_MEMTYPE_UC              0
-#define VMX_MEMTYPE_WB              6
+#define VMX_BASIC_REVISION_MASK GENMASK(30, 0)
+#define VMX_BASIC_SIZE_SHIFT    32
+#define VMX_BASIC_SIZE_MASK     GENMASK(44, 32)
+#define VMX_BASIC_ADDR_32BIT    BIT(48)
+#define VMX_BASIC_MEMTYPE_SHIFT 50
+#define VMX_BASIC_MEMTYPE_MASK  GENMASK(53, 50)
+#define VMX_BASIC_INS_OUTS      BIT(54)
+#define VMX_BASIC_TRUE_CTLS     BIT(55)
+#define VMX_MEMTYPE_UC          0
+#define VMX_MEMTYPE_WB          6
 
 /* IA32_VMX_MISC (SDM A.6 "Miscellaneous Data"). */
-#define VMX_MISC_PREEMPT_RATE_MASK  GENMASK(4, 0)
-#define VMX_MISC_SAVE_EFER_LMA      BIT(5)
-#define VMX_MISC_ACTIVITY_HLT       BIT(6)
-#define VMX_MISC_INTEL_PT           BIT(14)
-#define VMX_MISC_VMWRITE_ALL        BIT(29)
+#define VMX_MISC_PREEMPT_RATE_MASK GENMASK(4, 0)
+#define VMX_MISC_SAVE_EFER_LMA     BIT(5)
+#define VMX_MISC_ACTIVITY_HLT      BIT(6)
+#define VMX_MISC_INTEL_PT          BIT(14)
+#define VMX_MISC_VMWRITE_ALL       BIT(29)
 
 /* IA32_VMX_EPT_VPID_CAP (SDM A.10 "VPID and EPT Capabilities"). */
-#define EPT_CAP_EXEC_ONLY           BIT(0)
-#define EPT_CAP_WALK_4              BIT(6)
-#define EPT_CAP_MEMTYPE_UC          BIT(8)
-#define EPT_CAP_MEMTYPE_WB          BIT(14)
-#define EPT_CAP_PDE_2M              BIT(16)
-#define EPT_CAP_PDPTE_1G            BIT(17)
-#define EPT_CAP_INVEPT              BIT(20)
-#define EPT_CAP_ACCESSED_DIRTY      BIT(21)
-#define EPT_CAP_INVEPT_SINGLE       BIT(25)
-#define EPT_CAP_INVEPT_ALL          BIT(26)
-#define VPID_CAP_INVVPID            BIT(32)
-#define VPID_CAP_INVVPID_ADDR       BIT(40)
-#define VPID_CAP_INVVPID_SINGLE     BIT(41)
-#define VPID_CAP_INVVPID_ALL        BIT(42)
+#define EPT_CAP_EXEC_ONLY       BIT(0)
+#define EPT_CAP_WALK_4          BIT(6)
+#define EPT_CAP_MEMTYPE_UC      BIT(8)
+#define EPT_CAP_MEMTYPE_WB      BIT(14)
+#define EPT_CAP_PDE_2M          BIT(16)
+#define EPT_CAP_PDPTE_1G        BIT(17)
+#define EPT_CAP_INVEPT          BIT(20)
+#define EPT_CAP_ACCESSED_DIRTY  BIT(21)
+#define EPT_CAP_INVEPT_SINGLE   BIT(25)
+#define EPT_CAP_INVEPT_ALL      BIT(26)
+#define VPID_CAP_INVVPID        BIT(32)
+#define VPID_CAP_INVVPID_ADDR   BIT(40)
+#define VPID_CAP_INVVPID_SINGLE BIT(41)
+#define VPID_CAP_INVVPID_ALL    BIT(42)
 
 /* The MSRs vmx_caps_read() reads; a bit per entry in vmx_caps.msr_read/msr_faulted. */
 enum vmx_caps_msr {
@@ -79,12 +79,12 @@ enum vmx_caps_msr {
 
 struct vmx_caps {
 	char vendor[13];
-	bool is_intel;                      /* vendor is "GenuineIntel" */
+	bool is_intel; /* vendor is "GenuineIntel" */
 	uint32_t max_leaf, max_ext_leaf;
-	uint32_t signature;                 /* CPUID.1:EAX */
-	uint32_t family, model, stepping;   /* display values (SDM Vol. 2A, CPUID leaf 01H) */
-	uint8_t maxphyaddr;                 /* CPUID.80000008H:EAX[7:0] */
-	bool cpuid_vmx;                     /* CPUID.1:ECX[5] */
+	uint32_t signature;               /* CPUID.1:EAX */
+	uint32_t family, model, stepping; /* display values (SDM Vol. 2A, CPUID leaf 01H) */
+	uint8_t maxphyaddr;               /* CPUID.80000008H:EAX[7:0] */
+	bool cpuid_vmx;                   /* CPUID.1:ECX[5] */
 
 	uint64_t feature_control;
 	uint64_t basic;
@@ -94,12 +94,12 @@ struct vmx_caps {
 	uint64_t misc;
 	uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 	uint64_t ept_vpid_cap;
-	uint32_t msr_read;                  /* BIT(enum vmx_caps_msr): RDMSR succeeded */
-	uint32_t msr_faulted;               /* BIT(enum vmx_caps_msr): RDMSR took #GP */
+	uint32_t msr_read;    /* BIT(enum vmx_caps_msr): RDMSR succeeded */
+	uint32_t msr_faulted; /* BIT(enum vmx_caps_msr): RDMSR took #GP */
 
-	bool cpuid_pt;                      /* CPUID.(EAX=07H,ECX=0):EBX[25] */
-	struct cpuid_regs pt_leaf0;         /* CPUID.(EAX=14H,ECX=0), zero when absent */
-	struct cpuid_regs pt_leaf1;         /* CPUID.(EAX=14H,ECX=1), zero when absent */
+	bool cpuid_pt;              /* CPUID.(EAX=07H,ECX=0):EBX[25] */
+	struct cpuid_regs pt_leaf0; /* CPUID.(EAX=14H,ECX=0), zero when absent */
+	struct cpuid_regs pt_leaf1; /* CPUID.(EAX=14H,ECX=1), zero when absent */
 };
 
 void vmx_caps_read(struct vmx_caps *c);
@@ -109,8 +109,14 @@ extern struct vmx_caps boot_caps;
 const char *vmx_caps_msr_name(const struct vmx_caps *c, enum vmx_caps_msr which);
 
 /* Control MSR format (SDM A.3-A.5): low half allowed-0 (1 = must be 1), high half allowed-1. */
-static inline uint32_t vmx_ctl_allowed0(uint64_t msr) { return (uint32_t)msr; }
-static inline uint32_t vmx_ctl_allowed1(uint64_t msr) { return (uint32_t)(msr >> 32); }
+static inline uint32_t vmx_ctl_allowed0(uint64_t msr)
+{
+	return (uint32_t)msr;
+}
+static inline uint32_t vmx_ctl_allowed1(uint64_t msr)
+{
+	return (uint32_t)(msr >> 32);
+}
 static inline bool vmx_ctl_can_set(uint64_t msr, uint64_t bit)
 {
 	return vmx_ctl_allowed1(msr) & bit;
@@ -121,8 +127,7 @@ static inline bool vmx_ctl_can_set(uint64_t msr, uint64_t bit)
  * allows. Fails (-1, *out = 0) naming each required bit that cannot be 1;
  * logs each optional bit it had to drop.
  */
-int vmx_adjust_controls(uint32_t required, uint32_t optional, uint64_t cap_msr,
-			const char *word_name, uint32_t *out);
+int vmx_adjust_controls(uint32_t required, uint32_t optional, uint64_t cap_msr, const char *word_name, uint32_t *out);
 
 /* IA32_VMX_BASIC fields. */
 static inline uint32_t vmx_caps_revision_id(const struct vmx_caps *c)
@@ -144,7 +149,10 @@ static inline unsigned vmx_caps_addr_width(const struct vmx_caps *c)
 }
 
 /* Read-only facts, in the style of KVM's capabilities.h. */
-static inline bool vmx_caps_has_vmx(const struct vmx_caps *c) { return c->cpuid_vmx; }
+static inline bool vmx_caps_has_vmx(const struct vmx_caps *c)
+{
+	return c->cpuid_vmx;
+}
 static inline bool vmx_caps_has_true_ctls(const struct vmx_caps *c)
 {
 	return c->basic & VMX_BASIC_TRUE_CTLS;
@@ -215,7 +223,10 @@ static inline bool vmx_caps_vpid_has(const struct vmx_caps *c, uint64_t cap)
 }
 
 /* Intel PT facts from CPUID leaves 07H and 14H (SDM Vol. 2A, CPUID leaf 14H). */
-static inline bool cpu_has_intel_pt(const struct vmx_caps *c) { return c->cpuid_pt; }
+static inline bool cpu_has_intel_pt(const struct vmx_caps *c)
+{
+	return c->cpuid_pt;
+}
 static inline bool pt_caps_has_topa(const struct vmx_caps *c)
 {
 	return c->cpuid_pt && (c->pt_leaf0.ecx & CPUID_14_0_ECX_TOPA);

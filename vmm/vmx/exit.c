@@ -59,15 +59,14 @@ static void vmcs_report(struct vcpu *v)
 {
 	pr_err("  exit reason %u (%s), qualification 0x%lx\n", v->exit_reason & 0xffff,
 	       exit_reason_name(v->exit_reason), v->exit_qual);
-	pr_err("  RIP 0x%lx RSP 0x%lx RFLAGS 0x%lx CR0 0x%lx CR3 0x%lx CR4 0x%lx EFER 0x%lx\n",
-	       vmcs_readnat(GUEST_RIP), vmcs_readnat(GUEST_RSP), vmcs_readnat(GUEST_RFLAGS),
-	       vmcs_readnat(GUEST_CR0), vmcs_readnat(GUEST_CR3), vmcs_readnat(GUEST_CR4),
-	       vmcs_read64(GUEST_IA32_EFER));
-	pr_err("  RAX 0x%lx RBX 0x%lx RCX 0x%lx RDX 0x%lx RSI 0x%lx RDI 0x%lx\n", v->regs.rax,
-	       v->regs.rbx, v->regs.rcx, v->regs.rdx, v->regs.rsi, v->regs.rdi);
-	pr_err("  CS %04x base 0x%lx AR 0x%x; interruptibility 0x%x; activity %u\n",
-	       vmcs_read16(GUEST_CS_SELECTOR), vmcs_readnat(GUEST_CS_BASE), vmcs_read32(GUEST_CS_AR_BYTES),
-	       vmcs_read32(GUEST_INTERRUPTIBILITY_INFO), vmcs_read32(GUEST_ACTIVITY_STATE));
+	pr_err("  RIP 0x%lx RSP 0x%lx RFLAGS 0x%lx CR0 0x%lx CR3 0x%lx CR4 0x%lx EFER 0x%lx\n", vmcs_readnat(GUEST_RIP),
+	       vmcs_readnat(GUEST_RSP), vmcs_readnat(GUEST_RFLAGS), vmcs_readnat(GUEST_CR0), vmcs_readnat(GUEST_CR3),
+	       vmcs_readnat(GUEST_CR4), vmcs_read64(GUEST_IA32_EFER));
+	pr_err("  RAX 0x%lx RBX 0x%lx RCX 0x%lx RDX 0x%lx RSI 0x%lx RDI 0x%lx\n", v->regs.rax, v->regs.rbx, v->regs.rcx,
+	       v->regs.rdx, v->regs.rsi, v->regs.rdi);
+	pr_err("  CS %04x base 0x%lx AR 0x%x; interruptibility 0x%x; activity %u\n", vmcs_read16(GUEST_CS_SELECTOR),
+	       vmcs_readnat(GUEST_CS_BASE), vmcs_read32(GUEST_CS_AR_BYTES), vmcs_read32(GUEST_INTERRUPTIBILITY_INFO),
+	       vmcs_read32(GUEST_ACTIVITY_STATE));
 }
 
 static enum exit_action handle_unexpected(struct vcpu *v)
@@ -85,8 +84,8 @@ static __attribute__((noinline, cold)) enum exit_action handle_failed_entry(stru
 {
 	unsigned basic = v->exit_reason & 0xffff;
 
-	pr_err("guest %s: VM entry failed: exit reason %u with bit 31 set (%s), qualification 0x%lx%s\n",
-	       v->name, basic, exit_reason_name(basic), v->exit_qual,
+	pr_err("guest %s: VM entry failed: exit reason %u with bit 31 set (%s), qualification 0x%lx%s\n", v->name,
+	       basic, exit_reason_name(basic), v->exit_qual,
 	       basic == EXIT_REASON_MSR_LOAD_FAIL ? " (index of the failing MSR-load entry)" : "");
 	if (basic == EXIT_REASON_INVALID_GUEST_STATE) {
 		char why[160];
@@ -137,8 +136,7 @@ static __attribute__((noinline, cold)) enum exit_action report_vmfail(struct vcp
 		pr_err("  a VM-execution, VM-exit or VM-entry control is invalid (SDM 27.2.1)\n");
 	else if (err == VMXERR_ENTRY_BAD_HOST_STATE)
 		pr_err("  host state is invalid (SDM 27.2.2-27.2.4)\n");
-	return vcpu_stop(v, -1, "VM entry failed: VM-instruction error %u (%s)", err,
-			 vmx_instruction_error_name(err));
+	return vcpu_stop(v, -1, "VM entry failed: VM-instruction error %u (%s)", err, vmx_instruction_error_name(err));
 }
 
 /*
@@ -152,7 +150,7 @@ int vmx_exit_dispatch(struct guest_regs *regs)
 	enum exit_action a;
 
 	v->launched = true;
-	vcpu_pt_after_exit(v);      /* PT hardware path: host trace back on */
+	vcpu_pt_after_exit(v); /* PT hardware path: host trace back on */
 	a = dispatch(v);
 	if (a == EXIT_RESUME && (!(v->slice_by_tsc || v->pt_stepping) || cpu_rdtsc() < v->slice_end)) {
 		vcpu_pt_before_entry(v);
@@ -169,7 +167,7 @@ enum exit_action vmx_run_guest(struct vcpu *v, uint64_t slice_end, bool slice_by
 	vcpu_pt_before_entry(v);
 	int fail = vmx_run(&v->regs, v->launched);
 	if (fail) {
-		vcpu_pt_after_exit(v);   /* no exit happened: the host trace still comes back on */
+		vcpu_pt_after_exit(v); /* no exit happened: the host trace still comes back on */
 		return report_vmfail(v, fail);
 	}
 	return v->last_action;

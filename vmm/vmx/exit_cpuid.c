@@ -14,43 +14,43 @@
 #define HV_LEAF_MAX  0x40000001u
 
 /* CPUID.1 (SDM Vol. 2A, CPUID, Table 3-10/3-11) */
-#define CPUID_1_ECX_MONITOR   BIT(3)
-#define CPUID_1_ECX_DS_CPL    BIT(4)
-#define CPUID_1_ECX_VMX_BIT   BIT(5)
-#define CPUID_1_ECX_SMX       BIT(6)
-#define CPUID_1_ECX_EST       BIT(7)
-#define CPUID_1_ECX_TM2       BIT(8)
-#define CPUID_1_ECX_SDBG      BIT(11)
-#define CPUID_1_ECX_PDCM      BIT(15)
-#define CPUID_1_ECX_X2APIC    BIT(21)
-#define CPUID_1_ECX_TSC_DL    BIT(24)
-#define CPUID_1_ECX_OSXSAVE   BIT(27)
+#define CPUID_1_ECX_MONITOR    BIT(3)
+#define CPUID_1_ECX_DS_CPL     BIT(4)
+#define CPUID_1_ECX_VMX_BIT    BIT(5)
+#define CPUID_1_ECX_SMX        BIT(6)
+#define CPUID_1_ECX_EST        BIT(7)
+#define CPUID_1_ECX_TM2        BIT(8)
+#define CPUID_1_ECX_SDBG       BIT(11)
+#define CPUID_1_ECX_PDCM       BIT(15)
+#define CPUID_1_ECX_X2APIC     BIT(21)
+#define CPUID_1_ECX_TSC_DL     BIT(24)
+#define CPUID_1_ECX_OSXSAVE    BIT(27)
 #define CPUID_1_ECX_HYPERVISOR BIT(31)
-#define CPUID_1_EDX_MCE       BIT(7)
-#define CPUID_1_EDX_MTRR      BIT(12)
-#define CPUID_1_EDX_MCA       BIT(14)
-#define CPUID_1_EDX_DS        BIT(21)
-#define CPUID_1_EDX_ACPI      BIT(22)
-#define CPUID_1_EDX_TM        BIT(29)
-#define CPUID_1_EDX_PBE       BIT(31)
+#define CPUID_1_EDX_MCE        BIT(7)
+#define CPUID_1_EDX_MTRR       BIT(12)
+#define CPUID_1_EDX_MCA        BIT(14)
+#define CPUID_1_EDX_DS         BIT(21)
+#define CPUID_1_EDX_ACPI       BIT(22)
+#define CPUID_1_EDX_TM         BIT(29)
+#define CPUID_1_EDX_PBE        BIT(31)
 /* CPUID.7.0 */
-#define CPUID_7_EBX_SGX       BIT(2)
-#define CPUID_7_EBX_RDT_M     BIT(12)
-#define CPUID_7_EBX_MPX       BIT(14)
-#define CPUID_7_EBX_RDT_A     BIT(15)
-#define CPUID_7_EBX_PT        BIT(25)
-#define CPUID_7_ECX_OSPKE     BIT(4)
-#define CPUID_7_ECX_WAITPKG   BIT(5)
-#define CPUID_7_ECX_SGX_LC    BIT(30)
-#define CPUID_7_EBX_INVPCID   BIT(10)
+#define CPUID_7_EBX_SGX     BIT(2)
+#define CPUID_7_EBX_RDT_M   BIT(12)
+#define CPUID_7_EBX_MPX     BIT(14)
+#define CPUID_7_EBX_RDT_A   BIT(15)
+#define CPUID_7_EBX_PT      BIT(25)
+#define CPUID_7_ECX_OSPKE   BIT(4)
+#define CPUID_7_ECX_WAITPKG BIT(5)
+#define CPUID_7_ECX_SGX_LC  BIT(30)
+#define CPUID_7_EBX_INVPCID BIT(10)
 
 static void cpuid_hypervisor(uint32_t leaf, struct cpuid_regs *r)
 {
 	r->eax = r->ebx = r->ecx = r->edx = 0;
 	if (leaf == HV_LEAF_BASE) {
 		r->eax = HV_LEAF_MAX;
-		r->ebx = PTV_HC_SIGNATURE;   /* "ptvi" */
-		r->ecx = 0x00726f73;   /* "sor\0" */
+		r->ebx = PTV_HC_SIGNATURE; /* "ptvi" */
+		r->ecx = 0x00726f73;       /* "sor\0" */
 		r->edx = 0;
 	} else if (leaf == HV_LEAF_MAX) {
 		r->eax = (PTV_HC_ABI_MAJOR << 16) | PTV_HC_ABI_MINOR;
@@ -61,10 +61,9 @@ static void cpuid_filter(struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpu
 {
 	switch (leaf) {
 	case 1:
-		r->ecx &= ~(uint32_t)(CPUID_1_ECX_MONITOR | CPUID_1_ECX_DS_CPL | CPUID_1_ECX_VMX_BIT |
-				      CPUID_1_ECX_SMX | CPUID_1_ECX_EST | CPUID_1_ECX_TM2 | CPUID_1_ECX_SDBG |
-				      CPUID_1_ECX_PDCM | CPUID_1_ECX_X2APIC | CPUID_1_ECX_TSC_DL |
-				      CPUID_1_ECX_OSXSAVE);
+		r->ecx &= ~(uint32_t)(CPUID_1_ECX_MONITOR | CPUID_1_ECX_DS_CPL | CPUID_1_ECX_VMX_BIT | CPUID_1_ECX_SMX |
+				      CPUID_1_ECX_EST | CPUID_1_ECX_TM2 | CPUID_1_ECX_SDBG | CPUID_1_ECX_PDCM |
+				      CPUID_1_ECX_X2APIC | CPUID_1_ECX_TSC_DL | CPUID_1_ECX_OSXSAVE);
 		r->ecx |= CPUID_1_ECX_HYPERVISOR;
 		/* OSXSAVE mirrors the guest's own CR4 (SDM Vol. 2A CPUID: "OSXSAVE"). */
 		if (vmcs_readnat(GUEST_CR4) & CR4_OSXSAVE)
@@ -89,16 +88,16 @@ static void cpuid_filter(struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpu
 			/* OSPKE mirrors the guest's own CR4.PKE (SDM Vol. 2A CPUID), like OSXSAVE in leaf 1. */
 			if (vmcs_readnat(GUEST_CR4) & CR4_PKE)
 				r->ecx |= CPUID_7_ECX_OSPKE;
-			r->edx = 0;   /* speculation-control MSRs and friends are not virtualized */
+			r->edx = 0; /* speculation-control MSRs and friends are not virtualized */
 		} else {
 			r->eax = r->ebx = r->ecx = r->edx = 0;
 		}
 		break;
 	case 0xb:
 	case 0x1f:
-		r->edx = v->id;   /* x2APIC ID */
+		r->edx = v->id; /* x2APIC ID */
 		break;
-	case 0xd:   /* only the components ptvisor saves for guests (xsave.c) */
+	case 0xd: /* only the components ptvisor saves for guests (xsave.c) */
 		if (vcpu_host.xsave)
 			xsave_cpuid(sub, vcpu_host.xcr0_allowed, r);
 		break;
@@ -116,8 +115,9 @@ static void cpuid_filter(struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpu
 }
 
 /* Leaves below 32 that cpuid_filter changes; the others pass through untouched. */
-#define FILTERED_LEAVES (BIT(1) | BIT(5) | BIT(6) | BIT(7) | BIT(0xa) | BIT(0xb) | BIT(0xd) | BIT(0xf) | \
-			 BIT(0x10) | BIT(0x12) | BIT(0x14) | BIT(0x1f))
+#define FILTERED_LEAVES                                                                                          \
+	(BIT(1) | BIT(5) | BIT(6) | BIT(7) | BIT(0xa) | BIT(0xb) | BIT(0xd) | BIT(0xf) | BIT(0x10) | BIT(0x12) | \
+	 BIT(0x14) | BIT(0x1f))
 
 enum exit_action handle_cpuid(struct vcpu *v)
 {

@@ -28,8 +28,7 @@ static bool load_pdptes(struct vcpu *v, uint64_t cr0, uint64_t cr4, bool lma)
 
 	if (!(cr0 & CR0_PG) || !(cr4 & CR4_PAE) || lma)
 		return true;
-	if (ept_read_guest(v->mem.ept, vmcs_readnat(GUEST_CR3) & ~0x1fULL, pdpte, sizeof(pdpte)) !=
-	    sizeof(pdpte))
+	if (ept_read_guest(v->mem.ept, vmcs_readnat(GUEST_CR3) & ~0x1fULL, pdpte, sizeof(pdpte)) != sizeof(pdpte))
 		return false;
 	for (int i = 0; i < 4; i++)
 		if ((pdpte[i] & 1) && (pdpte[i] & reserved))
@@ -50,9 +49,9 @@ static bool write_cr0(struct vcpu *v, uint64_t val)
 	if ((val >> 32) || ((val & CR0_PG) && !(val & CR0_PE)) || ((val & CR0_NW) && !(val & CR0_CD)))
 		return false;
 	if ((val & CR0_PG) && !(old & CR0_PG) && (efer & EFER_LME) && !(vmcs_readnat(GUEST_CR4) & CR4_PAE))
-		return false;   /* long mode needs PAE first (SDM 10.8.5) */
+		return false; /* long mode needs PAE first (SDM 10.8.5) */
 	if (!(val & CR0_PG) && (old & CR0_PG) && vcpu_long_mode(v))
-		return false;   /* paging cannot be turned off in 64-bit mode (SDM Vol. 2B MOV to CR, 10.8.5.4) */
+		return false; /* paging cannot be turned off in 64-bit mode (SDM Vol. 2B MOV to CR, 10.8.5.4) */
 	val |= CR0_ET;
 	uint64_t real = (val | (vmx_ctls.cr0_fixed0 & ~(CR0_PE | CR0_PG))) & vmx_ctls.cr0_fixed1;
 	real |= val & (CR0_PE | CR0_PG);
@@ -96,7 +95,7 @@ enum exit_action handle_cr_access(struct vcpu *v)
 	unsigned cr = v->exit_qual & 15, type = (v->exit_qual >> 4) & 3, reg = (v->exit_qual >> 8) & 15;
 	bool ok = true;
 
-	if (type == 0) {            /* MOV to CR */
+	if (type == 0) { /* MOV to CR */
 		uint64_t rsp = vmcs_readnat(GUEST_RSP);
 		uint64_t val = *vcpu_gpr(v, reg, &rsp);
 		if (!vcpu_long_mode(v))
@@ -107,9 +106,9 @@ enum exit_action handle_cr_access(struct vcpu *v)
 			ok = write_cr4(v, val);
 		else
 			ok = false;
-	} else if (type == 1) {     /* MOV from CR: only CR3/CR8 exiting could bring us here */
+	} else if (type == 1) { /* MOV from CR: only CR3/CR8 exiting could bring us here */
 		ok = false;
-	} else if (type == 3) {     /* LMSW: bits 3:0 of CR0, PE cannot be cleared (SDM Vol. 2A, LMSW) */
+	} else if (type == 3) { /* LMSW: bits 3:0 of CR0, PE cannot be cleared (SDM Vol. 2A, LMSW) */
 		uint64_t cr0 = vmcs_readnat(CR0_READ_SHADOW);
 		uint64_t src = (v->exit_qual >> 16) & 0xf;
 		ok = write_cr0(v, (cr0 & ~0xeULL) | src | (cr0 & CR0_PE));

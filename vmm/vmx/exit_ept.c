@@ -35,7 +35,7 @@ static void load_value(struct vcpu *v, const struct mmio_insn *in, uint64_t val)
 	if (in->high8)
 		*r = (*r & ~(uint64_t)0xff00) | ((val & 0xff) << 8);
 	else if (in->dst_size >= 4)
-		*r = val;   /* 32-bit destinations zero-extend (SDM 3.4.1.1) */
+		*r = val; /* 32-bit destinations zero-extend (SDM 3.4.1.1) */
 	else
 		*r = (*r & ~size_mask(in->dst_size)) | val;
 	if (in->reg == 4)
@@ -70,9 +70,10 @@ static enum exit_action emulate_unbacked(struct vcpu *v, const struct ept_violat
 	size_t n = vcpu_fetch(v, vcpu_lip(), code, sizeof(code));
 
 	if (ev->fetch || mmio_decode(code, n, cpu_mode(v), &in) < 0)
-		return vcpu_stop(v, -1, "%s at GPA 0x%lx (no RAM there) by an instruction ptvisor does not "
-				 "emulate (RIP 0x%lx)", ev->fetch ? "instruction fetch" : "access", ev->gpa,
-				 vmcs_readnat(GUEST_RIP));
+		return vcpu_stop(v, -1,
+				 "%s at GPA 0x%lx (no RAM there) by an instruction ptvisor does not "
+				 "emulate (RIP 0x%lx)",
+				 ev->fetch ? "instruction fetch" : "access", ev->gpa, vmcs_readnat(GUEST_RIP));
 	if (vlapic_claims(ev->gpa)) {
 		if (in.store)
 			vlapic_mmio_write(v, ev->gpa, in.size, store_value(v, &in));

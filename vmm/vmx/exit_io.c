@@ -10,8 +10,8 @@
 #include "ept/ept_walk.h"
 #include "log.h"
 
-#define COM1_PORT        0x3f8
-#define DEBUG_EXIT_PORT  0xf4
+#define COM1_PORT           0x3f8
+#define DEBUG_EXIT_PORT     0xf4
 #define BOCHS_SHUTDOWN_PORT 0x8900
 
 /* Returns false when the access stopped the guest (v->stop says why). */
@@ -56,11 +56,10 @@ static uint32_t io_in(struct vcpu *v, uint16_t port, unsigned size)
 		}
 		return val;
 	}
-	if (port != BOCHS_SHUTDOWN_PORT && port != DEBUG_EXIT_PORT &&
-	    !(v->io.logged[port / 8] & (1u << (port % 8)))) {
+	if (port != BOCHS_SHUTDOWN_PORT && port != DEBUG_EXIT_PORT && !(v->io.logged[port / 8] & (1u << (port % 8)))) {
 		v->io.logged[port / 8] |= (uint8_t)(1u << (port % 8));
-		pr_info("guest %s: IN from unclaimed port 0x%x reads all ones (reported once per port)\n",
-			v->name, port);
+		pr_info("guest %s: IN from unclaimed port 0x%x reads all ones (reported once per port)\n", v->name,
+			port);
 	}
 	return size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
 }
@@ -131,7 +130,7 @@ enum exit_action handle_io(struct vcpu *v)
 	if (in) {
 		uint32_t val = io_in(v, port, size);
 		if (size == 4)
-			v->regs.rax = val;   /* 32-bit destinations zero-extend */
+			v->regs.rax = val; /* 32-bit destinations zero-extend */
 		else
 			v->regs.rax = (v->regs.rax & ~(uint64_t)((1u << (8 * size)) - 1)) | val;
 	} else if (!io_out(v, port, size, (uint32_t)v->regs.rax)) {

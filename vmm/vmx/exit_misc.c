@@ -100,7 +100,7 @@ enum exit_action handle_vmx_instruction(struct vcpu *v)
 enum exit_action handle_ud_instruction(struct vcpu *v)
 {
 	if (v->exit_reason == EXIT_REASON_RDPMC) {
-		vcpu_inject_gp(v);   /* RDPMC with no counters: #GP (SDM Vol. 2B, RDPMC) */
+		vcpu_inject_gp(v); /* RDPMC with no counters: #GP (SDM Vol. 2B, RDPMC) */
 		return EXIT_RESUME;
 	}
 	vcpu_inject_ud(v);

@@ -42,13 +42,13 @@ static bool wr_apic_base(struct vcpu *v, uint32_t msr, uint64_t val)
 	uint64_t cur;
 
 	rd_apic_base(v, msr, &cur);
-	return val == cur;   /* relocation and x2APIC mode are not virtualized */
+	return val == cur; /* relocation and x2APIC mode are not virtualized */
 }
 
 static bool rd_feature_control(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
 	(void)v, (void)msr;
-	*val = FEATURE_CONTROL_LOCKED;   /* locked with VMX disabled: VMX is not offered to guests */
+	*val = FEATURE_CONTROL_LOCKED; /* locked with VMX disabled: VMX is not offered to guests */
 	return true;
 }
 
@@ -124,9 +124,11 @@ static bool wr_vmcs_msr(struct vcpu *v, uint32_t msr, uint64_t val)
 	case MSR_IA32_GS_BASE:
 		if (!addr_canonical(val))
 			return false;
-		vmcs_write_raw(msr == MSR_IA32_SYSENTER_ESP ? GUEST_SYSENTER_ESP :
-			       msr == MSR_IA32_SYSENTER_EIP ? GUEST_SYSENTER_EIP :
-			       msr == MSR_IA32_FS_BASE ? GUEST_FS_BASE : GUEST_GS_BASE, val);
+		vmcs_write_raw(msr == MSR_IA32_SYSENTER_ESP   ? GUEST_SYSENTER_ESP
+			       : msr == MSR_IA32_SYSENTER_EIP ? GUEST_SYSENTER_EIP
+			       : msr == MSR_IA32_FS_BASE      ? GUEST_FS_BASE
+							      : GUEST_GS_BASE,
+			       val);
 		return true;
 	case MSR_IA32_EFER:
 		return wr_efer(v, val);
@@ -173,10 +175,9 @@ static bool wr_lazy(struct vcpu *v, uint32_t msr, uint64_t val)
 {
 	uint64_t *slot = lazy_slot(v, msr);
 
-	if (!slot)   /* msr_table sends only the MSRs lazy_slot() knows here */
+	if (!slot) /* msr_table sends only the MSRs lazy_slot() knows here */
 		return false;
-	if ((msr == MSR_IA32_LSTAR || msr == MSR_IA32_CSTAR || msr == MSR_IA32_KERNEL_GS_BASE) &&
-	    !addr_canonical(val))
+	if ((msr == MSR_IA32_LSTAR || msr == MSR_IA32_CSTAR || msr == MSR_IA32_KERNEL_GS_BASE) && !addr_canonical(val))
 		return false;
 	if (msr == MSR_IA32_TSC_AUX && (val >> 32))
 		return false;

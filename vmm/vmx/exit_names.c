@@ -97,7 +97,8 @@ static const char *const error_names[] = {
 	[VMXERR_VMCALL_BAD_MSEG_REVISION] = "VMCALL with incorrect MSEG revision identifier",
 	[VMXERR_VMXOFF_DUAL_MONITOR] = "VMXOFF under dual-monitor treatment of SMIs and SMM",
 	[VMXERR_VMCALL_BAD_SMM_FEATURES] = "VMCALL with invalid SMM-monitor features",
-	[VMXERR_ENTRY_BAD_EXEC_CONTROLS_EXEC_VMCS] = "VM entry with invalid VM-execution control fields in executive VMCS",
+	[VMXERR_ENTRY_BAD_EXEC_CONTROLS_EXEC_VMCS] =
+		"VM entry with invalid VM-execution control fields in executive VMCS",
 	[VMXERR_ENTRY_MOV_SS_BLOCKING] = "VM entry with events blocked by MOV SS",
 	[VMXERR_INVALID_INVEPT_INVVPID] = "invalid operand to INVEPT/INVVPID",
 };

@@ -7,8 +7,8 @@
 #include "ept/ept_walk.h"
 #include "vmx/vmcs_ops.h"
 
-#define PG_P   BIT(0)
-#define PG_PS  BIT(7)
+#define PG_P      BIT(0)
+#define PG_PS     BIT(7)
 #define ADDR_MASK GENMASK(51, 12)
 
 static bool read_entry(const struct ept *ept, uint64_t gpa, unsigned size, uint64_t *e)

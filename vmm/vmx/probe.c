@@ -15,18 +15,22 @@ struct probe_bit {
 };
 
 static const struct probe_bit pt_ebx_bits[] = {
-	{ 0, "CR3-filter" }, { 1, "PSB/CYC" }, { 2, "IP-filter" }, { 3, "MTC" },
-	{ 4, "PTWRITE" }, { 5, "power-event" }, { 6, "PSB/PMI-preserve" },
-	{ 7, "event-trace" }, { 8, "TNT-disable" },
+	{ 0, "CR3-filter" },  { 1, "PSB/CYC" },          { 2, "IP-filter" },   { 3, "MTC" },         { 4, "PTWRITE" },
+	{ 5, "power-event" }, { 6, "PSB/PMI-preserve" }, { 7, "event-trace" }, { 8, "TNT-disable" },
 };
 
 static const struct probe_bit pt_ecx_bits[] = {
-	{ 0, "ToPA" }, { 1, "ToPA-multi-entry" }, { 2, "single-range" },
-	{ 3, "trace-transport" }, { 31, "IP-is-LIP" },
+	{ 0, "ToPA" }, { 1, "ToPA-multi-entry" }, { 2, "single-range" }, { 3, "trace-transport" }, { 31, "IP-is-LIP" },
 };
 
-static const char *yesno(bool b) { return b ? "yes" : "no"; }
-static const char *allowed(bool b) { return b ? "allowed" : "not allowed"; }
+static const char *yesno(bool b)
+{
+	return b ? "yes" : "no";
+}
+static const char *allowed(bool b)
+{
+	return b ? "allowed" : "not allowed";
+}
 
 static void probe_line(const char *label, const char *fmt, ...) __printf(2, 3);
 static void probe_line(const char *label, const char *fmt, ...)
@@ -56,8 +60,7 @@ static void probe_words(const char *label, uint32_t raw, const struct probe_bit 
 			label = "";
 			len = 0;
 		}
-		len += (size_t)ptv_snprintf(line + len, sizeof(line) - len, "%s%s",
-					    len ? " " : "", bits[i].name);
+		len += (size_t)ptv_snprintf(line + len, sizeof(line) - len, "%s%s", len ? " " : "", bits[i].name);
 	}
 	probe_line(label, "%s", line);
 }
@@ -78,8 +81,8 @@ static void probe_encodings(const char *label, uint32_t bitmap)
 static void probe_print_cpu(const struct vmx_caps *c)
 {
 	probe_line("CPU vendor", "%s", c->vendor);
-	probe_line("family / model / stepping", "0x%x / 0x%x / %u (CPUID.1:EAX 0x%08x)",
-		   c->family, c->model, c->stepping, c->signature);
+	probe_line("family / model / stepping", "0x%x / 0x%x / %u (CPUID.1:EAX 0x%08x)", c->family, c->model,
+		   c->stepping, c->signature);
 	probe_line("CPUID.1:ECX.VMX[5]", "%s", yesno(c->cpuid_vmx));
 	probe_line("MAXPHYADDR (CPUID.80000008H:EAX[7:0])", "%u bits", c->maxphyaddr);
 }
@@ -88,8 +91,7 @@ static bool probe_msr_ok(const struct vmx_caps *c, enum vmx_caps_msr which, cons
 {
 	if (c->msr_read & (1u << which))
 		return true;
-	probe_line(label, "%s",
-		   (c->msr_faulted & (1u << which)) ? "RDMSR faulted (#GP)" : "not read");
+	probe_line(label, "%s", (c->msr_faulted & (1u << which)) ? "RDMSR faulted (#GP)" : "not read");
 	return false;
 }
 
@@ -100,29 +102,29 @@ static void probe_print_basic(const struct vmx_caps *c)
 
 	if (probe_msr_ok(c, VMX_CAPS_FEATURE_CONTROL, "IA32_FEATURE_CONTROL"))
 		probe_line("IA32_FEATURE_CONTROL", "0x%lx: lock %s, VMX outside SMX %s", fc,
-			   yesno(fc & FEATURE_CONTROL_LOCKED),
-			   yesno(fc & FEATURE_CONTROL_VMX_OUTSIDE_SMX));
+			   yesno(fc & FEATURE_CONTROL_LOCKED), yesno(fc & FEATURE_CONTROL_VMX_OUTSIDE_SMX));
 	if (!probe_msr_ok(c, VMX_CAPS_BASIC, "IA32_VMX_BASIC"))
 		return;
 	probe_line("IA32_VMX_BASIC", "0x%016lx", c->basic);
 	probe_line("BASIC[30:0] VMCS revision id", "0x%08x", vmx_caps_revision_id(c));
 	probe_line("BASIC[44:32] VMXON/VMCS region size", "%u bytes", vmx_caps_vmcs_size(c));
 	probe_line("BASIC[53:50] VMCS memory type", "%u (%s)", memtype,
-		   memtype == VMX_MEMTYPE_WB ? "WB" : memtype == VMX_MEMTYPE_UC ? "UC" : "other");
+		   memtype == VMX_MEMTYPE_WB   ? "WB"
+		   : memtype == VMX_MEMTYPE_UC ? "UC"
+					       : "other");
 	probe_line("BASIC[55] TRUE control MSRs", "%s", yesno(vmx_caps_has_true_ctls(c)));
 	probe_line("BASIC[48] pointers limited to 32 bits", "%s (width %u bits)",
 		   yesno(c->basic & VMX_BASIC_ADDR_32BIT), vmx_caps_addr_width(c));
 }
 
-static void probe_print_control(const struct vmx_caps *c, enum vmx_caps_msr which,
-				const char *word, uint64_t value)
+static void probe_print_control(const struct vmx_caps *c, enum vmx_caps_msr which, const char *word, uint64_t value)
 {
 	char label[PROBE_LABEL_WIDTH + 1];
 
 	ptv_snprintf(label, sizeof(label), "%s %s", word, vmx_caps_msr_name(c, which));
 	if (probe_msr_ok(c, which, label))
-		probe_line(label, "allowed-0 0x%08x allowed-1 0x%08x",
-			   vmx_ctl_allowed0(value), vmx_ctl_allowed1(value));
+		probe_line(label, "allowed-0 0x%08x allowed-1 0x%08x", vmx_ctl_allowed0(value),
+			   vmx_ctl_allowed1(value));
 }
 
 static void probe_print_controls(const struct vmx_caps *c)
@@ -132,17 +134,15 @@ static void probe_print_controls(const struct vmx_caps *c)
 	if (vmx_caps_has_secondary(c))
 		probe_print_control(c, VMX_CAPS_PROCBASED2, "secondary", c->procbased2);
 	else
-		probe_line("secondary IA32_VMX_PROCBASED_CTLS2",
-			   "absent (primary[31] not allowed)");
+		probe_line("secondary IA32_VMX_PROCBASED_CTLS2", "absent (primary[31] not allowed)");
 	probe_print_control(c, VMX_CAPS_EXIT, "VM-exit", c->exit);
 	probe_print_control(c, VMX_CAPS_ENTRY, "VM-entry", c->entry);
 	probe_line("IA32_VMX_CR0_FIXED0 / FIXED1", "0x%lx / 0x%lx", c->cr0_fixed0, c->cr0_fixed1);
 	probe_line("IA32_VMX_CR4_FIXED0 / FIXED1", "0x%lx / 0x%lx", c->cr4_fixed0, c->cr4_fixed1);
 	probe_line("EPT / VPID / unrestricted guest", "%s / %s / %s", yesno(vmx_caps_has_ept(c)),
 		   yesno(vmx_caps_has_vpid(c)), yesno(vmx_caps_has_unrestricted_guest(c)));
-	probe_line("MTF / preemption timer / MSR bitmaps", "%s / %s / %s",
-		   yesno(vmx_caps_has_mtf(c)), yesno(vmx_caps_has_preemption_timer(c)),
-		   yesno(vmx_caps_has_msr_bitmaps(c)));
+	probe_line("MTF / preemption timer / MSR bitmaps", "%s / %s / %s", yesno(vmx_caps_has_mtf(c)),
+		   yesno(vmx_caps_has_preemption_timer(c)), yesno(vmx_caps_has_msr_bitmaps(c)));
 }
 
 static void probe_print_ept(const struct vmx_caps *c)
@@ -160,13 +160,12 @@ static void probe_print_ept(const struct vmx_caps *c)
 		   yesno(cap & EPT_CAP_MEMTYPE_WB), yesno(cap & EPT_CAP_MEMTYPE_UC));
 	probe_line("EPT 2M / 1G pages, execute-only", "%s / %s, %s", yesno(cap & EPT_CAP_PDE_2M),
 		   yesno(cap & EPT_CAP_PDPTE_1G), yesno(cap & EPT_CAP_EXEC_ONLY));
-	probe_line("INVEPT, single-context / all-context", "%s, %s / %s",
-		   yesno(cap & EPT_CAP_INVEPT), yesno(cap & EPT_CAP_INVEPT_SINGLE),
-		   yesno(cap & EPT_CAP_INVEPT_ALL));
+	probe_line("INVEPT, single-context / all-context", "%s, %s / %s", yesno(cap & EPT_CAP_INVEPT),
+		   yesno(cap & EPT_CAP_INVEPT_SINGLE), yesno(cap & EPT_CAP_INVEPT_ALL));
 	probe_line("EPT accessed/dirty flags", "%s", yesno(cap & EPT_CAP_ACCESSED_DIRTY));
-	probe_line("INVVPID, address / single / all", "%s, %s / %s / %s",
-		   yesno(cap & VPID_CAP_INVVPID), yesno(cap & VPID_CAP_INVVPID_ADDR),
-		   yesno(cap & VPID_CAP_INVVPID_SINGLE), yesno(cap & VPID_CAP_INVVPID_ALL));
+	probe_line("INVVPID, address / single / all", "%s, %s / %s / %s", yesno(cap & VPID_CAP_INVVPID),
+		   yesno(cap & VPID_CAP_INVVPID_ADDR), yesno(cap & VPID_CAP_INVVPID_SINGLE),
+		   yesno(cap & VPID_CAP_INVVPID_ALL));
 }
 
 static void probe_print_pt(const struct vmx_caps *c)
@@ -196,8 +195,7 @@ static void probe_print_pt_controls(const struct vmx_caps *c)
 		   allowed(vmx_caps_sec_can_set(c, CPU2_CONCEAL_VMX_FROM_PT)));
 	probe_line("secondary[24] PT uses guest-physical addresses", "%s",
 		   allowed(vmx_caps_sec_can_set(c, CPU2_PT_USE_GPA)));
-	probe_line("exit[24] conceal VMX from PT", "%s",
-		   allowed(vmx_ctl_can_set(c->exit, EXIT_CONCEAL_VMX_FROM_PT)));
+	probe_line("exit[24] conceal VMX from PT", "%s", allowed(vmx_ctl_can_set(c->exit, EXIT_CONCEAL_VMX_FROM_PT)));
 	probe_line("exit[25] clear IA32_RTIT_CTL", "%s", allowed(vmx_caps_has_clear_rtit_ctl(c)));
 	probe_line("entry[17] conceal VMX from PT", "%s",
 		   allowed(vmx_ctl_can_set(c->entry, ENTRY_CONCEAL_VMX_FROM_PT)));
@@ -220,8 +218,7 @@ void vmx_probe_print(const struct vmx_caps *c)
 		probe_line("VMX capability MSRs", "not read (no VMX)");
 	}
 	/* Printed on every CPU, so the answer to "can PT run under VMX here?" is always there. */
-	probe_line("IA32_VMX_MISC[14] (Intel PT in VMX operation)", "%s",
-		   yesno(vmx_caps_pt_in_vmx(c)));
+	probe_line("IA32_VMX_MISC[14] (Intel PT in VMX operation)", "%s", yesno(vmx_caps_pt_in_vmx(c)));
 	probe_print_pt(c);
 	probe_print_pt_controls(c);
 }

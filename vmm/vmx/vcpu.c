@@ -29,7 +29,7 @@ static void fpu_reset(struct vcpu_fpu *f, size_t size)
 	a[1] = 0x03;
 	a[24] = 0x80;
 	a[25] = 0x1f;
-	f->xcr0 = XCR0_X87;   /* the reset value of XCR0 (SDM Vol. 1 13.3) */
+	f->xcr0 = XCR0_X87; /* the reset value of XCR0 (SDM Vol. 1 13.3) */
 }
 
 int vcpu_create(struct vcpu *v, const struct vcpu_config *c)
@@ -47,7 +47,7 @@ int vcpu_create(struct vcpu *v, const struct vcpu_config *c)
 	v->msr_bitmap_pa = pages_alloc(1, 0xff);
 	v->io_bitmap_pa = pages_alloc(2, 0xff);
 	v->fpu.pages = (unsigned)(ALIGN_UP(size, PAGE_SIZE) / PAGE_SIZE);
-	v->fpu.area_pa = pages_alloc(v->fpu.pages, 0);   /* page-aligned, so XSAVE_ALIGN-aligned */
+	v->fpu.area_pa = pages_alloc(v->fpu.pages, 0); /* page-aligned, so XSAVE_ALIGN-aligned */
 	if (!v->vmcs_pa || !v->msr_bitmap_pa || !v->io_bitmap_pa || !v->fpu.area_pa) {
 		pr_err("guest %s: refused: out of host memory for its VMCS, bitmaps and FPU state\n", c->name);
 		return -1;
@@ -97,8 +97,8 @@ enum exit_action vcpu_stop(struct vcpu *v, int status, const char *fmt, ...)
 uint64_t *vcpu_gpr(struct vcpu *v, unsigned n, uint64_t *rsp)
 {
 	uint64_t *r[16] = {
-		&v->regs.rax, &v->regs.rcx, &v->regs.rdx, &v->regs.rbx, rsp, &v->regs.rbp,
-		&v->regs.rsi, &v->regs.rdi, &v->regs.r8, &v->regs.r9, &v->regs.r10, &v->regs.r11,
+		&v->regs.rax, &v->regs.rcx, &v->regs.rdx, &v->regs.rbx, rsp,          &v->regs.rbp,
+		&v->regs.rsi, &v->regs.rdi, &v->regs.r8,  &v->regs.r9,  &v->regs.r10, &v->regs.r11,
 		&v->regs.r12, &v->regs.r13, &v->regs.r14, &v->regs.r15,
 	};
 

@@ -18,10 +18,10 @@ struct guest_regs {
 	uint64_t rax, rcx, rdx, rbx, rbp, rsi, rdi;
 	uint64_t r8, r9, r10, r11, r12, r13, r14, r15;
 	uint64_t cr2;
-	uint64_t host_rsp;   /* HOST_RSP last written to this VMCS, so vmx_run skips the VMWRITE */
+	uint64_t host_rsp; /* HOST_RSP last written to this VMCS, so vmx_run skips the VMWRITE */
 };
 
-#define VCPU_EXIT_REASONS 80   /* EXIT_REASON_MAX */
+#define VCPU_EXIT_REASONS 80 /* EXIT_REASON_MAX */
 
 struct vcpu_stats {
 	uint64_t exits;
@@ -36,9 +36,9 @@ struct vcpu_stats {
 
 /* What the scheduler does after a handler returns. */
 enum exit_action {
-	EXIT_RESUME = 0,   /* re-enter the same guest */
-	EXIT_YIELD,        /* let the next runnable guest run (time slice over, HLT) */
-	EXIT_STOPPED,      /* the guest must stop: vcpu.stop says why */
+	EXIT_RESUME = 0, /* re-enter the same guest */
+	EXIT_YIELD,      /* let the next runnable guest run (time slice over, HLT) */
+	EXIT_STOPPED,    /* the guest must stop: vcpu.stop says why */
 };
 
 /* DR0-DR3 and DR6 are not in the VMCS (SDM 27.3.1 saves DR7 only): they move with the vCPU. */
@@ -49,7 +49,7 @@ struct vcpu_dregs {
 
 /* The guest's x87/SSE/AVX state, in an XSAVE area sized for the components it may enable. */
 struct vcpu_fpu {
-	void *area;                      /* standard-format XSAVE area, XSAVE_ALIGN-aligned */
+	void *area; /* standard-format XSAVE area, XSAVE_ALIGN-aligned */
 	paddr_t area_pa;
 	unsigned pages;
 	uint64_t xcr0;
@@ -72,9 +72,9 @@ struct vcpu_mem {
 
 /* Port I/O and unbacked-memory bookkeeping (exit_io.c, exit_ept.c). */
 struct vcpu_io {
-	uint8_t logged[0x10000 / 8];     /* unclaimed ports already reported once */
-	unsigned bochs_shutdown_len;     /* bytes of "Shutdown" written to port 0x8900 so far */
-	uint64_t unbacked_logged_page;   /* last unbacked GPA page reported, to keep logs short */
+	uint8_t logged[0x10000 / 8];   /* unclaimed ports already reported once */
+	unsigned bochs_shutdown_len;   /* bytes of "Shutdown" written to port 0x8900 so far */
+	uint64_t unbacked_logged_page; /* last unbacked GPA page reported, to keep logs short */
 	unsigned unbacked_reports;
 };
 
@@ -89,28 +89,28 @@ struct pt_guest;
 struct pt_backend_ops;
 
 struct vcpu {
-	struct guest_regs regs;          /* first: the exit stub addresses it directly */
-	unsigned id;                     /* the guest's index: APIC ID, VPID - 1 */
-	const char *name;                /* for reports */
-	bool privileged;                 /* may read the host trace buffer (hypercall) */
-	paddr_t vmcs_pa, msr_bitmap_pa, io_bitmap_pa;   /* io: two pages, A (ports 0-0x7fff) and B */
+	struct guest_regs regs;                       /* first: the exit stub addresses it directly */
+	unsigned id;                                  /* the guest's index: APIC ID, VPID - 1 */
+	const char *name;                             /* for reports */
+	bool privileged;                              /* may read the host trace buffer (hypercall) */
+	paddr_t vmcs_pa, msr_bitmap_pa, io_bitmap_pa; /* io: two pages, A (ports 0-0x7fff) and B */
 	bool launched;
-	bool efer_lma;                   /* IA32_EFER.LMA as last set by the CR0 handler */
-	bool pt_stepping;                /* the emulated PT backend single-steps this vCPU */
-	bool pt_step_mtf;                /* ... with the monitor trap flag (else RFLAGS.TF and #DB) */
-	bool probe;                      /* a boot self-test vCPU: its MTF/HLT exits only record the reason */
-	bool window_exiting;             /* "interrupt-window exiting" may be set (SDM A.3.2) */
+	bool efer_lma;       /* IA32_EFER.LMA as last set by the CR0 handler */
+	bool pt_stepping;    /* the emulated PT backend single-steps this vCPU */
+	bool pt_step_mtf;    /* ... with the monitor trap flag (else RFLAGS.TF and #DB) */
+	bool probe;          /* a boot self-test vCPU: its MTF/HLT exits only record the reason */
+	bool window_exiting; /* "interrupt-window exiting" may be set (SDM A.3.2) */
 	uint32_t probe_exit;
 	/* Cached for the handler of the current exit. */
 	uint32_t exit_reason;
 	uint64_t exit_qual;
 	uint32_t cpu2_controls;
 	uint32_t entry_controls;
-	uint64_t slice_end;              /* TSC at which the current slice ends */
+	uint64_t slice_end; /* TSC at which the current slice ends */
 	/* Check slice_end at every exit: the preemption timer restarts at each entry, or it counts only
 	   guest time while the VMM does most of the work (PT single-stepping). */
 	bool slice_by_tsc;
-	int last_action;                 /* enum exit_action that ended the last vmx_run */
+	int last_action; /* enum exit_action that ended the last vmx_run */
 	struct vcpu_mem mem;
 	struct vcpu_dregs dregs;
 	struct vcpu_fpu fpu;
@@ -118,7 +118,7 @@ struct vcpu {
 	struct vlapic lapic;
 	struct vuart uart;
 	struct vcpu_io io;
-	struct pt_guest *pt;             /* the PT context, served by pt_ops (vmx/pt_backend.h) */
+	struct pt_guest *pt; /* the PT context, served by pt_ops (vmx/pt_backend.h) */
 	const struct pt_backend_ops *pt_ops;
 	struct vcpu_stop stop;
 	struct vcpu_stats stats;

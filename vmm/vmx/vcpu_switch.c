@@ -35,7 +35,7 @@ void vcpu_switch_init_cpu(void)
 		vcpu_host.area_size = xsave_area_size(vcpu_host.xcr0_allowed);
 	} else {
 		vcpu_host.xcr0_allowed = XCR0_X87 | XCR0_SSE;
-		vcpu_host.area_size = 512;   /* the FXSAVE image (SDM Vol. 1 10.5.1) */
+		vcpu_host.area_size = 512; /* the FXSAVE image (SDM Vol. 1 10.5.1) */
 	}
 	pr_info("guest FPU state: %s, XCR0 bits guests may set 0x%lx, %u-byte save area per guest\n",
 		vcpu_host.xsave ? "XSAVE" : "FXSAVE", vcpu_host.xcr0_allowed, vcpu_host.area_size);

@@ -7,10 +7,10 @@
 
 /* What this CPU offers for switching guest state, read once by vcpu_switch_init_cpu(). */
 struct vcpu_host_cpu {
-	bool xsave;              /* CPUID.1:ECX[26]: XSAVE/XRSTOR and XCR0 (else FXSAVE only) */
-	bool rdtscp;             /* CPUID.80000001H:EDX[27]: IA32_TSC_AUX exists */
-	uint64_t xcr0_allowed;   /* XCR0 bits a guest may set: XSAVE_GUEST_CANDIDATES & the CPU's */
-	uint32_t area_size;      /* bytes of each guest's save area for those */
+	bool xsave;            /* CPUID.1:ECX[26]: XSAVE/XRSTOR and XCR0 (else FXSAVE only) */
+	bool rdtscp;           /* CPUID.80000001H:EDX[27]: IA32_TSC_AUX exists */
+	uint64_t xcr0_allowed; /* XCR0 bits a guest may set: XSAVE_GUEST_CANDIDATES & the CPU's */
+	uint32_t area_size;    /* bytes of each guest's save area for those */
 };
 
 extern struct vcpu_host_cpu vcpu_host;

@@ -14,7 +14,7 @@
 #include "vmx/vmcs_ops.h"
 #include "log.h"
 
-static bool window_warned, nmi_warned;   /* report once per boot */
+static bool window_warned, nmi_warned; /* report once per boot */
 
 void vlapic_guest_reset(struct vcpu *v, bool can_window_exit)
 {
@@ -35,8 +35,8 @@ static void window_request(struct vcpu *v, bool on)
 		return;
 	}
 	if (on != !!(ctl & CPU_INTR_WINDOW_EXITING))
-		vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, on ? ctl | CPU_INTR_WINDOW_EXITING
-							   : ctl & ~CPU_INTR_WINDOW_EXITING);
+		vmcs_write32(CPU_BASED_VM_EXEC_CONTROL,
+			     on ? ctl | CPU_INTR_WINDOW_EXITING : ctl & ~CPU_INTR_WINDOW_EXITING);
 }
 
 static void update(struct vcpu *v)
@@ -78,11 +78,10 @@ void vlapic_pmi(struct vcpu *v)
 	bool nmi;
 
 	if (!vlapic_lvt_pc_fire(&v->lapic, &nmi))
-		return;    /* LVT PC masked: the PMI is lost, IA32_PERF_GLOBAL_STATUS[55] still tells */
+		return; /* LVT PC masked: the PMI is lost, IA32_PERF_GLOBAL_STATUS[55] still tells */
 	if (nmi) {
 		if (!nmi_warned)
-			pr_warn("guest %s: LVT PC in NMI delivery mode is not supported; PMI dropped\n",
-				v->name);
+			pr_warn("guest %s: LVT PC in NMI delivery mode is not supported; PMI dropped\n", v->name);
 		nmi_warned = true;
 		return;
 	}

@@ -11,8 +11,8 @@
 #include "x86/arch.h"
 
 #define AR_UNUSABLE BIT(16)
-#define AR_L BIT(13)
-#define AR_DB BIT(14)
+#define AR_L        BIT(13)
+#define AR_DB       BIT(14)
 
 static bool problem(char *buf, size_t len, const char *fmt, uint64_t v)
 {
@@ -92,8 +92,7 @@ static bool check_rip_flags_state(uint32_t entry, char *buf, size_t len)
 	if ((intr & GUEST_INTR_STATE_STI) && !(rflags & BIT(9)))
 		return problem(buf, len, "GUEST_INTERRUPTIBILITY_INFO 0x%lx: blocking by STI with RFLAGS.IF=0", intr);
 	if ((intr & GUEST_INTR_STATE_STI) && (intr & GUEST_INTR_STATE_MOV_SS))
-		return problem(buf, len, "GUEST_INTERRUPTIBILITY_INFO 0x%lx: STI and MOV-SS blocking together",
-			       intr);
+		return problem(buf, len, "GUEST_INTERRUPTIBILITY_INFO 0x%lx: STI and MOV-SS blocking together", intr);
 	if (vmcs_read32(GUEST_ACTIVITY_STATE) > 3)
 		return problem(buf, len, "GUEST_ACTIVITY_STATE %lu is not a defined state",
 			       vmcs_read32(GUEST_ACTIVITY_STATE));

@@ -15,32 +15,28 @@
 
 struct vmx_controls vmx_ctls;
 
-void vmx_exit(void);   /* vmx_run.asm: where every VM exit lands */
+void vmx_exit(void); /* vmx_run.asm: where every VM exit lands */
 
-int vmx_controls_decide(const struct vmx_caps *c, const struct vmx_extra_controls *extra,
-			struct vmx_controls *o)
+int vmx_controls_decide(const struct vmx_caps *c, const struct vmx_extra_controls *extra, struct vmx_controls *o)
 {
 	int bad = 0;
 
 	memset(o, 0, sizeof(*o));
 	/* External interrupts must never reach a guest's IDT; the host masks them at the PIC. */
-	bad |= vmx_adjust_controls(PIN_EXT_INTR_EXITING, PIN_PREEMPTION_TIMER, c->pinbased,
-				   "pin-based", &o->pin);
-	bad |= vmx_adjust_controls(CPU_HLT_EXITING | CPU_USE_IO_BITMAPS | CPU_USE_MSR_BITMAPS |
-				   CPU_ACTIVATE_SECONDARY,
-				   CPU_MWAIT_EXITING | CPU_MONITOR_EXITING | CPU_RDPMC_EXITING,
-				   c->procbased, "primary processor-based", &o->cpu);
+	bad |= vmx_adjust_controls(PIN_EXT_INTR_EXITING, PIN_PREEMPTION_TIMER, c->pinbased, "pin-based", &o->pin);
+	bad |= vmx_adjust_controls(CPU_HLT_EXITING | CPU_USE_IO_BITMAPS | CPU_USE_MSR_BITMAPS | CPU_ACTIVATE_SECONDARY,
+				   CPU_MWAIT_EXITING | CPU_MONITOR_EXITING | CPU_RDPMC_EXITING, c->procbased,
+				   "primary processor-based", &o->cpu);
 	bad |= vmx_adjust_controls(CPU2_ENABLE_EPT | CPU2_UNRESTRICTED_GUEST,
-				   CPU2_ENABLE_VPID | CPU2_ENABLE_RDTSCP | CPU2_WBINVD_EXITING |
-				   CPU2_ENABLE_INVPCID,
+				   CPU2_ENABLE_VPID | CPU2_ENABLE_RDTSCP | CPU2_WBINVD_EXITING | CPU2_ENABLE_INVPCID,
 				   c->procbased2, "secondary processor-based", &o->cpu2);
 	/* DR7 and IA32_DEBUGCTL are each guest's own only with the debug-control pair (SDM 28.3.1, 27.3.2.1). */
 	bad |= vmx_adjust_controls(EXIT_HOST_ADDR_SPACE_SIZE | EXIT_SAVE_IA32_EFER | EXIT_LOAD_IA32_EFER |
-				   EXIT_SAVE_DEBUG_CONTROLS,
-				   EXIT_SAVE_IA32_PAT | EXIT_LOAD_IA32_PAT | EXIT_SAVE_PREEMPTION_TIMER,
-				   c->exit, "VM-exit", &o->exit);
-	bad |= vmx_adjust_controls(ENTRY_LOAD_IA32_EFER | ENTRY_LOAD_DEBUG_CONTROLS, ENTRY_LOAD_IA32_PAT,
-				   c->entry, "VM-entry", &o->entry);
+					   EXIT_SAVE_DEBUG_CONTROLS,
+				   EXIT_SAVE_IA32_PAT | EXIT_LOAD_IA32_PAT | EXIT_SAVE_PREEMPTION_TIMER, c->exit,
+				   "VM-exit", &o->exit);
+	bad |= vmx_adjust_controls(ENTRY_LOAD_IA32_EFER | ENTRY_LOAD_DEBUG_CONTROLS, ENTRY_LOAD_IA32_PAT, c->entry,
+				   "VM-entry", &o->entry);
 	if (bad) {
 		pr_err("VMX: a required VM-execution control is missing; guests cannot run on this CPU\n");
 		return -1;
@@ -60,8 +56,8 @@ int vmx_controls_decide(const struct vmx_caps *c, const struct vmx_extra_control
 	o->cr0_fixed1 = c->cr0_fixed1;
 	o->cr4_fixed0 = c->cr4_fixed0;
 	o->cr4_fixed1 = c->cr4_fixed1;
-	pr_info("VMX controls: pin %08x primary %08x secondary %08x exit %08x entry %08x\n",
-		o->pin, o->cpu, o->cpu2, o->exit, o->entry);
+	pr_info("VMX controls: pin %08x primary %08x secondary %08x exit %08x entry %08x\n", o->pin, o->cpu, o->cpu2,
+		o->exit, o->entry);
 	pr_info("VMX decisions: EPT yes, unrestricted guest yes, VPID %s, preemption timer %s "
 		"(scheduling %s), MTF %s\n",
 		o->vpid ? "yes" : "no", o->preemption_timer ? "yes" : "no",
@@ -92,7 +88,7 @@ static void vmcs_init_controls(struct vcpu *v)
 	vmcs_write64(EPT_POINTER, ept_eptp(v->mem.ept));
 	vmcs_write64(TSC_OFFSET, 0);
 	if (vmx_ctls.vpid)
-		vmcs_write16(VPID, v->id + 1);      /* VPID 0 is the host's (SDM 29.1) */
+		vmcs_write16(VPID, v->id + 1); /* VPID 0 is the host's (SDM 29.1) */
 
 	/* The guest owns CR0/CR4 except bits VMX forces or hides: those read from the shadows. */
 	uint64_t cr0_forced = (vmx_ctls.cr0_fixed0 | ~vmx_ctls.cr0_fixed1) & ~(CR0_PE | CR0_PG);
@@ -162,7 +158,7 @@ static void vmcs_init_guest(struct vcpu *v, uint32_t entry_eip, uint32_t magic, 
 	vmcs_writenat(GUEST_RIP, entry_eip);
 	vmcs_writenat(GUEST_RFLAGS, RFLAGS_FIXED1);
 
-	guest_segment(GUEST_CS_SELECTOR, 0x08, 0xc09b);   /* 32-bit code, accessed, G, D/B */
+	guest_segment(GUEST_CS_SELECTOR, 0x08, 0xc09b); /* 32-bit code, accessed, G, D/B */
 	guest_segment(GUEST_SS_SELECTOR, 0x10, 0xc093);
 	guest_segment(GUEST_DS_SELECTOR, 0x10, 0xc093);
 	guest_segment(GUEST_ES_SELECTOR, 0x10, 0xc093);
@@ -171,11 +167,11 @@ static void vmcs_init_guest(struct vcpu *v, uint32_t entry_eip, uint32_t magic, 
 	vmcs_write16(GUEST_LDTR_SELECTOR, 0);
 	vmcs_writenat(GUEST_LDTR_BASE, 0);
 	vmcs_write32(GUEST_LDTR_LIMIT, 0);
-	vmcs_write32(GUEST_LDTR_AR_BYTES, 0x10000);        /* unusable */
+	vmcs_write32(GUEST_LDTR_AR_BYTES, 0x10000); /* unusable */
 	vmcs_write16(GUEST_TR_SELECTOR, 0);
 	vmcs_writenat(GUEST_TR_BASE, 0);
 	vmcs_write32(GUEST_TR_LIMIT, 0xff);
-	vmcs_write32(GUEST_TR_AR_BYTES, 0x8b);              /* busy 32-bit TSS: TR must be usable (SDM 28.3.1.2) */
+	vmcs_write32(GUEST_TR_AR_BYTES, 0x8b); /* busy 32-bit TSS: TR must be usable (SDM 28.3.1.2) */
 	vmcs_writenat(GUEST_GDTR_BASE, 0);
 	vmcs_write32(GUEST_GDTR_LIMIT, 0);
 	vmcs_writenat(GUEST_IDTR_BASE, 0);
@@ -183,10 +179,10 @@ static void vmcs_init_guest(struct vcpu *v, uint32_t entry_eip, uint32_t magic, 
 
 	vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
 	if (vmx_ctls.entry & ENTRY_LOAD_RTIT_CTL)
-		vmcs_write64(GUEST_IA32_RTIT_CTL, 0);   /* TraceEn=0 until the guest's WRMSR */
+		vmcs_write64(GUEST_IA32_RTIT_CTL, 0); /* TraceEn=0 until the guest's WRMSR */
 	vmcs_write64(GUEST_IA32_EFER, 0);
 	if (vmx_ctls.entry & ENTRY_LOAD_IA32_PAT)
-		vmcs_write64(GUEST_IA32_PAT, 0x0007040600070406ULL);   /* the power-on PAT (SDM 13.12.4) */
+		vmcs_write64(GUEST_IA32_PAT, 0x0007040600070406ULL); /* the power-on PAT (SDM 13.12.4) */
 	vmcs_write32(GUEST_SYSENTER_CS, 0);
 	vmcs_writenat(GUEST_SYSENTER_ESP, 0);
 	vmcs_writenat(GUEST_SYSENTER_EIP, 0);

@@ -10,8 +10,8 @@ struct vmx_controls {
 	uint32_t pin, cpu, cpu2, exit, entry;
 	bool vpid;
 	bool preemption_timer;
-	bool timer_saved;           /* the timer keeps counting across exits */
-	unsigned preemption_rate;   /* the timer counts down every 2^rate TSC ticks (SDM 26.5.1) */
+	bool timer_saved;         /* the timer keeps counting across exits */
+	unsigned preemption_rate; /* the timer counts down every 2^rate TSC ticks (SDM 26.5.1) */
 	uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
 };
 
@@ -23,8 +23,7 @@ struct vmx_extra_controls {
 };
 
 /* Reports each decision; -1 when a required feature is missing (named). extra may be NULL. */
-int vmx_controls_decide(const struct vmx_caps *c, const struct vmx_extra_controls *extra,
-			struct vmx_controls *out);
+int vmx_controls_decide(const struct vmx_caps *c, const struct vmx_extra_controls *extra, struct vmx_controls *out);
 
 struct vcpu;
 /*

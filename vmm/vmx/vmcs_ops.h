@@ -10,17 +10,17 @@
 #include "log.h"
 #include "vmx/vmcs.h"
 
-#define VMCS_WIDTH(f)  (((f) >> 13) & 3)
-#define VMCS_W16 0
-#define VMCS_W64 1
-#define VMCS_W32 2
-#define VMCS_WNAT 3
+#define VMCS_WIDTH(f) (((f) >> 13) & 3)
+#define VMCS_W16      0
+#define VMCS_W64      1
+#define VMCS_W32      2
+#define VMCS_WNAT     3
 
-#define VMCS_CHECK_WIDTH(f, w)                                                    \
-	do {                                                                      \
-		if (__builtin_constant_p(f) && VMCS_WIDTH(f) != (w) &&            \
-		    !((w) == VMCS_W64 && VMCS_WIDTH(f) == VMCS_WNAT))              \
-			vmcs_width_mismatch();                                    \
+#define VMCS_CHECK_WIDTH(f, w)                                         \
+	do {                                                           \
+		if (__builtin_constant_p(f) && VMCS_WIDTH(f) != (w) && \
+		    !((w) == VMCS_W64 && VMCS_WIDTH(f) == VMCS_WNAT))  \
+			vmcs_width_mismatch();                         \
 	} while (0)
 
 /* Never defined: referenced only when a constant field has the wrong width, so the link fails. */
@@ -53,7 +53,10 @@ static inline uint64_t vmcs_read_raw(unsigned field)
 
 	asm goto("vmread %1, %0\n\t"
 		 "jbe %l[failed]"
-		 : "=r"(v) : "r"((uint64_t)field) : "cc" : failed);
+		 : "=r"(v)
+		 : "r"((uint64_t)field)
+		 : "cc"
+		 : failed);
 	return v;
 failed:
 	vmcs_access_failed("VMREAD", field, cpu_vmread(field, &v));
@@ -63,7 +66,10 @@ static inline void vmcs_write_raw(unsigned field, uint64_t v)
 {
 	asm goto("vmwrite %1, %0\n\t"
 		 "jbe %l[failed]"
-		 : : "r"((uint64_t)field), "rm"(v) : "cc", "memory" : failed);
+		 :
+		 : "r"((uint64_t)field), "rm"(v)
+		 : "cc", "memory"
+		 : failed);
 	return;
 failed:
 	vmcs_access_failed("VMWRITE", field, cpu_vmwrite(field, v));

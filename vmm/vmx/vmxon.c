@@ -8,9 +8,9 @@
 #include "lib/string.h"
 
 /* The capability MSRs the gate depends on; without them nothing below can be checked. */
-#define VMXON_NEEDED_MSRS ((1u << VMX_CAPS_BASIC) | (1u << VMX_CAPS_CR0_FIXED0) | \
-			   (1u << VMX_CAPS_CR0_FIXED1) | (1u << VMX_CAPS_CR4_FIXED0) | \
-			   (1u << VMX_CAPS_CR4_FIXED1))
+#define VMXON_NEEDED_MSRS                                                                     \
+	((1u << VMX_CAPS_BASIC) | (1u << VMX_CAPS_CR0_FIXED0) | (1u << VMX_CAPS_CR0_FIXED1) | \
+	 (1u << VMX_CAPS_CR4_FIXED0) | (1u << VMX_CAPS_CR4_FIXED1))
 
 static int vmxon_refuse(struct vmxon_report *r, const char *fmt, ...) __printf(2, 3);
 static int vmxon_refuse(struct vmxon_report *r, const char *fmt, ...)
@@ -35,8 +35,10 @@ static int vmxon_feature_control(struct vmxon_report *r)
 	r->feature_control = fc;
 	if (fc & FEATURE_CONTROL_LOCKED) {
 		if (!(fc & FEATURE_CONTROL_VMX_OUTSIDE_SMX))
-			return vmxon_refuse(r, "VMX disabled in firmware (IA32_FEATURE_CONTROL "
-					    "0x%lx is locked with VMX outside SMX clear)", fc);
+			return vmxon_refuse(r,
+					    "VMX disabled in firmware (IA32_FEATURE_CONTROL "
+					    "0x%lx is locked with VMX outside SMX clear)",
+					    fc);
 		return 0;
 	}
 	fc |= FEATURE_CONTROL_VMX_OUTSIDE_SMX | FEATURE_CONTROL_LOCKED;
@@ -44,13 +46,13 @@ static int vmxon_feature_control(struct vmxon_report *r)
 		return vmxon_refuse(r, "IA32_FEATURE_CONTROL could not be locked (WRMSR #GP)");
 	r->feature_control_locked_now = true;
 	pr_info("IA32_FEATURE_CONTROL was unlocked (0x%lx): enabled VMX outside SMX and locked "
-		"it (0x%lx)\n", r->feature_control, fc);
+		"it (0x%lx)\n",
+		r->feature_control, fc);
 	return 0;
 }
 
 /* SDM 25.11.5 "VMXON Region" and A.1: size, alignment and address width of the region. */
-static int vmxon_check_region(const struct vmx_caps *c, const void *region,
-			      struct vmxon_report *r)
+static int vmxon_check_region(const struct vmx_caps *c, const void *region, struct vmxon_report *r)
 {
 	unsigned width = vmx_caps_addr_width(c);
 
@@ -59,13 +61,11 @@ static int vmxon_check_region(const struct vmx_caps *c, const void *region,
 	if (!region)
 		return vmxon_refuse(r, "no VMXON region");
 	if (r->region_size == 0 || r->region_size > PAGE_SIZE)
-		return vmxon_refuse(r, "IA32_VMX_BASIC[44:32] gives region size %u",
-				    r->region_size);
+		return vmxon_refuse(r, "IA32_VMX_BASIC[44:32] gives region size %u", r->region_size);
 	if (!IS_ALIGNED(r->region_pa, PAGE_SIZE))
 		return vmxon_refuse(r, "VMXON region 0x%lx is not 4-KByte aligned", r->region_pa);
 	if (width < 64 && ((r->region_pa + r->region_size - 1) >> width))
-		return vmxon_refuse(r, "VMXON region 0x%lx lies beyond the %u-bit address width",
-				    r->region_pa, width);
+		return vmxon_refuse(r, "VMXON region 0x%lx lies beyond the %u-bit address width", r->region_pa, width);
 	return 0;
 }
 
@@ -82,17 +82,22 @@ static int vmxon_check_crs(const struct vmx_caps *c, struct vmxon_report *r)
 	r->cr4_before = cr4;
 	/* CR0.NE is the one fixed-1 bit we may just set; PE and PG are already 1 in long mode. */
 	if (cr0_need1 & ~CR0_NE)
-		return vmxon_refuse(r, "CR0 0x%lx lacks bits 0x%lx fixed to 1 in VMX operation "
-				    "(IA32_VMX_CR0_FIXED0)", cr0, cr0_need1 & ~CR0_NE);
+		return vmxon_refuse(r,
+				    "CR0 0x%lx lacks bits 0x%lx fixed to 1 in VMX operation "
+				    "(IA32_VMX_CR0_FIXED0)",
+				    cr0, cr0_need1 & ~CR0_NE);
 	if (cr0_need0)
-		return vmxon_refuse(r, "CR0 0x%lx has bits 0x%lx fixed to 0 in VMX operation "
-				    "(IA32_VMX_CR0_FIXED1)", cr0, cr0_need0);
+		return vmxon_refuse(r,
+				    "CR0 0x%lx has bits 0x%lx fixed to 0 in VMX operation "
+				    "(IA32_VMX_CR0_FIXED1)",
+				    cr0, cr0_need0);
 	if (!(c->cr4_fixed1 & CR4_VMXE))
-		return vmxon_refuse(r, "IA32_VMX_CR4_FIXED1 0x%lx does not allow CR4.VMXE",
-				    c->cr4_fixed1);
+		return vmxon_refuse(r, "IA32_VMX_CR4_FIXED1 0x%lx does not allow CR4.VMXE", c->cr4_fixed1);
 	if (cr4_need0)
-		return vmxon_refuse(r, "CR4 0x%lx has bits 0x%lx fixed to 0 in VMX operation "
-				    "(IA32_VMX_CR4_FIXED1)", cr4, cr4_need0);
+		return vmxon_refuse(r,
+				    "CR4 0x%lx has bits 0x%lx fixed to 0 in VMX operation "
+				    "(IA32_VMX_CR4_FIXED1)",
+				    cr4, cr4_need0);
 	r->cr0 = cr0 | c->cr0_fixed0;
 	r->cr4 = cr4 | c->cr4_fixed0 | CR4_VMXE;
 	return 0;
@@ -134,10 +139,12 @@ static int vmxon_failed(struct vmxon_report *r)
 	if (r->cr0 != r->cr0_before)
 		cpu_write_cr0(r->cr0_before);
 	if (r->status == VMX_FAIL_VALID)
-		ptv_snprintf(r->reason, sizeof(r->reason), "VMfailValid: already in VMX root "
+		ptv_snprintf(r->reason, sizeof(r->reason),
+			     "VMfailValid: already in VMX root "
 			     "operation (error 15 goes to a VMCS we cannot read here)");
 	else
-		ptv_snprintf(r->reason, sizeof(r->reason), "VMfailInvalid: VMXON pointer or "
+		ptv_snprintf(r->reason, sizeof(r->reason),
+			     "VMfailInvalid: VMXON pointer or "
 			     "revision id rejected (no VMCS, so no VM-instruction error to read)");
 	r->result = -1;
 	pr_err("VMXON failed: %s\n", r->reason);
@@ -153,7 +160,7 @@ int vmx_enter(const struct vmx_caps *c, void *region, paddr_t region_pa, struct 
 		return vmxon_refuse(r, "VMX not supported by this CPU (CPUID.1:ECX.VMX[5]=0)");
 	if ((c->msr_read & VMXON_NEEDED_MSRS) != VMXON_NEEDED_MSRS)
 		return vmxon_refuse(r, "VMX capability MSRs (IA32_VMX_BASIC, CR fixed bits) "
-				    "could not be read");
+				       "could not be read");
 	if (vmxon_feature_control(r) || vmxon_check_region(c, region, r) || vmxon_check_crs(c, r))
 		return -1;
 	/* Last step before touching VMX state, so a refusal above never costs the host trace. */
@@ -172,7 +179,8 @@ int vmx_enter(const struct vmx_caps *c, void *region, paddr_t region_pa, struct 
 	r->in_vmx = true;
 	r->result = 0;
 	pr_info("VMXON succeeded: revision id 0x%x, region 0x%lx (%u bytes), CR0 0x%lx, "
-		"CR4 0x%lx\n", r->revision_id, r->region_pa, r->region_size, r->cr0, r->cr4);
+		"CR4 0x%lx\n",
+		r->revision_id, r->region_pa, r->region_size, r->cr0, r->cr4);
 	return 0;
 }
 
@@ -186,15 +194,13 @@ int vmx_leave(struct vmxon_report *r)
 	}
 	st = cpu_vmxoff();
 	if (st != VMX_OK) {
-		pr_err("VMXOFF failed (%s)\n",
-		       st == VMX_FAIL_VALID ? "VMfailValid" : "VMfailInvalid");
+		pr_err("VMXOFF failed (%s)\n", st == VMX_FAIL_VALID ? "VMfailValid" : "VMfailInvalid");
 		return -1;
 	}
 	r->in_vmx = false;
 	cpu_write_cr4(cpu_read_cr4() & ~CR4_VMXE);
 	pr_info("VMXOFF succeeded; CR4.VMXE cleared\n");
 	if (r->pt_stopped)
-		pr_info("host tracing was stopped at VMXON; IA32_RTIT_CTL was 0x%lx\n",
-			r->rtit_ctl);
+		pr_info("host tracing was stopped at VMXON; IA32_RTIT_CTL was 0x%lx\n", r->rtit_ctl);
 	return 0;
 }

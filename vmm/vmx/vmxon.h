@@ -11,21 +11,21 @@
 
 /* Everything vmx_enter() did and saw; the only state the gate keeps. */
 struct vmxon_report {
-	int result;                     /* 0 in VMX operation, -1 refused or failed */
-	enum vmx_status status;         /* of VMXON itself, when it ran */
+	int result;             /* 0 in VMX operation, -1 refused or failed */
+	enum vmx_status status; /* of VMXON itself, when it ran */
 	bool vmxon_executed;
-	bool in_vmx;                    /* VMXON succeeded and VMXOFF has not run yet */
-	uint64_t feature_control;       /* as found */
+	bool in_vmx;                     /* VMXON succeeded and VMXOFF has not run yet */
+	uint64_t feature_control;        /* as found */
 	bool feature_control_locked_now; /* we set VMX-outside-SMX and the lock */
-	bool pt_stopped;                /* TraceEn was cleared before VMXON */
-	uint64_t rtit_ctl;              /* IA32_RTIT_CTL as found (before clearing TraceEn) */
-	uint64_t rtit_status;           /* IA32_RTIT_STATUS once tracing stopped */
+	bool pt_stopped;                 /* TraceEn was cleared before VMXON */
+	uint64_t rtit_ctl;               /* IA32_RTIT_CTL as found (before clearing TraceEn) */
+	uint64_t rtit_status;            /* IA32_RTIT_STATUS once tracing stopped */
 	uint64_t cr0_before, cr4_before; /* as found */
-	uint64_t cr0, cr4;              /* as written for VMX operation */
+	uint64_t cr0, cr4;               /* as written for VMX operation */
 	paddr_t region_pa;
 	uint32_t region_size;
 	uint32_t revision_id;
-	char reason[VMXON_REASON_MAX];  /* why it was refused or failed; empty on success */
+	char reason[VMXON_REASON_MAX]; /* why it was refused or failed; empty on success */
 };
 
 /*

@@ -53,7 +53,7 @@ void xsave_cpuid(uint32_t sub, uint64_t allowed, struct cpuid_regs *r)
 		r->ecx = xsave_area_size(allowed);
 	} else if (sub == 1) {
 		r->eax &= ~(uint32_t)CPUID_D_1_EAX_XSAVES;
-		r->ecx = r->edx = 0;   /* IA32_XSS bits: none */
+		r->ecx = r->edx = 0; /* IA32_XSS bits: none */
 	} else if (sub >= 63 || !(allowed & BIT(sub))) {
 		r->eax = r->ebx = r->ecx = r->edx = 0;
 	}

@@ -5,17 +5,17 @@
 #include "types.h"
 
 /* CR0 (SDM Vol. 3A 2.5 "Control Registers") */
-#define CR0_PE         BIT(0)
-#define CR0_MP         BIT(1)
-#define CR0_EM         BIT(2)
-#define CR0_TS         BIT(3)
-#define CR0_ET         BIT(4)
-#define CR0_NE         BIT(5)
-#define CR0_WP         BIT(16)
-#define CR0_AM         BIT(18)
-#define CR0_NW         BIT(29)
-#define CR0_CD         BIT(30)
-#define CR0_PG         BIT(31)
+#define CR0_PE BIT(0)
+#define CR0_MP BIT(1)
+#define CR0_EM BIT(2)
+#define CR0_TS BIT(3)
+#define CR0_ET BIT(4)
+#define CR0_NE BIT(5)
+#define CR0_WP BIT(16)
+#define CR0_AM BIT(18)
+#define CR0_NW BIT(29)
+#define CR0_CD BIT(30)
+#define CR0_PG BIT(31)
 
 /* CR4 (SDM Vol. 3A 2.5) */
 #define CR4_VME        BIT(0)
@@ -41,19 +41,19 @@
 #define CR4_PKE        BIT(22)
 
 /* IA32_EFER (SDM Vol. 3A 2.2.1 "Extended Feature Enable Register") */
-#define EFER_SCE       BIT(0)
-#define EFER_LME       BIT(8)
-#define EFER_LMA       BIT(10)
-#define EFER_NXE       BIT(11)
+#define EFER_SCE BIT(0)
+#define EFER_LME BIT(8)
+#define EFER_LMA BIT(10)
+#define EFER_NXE BIT(11)
 
 /* RFLAGS (SDM Vol. 1 3.4.3 "EFLAGS Register") */
-#define RFLAGS_CF      BIT(0)
-#define RFLAGS_FIXED1  BIT(1)    /* reserved, always 1 */
-#define RFLAGS_TF      BIT(8)
-#define RFLAGS_IF      BIT(9)
-#define RFLAGS_DF      BIT(10)
-#define RFLAGS_RF      BIT(16)
-#define RFLAGS_VM      BIT(17)
+#define RFLAGS_CF     BIT(0)
+#define RFLAGS_FIXED1 BIT(1) /* reserved, always 1 */
+#define RFLAGS_TF     BIT(8)
+#define RFLAGS_IF     BIT(9)
+#define RFLAGS_DF     BIT(10)
+#define RFLAGS_RF     BIT(16)
+#define RFLAGS_VM     BIT(17)
 
 /* XCR0 state components (SDM Vol. 1 13.1 "XSAVE-Supported Features and State-Component Bitmaps") */
 #define XCR0_X87       BIT(0)
@@ -72,34 +72,34 @@
 #define XCR0_AMX       (XCR0_XTILECFG | XCR0_XTILEDATA)
 /* The legacy region and the XSAVE header: the smallest XSAVE area (SDM Vol. 1 13.4 "XSAVE Area"). */
 #define XSAVE_LEGACY_AND_HEADER 576u
-#define XSAVE_ALIGN    64u
+#define XSAVE_ALIGN             64u
 
 /* Debug registers (SDM Vol. 3B 17.2 "Debug Registers") */
-#define DR_COUNT       4          /* DR0-DR3: breakpoint linear addresses */
-#define DR6_B(n)       BIT(n)     /* breakpoint condition n detected */
-#define DR6_BD         BIT(13)
-#define DR6_BS         BIT(14)
-#define DR6_BT         BIT(15)
-#define DR6_RESET      0xffff0ff0ull   /* reserved bits read as 1 (SDM 17.2.3) */
-#define DR7_L(n)       BIT(2 * (n))
-#define DR7_G(n)       BIT(2 * (n) + 1)
-#define DR7_GD         BIT(13)
-#define DR7_FIXED1     BIT(10)    /* reserved, always 1 */
-#define DR7_RESET      0x400ull
-#define DR7_RW_SHIFT(n)   (16 + 4 * (n))
-#define DR7_LEN_SHIFT(n)  (18 + 4 * (n))
-#define DR7_RW_LEN(n)     (0xfull << DR7_RW_SHIFT(n))
-#define DR7_RW_EXECUTE    0u
+#define DR_COUNT         4      /* DR0-DR3: breakpoint linear addresses */
+#define DR6_B(n)         BIT(n) /* breakpoint condition n detected */
+#define DR6_BD           BIT(13)
+#define DR6_BS           BIT(14)
+#define DR6_BT           BIT(15)
+#define DR6_RESET        0xffff0ff0ull /* reserved bits read as 1 (SDM 17.2.3) */
+#define DR7_L(n)         BIT(2 * (n))
+#define DR7_G(n)         BIT(2 * (n) + 1)
+#define DR7_GD           BIT(13)
+#define DR7_FIXED1       BIT(10) /* reserved, always 1 */
+#define DR7_RESET        0x400ull
+#define DR7_RW_SHIFT(n)  (16 + 4 * (n))
+#define DR7_LEN_SHIFT(n) (18 + 4 * (n))
+#define DR7_RW_LEN(n)    (0xfull << DR7_RW_SHIFT(n))
+#define DR7_RW_EXECUTE   0u
 
 /* Exception vectors (SDM Vol. 3A 6.3.1 "External Interrupts", Table 6-1) */
-#define X86_VEC_DE     0
-#define X86_VEC_DB     1
-#define X86_VEC_NMI    2
-#define X86_VEC_BP     3
-#define X86_VEC_OF     4
-#define X86_VEC_UD     6
-#define X86_VEC_DF     8
-#define X86_VEC_GP     13
-#define X86_VEC_PF     14
+#define X86_VEC_DE  0
+#define X86_VEC_DB  1
+#define X86_VEC_NMI 2
+#define X86_VEC_BP  3
+#define X86_VEC_OF  4
+#define X86_VEC_UD  6
+#define X86_VEC_DF  8
+#define X86_VEC_GP  13
+#define X86_VEC_PF  14
 
 #endif

@@ -14,17 +14,47 @@ static int dec_prefixes(struct insn_dec *d, struct insn *out)
 		if (!insn_dec_need(d, 1))
 			return -1;
 		switch (d->code[d->pos]) {
-		case 0xf0: flag = INSN_PFX_LOCK; break;
-		case 0xf2: flag = INSN_PFX_REPNE; d->rep = 0xf2; break;
-		case 0xf3: flag = INSN_PFX_REP; d->rep = 0xf3; break;
-		case 0x66: flag = INSN_PFX_OPSZ; break;
-		case 0x67: flag = INSN_PFX_ADSZ; break;
-		case 0x26: out->seg = INSN_SEG_ES; flag = INSN_PFX_SEG; break;
-		case 0x2e: out->seg = INSN_SEG_CS; flag = INSN_PFX_SEG; break;
-		case 0x36: out->seg = INSN_SEG_SS; flag = INSN_PFX_SEG; break;
-		case 0x3e: out->seg = INSN_SEG_DS; flag = INSN_PFX_SEG; break;
-		case 0x64: out->seg = INSN_SEG_FS; flag = INSN_PFX_SEG; break;
-		case 0x65: out->seg = INSN_SEG_GS; flag = INSN_PFX_SEG; break;
+		case 0xf0:
+			flag = INSN_PFX_LOCK;
+			break;
+		case 0xf2:
+			flag = INSN_PFX_REPNE;
+			d->rep = 0xf2;
+			break;
+		case 0xf3:
+			flag = INSN_PFX_REP;
+			d->rep = 0xf3;
+			break;
+		case 0x66:
+			flag = INSN_PFX_OPSZ;
+			break;
+		case 0x67:
+			flag = INSN_PFX_ADSZ;
+			break;
+		case 0x26:
+			out->seg = INSN_SEG_ES;
+			flag = INSN_PFX_SEG;
+			break;
+		case 0x2e:
+			out->seg = INSN_SEG_CS;
+			flag = INSN_PFX_SEG;
+			break;
+		case 0x36:
+			out->seg = INSN_SEG_SS;
+			flag = INSN_PFX_SEG;
+			break;
+		case 0x3e:
+			out->seg = INSN_SEG_DS;
+			flag = INSN_PFX_SEG;
+			break;
+		case 0x64:
+			out->seg = INSN_SEG_FS;
+			flag = INSN_PFX_SEG;
+			break;
+		case 0x65:
+			out->seg = INSN_SEG_GS;
+			flag = INSN_PFX_SEG;
+			break;
 		default:
 			if (d->mode == INSN_MODE64 && (d->code[d->pos] & 0xf0) == 0x40) {
 				out->rex = d->code[d->pos++];
@@ -72,7 +102,7 @@ int insn_decode(const uint8_t *code, size_t avail, enum insn_mode mode, struct i
 		return -1;
 	if (dec_prefixes(&d, out))
 		return -1;
-	d.rxb = out->rex & (REX_R | REX_X | REX_B);   /* VEX/EVEX/XOP replace it with their own */
+	d.rxb = out->rex & (REX_R | REX_X | REX_B); /* VEX/EVEX/XOP replace it with their own */
 	dec_sizes(&d, out);
 	b = code[d.pos++];
 	if (b == 0x0f)
@@ -104,13 +134,27 @@ uint64_t insn_branch_target(const struct insn *in, uint64_t ip)
 const char *insn_class_name(enum insn_class cls)
 {
 	static const char *const names[] = {
-		[INSN_OTHER] = "other", [INSN_JCC] = "jcc", [INSN_JMP_REL] = "jmp-rel",
-		[INSN_JMP_INDIRECT] = "jmp-ind", [INSN_CALL_REL] = "call-rel",
-		[INSN_CALL_INDIRECT] = "call-ind", [INSN_RET] = "ret", [INSN_FAR_JMP] = "far-jmp",
-		[INSN_FAR_CALL] = "far-call", [INSN_FAR_RET] = "far-ret", [INSN_IRET] = "iret",
-		[INSN_INT] = "int", [INSN_SYSCALL] = "syscall", [INSN_SYSRET] = "sysret",
-		[INSN_SYSENTER] = "sysenter", [INSN_SYSEXIT] = "sysexit", [INSN_MOV_CR3] = "mov-cr3",
-		[INSN_MOV_CR] = "mov-cr", [INSN_VMCALL] = "vmcall", [INSN_HLT] = "hlt", [INSN_UD] = "ud",
+		[INSN_OTHER] = "other",
+		[INSN_JCC] = "jcc",
+		[INSN_JMP_REL] = "jmp-rel",
+		[INSN_JMP_INDIRECT] = "jmp-ind",
+		[INSN_CALL_REL] = "call-rel",
+		[INSN_CALL_INDIRECT] = "call-ind",
+		[INSN_RET] = "ret",
+		[INSN_FAR_JMP] = "far-jmp",
+		[INSN_FAR_CALL] = "far-call",
+		[INSN_FAR_RET] = "far-ret",
+		[INSN_IRET] = "iret",
+		[INSN_INT] = "int",
+		[INSN_SYSCALL] = "syscall",
+		[INSN_SYSRET] = "sysret",
+		[INSN_SYSENTER] = "sysenter",
+		[INSN_SYSEXIT] = "sysexit",
+		[INSN_MOV_CR3] = "mov-cr3",
+		[INSN_MOV_CR] = "mov-cr",
+		[INSN_VMCALL] = "vmcall",
+		[INSN_HLT] = "hlt",
+		[INSN_UD] = "ud",
 		[INSN_PTWRITE] = "ptwrite",
 	};
 

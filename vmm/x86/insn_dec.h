@@ -11,11 +11,11 @@
 
 struct insn_dec {
 	const uint8_t *code;
-	size_t limit;        /* MIN(avail, INSN_MAX_LEN): no byte at or past it is read */
+	size_t limit; /* MIN(avail, INSN_MAX_LEN): no byte at or past it is read */
 	size_t pos;
 	enum insn_mode mode;
-	uint8_t rep;         /* the last of F2/F3: it selects the SSE mandatory prefix */
-	uint8_t rxb;         /* REX_R/X/B: register-number bit 3 from REX or VEX/EVEX/XOP, for ModRM and SIB */
+	uint8_t rep; /* the last of F2/F3: it selects the SSE mandatory prefix */
+	uint8_t rxb; /* REX_R/X/B: register-number bit 3 from REX or VEX/EVEX/XOP, for ModRM and SIB */
 };
 
 /* True when n more bytes may be read. */

@@ -82,16 +82,26 @@ int insn_dec_imm(struct insn_dec *d, struct insn *out, unsigned kind)
 	switch (kind) {
 	case IMM_NONE:
 		return 0;
-	case IMM_B: n = 1; break;
-	case IMM_W: n = 2; break;
-	case IMM_Z: n = out->opsize == 16 ? 2 : 4; break;
-	case IMM_V: n = out->opsize / 8; break;
-	case IMM_MOFFS: n = out->addrsize / 8; break;
+	case IMM_B:
+		n = 1;
+		break;
+	case IMM_W:
+		n = 2;
+		break;
+	case IMM_Z:
+		n = out->opsize == 16 ? 2 : 4;
+		break;
+	case IMM_V:
+		n = out->opsize / 8;
+		break;
+	case IMM_MOFFS:
+		n = out->addrsize / 8;
+		break;
 	case IMM_ENTER:
 		if (!insn_dec_need(d, 3))
 			return -1;
 		out->imm = dec_read(d, 2);
-		out->imm |= dec_read(d, 1) << 16;   /* nesting level in bits 23:16 */
+		out->imm |= dec_read(d, 1) << 16; /* nesting level in bits 23:16 */
 		out->imm_size = 3;
 		out->has_imm = true;
 		return 0;

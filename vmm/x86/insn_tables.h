@@ -8,21 +8,21 @@
  * One byte of attributes per opcode (SDM Vol. 2 Appendix A "Opcode Map"):
  * bit 0 ModRM follows, bits 1-3 the immediate kind, then validity flags.
  */
-#define OPF_M        0x01
-#define OPF_IMM(f)   (((f) >> 1) & 7)
-#define OPF_N64      0x10   /* invalid in 64-bit mode (the "i64" superscript) */
-#define OPF_INV      0x20   /* undefined, or deliberately refused (3DNow!) */
-#define OPF_GRP3     0x40   /* F6/F7: the immediate exists only for /0 and /1 (TEST) */
+#define OPF_M      0x01
+#define OPF_IMM(f) (((f) >> 1) & 7)
+#define OPF_N64    0x10 /* invalid in 64-bit mode (the "i64" superscript) */
+#define OPF_INV    0x20 /* undefined, or deliberately refused (3DNow!) */
+#define OPF_GRP3   0x40 /* F6/F7: the immediate exists only for /0 and /1 (TEST) */
 
 enum insn_imm_kind {
 	IMM_NONE,
-	IMM_B,       /* ib */
-	IMM_W,       /* iw */
-	IMM_Z,       /* iz: 16 or 32 bits by operand size */
-	IMM_V,       /* iv: 16, 32 or 64 bits by operand size (MOV r, imm) */
-	IMM_MOFFS,   /* moffs: address-size offset (MOV A0-A3) */
-	IMM_ENTER,   /* iw, ib */
-	IMM_PTR,     /* ptr16:16 / ptr16:32 (far JMP/CALL) */
+	IMM_B,     /* ib */
+	IMM_W,     /* iw */
+	IMM_Z,     /* iz: 16 or 32 bits by operand size */
+	IMM_V,     /* iv: 16, 32 or 64 bits by operand size (MOV r, imm) */
+	IMM_MOFFS, /* moffs: address-size offset (MOV A0-A3) */
+	IMM_ENTER, /* iw, ib */
+	IMM_PTR,   /* ptr16:16 / ptr16:32 (far JMP/CALL) */
 };
 
 /* A closed range of opcodes within a map that is defined. */

@@ -26,16 +26,14 @@ static void dec_vex_rxb(struct insn_dec *d, uint8_t payload, uint8_t present)
 /* 2.3.2 "VEX and the LOCK prefix" and 2.3.3 "VEX and the 66H, F2H, and F3H prefixes": #UD. */
 static bool dec_vex_prefixes_ok(const struct insn *out)
 {
-	return !(out->prefixes & (INSN_PFX_LOCK | INSN_PFX_REP | INSN_PFX_REPNE | INSN_PFX_OPSZ)) &&
-	       !out->rex;
+	return !(out->prefixes & (INSN_PFX_LOCK | INSN_PFX_REP | INSN_PFX_REPNE | INSN_PFX_OPSZ)) && !out->rex;
 }
 
 /*
  * The body after a VEX/EVEX prefix: opcode, ModRM (all but VZEROUPPER/VZEROALL, VEX 0F 77) and an
  * ib for map 3 and the map-1 shuffles/compares (0F 70-73, C2, C4-C6), as in the legacy maps.
  */
-static int dec_vex_body(struct insn_dec *d, struct insn *out, const struct insn_range *valid,
-			size_t nvalid)
+static int dec_vex_body(struct insn_dec *d, struct insn *out, const struct insn_range *valid, size_t nvalid)
 {
 	uint8_t op;
 	bool ib;
@@ -70,7 +68,7 @@ int insn_dec_vex(struct insn_dec *d, struct insn *out, uint8_t esc)
 		mmmmm = d->code[d->pos] & 0x1f;
 		dec_vex_rxb(d, d->code[d->pos], REX_R | REX_X | REX_B);
 		if (d->mode == INSN_MODE64 && (d->code[d->pos + 1] & 0x80))
-			out->opsize = 64;   /* VEX.W: 64-bit GPR operands (BMI) */
+			out->opsize = 64; /* VEX.W: 64-bit GPR operands (BMI) */
 		d->pos += 2;
 	} else {
 		if (!insn_dec_need(d, 1))
@@ -89,7 +87,7 @@ int insn_dec_vex(struct insn_dec *d, struct insn *out, uint8_t esc)
 		out->map = INSN_MAP_0F3A;
 		return dec_vex_body(d, out, insn_valid_vex3, insn_valid_vex3_n);
 	default:
-		return -1;   /* reserved maps */
+		return -1; /* reserved maps */
 	}
 }
 
@@ -112,7 +110,7 @@ int insn_dec_evex(struct insn_dec *d, struct insn *out)
 		return -1;
 	out->prefixes |= INSN_PFX_EVEX;
 	if (d->mode == INSN_MODE64 && (p1 & 0x80))
-		out->opsize = 64;   /* EVEX.W */
+		out->opsize = 64; /* EVEX.W */
 	switch (p0 & 7) {
 	case 1:
 		out->map = INSN_MAP_0F;

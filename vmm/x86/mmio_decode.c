@@ -24,12 +24,16 @@ static int classify_1byte(const struct insn *in, struct mmio_insn *o)
 	unsigned opsize = in->opsize / 8;
 
 	switch (op) {
-	case 0x88: case 0x89: case 0x8a: case 0x8b:
+	case 0x88:
+	case 0x89:
+	case 0x8a:
+	case 0x8b:
 		o->store = op <= 0x89;
 		o->size = (op & 1) ? opsize : 1;
 		set_reg(in, o);
 		return 0;
-	case 0xc6: case 0xc7:
+	case 0xc6:
+	case 0xc7:
 		/* The decoder lets only /0 through with a memory operand (C6/C7 F8 are XABORT/XBEGIN). */
 		o->store = true;
 		o->size = op == 0xc6 ? 1 : opsize;
@@ -37,10 +41,13 @@ static int classify_1byte(const struct insn *in, struct mmio_insn *o)
 		/* With REX.W the imm32 is sign-extended to 64 bits; callers truncate to the size. */
 		o->imm = (uint64_t)insn_imm_signed(in);
 		return 0;
-	case 0xa0: case 0xa1: case 0xa2: case 0xa3:
+	case 0xa0:
+	case 0xa1:
+	case 0xa2:
+	case 0xa3:
 		o->store = op >= 0xa2;
 		o->size = (op & 1) ? opsize : 1;
-		o->reg = 0;                /* AL, AX, EAX or RAX: never AH */
+		o->reg = 0; /* AL, AX, EAX or RAX: never AH */
 		return 0;
 	default:
 		return -1;
@@ -56,7 +63,7 @@ static int classify_0f(const struct insn *in, struct mmio_insn *o)
 		return -1;
 	o->size = (op & 1) ? 2 : 1;
 	o->sign_extend = op >= 0xbe;
-	o->reg = in->modrm_reg;        /* a 16/32/64-bit destination has no high-byte form */
+	o->reg = in->modrm_reg; /* a 16/32/64-bit destination has no high-byte form */
 	o->dst_size = in->opsize / 8;
 	return 0;
 }
@@ -75,8 +82,8 @@ int mmio_decode(const uint8_t *code, size_t avail, enum mmio_cpu_mode mode, stru
 	 * the legacy map numbers for other instructions. LOCK MOV is #UD and insn_decode already refuses
 	 * it (SDM Vol. 2 "LOCK").
 	 */
-	if (!in.has_mem || (in.prefixes & (INSN_PFX_REP | INSN_PFX_REPNE | INSN_PFX_VEX | INSN_PFX_EVEX |
-					   INSN_PFX_XOP)))
+	if (!in.has_mem ||
+	    (in.prefixes & (INSN_PFX_REP | INSN_PFX_REPNE | INSN_PFX_VEX | INSN_PFX_EVEX | INSN_PFX_XOP)))
 		return -1;
 	memset(&o, 0, sizeof(o));
 	if (in.map == INSN_MAP_1BYTE)

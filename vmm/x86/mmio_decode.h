@@ -9,13 +9,13 @@
 enum mmio_cpu_mode { MMIO_MODE16 = INSN_MODE16, MMIO_MODE32 = INSN_MODE32, MMIO_MODE64 = INSN_MODE64 };
 
 struct mmio_insn {
-	unsigned len;          /* instruction length in bytes */
-	bool store;            /* memory is the destination */
-	unsigned size;         /* bytes accessed in memory: 1, 2, 4 or 8 */
-	int reg;               /* register operand 0-15 (RAX..R15), -1 for an immediate source */
-	bool high8;            /* AH, CH, DH or BH (reg 4-7 without REX) */
-	uint64_t imm;          /* immediate source, sign-extended to 64 bits */
-	unsigned dst_size;     /* register bytes written by a load (movzx/movsx widen) */
+	unsigned len;      /* instruction length in bytes */
+	bool store;        /* memory is the destination */
+	unsigned size;     /* bytes accessed in memory: 1, 2, 4 or 8 */
+	int reg;           /* register operand 0-15 (RAX..R15), -1 for an immediate source */
+	bool high8;        /* AH, CH, DH or BH (reg 4-7 without REX) */
+	uint64_t imm;      /* immediate source, sign-extended to 64 bits */
+	unsigned dst_size; /* register bytes written by a load (movzx/movsx widen) */
 	bool sign_extend;
 };
 

@@ -96,8 +96,8 @@ static void riplog_print(struct vcpu *v, struct pt_emul *e)
 {
 	if (!e->riplog)
 		return;
-	log_raw(LOG_ERR, "ptvisor: pt-riplog %s count=%lu fnv=%016lx first=%lx last=%lx\n", v->name,
-		e->rip_count, e->rip_count ? e->rip_fnv : 0, e->rip_first, e->rip_last);
+	log_raw(LOG_ERR, "ptvisor: pt-riplog %s count=%lu fnv=%016lx first=%lx last=%lx\n", v->name, e->rip_count,
+		e->rip_count ? e->rip_fnv : 0, e->rip_first, e->rip_last);
 	e->rip_count = 0;
 }
 
@@ -111,9 +111,9 @@ static void trace_off(struct vcpu *v, struct pt_emul *e, const char *why)
 	pr_info("guest %s: PT tracing stopped: %s (%lu bytes written, %lu dropped, %lu instructions stepped)\n",
 		v->name, why, e->out.st.bytes, e->out.st.dropped, e->st.steps);
 	/* Cost of this tracing period, for make bench (on Bochs the TSC counts instructions). */
-	log_raw(LOG_INFO, "ptvisor: pt-stats %s steps=%lu traced=%lu exits=%lu tsc=%lu bytes=%lu\n",
-		v->name, e->st.steps, e->st.traced, v->stats.exits - e->st.exits_at_enable,
-		cpu_rdtsc() - e->st.tsc_at_enable, e->out.st.bytes - e->st.bytes_at_enable);
+	log_raw(LOG_INFO, "ptvisor: pt-stats %s steps=%lu traced=%lu exits=%lu tsc=%lu bytes=%lu\n", v->name,
+		e->st.steps, e->st.traced, v->stats.exits - e->st.exits_at_enable, cpu_rdtsc() - e->st.tsc_at_enable,
+		e->out.st.bytes - e->st.bytes_at_enable);
 	riplog_print(v, e);
 }
 
@@ -190,7 +190,7 @@ static void on_step(struct vcpu *v, struct pt_guest *pg, struct pt_emul *e, uint
 		if (!guest_bits)
 			vmcs_writenat(GUEST_RFLAGS, vmcs_readnat(GUEST_RFLAGS) | RFLAGS_RF);
 		if (e->have_prev)
-			pt_emul_account(v, e, ip);      /* the INT n that delivered to this handler */
+			pt_emul_account(v, e, ip); /* the INT n that delivered to this handler */
 		pt_emul_fix_event_frame(v, e);
 	} else if (e->have_prev) {
 		due = pt_emul_account(v, e, ip);
@@ -200,7 +200,7 @@ static void on_step(struct vcpu *v, struct pt_guest *pg, struct pt_emul *e, uint
 		pg->ctx.status |= RTIT_STATUS_STOPPED;
 		pt_emul_stage_flush(v, pg, e);
 		trace_off(v, e, "TraceStop address range reached (IA32_RTIT_STATUS.Stopped set)");
-		if (due || guest_bits) {   /* no longer traced: the guest's #DB goes to it as it is */
+		if (due || guest_bits) { /* no longer traced: the guest's #DB goes to it as it is */
 			pt_emul_dr6_report(guest_bits | (due ? DR6_BS : 0));
 			vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | X86_VEC_DB);
 		}
@@ -227,7 +227,7 @@ static void on_exception(struct vcpu *v, struct pt_guest *pg, struct pt_emul *e,
 	uint64_t ip = vcpu_lip(), handler = 0;
 
 	e->st.events++;
-	e->have_prev = false;    /* the faulting instruction did not retire */
+	e->have_prev = false; /* the faulting instruction did not retire */
 	bool have_handler = pt_emul_idt_handler(v, vector, &handler);
 	if (e->in_ctx && have_handler)
 		pt_gen_event(&e->gen, ip, handler, pt_emul_cpu_mode(v));
@@ -258,10 +258,10 @@ void pt_emul_event_injected(struct vcpu *v, unsigned vector)
 	/* A step still due for an instruction that retired in the VMM is accounted first. */
 	if (!v->pt_step_mtf && (vmcs_readnat(GUEST_PENDING_DBG_EXCEPTIONS) & DR6_BS)) {
 		if (e->have_prev)
-			(void)pt_emul_account(v, e, ip);   /* its own trap, if TF was set, yields to the interrupt */
+			(void)pt_emul_account(v, e, ip); /* its own trap, if TF was set, yields to the interrupt */
 		vmcs_writenat(GUEST_PENDING_DBG_EXCEPTIONS, 0);
 	}
-	e->have_prev = false;   /* the instruction at ip runs after the handler returns */
+	e->have_prev = false; /* the instruction at ip runs after the handler returns */
 	if (!pt_emul_idt_handler(v, vector, &handler))
 		return;
 	if (e->in_ctx) {
@@ -309,7 +309,7 @@ void pt_emul_ctl_written(struct vcpu *v, struct pt_guest *pg, uint64_t old_ctl)
 
 	if ((old_ctl & RTIT_CTL_TRACEEN) && !(ctl & RTIT_CTL_TRACEEN)) {
 		if (e->active && e->have_prev)
-			(void)pt_emul_account(v, e, next);     /* the WRMSR itself retired while traced */
+			(void)pt_emul_account(v, e, next); /* the WRMSR itself retired while traced */
 		if (e->in_ctx)
 			pt_gen_stop(&e->gen, next);
 		/* The last packets go where the output was configured while tracing, not per the new CTL
@@ -331,8 +331,8 @@ void pt_emul_ctl_written(struct vcpu *v, struct pt_guest *pg, uint64_t old_ctl)
 	e->out.ept = v->mem.ept;
 	e->out.maxphyaddr = pg->caps.maxphyaddr ? pg->caps.maxphyaddr : 36;
 	if (pg->ctx.status & (RTIT_STATUS_ERROR | RTIT_STATUS_STOPPED)) {
-		pr_info("guest %s: TraceEn set with IA32_RTIT_STATUS.%s set: no packets until it is cleared\n",
-			v->name, (pg->ctx.status & RTIT_STATUS_ERROR) ? "Error" : "Stopped");
+		pr_info("guest %s: TraceEn set with IA32_RTIT_STATUS.%s set: no packets until it is cleared\n", v->name,
+			(pg->ctx.status & RTIT_STATUS_ERROR) ? "Error" : "Stopped");
 		return;
 	}
 	struct pt_gen_cfg cfg = gen_cfg(pg);

@@ -10,13 +10,13 @@
 struct vcpu;
 struct pt_backend_ops;
 
-#define PT_EMUL_STAGE    512
+#define PT_EMUL_STAGE 512
 
 struct pt_emul_stats {
-	uint64_t steps;          /* guest instructions stepped while TraceEn=1 */
-	uint64_t traced;         /* ... of which in context (packets generated) */
-	uint64_t step_exits;     /* #DB exits taken for stepping */
-	uint64_t events;         /* exceptions and interrupts seen in traced code */
+	uint64_t steps;      /* guest instructions stepped while TraceEn=1 */
+	uint64_t traced;     /* ... of which in context (packets generated) */
+	uint64_t step_exits; /* #DB exits taken for stepping */
+	uint64_t events;     /* exceptions and interrupts seen in traced code */
 	uint64_t enables, disables;
 	uint64_t exits_at_enable, tsc_at_enable, bytes_at_enable;
 };
@@ -30,21 +30,21 @@ struct pt_emul_stats {
  */
 struct pt_emul_bp {
 	bool armed;
-	bool stolen;             /* the slot holds an enabled breakpoint of the guest's */
-	unsigned slot;           /* DR0-DR3 */
-	uint64_t ip;             /* linear address of the handler */
-	uint64_t saved_dr;       /* the guest's value of DR<slot> */
-	uint64_t saved_dr7;      /* the guest's DR7 */
+	bool stolen;        /* the slot holds an enabled breakpoint of the guest's */
+	unsigned slot;      /* DR0-DR3 */
+	uint64_t ip;        /* linear address of the handler */
+	uint64_t saved_dr;  /* the guest's value of DR<slot> */
+	uint64_t saved_dr7; /* the guest's DR7 */
 };
 
 struct pt_emul {
 	struct pt_gen gen;
 	struct pt_out out;
-	bool active;             /* TraceEn=1 with usable output: the guest is being stepped */
-	uint8_t filter_ranges;   /* ADDRn with ADDRn_CFG = 1 (FilterEn), bit n; fixed while TraceEn=1 */
-	uint8_t stop_ranges;     /* ADDRn with ADDRn_CFG = 2 (TraceStop) */
-	bool in_ctx;             /* the filters pass: packets are being generated */
-	bool have_prev;          /* `prev` holds the instruction about to retire */
+	bool active;           /* TraceEn=1 with usable output: the guest is being stepped */
+	uint8_t filter_ranges; /* ADDRn with ADDRn_CFG = 1 (FilterEn), bit n; fixed while TraceEn=1 */
+	uint8_t stop_ranges;   /* ADDRn with ADDRn_CFG = 2 (TraceStop) */
+	bool in_ctx;           /* the filters pass: packets are being generated */
+	bool have_prev;        /* `prev` holds the instruction about to retire */
 	uint64_t prev_ip;
 	struct insn prev;
 	/*
@@ -54,7 +54,7 @@ struct pt_emul {
 	 */
 	bool vtf;
 	bool prev_sets_tf, prev_new_tf, prev_pushes_flags;
-	bool bp_frame, bp_frame_err;   /* the handler breakpoint follows a delivery whose frame holds our TF */
+	bool bp_frame, bp_frame_err; /* the handler breakpoint follows a delivery whose frame holds our TF */
 	struct pt_emul_bp bp;
 	uint32_t saved_exc_bitmap;
 	/* The page the last instruction was fetched from, valid while the translation cannot have changed. */
@@ -74,8 +74,8 @@ struct pt_emul {
 
 /* How tracing guests are single-stepped; chosen at boot by the MTF self-test (guest/step_probe.c). */
 enum pt_step_mech {
-	PT_STEP_TF = 0,      /* RFLAGS.TF with #DB intercepted (works everywhere, guest-visible TF) */
-	PT_STEP_MTF,         /* the monitor trap flag (invisible to the guest; real CPUs, nested KVM) */
+	PT_STEP_TF = 0, /* RFLAGS.TF with #DB intercepted (works everywhere, guest-visible TF) */
+	PT_STEP_MTF,    /* the monitor trap flag (invisible to the guest; real CPUs, nested KVM) */
 };
 extern enum pt_step_mech pt_step_mech;
 const char *pt_step_mech_name(enum pt_step_mech m);

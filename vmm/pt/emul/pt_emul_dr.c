@@ -52,8 +52,8 @@ void pt_emul_bp_arm(struct pt_emul *e, uint64_t ip, bool frame_err)
 	}
 	b->ip = ip;
 	cpu_write_dr(b->slot, ip);
-	vmcs_writenat(GUEST_DR7, (b->saved_dr7 & ~(DR7_RW_LEN(b->slot) | DR7_G(b->slot))) |
-					 DR7_L(b->slot) | DR7_FIXED1);
+	vmcs_writenat(GUEST_DR7,
+		      (b->saved_dr7 & ~(DR7_RW_LEN(b->slot) | DR7_G(b->slot))) | DR7_L(b->slot) | DR7_FIXED1);
 	e->bp_frame = true;
 	e->bp_frame_err = frame_err;
 }
@@ -85,7 +85,7 @@ uint64_t pt_emul_guest_db_bits(const struct pt_emul *e, uint64_t dr6, uint64_t i
 	bool any = false;
 
 	if (!bits)
-		return 0;   /* a plain single step: the common case */
+		return 0; /* a plain single step: the common case */
 	uint64_t dr7 = e->bp.armed ? e->bp.saved_dr7 : vmcs_readnat(GUEST_DR7);
 
 	if (e->bp.armed) {

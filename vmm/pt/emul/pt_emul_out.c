@@ -10,11 +10,10 @@
 #include "ept/ept_walk.h"
 #include "msr.h"
 
-#define MASK_PTRS_OFFSET(m)   ((m) >> 32)
-#define MASK_PTRS_INDEX(m)    (((m) >> 7) & 0x1ffffff)
+#define MASK_PTRS_OFFSET(m) ((m) >> 32)
+#define MASK_PTRS_INDEX(m)  (((m) >> 7) & 0x1ffffff)
 
-static enum pt_out_result out_error(struct pt_out *o, struct pt_vctx *ctx, uint64_t gpa, const char *what,
-				    size_t lost)
+static enum pt_out_result out_error(struct pt_out *o, struct pt_vctx *ctx, uint64_t gpa, const char *what, size_t lost)
 {
 	ctx->status |= RTIT_STATUS_ERROR;
 	o->error_gpa = gpa;
@@ -31,7 +30,7 @@ static void set_ptrs(struct pt_vctx *ctx, uint64_t index_or_mask, uint64_t offse
 
 static enum pt_out_result write_single(struct pt_out *o, struct pt_vctx *ctx, const uint8_t *p, size_t n)
 {
-	uint64_t mask = ctx->output_mask_ptrs & 0xffffffffULL;   /* bits 31:7 size-1, 6:0 ones */
+	uint64_t mask = ctx->output_mask_ptrs & 0xffffffffULL; /* bits 31:7 size-1, 6:0 ones */
 	uint64_t size = mask + 1;
 	uint64_t off = MASK_PTRS_OFFSET(ctx->output_mask_ptrs);
 	uint64_t base = ctx->output_base;
@@ -52,7 +51,7 @@ static enum pt_out_result write_single(struct pt_out *o, struct pt_vctx *ctx, co
 		n -= k;
 		off += k;
 		if (off == size) {
-			off = 0;   /* single-range output wraps (SDM 33.2.7.1) */
+			off = 0; /* single-range output wraps (SDM 33.2.7.1) */
 			o->st.wraps++;
 		}
 	}
@@ -140,7 +139,7 @@ static enum pt_out_result write_topa(struct pt_out *o, struct pt_vctx *ctx, cons
 		index++;
 		off = 0;
 		set_ptrs(ctx, index, off);
-		hops = 0;   /* a region was filled: END hops since then are not a loop */
+		hops = 0; /* a region was filled: END hops since then are not a loop */
 	}
 	return PT_OUT_OK;
 }

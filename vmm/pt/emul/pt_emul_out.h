@@ -18,25 +18,25 @@
 
 enum pt_out_result {
 	PT_OUT_OK = 0,
-	PT_OUT_STOPPED,    /* a STOP region filled: STATUS.Stopped set, the rest dropped */
-	PT_OUT_ERROR,      /* operational error: STATUS.Error set, the rest dropped */
+	PT_OUT_STOPPED, /* a STOP region filled: STATUS.Stopped set, the rest dropped */
+	PT_OUT_ERROR,   /* operational error: STATUS.Error set, the rest dropped */
 };
 
 struct pt_out_stats {
-	uint64_t bytes;        /* bytes written to guest memory */
-	uint64_t dropped;      /* bytes lost to STOP or errors */
-	uint64_t regions;      /* ToPA regions filled */
-	uint64_t pmis;         /* INT regions filled */
+	uint64_t bytes;   /* bytes written to guest memory */
+	uint64_t dropped; /* bytes lost to STOP or errors */
+	uint64_t regions; /* ToPA regions filled */
+	uint64_t pmis;    /* INT regions filled */
 	uint64_t errors;
 	uint64_t stops;
-	uint64_t wraps;        /* single-range wraps */
+	uint64_t wraps; /* single-range wraps */
 };
 
 struct pt_out {
-	const struct ept *ept;     /* the guest's EPT: every output access goes through its walker */
+	const struct ept *ept; /* the guest's EPT: every output access goes through its walker */
 	uint8_t maxphyaddr;
-	bool pmi;                  /* an INT region filled since the flag was last cleared */
-	uint64_t error_gpa;        /* where the last error happened */
+	bool pmi;           /* an INT region filled since the flag was last cleared */
+	uint64_t error_gpa; /* where the last error happened */
 	const char *error_what;
 	struct pt_out_stats st;
 };

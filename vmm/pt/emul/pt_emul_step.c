@@ -50,8 +50,7 @@ bool pt_emul_filters_pass(const struct pt_guest *pg, uint64_t ip)
 
 	if (cpl == 0 ? !(ctl & RTIT_CTL_OS) : !(ctl & RTIT_CTL_USER))
 		return false;
-	if ((ctl & RTIT_CTL_CR3FILTER) &&
-	    ((vmcs_readnat(GUEST_CR3) ^ pg->ctx.cr3_match) & ~(uint64_t)0x1f))
+	if ((ctl & RTIT_CTL_CR3FILTER) && ((vmcs_readnat(GUEST_CR3) ^ pg->ctx.cr3_match) & ~(uint64_t)0x1f))
 		return false;
 	return !pg->emul.filter_ranges || in_ranges(pg, pg->emul.filter_ranges, ip);
 }
@@ -291,7 +290,7 @@ void pt_emul_fix_event_frame(struct vcpu *v, struct pt_emul *e)
 
 	if (e->bp_frame) {
 		stack_fix_tf(v, (e->bp_frame_err ? slot : 0) + 2 * slot, e->vtf);
-		e->vtf = false;   /* delivery cleared the guest's TF; its IRET restores it from the frame */
+		e->vtf = false; /* delivery cleared the guest's TF; its IRET restores it from the frame */
 	}
 	e->bp_frame = false;
 }

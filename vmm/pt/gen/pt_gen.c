@@ -229,7 +229,7 @@ void pt_gen_insn(struct pt_gen *g, const struct pt_step *s)
 		if (g->cfg.os)
 			put_state(g, true);
 		break;
-	default:   /* PT_COFI_NONE, PT_COFI_JMP_DIRECT: nothing the decoder cannot infer */
+	default: /* PT_COFI_NONE, PT_COFI_JMP_DIRECT: nothing the decoder cannot infer */
 		break;
 	}
 	psb_due(g, s->next_ip);

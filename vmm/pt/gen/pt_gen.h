@@ -19,55 +19,55 @@ typedef void (*pt_emit_fn)(void *ctx, const uint8_t *p, size_t n);
 
 /* The IA32_RTIT_CTL bits the generator honours (SDM 33.2.8.2). */
 struct pt_gen_cfg {
-	bool branch_en;     /* BranchEn: TNT, TIP and FUP for control flow */
-	bool tsc_en;        /* TSCEn: TSC packets in PSB+ and on request */
-	bool dis_retc;      /* DisRETC: never compress RETs into a TNT bit */
-	bool os;            /* OS: CPL-0 tracing; PIPs are sent only with it */
-	unsigned psb_freq;  /* PSBFreq: a PSB+ every 2K << psb_freq output bytes */
-	uint8_t cbr;        /* core:bus ratio reported by a CBR in each PSB+; 0: no CBR */
+	bool branch_en;    /* BranchEn: TNT, TIP and FUP for control flow */
+	bool tsc_en;       /* TSCEn: TSC packets in PSB+ and on request */
+	bool dis_retc;     /* DisRETC: never compress RETs into a TNT bit */
+	bool os;           /* OS: CPL-0 tracing; PIPs are sent only with it */
+	unsigned psb_freq; /* PSBFreq: a PSB+ every 2K << psb_freq output bytes */
+	uint8_t cbr;       /* core:bus ratio reported by a CBR in each PSB+; 0: no CBR */
 };
 
 /* What kind of change of flow instruction (COFI, SDM 33.2.1) was executed. */
 enum pt_cofi {
-	PT_COFI_NONE,           /* not a branch: no packet */
-	PT_COFI_JCC,            /* conditional jump (and LOOP, JCXZ): one TNT bit */
-	PT_COFI_JMP_DIRECT,     /* near relative JMP: no packet */
-	PT_COFI_JMP_INDIRECT,   /* near JMP r/m: TIP */
-	PT_COFI_CALL_DIRECT,    /* near relative CALL: no packet, pushes the return address */
-	PT_COFI_CALL_INDIRECT,  /* near CALL r/m: TIP, pushes the return address */
-	PT_COFI_RET,            /* near RET: a taken TNT bit if compressed, else TIP */
-	PT_COFI_FAR,            /* far JMP/CALL/RET, INT n, IRET, SYSCALL, SYSRET...: [MODE.Exec] TIP */
-	PT_COFI_MOV_CR3,        /* MOV to CR3: PIP (when OS) */
+	PT_COFI_NONE,          /* not a branch: no packet */
+	PT_COFI_JCC,           /* conditional jump (and LOOP, JCXZ): one TNT bit */
+	PT_COFI_JMP_DIRECT,    /* near relative JMP: no packet */
+	PT_COFI_JMP_INDIRECT,  /* near JMP r/m: TIP */
+	PT_COFI_CALL_DIRECT,   /* near relative CALL: no packet, pushes the return address */
+	PT_COFI_CALL_INDIRECT, /* near CALL r/m: TIP, pushes the return address */
+	PT_COFI_RET,           /* near RET: a taken TNT bit if compressed, else TIP */
+	PT_COFI_FAR,           /* far JMP/CALL/RET, INT n, IRET, SYSCALL, SYSRET...: [MODE.Exec] TIP */
+	PT_COFI_MOV_CR3,       /* MOV to CR3: PIP (when OS) */
 };
 
 /* One executed instruction, as the stepping engine saw it. */
 struct pt_step {
-	uint64_t ip;             /* linear IP of the instruction */
-	uint64_t next_ip;        /* linear IP execution continues at (target or fall-through) */
+	uint64_t ip;      /* linear IP of the instruction */
+	uint64_t next_ip; /* linear IP execution continues at (target or fall-through) */
 	enum pt_cofi cofi;
-	uint8_t len;             /* instruction length: near calls push ip + len */
-	bool taken;              /* PT_COFI_JCC: branch taken */
-	enum pt_cpu_mode mode;   /* PT_COFI_FAR: the mode after the transfer */
-	uint64_t cr3;            /* PT_COFI_MOV_CR3: the new CR3 */
-	uint64_t tsc;            /* TSC after the instruction (used by PSB+) */
+	uint8_t len;           /* instruction length: near calls push ip + len */
+	bool taken;            /* PT_COFI_JCC: branch taken */
+	enum pt_cpu_mode mode; /* PT_COFI_FAR: the mode after the transfer */
+	uint64_t cr3;          /* PT_COFI_MOV_CR3: the new CR3 */
+	uint64_t tsc;          /* TSC after the instruction (used by PSB+) */
 };
 
-#define PT_CALL_DEPTH 64     /* hardware's and libipt's return-compression stack */
+#define PT_CALL_DEPTH 64 /* hardware's and libipt's return-compression stack */
 
 struct pt_gen {
 	struct pt_gen_cfg cfg;
 	pt_emit_fn emit;
 	void *ctx;
-	bool on;                       /* packets are being generated (TraceEn, in context) */
+	bool on; /* packets are being generated (TraceEn, in context) */
 	struct pt_last_ip last;
-	uint64_t tnt_bits;             /* pending TNT results, newest in bit 0 */
+	uint64_t tnt_bits; /* pending TNT results, newest in bit 0 */
 	unsigned tnt_n;
 	uint64_t calls[PT_CALL_DEPTH]; /* return addresses, a ring */
 	unsigned call_top, call_n;     /* next push slot, entries held */
 	enum pt_cpu_mode mode;
 	uint64_t cr3, tsc;
-	uint64_t since_psb;            /* bytes emitted since the last PSB */
-	uint64_t bytes;                /* bytes emitted in all */
+	uint64_t since_psb; /* bytes emitted since the last PSB */
+	uint64_t bytes;     /* bytes emitted in all */
 };
 
 void pt_gen_init(struct pt_gen *g, const struct pt_gen_cfg *cfg, pt_emit_fn emit, void *ctx);

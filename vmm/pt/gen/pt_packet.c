@@ -2,17 +2,17 @@
 #include "pt/gen/pt_packet.h"
 
 /* Extended-opcode packets start with 0x02 (SDM 33.4.2 "Packet Definitions"). */
-#define PT_EXT          0x02
-#define PT_EXT_PSB      0x82
-#define PT_EXT_PSBEND   0x23
-#define PT_EXT_OVF      0xf3
-#define PT_EXT_TNT64    0xa3
-#define PT_EXT_PIP      0x43
-#define PT_EXT_CBR      0x03
-#define PT_OPC_PAD      0x00
-#define PT_OPC_MODE     0x99
-#define PT_OPC_TSC      0x19
-#define PT_MODE_EXEC_CSL 0x01   /* MODE.Exec payload: leaf 000b in bits 7:5 */
+#define PT_EXT           0x02
+#define PT_EXT_PSB       0x82
+#define PT_EXT_PSBEND    0x23
+#define PT_EXT_OVF       0xf3
+#define PT_EXT_TNT64     0xa3
+#define PT_EXT_PIP       0x43
+#define PT_EXT_CBR       0x03
+#define PT_OPC_PAD       0x00
+#define PT_OPC_MODE      0x99
+#define PT_OPC_TSC       0x19
+#define PT_MODE_EXEC_CSL 0x01 /* MODE.Exec payload: leaf 000b in bits 7:5 */
 #define PT_MODE_EXEC_CSD 0x02
 
 static void put_le(uint8_t *buf, uint64_t v, size_t n)
@@ -61,13 +61,20 @@ enum pt_ipc pt_last_ip_choose(const struct pt_last_ip *l, uint64_t ip)
 size_t pt_ipc_bytes(enum pt_ipc ipc)
 {
 	switch (ipc) {
-	case PT_IPC_SUPPRESSED: return 0;
-	case PT_IPC_UPDATE16:   return 2;
-	case PT_IPC_UPDATE32:   return 4;
-	case PT_IPC_SEXT48:     return 6;
-	case PT_IPC_UPDATE48:   return 6;
-	case PT_IPC_FULL:       return 8;
-	default:                return 0;
+	case PT_IPC_SUPPRESSED:
+		return 0;
+	case PT_IPC_UPDATE16:
+		return 2;
+	case PT_IPC_UPDATE32:
+		return 4;
+	case PT_IPC_SEXT48:
+		return 6;
+	case PT_IPC_UPDATE48:
+		return 6;
+	case PT_IPC_FULL:
+		return 8;
+	default:
+		return 0;
 	}
 }
 
@@ -179,10 +186,18 @@ size_t pt_put_mode_exec(uint8_t *buf, enum pt_cpu_mode mode)
 	uint8_t payload;
 
 	switch (mode) {
-	case PT_MODE_64: payload = PT_MODE_EXEC_CSL; break;
-	case PT_MODE_32: payload = PT_MODE_EXEC_CSD; break;
-	case PT_MODE_16: payload = 0; break;
-	default:         payload = 0; break;
+	case PT_MODE_64:
+		payload = PT_MODE_EXEC_CSL;
+		break;
+	case PT_MODE_32:
+		payload = PT_MODE_EXEC_CSD;
+		break;
+	case PT_MODE_16:
+		payload = 0;
+		break;
+	default:
+		payload = 0;
+		break;
 	}
 	buf[0] = PT_OPC_MODE;
 	buf[1] = payload;

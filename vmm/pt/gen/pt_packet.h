@@ -10,34 +10,34 @@
  * "Packet Definitions"; names avoid libipt's (pt_pkt_*, pt_enc_*) so the
  * host tests can link both.
  */
-#define PT_PKT_MAX        16
-#define PT_PSB_LEN        16
-#define PT_TNT_SHORT_MAX  6    /* TNT bits in a short (8-bit) TNT packet */
-#define PT_TNT_LONG_MAX   47   /* TNT bits in a long (64-bit) TNT packet */
+#define PT_PKT_MAX       16
+#define PT_PSB_LEN       16
+#define PT_TNT_SHORT_MAX 6  /* TNT bits in a short (8-bit) TNT packet */
+#define PT_TNT_LONG_MAX  47 /* TNT bits in a long (64-bit) TNT packet */
 
 /* The IPBytes field of TIP, TIP.PGE, TIP.PGD and FUP (SDM 33.4.2, "Target IP (TIP) Packet", IP compression). */
 enum pt_ipc {
-	PT_IPC_SUPPRESSED = 0,   /* no payload: IP out of context; last IP kept */
-	PT_IPC_UPDATE16   = 1,   /* IP[15:0], upper bits from last IP */
-	PT_IPC_UPDATE32   = 2,   /* IP[31:0], upper bits from last IP */
-	PT_IPC_SEXT48     = 3,   /* IP[47:0], sign-extended from bit 47 */
-	PT_IPC_UPDATE48   = 4,   /* IP[47:0], upper bits from last IP */
-	PT_IPC_FULL       = 6,   /* IP[63:0] */
+	PT_IPC_SUPPRESSED = 0, /* no payload: IP out of context; last IP kept */
+	PT_IPC_UPDATE16 = 1,   /* IP[15:0], upper bits from last IP */
+	PT_IPC_UPDATE32 = 2,   /* IP[31:0], upper bits from last IP */
+	PT_IPC_SEXT48 = 3,     /* IP[47:0], sign-extended from bit 47 */
+	PT_IPC_UPDATE48 = 4,   /* IP[47:0], upper bits from last IP */
+	PT_IPC_FULL = 6,       /* IP[63:0] */
 };
 
 /* The four packets that carry an IP: the header byte's low five bits. */
 enum pt_ip_pkt {
 	PT_IP_TIP_PGD = 0x01,
-	PT_IP_TIP     = 0x0d,
+	PT_IP_TIP = 0x0d,
 	PT_IP_TIP_PGE = 0x11,
-	PT_IP_FUP     = 0x1d,
+	PT_IP_FUP = 0x1d,
 };
 
 /* Code-segment execution mode, reported by MODE.Exec from CS.L and CS.D. */
 enum pt_cpu_mode {
-	PT_MODE_16,   /* CS.L = 0, CS.D = 0 */
-	PT_MODE_32,   /* CS.L = 0, CS.D = 1 */
-	PT_MODE_64,   /* CS.L = 1 */
+	PT_MODE_16, /* CS.L = 0, CS.D = 0 */
+	PT_MODE_32, /* CS.L = 0, CS.D = 1 */
+	PT_MODE_64, /* CS.L = 1 */
 };
 
 /*
@@ -51,8 +51,8 @@ struct pt_last_ip {
 	bool valid;
 };
 
-void pt_last_ip_reset(struct pt_last_ip *l);        /* after PSB: 0, valid */
-void pt_last_ip_invalidate(struct pt_last_ip *l);   /* after OVF: unknown */
+void pt_last_ip_reset(struct pt_last_ip *l);      /* after PSB: 0, valid */
+void pt_last_ip_invalidate(struct pt_last_ip *l); /* after OVF: unknown */
 /* The shortest IPBytes that lets a decoder holding *l rebuild ip. */
 enum pt_ipc pt_last_ip_choose(const struct pt_last_ip *l, uint64_t ip);
 /* Payload length in bytes of an IPBytes value (0 for reserved values). */

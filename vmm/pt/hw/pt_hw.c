@@ -32,8 +32,9 @@ static void hw_wr(struct pt_hw_cpu *cpu, uint32_t msr, uint64_t v)
 
 void pt_hw_cpu_init(struct pt_hw_cpu *cpu, enum pt_mode mode, bool host_trace, uint64_t host_ctl)
 {
-	*cpu = (struct pt_hw_cpu){ .mode = mode, .host_trace = host_trace, .host_ctl = host_ctl,
-				   .host_mask = RTIT_MASK_PTRS_LOWER };
+	*cpu = (struct pt_hw_cpu){
+		.mode = mode, .host_trace = host_trace, .host_ctl = host_ctl, .host_mask = RTIT_MASK_PTRS_LOWER
+	};
 }
 
 int pt_hw_host_start(struct pt_hw_cpu *cpu, paddr_t topa_pa)
@@ -43,7 +44,7 @@ int pt_hw_host_start(struct pt_hw_cpu *cpu, paddr_t topa_pa)
 	if (cpu->traceen)
 		hw_wr(cpu, MSR_IA32_RTIT_CTL, 0);
 	cpu->host_base = topa_pa;
-	cpu->host_mask = RTIT_MASK_PTRS_LOWER;   /* table entry 0, offset 0 (SDM 33.2.8.8) */
+	cpu->host_mask = RTIT_MASK_PTRS_LOWER; /* table entry 0, offset 0 (SDM 33.2.8.8) */
 	cpu->host_status = 0;
 	hw_wr(cpu, MSR_IA32_RTIT_OUTPUT_BASE, cpu->host_base);
 	hw_wr(cpu, MSR_IA32_RTIT_OUTPUT_MASK_PTRS, cpu->host_mask);
@@ -61,7 +62,7 @@ void pt_hw_host_stop(struct pt_hw_cpu *cpu)
 	hw_wr(cpu, MSR_IA32_RTIT_CTL, 0);
 	cpu->traceen = false;
 	if (cpu->outputs)
-		return;   /* a guest's outputs are loaded: the host's are saved already */
+		return; /* a guest's outputs are loaded: the host's are saved already */
 	cpu->host_base = hw_rd(cpu, MSR_IA32_RTIT_OUTPUT_BASE);
 	cpu->host_mask = hw_rd(cpu, MSR_IA32_RTIT_OUTPUT_MASK_PTRS);
 	cpu->host_status = hw_rd(cpu, MSR_IA32_RTIT_STATUS);
@@ -129,8 +130,7 @@ static void filters_load(struct pt_hw_cpu *cpu, struct pt_guest *g)
 	cpu->filters = g;
 }
 
-int pt_hw_before_entry(struct pt_hw_cpu *cpu, struct pt_guest *g, bool load_rtit,
-		       struct vcpu_stats *st)
+int pt_hw_before_entry(struct pt_hw_cpu *cpu, struct pt_guest *g, bool load_rtit, struct vcpu_stats *st)
 {
 	uint64_t n;
 
@@ -171,10 +171,14 @@ void pt_hw_after_exit(struct pt_hw_cpu *cpu, struct pt_guest *g)
 static uint64_t *output_slot(struct pt_guest *g, uint32_t msr)
 {
 	switch (msr) {
-	case MSR_IA32_RTIT_OUTPUT_BASE:      return &g->ctx.output_base;
-	case MSR_IA32_RTIT_OUTPUT_MASK_PTRS: return &g->ctx.output_mask_ptrs;
-	case MSR_IA32_RTIT_STATUS:           return &g->ctx.status;
-	default:                             return NULL;
+	case MSR_IA32_RTIT_OUTPUT_BASE:
+		return &g->ctx.output_base;
+	case MSR_IA32_RTIT_OUTPUT_MASK_PTRS:
+		return &g->ctx.output_mask_ptrs;
+	case MSR_IA32_RTIT_STATUS:
+		return &g->ctx.status;
+	default:
+		return NULL;
 	}
 }
 
@@ -202,10 +206,10 @@ bool pt_hw_wrmsr(struct pt_hw_cpu *cpu, struct pt_guest *g, uint32_t msr, uint64
 	(void)rtit_read(&g->ctx, &g->caps, msr, &stored);
 	if (slot) {
 		if (cpu->outputs == g)
-			hw_wr(cpu, msr, stored);   /* CTL was cleared by the exit: writable */
+			hw_wr(cpu, msr, stored); /* CTL was cleared by the exit: writable */
 	} else if (cpu->filters == g) {
 		if (cpu->traceen)
-			cpu->filters = NULL;       /* host tracing: reload at the next entry */
+			cpu->filters = NULL; /* host tracing: reload at the next entry */
 		else
 			hw_wr(cpu, msr, stored);
 	}

@@ -14,16 +14,16 @@
  */
 struct pt_hw_cpu {
 	enum pt_mode mode;
-	bool host_trace;                /* the VMM traces itself into the host buffer */
-	uint64_t host_ctl;              /* IA32_RTIT_CTL while the VMM runs */
-	uint64_t host_base, host_mask, host_status;   /* host outputs, while not in the CPU */
-	struct pt_guest *outputs;       /* owner of the output MSRs; NULL = the host */
-	struct pt_guest *filters;       /* owner of the filter MSRs; NULL = nobody */
-	bool traceen;                   /* IA32_RTIT_CTL.TraceEn as ptvisor last left it */
-	uint64_t accesses;              /* every RDMSR/WRMSR of an IA32_RTIT_* MSR made here */
-	uint64_t window_start;          /* `accesses` at the last VM exit */
+	bool host_trace;                            /* the VMM traces itself into the host buffer */
+	uint64_t host_ctl;                          /* IA32_RTIT_CTL while the VMM runs */
+	uint64_t host_base, host_mask, host_status; /* host outputs, while not in the CPU */
+	struct pt_guest *outputs;                   /* owner of the output MSRs; NULL = the host */
+	struct pt_guest *filters;                   /* owner of the filter MSRs; NULL = nobody */
+	bool traceen;                               /* IA32_RTIT_CTL.TraceEn as ptvisor last left it */
+	uint64_t accesses;                          /* every RDMSR/WRMSR of an IA32_RTIT_* MSR made here */
+	uint64_t window_start;                      /* `accesses` at the last VM exit */
 	uint64_t host_pmis, guest_pmis;
-	bool host_pmi_pending;          /* the host buffer's consumer has a region to drain */
+	bool host_pmi_pending; /* the host buffer's consumer has a region to drain */
 };
 
 /* Pure set-up: no MSR is touched. host_ctl matters only with host_trace. */
@@ -46,8 +46,7 @@ void pt_hw_guest_init(struct pt_guest *g, enum pt_backend backend, const struct 
  * Closes the exit's accounting window into st. Returns -1 if host TraceEn
  * would still be 1 at an entry that loads IA32_RTIT_CTL.
  */
-int pt_hw_before_entry(struct pt_hw_cpu *cpu, struct pt_guest *g, bool load_rtit,
-		       struct vcpu_stats *st);
+int pt_hw_before_entry(struct pt_hw_cpu *cpu, struct pt_guest *g, bool load_rtit, struct vcpu_stats *st);
 /*
  * Right after the VM exit of g: takes the guest IA32_RTIT_CTL the CPU saved
  * in the VMCS (SDM 28.3.1 "Saving Control Registers, Debug Registers,

@@ -16,8 +16,8 @@ bool pt_outbuf_is_trace_access(const struct ept_violation *v)
 	return v->async && !v->gla_valid;
 }
 
-enum ept_fault_result pt_outbuf_handle(struct pt_hw_cpu *cpu, struct pt_guest *g,
-				       const struct pt_outbuf_mem *mem, const struct ept_violation *v)
+enum ept_fault_result pt_outbuf_handle(struct pt_hw_cpu *cpu, struct pt_guest *g, const struct pt_outbuf_mem *mem,
+				       const struct ept_violation *v)
 {
 	uint64_t page = ALIGN_DOWN(v->gpa, PAGE_SIZE);
 
@@ -32,8 +32,8 @@ enum ept_fault_result pt_outbuf_handle(struct pt_hw_cpu *cpu, struct pt_guest *g
 		if (!g->error_reported) {
 			g->error_reported = true;
 			pr_warn("guest %s: Intel PT output to GPA 0x%lx outside its RAM (0x%lx bytes): "
-				"trace stopped, IA32_RTIT_STATUS.Error set\n", mem->name, v->gpa,
-				mem->mem_size);
+				"trace stopped, IA32_RTIT_STATUS.Error set\n",
+				mem->name, v->gpa, mem->mem_size);
 		}
 		return EPT_FAULT_RETRY;
 	}

@@ -33,7 +33,7 @@ bool pt_outbuf_is_trace_access(const struct ept_violation *v);
  * nothing outside the guest is mapped. EPT_FAULT_STOP_GUEST if mapping back
  * failed; EPT_FAULT_UNHANDLED for anything else. Counted in g->outbuf.
  */
-enum ept_fault_result pt_outbuf_handle(struct pt_hw_cpu *cpu, struct pt_guest *g,
-				       const struct pt_outbuf_mem *mem, const struct ept_violation *v);
+enum ept_fault_result pt_outbuf_handle(struct pt_hw_cpu *cpu, struct pt_guest *g, const struct pt_outbuf_mem *mem,
+				       const struct ept_violation *v);
 
 #endif
