@@ -64,25 +64,27 @@ static inline struct cpuid_regs cpu_cpuid(uint32_t leaf, uint32_t subleaf)
 }
 
 /*
- * RDMSR/WRMSR that report #GP instead of taking it: the fault handler finds
- * the instruction in __ex_table and resumes at the fixup with the flag set.
+ * A faulting instruction at label 1 resumes at label 2 with the flag operand set: the fault handler
+ * finds the instruction in __ex_table and jumps to the fixup (trap.c).
  */
+#define PTV_EX_SAFE(insn, flag)            \
+	"1: " insn "\n"                    \
+	"2:\n"                             \
+	".pushsection .fixup, \"ax\"\n"    \
+	"3: movb $1, " flag "\n"           \
+	"   jmp 2b\n"                      \
+	".popsection\n"                    \
+	".pushsection __ex_table, \"a\"\n" \
+	"   .quad 1b, 3b\n"                \
+	".popsection\n"
+
+/* RDMSR/WRMSR that report #GP instead of taking it. */
 static inline bool cpu_rdmsr_safe(uint32_t msr, uint64_t *val)
 {
 	uint32_t lo = 0, hi = 0;
 	uint8_t faulted = 0;
 
-	asm volatile("1: rdmsr\n"
-		     "2:\n"
-		     ".pushsection .fixup, \"ax\"\n"
-		     "3: movb $1, %2\n"
-		     "   jmp 2b\n"
-		     ".popsection\n"
-		     ".pushsection __ex_table, \"a\"\n"
-		     "   .quad 1b, 3b\n"
-		     ".popsection\n"
-		     : "+a"(lo), "+d"(hi), "+q"(faulted)
-		     : "c"(msr));
+	asm volatile(PTV_EX_SAFE("rdmsr", "%2") : "+a"(lo), "+d"(hi), "+q"(faulted) : "c"(msr));
 	*val = ((uint64_t)hi << 32) | lo;
 	return !faulted;
 }
@@ -91,15 +93,7 @@ static inline bool cpu_wrmsr_safe(uint32_t msr, uint64_t val)
 {
 	uint8_t faulted = 0;
 
-	asm volatile("1: wrmsr\n"
-		     "2:\n"
-		     ".pushsection .fixup, \"ax\"\n"
-		     "3: movb $1, %0\n"
-		     "   jmp 2b\n"
-		     ".popsection\n"
-		     ".pushsection __ex_table, \"a\"\n"
-		     "   .quad 1b, 3b\n"
-		     ".popsection\n"
+	asm volatile(PTV_EX_SAFE("wrmsr", "%0")
 		     : "+q"(faulted)
 		     : "c"(msr), "a"((uint32_t)val), "d"((uint32_t)(val >> 32))
 		     : "memory");
@@ -171,20 +165,12 @@ static inline void cpu_write_dr(unsigned n, uint64_t v)
 #undef PTV_DR_CASE_READ
 #undef PTV_DR_CASE_WRITE
 
-/* XSETBV that reports #GP instead of taking it (exception table, as for WRMSR). */
+/* XSETBV that reports #GP instead of taking it. */
 static inline bool cpu_xsetbv_safe(uint32_t xcr, uint64_t val)
 {
 	uint8_t faulted = 0;
 
-	asm volatile("1: xsetbv\n"
-		     "2:\n"
-		     ".pushsection .fixup, \"ax\"\n"
-		     "3: movb $1, %0\n"
-		     "   jmp 2b\n"
-		     ".popsection\n"
-		     ".pushsection __ex_table, \"a\"\n"
-		     "   .quad 1b, 3b\n"
-		     ".popsection\n"
+	asm volatile(PTV_EX_SAFE("xsetbv", "%0")
 		     : "+q"(faulted)
 		     : "c"(xcr), "a"((uint32_t)val), "d"((uint32_t)(val >> 32))
 		     : "memory");
