@@ -75,8 +75,9 @@
 #define XSAVE_ALIGN             64u
 
 /* Debug registers (SDM Vol. 3B 17.2 "Debug Registers") */
-#define DR_COUNT         4      /* DR0-DR3: breakpoint linear addresses */
-#define DR6_B(n)         BIT(n) /* breakpoint condition n detected */
+#define DR_COUNT         4                                           /* DR0-DR3: breakpoint linear addresses */
+#define DR6_B(n)         BIT(n)                                      /* breakpoint condition n detected */
+#define DR6_TRAP_BITS    (DR6_B(0) | DR6_B(1) | DR6_B(2) | DR6_B(3)) /* B0-B3 */
 #define DR6_BD           BIT(13)
 #define DR6_BS           BIT(14)
 #define DR6_BT           BIT(15)

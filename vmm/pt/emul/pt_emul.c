@@ -234,7 +234,7 @@ static void on_exception(struct vcpu *v, struct pt_guest *pg, struct pt_emul *e,
 	pt_emul_stage_flush(v, pg, e);
 	/* An intercepted #DB left DR6 alone (SDM 27.1): the guest's conditions are in the qualification. */
 	if (vector == X86_VEC_DB)
-		pt_emul_dr6_report(vmcs_readnat(EXIT_QUALIFICATION) & (GENMASK(3, 0) | DR6_BD | DR6_BS | DR6_BT));
+		pt_emul_dr6_report(vmcs_readnat(EXIT_QUALIFICATION) & (DR6_TRAP_BITS | DR6_BD | DR6_BS | DR6_BT));
 	uint32_t inject = (info & (0xff | (7u << 8) | INTR_INFO_DELIVER_CODE)) | INTR_INFO_VALID;
 	if (info & INTR_INFO_DELIVER_CODE)
 		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, vmcs_read32(VM_EXIT_INTR_ERROR_CODE));

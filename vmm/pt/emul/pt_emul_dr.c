@@ -18,8 +18,6 @@
  */
 #include "pt/emul/pt_emul_int.h"
 
-#define DR6_TRAP_BITS (DR6_B(0) | DR6_B(1) | DR6_B(2) | DR6_B(3))
-
 static bool dr7_enabled(uint64_t dr7, unsigned n)
 {
 	return dr7 & (DR7_L(n) | DR7_G(n));
