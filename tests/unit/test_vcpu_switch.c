@@ -6,6 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "vcpu_env.h"
+#include "host_env.h"
 #include "phys_arena.h"
 #include "../fixtures/cpu_fixtures.h"
 #include "mem/frame.h"
@@ -109,6 +110,20 @@ static void test_size_amx(void **state)
 	assert_int_equal(env.m->xsave_bytes, 2696);
 	assert_true(env.m->xsave_bytes <= a.fpu.pages * PAGE_SIZE);
 	assert_int_equal(env.m->log[cpu_model_find(env.m, CPU_OP_XSAVE, 0, 0)].value, ENV_GUEST_XCR0);
+}
+
+/* Where the CPU's own size for the guests' set (sub-leaf 0 EBX with it in XCR0) is larger than the
+   components' offsets and sizes add up to, the area follows the CPU. */
+static void test_size_cpu_figure(void **state)
+{
+	struct cpuid_regs r = cpu_model_cpuid(env.m, 0xd, 0);
+	(void)state;
+	r.ebx = 3008;
+	cpu_model_set_cpuid(env.m, 0xd, 0, &r);
+	vcpu_switch_init_cpu();
+	assert_int_equal(env.m->xcr0, ENV_GUEST_XCR0);   /* set to ask the CPU */
+	assert_int_equal(vcpu_host.area_size, 3008);
+	assert_true(host_console_contains("3008-byte save area per guest"));
 }
 
 static void test_size_avx(void **state)
@@ -276,6 +291,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_size_avx512, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_size_amx, setup_amx, teardown),
+		cmocka_unit_test_setup_teardown(test_size_cpu_figure, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_size_avx, setup_avx, teardown),
 		cmocka_unit_test_setup_teardown(test_fxsave_host, setup_fxsave, teardown),
 		cmocka_unit_test_setup_teardown(test_debug_registers, setup, teardown),

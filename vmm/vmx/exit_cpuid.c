@@ -99,7 +99,7 @@ static void cpuid_filter(struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpu
 		break;
 	case 0xd: /* only the components ptvisor saves for guests (xsave.c) */
 		if (vcpu_host.xsave)
-			xsave_cpuid(sub, vcpu_host.xcr0_allowed, r);
+			xsave_cpuid(sub, vcpu_host.xcr0_allowed, vcpu_host.area_size, r);
 		break;
 	case 0x12: /* SGX */
 	case 0x14: /* Intel PT: the guest's PT backend decides */

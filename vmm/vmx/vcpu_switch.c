@@ -33,6 +33,10 @@ void vcpu_switch_init_cpu(void)
 	if (vcpu_host.xsave) {
 		vcpu_host.xcr0_allowed = xsave_host_mask() & XSAVE_GUEST_CANDIDATES;
 		vcpu_host.area_size = xsave_area_size(vcpu_host.xcr0_allowed);
+		/* The CPU's own figure for that set: CPUID.(EAX=0DH,ECX=0):EBX with it in XCR0 (SDM Vol. 2A). */
+		if (!cpu_xsetbv_safe(0, vcpu_host.xcr0_allowed))
+			panic("XSETBV of the guests' XCR0 set 0x%lx faulted", vcpu_host.xcr0_allowed);
+		vcpu_host.area_size = MAX(vcpu_host.area_size, cpu_cpuid(0xd, 0).ebx);
 	} else {
 		vcpu_host.xcr0_allowed = XCR0_X87 | XCR0_SSE;
 		vcpu_host.area_size = 512; /* the FXSAVE image (SDM Vol. 1 10.5.1) */

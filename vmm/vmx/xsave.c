@@ -44,13 +44,13 @@ bool xcr0_valid(uint64_t val, uint64_t allowed)
 	return true;
 }
 
-void xsave_cpuid(uint32_t sub, uint64_t allowed, struct cpuid_regs *r)
+void xsave_cpuid(uint32_t sub, uint64_t allowed, uint32_t size, struct cpuid_regs *r)
 {
 	if (sub == 0) {
 		/* EBX (size for the XCR0 in force) is the CPU's: the guest's XCR0 is loaded while it runs. */
 		r->eax = (uint32_t)allowed;
 		r->edx = (uint32_t)(allowed >> 32);
-		r->ecx = xsave_area_size(allowed);
+		r->ecx = size;
 	} else if (sub == 1) {
 		r->eax &= ~(uint32_t)CPUID_D_1_EAX_XSAVES;
 		r->ecx = r->edx = 0; /* IA32_XSS bits: none */

@@ -27,9 +27,9 @@ uint32_t xsave_area_size(uint64_t mask);
 bool xcr0_valid(uint64_t val, uint64_t allowed);
 /*
  * CPUID leaf 0DH for a guest whose enabled components are `allowed`: sub-leaf 0 reports exactly
- * those and the area size they need, sub-leaf 1 no supervisor states (XSAVES is hidden), and the
- * sub-leaves of other components read 0.
+ * those and `size`, the area they need (ECX), sub-leaf 1 no supervisor states (XSAVES is hidden),
+ * and the sub-leaves of other components read 0.
  */
-void xsave_cpuid(uint32_t sub, uint64_t allowed, struct cpuid_regs *r);
+void xsave_cpuid(uint32_t sub, uint64_t allowed, uint32_t size, struct cpuid_regs *r);
 
 #endif
