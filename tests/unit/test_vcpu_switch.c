@@ -121,7 +121,7 @@ static void test_size_cpu_figure(void **state)
 	r.ebx = 3008;
 	cpu_model_set_cpuid(env.m, 0xd, 0, &r);
 	vcpu_switch_init_cpu();
-	assert_int_equal(env.m->xcr0, ENV_GUEST_XCR0);   /* set to ask the CPU */
+	assert_int_equal(env.m->xcr0, ENV_GUEST_XCR0); /* set to ask the CPU */
 	assert_int_equal(vcpu_host.area_size, 3008);
 	assert_true(host_console_contains("3008-byte save area per guest"));
 }
