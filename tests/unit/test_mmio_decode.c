@@ -13,7 +13,7 @@
 #include "x86/mmio_decode.h"
 
 struct mc {
-	enum mmio_cpu_mode m;
+	enum insn_mode m;
 	const char *b;
 	unsigned n; /* bytes of the instruction, all of them its own */
 	const char *what;
@@ -26,9 +26,9 @@ struct mc {
 	bool sx;
 };
 
-#define M16  MMIO_MODE16
-#define M32  MMIO_MODE32
-#define M64  MMIO_MODE64
+#define M16  INSN_MODE16
+#define M32  INSN_MODE32
+#define M64  INSN_MODE64
 #define NEG1 0xffffffffffffffffull
 /* Store and load of a register, store of an immediate, MOVZX/MOVSX load. */
 #define BYTES(md, s, w) .m = md, .b = s, .n = sizeof(s) - 1, .what = w
@@ -160,7 +160,7 @@ static void test_accepted(void **state)
 }
 
 struct bad {
-	enum mmio_cpu_mode m;
+	enum insn_mode m;
 	const char *b;
 	unsigned n;
 	const char *what;
@@ -233,7 +233,7 @@ static void test_refused(void **state)
 		printf("  %s\n", bad[i].what);
 		assert_int_equal(mmio_decode((const uint8_t *)bad[i].b, bad[i].n, bad[i].m, &o), -1);
 	}
-	assert_int_equal(mmio_decode((const uint8_t *)"\x89\x00", 2, (enum mmio_cpu_mode)3, &o), -1);
+	assert_int_equal(mmio_decode((const uint8_t *)"\x89\x00", 2, (enum insn_mode)3, &o), -1);
 }
 
 /* 15 bytes is the architectural limit (SDM Vol. 2 2.3.11), which the 16-byte cases above exceed. */
@@ -244,7 +244,7 @@ static void test_fifteen_bytes(void **state)
 	struct mmio_insn o;
 	(void)state;
 
-	assert_int_equal(mmio_decode(max, sizeof(max), MMIO_MODE64, &o), 0);
+	assert_int_equal(mmio_decode(max, sizeof(max), INSN_MODE64, &o), 0);
 	assert_int_equal(o.len, 15);
 	assert_true(o.store);
 	assert_int_equal(o.size, 4);
@@ -276,7 +276,7 @@ static void test_length_matches_insn_decode(void **state)
 	for (unsigned i = 0; i < 400000; i++) {
 		uint8_t b[20];
 		size_t at = 0, avail;
-		enum mmio_cpu_mode m = (enum mmio_cpu_mode)(i % 3);
+		enum insn_mode m = (enum insn_mode)(i % 3);
 		struct mmio_insn o;
 		struct insn in;
 

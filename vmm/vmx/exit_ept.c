@@ -56,20 +56,13 @@ static uint64_t store_value(struct vcpu *v, const struct mmio_insn *in)
 	return val & size_mask(in->size);
 }
 
-static enum mmio_cpu_mode cpu_mode(const struct vcpu *v)
-{
-	if (vcpu_long_mode(v))
-		return MMIO_MODE64;
-	return (vmcs_read32(GUEST_CS_AR_BYTES) & BIT(14)) ? MMIO_MODE32 : MMIO_MODE16;
-}
-
 static enum exit_action emulate_unbacked(struct vcpu *v, const struct ept_violation *ev)
 {
 	uint8_t code[15];
 	struct mmio_insn in;
 	size_t n = vcpu_fetch(v, vcpu_lip(), code, sizeof(code));
 
-	if (ev->fetch || mmio_decode(code, n, cpu_mode(v), &in) < 0)
+	if (ev->fetch || mmio_decode(code, n, vcpu_insn_mode(v), &in) < 0)
 		return vcpu_stop(v, -1,
 				 "%s at GPA 0x%lx (no RAM there) by an instruction ptvisor does not "
 				 "emulate (RIP 0x%lx)",

@@ -4,6 +4,7 @@
 
 #include "vmx/vcpu.h"
 #include "vmx/vmcs_ops.h"
+#include "x86/insn.h"
 
 /* The guest's current privilege level: SS.DPL (SDM 5.5). */
 static inline unsigned vcpu_cpl(void)
@@ -15,6 +16,16 @@ static inline unsigned vcpu_cpl(void)
 static inline bool vcpu_long_mode(const struct vcpu *v)
 {
 	return v->efer_lma && (vmcs_read32(GUEST_CS_AR_BYTES) & BIT(13));
+}
+
+/* The code size instructions are decoded with: 64-bit mode, else CS.D (SDM 3.4.5, 5.2.1). */
+static inline enum insn_mode vcpu_insn_mode(const struct vcpu *v)
+{
+	uint32_t ar = vmcs_read32(GUEST_CS_AR_BYTES);
+
+	if (v->efer_lma && (ar & BIT(13)))
+		return INSN_MODE64;
+	return (ar & BIT(14)) ? INSN_MODE32 : INSN_MODE16;
 }
 
 /* The linear address of the next instruction: CS base + RIP. */

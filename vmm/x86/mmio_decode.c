@@ -68,13 +68,13 @@ static int classify_0f(const struct insn *in, struct mmio_insn *o)
 	return 0;
 }
 
-int mmio_decode(const uint8_t *code, size_t avail, enum mmio_cpu_mode mode, struct mmio_insn *out)
+int mmio_decode(const uint8_t *code, size_t avail, enum insn_mode mode, struct mmio_insn *out)
 {
 	struct insn in;
 	struct mmio_insn o;
 	int rc;
 
-	if (insn_decode(code, avail, (enum insn_mode)mode, &in))
+	if (insn_decode(code, avail, mode, &in))
 		return -1;
 	/*
 	 * A register-only MOV never touches memory. F2/F3 on these opcodes are XACQUIRE/XRELEASE hints

@@ -5,9 +5,6 @@
 #include "types.h"
 #include "x86/insn.h"
 
-/* The guest's code size, from CS.L and CS.D; the same values as enum insn_mode. */
-enum mmio_cpu_mode { MMIO_MODE16 = INSN_MODE16, MMIO_MODE32 = INSN_MODE32, MMIO_MODE64 = INSN_MODE64 };
-
 struct mmio_insn {
 	unsigned len;      /* instruction length in bytes */
 	bool store;        /* memory is the destination */
@@ -24,6 +21,6 @@ struct mmio_insn {
  * or an immediate: 88/89/8A/8B, C6/C7 /0, A0-A3 (moffs) and MOVZX/MOVSX 0F B6/B7/BE/BF, each with a
  * memory operand and without F2/F3. Returns 0, or -1 for anything else.
  */
-int mmio_decode(const uint8_t *code, size_t avail, enum mmio_cpu_mode mode, struct mmio_insn *out);
+int mmio_decode(const uint8_t *code, size_t avail, enum insn_mode mode, struct mmio_insn *out);
 
 #endif

@@ -14,11 +14,9 @@
 
 enum pt_cpu_mode pt_emul_cpu_mode(const struct vcpu *v)
 {
-	uint32_t ar = vmcs_read32(GUEST_CS_AR_BYTES);
+	enum insn_mode m = vcpu_insn_mode(v);
 
-	if (v->efer_lma && (ar & BIT(13)))
-		return PT_MODE_64;
-	return (ar & BIT(14)) ? PT_MODE_32 : PT_MODE_16;
+	return m == INSN_MODE64 ? PT_MODE_64 : m == INSN_MODE32 ? PT_MODE_32 : PT_MODE_16;
 }
 
 void pt_emul_ranges_init(struct pt_guest *pg)
@@ -107,11 +105,6 @@ static enum pt_cofi cofi_of(enum insn_class c)
 	default:                 return PT_COFI_NONE;
 	}
 	/* clang-format on */
-}
-
-static enum insn_mode insn_mode_of(enum pt_cpu_mode m)
-{
-	return m == PT_MODE_64 ? INSN_MODE64 : m == PT_MODE_32 ? INSN_MODE32 : INSN_MODE16;
 }
 
 #define FNV64_OFFSET 0xcbf29ce484222325ULL
@@ -226,7 +219,7 @@ bool pt_emul_decode_next(struct vcpu *v, struct pt_emul *e, uint64_t ip)
 	uint8_t code[INSN_MAX_LEN];
 	size_t n = fetch_code(v, e, ip, code);
 
-	e->have_prev = n && insn_decode(code, n, insn_mode_of(pt_emul_cpu_mode(v)), &e->prev) == 0;
+	e->have_prev = n && insn_decode(code, n, vcpu_insn_mode(v), &e->prev) == 0;
 	e->prev_ip = ip;
 	note_tf_effects(v, e);
 	/* INT n delivers through the IDT with TF cleared: catch its handler (unless a guest breakpoint on
