@@ -50,6 +50,8 @@ void vcpu_switch_init_cpu(void)
  * a guest disabled keeps its contents (13.3). So both run with XCR0 = every component guests may
  * enable: all of the old guest's state is saved, including what it disabled, and all of it is
  * replaced by the new guest's (initialised where it never had any) before its own XCR0 goes in.
+ * While no vCPU is on the CPU, XCR0 holds that set: vcpu_switch_init_cpu() leaves it there, only a
+ * loaded guest's XSETBV changes it, and vcpu_put() puts it back.
  */
 static void xcr0_load(struct vcpu *v, uint64_t xcr0)
 {
@@ -71,7 +73,6 @@ static void fpu_save(struct vcpu *v)
 static void fpu_load(struct vcpu *v)
 {
 	if (vcpu_host.xsave) {
-		xcr0_load(v, vcpu_host.xcr0_allowed);
 		cpu_xrstor(v->fpu.area, vcpu_host.xcr0_allowed);
 		xcr0_load(v, v->fpu.xcr0);
 	} else {
