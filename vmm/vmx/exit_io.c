@@ -87,9 +87,9 @@ static enum exit_action io_string(struct vcpu *v, uint16_t port, unsigned size, 
 	uint64_t *index = in ? &v->regs.rdi : &v->regs.rsi;
 	uint64_t count = rep ? v->regs.rcx & mask : 1;
 	int64_t delta = (vmcs_readnat(GUEST_RFLAGS) & RFLAGS_DF) ? -(int64_t)size : (int64_t)size;
-	/* The segment base: the linear address less the offset the instruction used. */
-	uint64_t base = vmcs_readnat(GUEST_LINEAR_ADDRESS) - (*index & mask);
 	uint64_t gla = vmcs_readnat(GUEST_LINEAR_ADDRESS);
+	/* The segment base: the linear address less the offset the instruction used. */
+	uint64_t base = gla - (*index & mask);
 
 	if (vmcs_readnat(GUEST_CR0) & CR0_PG)
 		return vcpu_stop(v, -1, "string I/O on port 0x%x with paging enabled is not emulated", port);
