@@ -11,10 +11,16 @@
 #include "ept/ept_walk.h"
 #include "mem/frame.h"
 #include "mem/phys.h"
+#include "vmx/caps.h"
 #include "vmx/vcpu_switch.h"
+#include "vmx/vmcs_init.h"
 #include "msr.h"
 
 struct vcpu_env env;
+/* main.c's and vmcs_init.c's, which are not linked (they need the boot path, vmx_run.asm and the host
+   GDT): read from the fixture in vcpu_env_setup(). */
+struct vmx_caps boot_caps;
+struct vmx_controls vmx_ctls;
 
 /* CPUID.(EAX=0DH,ECX=i): EAX size, EBX offset of component i in the standard format. */
 static const struct {
@@ -72,6 +78,13 @@ void vcpu_env_setup(struct vcpu *v, const struct cpu_fixture *f, uint64_t xcomp,
 	add_syscall_msrs(env.m);
 	if (prepare)
 		prepare(env.m);
+	vmx_caps_read(&boot_caps);
+	vmx_ctls = (struct vmx_controls){
+		.cr0_fixed0 = boot_caps.cr0_fixed0,
+		.cr0_fixed1 = boot_caps.cr0_fixed1,
+		.cr4_fixed0 = boot_caps.cr4_fixed0,
+		.cr4_fixed1 = boot_caps.cr4_fixed1,
+	};
 	memset(&vcpu_host, 0, sizeof(vcpu_host));
 	vcpu_switch_init_cpu(); /* before VMXON: CR4 may then change without VMX's fixed bits */
 	env.m->cr4 |= CR4_VMXE;
@@ -103,11 +116,10 @@ void env_vcpu_create(struct vcpu *v, unsigned id, const char *name)
 		.id = id,
 		.name = name,
 		.mem = { &env.ept, &env.claims, env.ram_hpa, ENV_RAM_SIZE },
+		.vmcs_revision = vmx_caps_revision_id(&boot_caps),
 	};
 
 	assert_int_equal(vcpu_create(v, &c), 0);
-	*(uint32_t *)phys_map(v->vmcs_pa, 4) =
-		(uint32_t)(cpu_model_msr_value(env.m, MSR_IA32_VMX_BASIC, 0) & 0x7fffffff);
 }
 
 uint64_t vmr(unsigned field)

@@ -12,9 +12,6 @@
 #include "vmx/exit_reason.h"
 #include "vmx/vmcs_init.h"
 
-/* vmcs_init.c's; it is not linked (it needs vmx_run.asm and the host GDT). Set from the fixture. */
-struct vmx_controls vmx_ctls;
-
 /* Exit qualification for control-register accesses (SDM 28.2.1, Table 28-3). */
 #define MOV_TO_CR(cr, reg)   ((uint64_t)(cr) | ((uint64_t)(reg) << 8))
 #define MOV_FROM_CR(cr, reg) (MOV_TO_CR(cr, reg) | (1u << 4))
@@ -28,10 +25,6 @@ static int setup(void **state)
 {
 	(void)state;
 	vcpu_env_setup(&v, &cpu_fixture_bochs_tigerlake, ENV_XCOMP_AVX512, NULL);
-	vmx_ctls.cr0_fixed0 = cpu_model_msr_value(env.m, MSR_IA32_VMX_CR0_FIXED0, 0);
-	vmx_ctls.cr0_fixed1 = cpu_model_msr_value(env.m, MSR_IA32_VMX_CR0_FIXED1, 0);
-	vmx_ctls.cr4_fixed0 = cpu_model_msr_value(env.m, MSR_IA32_VMX_CR4_FIXED0, 0);
-	vmx_ctls.cr4_fixed1 = cpu_model_msr_value(env.m, MSR_IA32_VMX_CR4_FIXED1, 0);
 	assert_int_equal(vmx_ctls.cr0_fixed0, CR0_PE | CR0_NE | CR0_PG);
 	return 0;
 }

@@ -53,7 +53,7 @@ static void test_hlt(void **state)
 static void test_hlt_with_interrupt(void **state)
 {
 	(void)state;
-	vlapic_guest_reset(&v, true);
+	v.window_exiting = true;
 	vmw(CPU_BASED_VM_EXEC_CONTROL, CPU_HLT_EXITING);
 	vlapic_mmio_write(&v, VLAPIC_BASE_GPA + APIC_SVR, 4, 0x1ff);
 	/* A self-IPI held back by TPR is not deliverable: HLT still yields. */

@@ -19,19 +19,12 @@
 #include "vmx/vcpu_switch.h"
 #include "vmx/vmcs_init.h"
 
-/* vmcs_init.c's (not linked); only the CR0/CR4 fixed bits matter here. */
-struct vmx_controls vmx_ctls;
-
 static struct vcpu v, b;
 
 static int setup(void **state)
 {
 	(void)state;
 	vcpu_env_setup(&v, &cpu_fixture_bochs_tigerlake, ENV_XCOMP_AVX512, NULL);
-	vmx_ctls.cr0_fixed0 = cpu_model_msr_value(env.m, MSR_IA32_VMX_CR0_FIXED0, 0);
-	vmx_ctls.cr0_fixed1 = cpu_model_msr_value(env.m, MSR_IA32_VMX_CR0_FIXED1, 0);
-	vmx_ctls.cr4_fixed0 = cpu_model_msr_value(env.m, MSR_IA32_VMX_CR4_FIXED0, 0);
-	vmx_ctls.cr4_fixed1 = cpu_model_msr_value(env.m, MSR_IA32_VMX_CR4_FIXED1, 0);
 	return 0;
 }
 

@@ -45,7 +45,8 @@ static int setup(void **state)
 	cpu_vmwrite(GUEST_RFLAGS, RFLAGS_IF | 2);
 	cpu_vmwrite(GUEST_INTERRUPTIBILITY_INFO, 0);
 	cpu_vmwrite(VM_ENTRY_INTR_INFO_FIELD, 0);
-	vlapic_guest_reset(&v, true);
+	vlapic_reset(&v.lapic, v.id);
+	v.window_exiting = true;
 	return 0;
 }
 
@@ -164,7 +165,7 @@ static void test_priorities_through_mmio(void **state)
 static void test_no_window_exiting(void **state)
 {
 	(void)state;
-	vlapic_guest_reset(&v, false);
+	v.window_exiting = false;
 	enable_pmi(0xf0);
 	vlapic_pmi(&v);
 	assert_false(window_on());

@@ -7,7 +7,6 @@
 #include "vmx/caps.h"
 #include "vmx/hypercall.h"
 #include "vmx/pt_backend.h"
-#include "vmx/vlapic_vmx.h"
 #include "vmx/vmcs_init.h"
 #include "ept/ept_walk.h"
 #include "hypercall_abi.h"
@@ -51,12 +50,10 @@ static int guest_alloc(struct guest *g)
 		.name = g->cfg.name,
 		.privileged = g->cfg.privileged,
 		.mem = { &g->ept, &g->claims, g->ram_hpa, g->cfg.mem_size },
+		.vmcs_revision = vmx_caps_revision_id(&boot_caps),
+		.window_exiting = vmx_ctl_can_set(boot_caps.procbased, CPU_INTR_WINDOW_EXITING),
 	};
-	if (vcpu_create(&g->vcpu, &vc) < 0)
-		return -1;
-	*(uint32_t *)phys_map(g->vcpu.vmcs_pa, 4) = vmx_caps_revision_id(&boot_caps);
-	vlapic_guest_reset(&g->vcpu, vmx_ctl_can_set(boot_caps.procbased, CPU_INTR_WINDOW_EXITING));
-	return 0;
+	return vcpu_create(&g->vcpu, &vc);
 }
 
 static void guest_init(struct guest *g, unsigned id)

@@ -4,18 +4,11 @@
  * in the read shadow; the real register gets the forced bits.
  */
 #include "vmx/exit.h"
+#include "vmx/caps.h"
 #include "vmx/vmcs_ops.h"
 #include "vmx/vmcs_init.h"
 #include "ept/ept_walk.h"
 #include "log.h"
-
-/* MAXPHYADDR: CPUID.80000008H:EAX[7:0] (SDM Vol. 2A CPUID); 36 where the leaf is missing (SDM 4.1.4). */
-static unsigned maxphyaddr(void)
-{
-	unsigned n = cpu_cpuid(0x80000000, 0).eax >= 0x80000008 ? cpu_cpuid(0x80000008, 0).eax & 0xff : 36;
-
-	return n ? n : 36;
-}
 
 /*
  * With EPT and PAE paging outside long mode the VMM must load the PDPTEs (SDM 29.3.2.1). A present
@@ -24,7 +17,7 @@ static unsigned maxphyaddr(void)
 static bool load_pdptes(struct vcpu *v, uint64_t cr0, uint64_t cr4, bool lma)
 {
 	uint64_t pdpte[4];
-	uint64_t reserved = BIT(1) | BIT(2) | GENMASK(8, 5) | GENMASK(63, maxphyaddr());
+	uint64_t reserved = BIT(1) | BIT(2) | GENMASK(8, 5) | GENMASK(63, boot_caps.maxphyaddr);
 
 	if (!(cr0 & CR0_PG) || !(cr4 & CR4_PAE) || lma)
 		return true;

@@ -52,11 +52,13 @@ int vcpu_create(struct vcpu *v, const struct vcpu_config *c)
 		pr_err("guest %s: refused: out of host memory for its VMCS, bitmaps and FPU state\n", c->name);
 		return -1;
 	}
+	*(uint32_t *)phys_map(v->vmcs_pa, 4) = c->vmcs_revision;
 	v->fpu.area = phys_map(v->fpu.area_pa, v->fpu.pages * PAGE_SIZE);
 	fpu_reset(&v->fpu, size);
 	/* DR0-DR3 0, DR6 FFFF0FF0H at power-up (SDM 17.2.3, Table 9-1); DR7 is in the VMCS. */
 	v->dregs.dr6 = DR6_RESET;
 	vlapic_reset(&v->lapic, c->id);
+	v->window_exiting = c->window_exiting;
 	vuart_init(&v->uart, c->name);
 	return 0;
 }

@@ -132,6 +132,8 @@ struct vcpu_config {
 	const char *name;
 	bool privileged;
 	struct vcpu_mem mem;
+	uint32_t vmcs_revision; /* IA32_VMX_BASIC[30:0], the VMCS's first word (SDM 25.2) */
+	bool window_exiting;    /* the CPU allows "interrupt-window exiting" (SDM A.3.2) */
 };
 
 /*

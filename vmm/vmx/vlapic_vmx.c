@@ -16,13 +16,6 @@
 
 static bool window_warned, nmi_warned; /* report once per boot */
 
-void vlapic_guest_reset(struct vcpu *v, bool can_window_exit)
-{
-	vlapic_reset(&v->lapic, v->id);
-	/* "Interrupt-window exiting" is allowed-1 (SDM A.3.2 "Primary Processor-Based VM-Execution Controls"). */
-	v->window_exiting = can_window_exit;
-}
-
 /* Asks for an exit at the next instruction boundary where the guest can take an interrupt. */
 static void window_request(struct vcpu *v, bool on)
 {

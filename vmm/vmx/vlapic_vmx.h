@@ -6,11 +6,6 @@
 #include "dev/vlapic.h"
 #include "vmx/vcpu.h"
 
-/*
- * At guest creation: APIC ID = the vCPU's id, power-up register values. can_window_exit: the CPU
- * allows "interrupt-window exiting" to be 1; without it interrupts stay pending (never injected).
- */
-void vlapic_guest_reset(struct vcpu *v, bool can_window_exit);
 /* The GPA lies in the APIC register page (0xFEE00000-0xFEE00FFF). */
 static inline bool vlapic_claims(uint64_t gpa)
 {
