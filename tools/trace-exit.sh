@@ -16,7 +16,8 @@ esac
 sym() { nm "$elf" | awk -v s="$1" '$3 == s { print "0x" $1 }'; }
 exit_addr=$(sym vmx_exit)
 handler_addr=$(sym "$handler")
-resume_addr=0x$(objdump -d --no-show-raw-insn "$elf" | awk '/\tvmresume/ { sub(":", "", $1); print $1; exit }')
+# awk reads to the end: leaving early would kill objdump with SIGPIPE, which pipefail turns into a failure.
+resume_addr=0x$(objdump -d --no-show-raw-insn "$elf" | awk '/\tvmresume/ && !found { sub(":", "", $1); print $1; found = 1 }')
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 if [ -z "$iso" ]; then
