@@ -118,7 +118,7 @@ static void trace_off(struct vcpu *v, struct pt_emul *e, const char *why)
 }
 
 /* Writes what this step produced; a STOP region or an error ends tracing as on hardware. */
-void pt_emul_stage_flush(struct vcpu *v, struct pt_guest *pg, struct pt_emul *e)
+static void stage_flush(struct vcpu *v, struct pt_guest *pg, struct pt_emul *e)
 {
 	enum pt_out_result r;
 
@@ -171,7 +171,7 @@ static void deliver_guest_db(struct vcpu *v, struct pt_guest *pg, struct pt_emul
 		return;
 	if (e->in_ctx)
 		pt_gen_event(&e->gen, ip, handler, pt_emul_cpu_mode(v));
-	pt_emul_stage_flush(v, pg, e);
+	stage_flush(v, pg, e);
 	if (e->active && !v->pt_step_mtf)
 		pt_emul_bp_arm(e, handler, false);
 }
@@ -198,7 +198,7 @@ static void on_step(struct vcpu *v, struct pt_guest *pg, struct pt_emul *e, uint
 	if (pt_emul_trace_stop_hit(pg, ip)) {
 		pt_gen_stop(&e->gen, ip);
 		pg->ctx.status |= RTIT_STATUS_STOPPED;
-		pt_emul_stage_flush(v, pg, e);
+		stage_flush(v, pg, e);
 		trace_off(v, e, "TraceStop address range reached (IA32_RTIT_STATUS.Stopped set)");
 		if (due || guest_bits) { /* no longer traced: the guest's #DB goes to it as it is */
 			pt_emul_dr6_report(guest_bits | (due ? DR6_BS : 0));
@@ -207,7 +207,7 @@ static void on_step(struct vcpu *v, struct pt_guest *pg, struct pt_emul *e, uint
 		return;
 	}
 	pt_emul_update_context(v, pg, e, ip);
-	pt_emul_stage_flush(v, pg, e);
+	stage_flush(v, pg, e);
 	if (!e->active)
 		return;
 	if (due || guest_bits) {
@@ -231,7 +231,7 @@ static void on_exception(struct vcpu *v, struct pt_guest *pg, struct pt_emul *e,
 	bool have_handler = pt_emul_idt_handler(v, vector, &handler);
 	if (e->in_ctx && have_handler)
 		pt_gen_event(&e->gen, ip, handler, pt_emul_cpu_mode(v));
-	pt_emul_stage_flush(v, pg, e);
+	stage_flush(v, pg, e);
 	/* An intercepted #DB left DR6 alone (SDM 27.1): the guest's conditions are in the qualification. */
 	if (vector == X86_VEC_DB)
 		pt_emul_dr6_report(vmcs_readnat(EXIT_QUALIFICATION) & (DR6_TRAP_BITS | DR6_BD | DR6_BS | DR6_BT));
@@ -268,7 +268,7 @@ void pt_emul_event_injected(struct vcpu *v, unsigned vector)
 		pt_gen_event(&e->gen, ip, handler, pt_emul_cpu_mode(v));
 		e->st.events++;
 	}
-	pt_emul_stage_flush(v, pg, e);
+	stage_flush(v, pg, e);
 	if (e->active && !v->pt_step_mtf)
 		pt_emul_bp_arm(e, handler, false);
 }
@@ -315,7 +315,7 @@ void pt_emul_ctl_written(struct vcpu *v, struct pt_guest *pg, uint64_t old_ctl)
 		/* The last packets go where the output was configured while tracing, not per the new CTL
 		   (a write of 0 also clears ToPA). */
 		pg->ctx.ctl = old_ctl;
-		pt_emul_stage_flush(v, pg, e);
+		stage_flush(v, pg, e);
 		pg->ctx.ctl = ctl;
 		e->st.disables++;
 		trace_off(v, e, "TraceEn cleared by the guest");
@@ -343,7 +343,7 @@ void pt_emul_ctl_written(struct vcpu *v, struct pt_guest *pg, uint64_t old_ctl)
 	e->in_ctx = pt_emul_filters_pass(pg, next);
 	if (e->in_ctx)
 		pt_gen_start(&e->gen, next, pt_emul_cpu_mode(v), vmcs_readnat(GUEST_CR3), cpu_rdtsc());
-	pt_emul_stage_flush(v, pg, e);
+	stage_flush(v, pg, e);
 	if (e->active)
 		stepping_arm(v, e);
 }
@@ -355,6 +355,6 @@ void pt_emul_stopped(struct vcpu *v)
 	if (!e->active)
 		return;
 	pt_gen_flush(&e->gen);
-	pt_emul_stage_flush(v, v->pt, e);
+	stage_flush(v, v->pt, e);
 	trace_off(v, e, "the guest stopped");
 }

@@ -37,7 +37,6 @@ uint64_t pt_emul_guest_db_bits(const struct pt_emul *e, uint64_t dr6, uint64_t i
 void pt_emul_dr6_report(uint64_t bits);
 
 /* pt_emul.c */
-void pt_emul_stage_flush(struct vcpu *v, struct pt_guest *pg, struct pt_emul *e);
 void pt_emul_ctl_written(struct vcpu *v, struct pt_guest *pg, uint64_t old_ctl);
 
 #endif
