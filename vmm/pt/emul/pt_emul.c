@@ -154,6 +154,13 @@ static struct pt_gen_cfg gen_cfg(const struct pt_guest *pg)
 	};
 }
 
+/* The guest's #DB with `bits` in DR6, queued for the next entry as hardware would deliver it. */
+static void queue_guest_db(uint64_t bits)
+{
+	pt_emul_dr6_report(bits);
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | X86_VEC_DB);
+}
+
 /*
  * The guest's own #DB is due at ip: its TF trapped after an instruction (DR6.BS), or its breakpoints
  * matched (B0-B3). DR6 shows the conditions, the #DB is injected as hardware would deliver it, and,
@@ -163,8 +170,7 @@ static void deliver_guest_db(struct vcpu *v, struct pt_guest *pg, struct pt_emul
 {
 	uint64_t handler;
 
-	pt_emul_dr6_report(bits);
-	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | X86_VEC_DB);
+	queue_guest_db(bits);
 	e->have_prev = false;
 	e->st.events++;
 	if (!pt_emul_idt_handler(v, X86_VEC_DB, &handler))
@@ -200,10 +206,8 @@ static void on_step(struct vcpu *v, struct pt_guest *pg, struct pt_emul *e, uint
 		pg->ctx.status |= RTIT_STATUS_STOPPED;
 		stage_flush(v, pg, e);
 		trace_off(v, e, "TraceStop address range reached (IA32_RTIT_STATUS.Stopped set)");
-		if (due || guest_bits) { /* no longer traced: the guest's #DB goes to it as it is */
-			pt_emul_dr6_report(guest_bits | (due ? DR6_BS : 0));
-			vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | X86_VEC_DB);
-		}
+		if (due || guest_bits) /* no longer traced: the guest's #DB goes to it as it is */
+			queue_guest_db(guest_bits | (due ? DR6_BS : 0));
 		return;
 	}
 	pt_emul_update_context(v, pg, e, ip);

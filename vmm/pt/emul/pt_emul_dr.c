@@ -37,6 +37,12 @@ static unsigned pick_slot(uint64_t dr7)
 	return DR_COUNT - 1;
 }
 
+/* The guest's DR7: the VMCS's, or the saved one while the handler breakpoint is in the VMCS's. */
+static uint64_t guest_dr7(const struct pt_emul *e)
+{
+	return e->bp.armed ? e->bp.saved_dr7 : vmcs_readnat(GUEST_DR7);
+}
+
 void pt_emul_bp_arm(struct pt_emul *e, uint64_t ip, bool frame_err)
 {
 	struct pt_emul_bp *b = &e->bp;
@@ -69,7 +75,7 @@ void pt_emul_bp_disarm(struct pt_emul *e)
 
 bool pt_emul_bp_would_hide(const struct pt_emul *e, uint64_t ip)
 {
-	uint64_t dr7 = e->bp.armed ? e->bp.saved_dr7 : vmcs_readnat(GUEST_DR7);
+	uint64_t dr7 = guest_dr7(e);
 	unsigned n = pick_slot(dr7);
 	uint64_t dr = e->bp.armed ? e->bp.saved_dr : cpu_read_dr(n);
 
@@ -84,7 +90,7 @@ uint64_t pt_emul_guest_db_bits(const struct pt_emul *e, uint64_t dr6, uint64_t i
 
 	if (!bits)
 		return 0; /* a plain single step: the common case */
-	uint64_t dr7 = e->bp.armed ? e->bp.saved_dr7 : vmcs_readnat(GUEST_DR7);
+	uint64_t dr7 = guest_dr7(e);
 
 	if (e->bp.armed) {
 		/* The borrowed slot reports ours; the guest's breakpoint there is compared by hand. */
