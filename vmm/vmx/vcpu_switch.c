@@ -21,6 +21,13 @@
 
 struct vcpu_host_cpu vcpu_host;
 
+/* Only values handle_xsetbv() accepted, or the guests' whole set, get here: a fault is ptvisor's bug. */
+static void xcr0_load(uint64_t xcr0, const char *owner)
+{
+	if (!cpu_xsetbv_safe(0, xcr0))
+		panic("XSETBV of XCR0 0x%lx for %s faulted", xcr0, owner);
+}
+
 void vcpu_switch_init_cpu(void)
 {
 	uint64_t cr4 = cpu_read_cr4() | CR4_OSFXSR | CR4_OSXMMEXCPT;
@@ -34,8 +41,7 @@ void vcpu_switch_init_cpu(void)
 		vcpu_host.xcr0_allowed = xsave_host_mask() & XSAVE_GUEST_CANDIDATES;
 		vcpu_host.area_size = xsave_area_size(vcpu_host.xcr0_allowed);
 		/* The CPU's own figure for that set: CPUID.(EAX=0DH,ECX=0):EBX with it in XCR0 (SDM Vol. 2A). */
-		if (!cpu_xsetbv_safe(0, vcpu_host.xcr0_allowed))
-			panic("XSETBV of the guests' XCR0 set 0x%lx faulted", vcpu_host.xcr0_allowed);
+		xcr0_load(vcpu_host.xcr0_allowed, "the guests' set");
 		vcpu_host.area_size = MAX(vcpu_host.area_size, cpu_cpuid(0xd, 0).ebx);
 	} else {
 		vcpu_host.xcr0_allowed = XCR0_X87 | XCR0_SSE;
@@ -53,17 +59,10 @@ void vcpu_switch_init_cpu(void)
  * While no vCPU is on the CPU, XCR0 holds that set: vcpu_switch_init_cpu() leaves it there, only a
  * loaded guest's XSETBV changes it, and vcpu_put() puts it back.
  */
-static void xcr0_load(struct vcpu *v, uint64_t xcr0)
-{
-	/* Only values handle_xsetbv() accepted (or the allowed set itself) get here: a fault is our bug. */
-	if (!cpu_xsetbv_safe(0, xcr0))
-		panic("XSETBV of XCR0 0x%lx for guest %s faulted", xcr0, v->name);
-}
-
 static void fpu_save(struct vcpu *v)
 {
 	if (vcpu_host.xsave) {
-		xcr0_load(v, vcpu_host.xcr0_allowed);
+		xcr0_load(vcpu_host.xcr0_allowed, v->name);
 		cpu_xsave(v->fpu.area, vcpu_host.xcr0_allowed);
 	} else {
 		cpu_fxsave(v->fpu.area);
@@ -74,7 +73,7 @@ static void fpu_load(struct vcpu *v)
 {
 	if (vcpu_host.xsave) {
 		cpu_xrstor(v->fpu.area, vcpu_host.xcr0_allowed);
-		xcr0_load(v, v->fpu.xcr0);
+		xcr0_load(v->fpu.xcr0, v->name);
 	} else {
 		cpu_fxrstor(v->fpu.area);
 	}
