@@ -34,12 +34,23 @@ void exits_check_msr(const struct ptv_hc_info *info)
 	/* The VMX capability MSRs are read-only (SDM Vol. 3D A.1 "Basic VMX Information"). */
 	check_fault(cpu_wrmsr_safe(MSR_IA32_VMX_BASIC, 0), VEC_GP, "WRMSR IA32_VMX_BASIC");
 
-	/* SDM Vol. 3C 24.7 "Enabling and Entering VMX Operation": locked with VMX off = VMX unusable. */
+	/* SDM Vol. 4 Table 2-2: IA32_FEATURE_CONTROL exists with VMX, SMX or SGX; the guest sees none. */
 	f = cpu_rdmsr_safe(MSR_IA32_FEATURE_CONTROL, &v);
-	check_fault(f, FAULT_NONE, "RDMSR IA32_FEATURE_CONTROL does not fault");
-	check(v & FEATURE_CONTROL_LOCKED, "IA32_FEATURE_CONTROL 0x%llx: lock bit 0 set", (unsigned long long)v);
-	check(!(v & (FEATURE_CONTROL_VMX_INSIDE_SMX | FEATURE_CONTROL_VMX_OUTSIDE_SMX)),
-	      "IA32_FEATURE_CONTROL 0x%llx: VMX enable bits 1,2 clear", (unsigned long long)v);
+	check_fault(f, (cpu_cpuid(1, 0).ecx & (BIT(5) | BIT(6))) ? FAULT_NONE : VEC_GP,
+		    "RDMSR IA32_FEATURE_CONTROL exists exactly when CPUID shows VMX or SMX");
+	/* SDM Vol. 3B 18.17.3: a WRMSR that moves the TSC by X moves IA32_TSC_ADJUST by X. */
+	uint64_t adj0 = 0, adj1 = 0, t0 = cpu_rdtsc();
+	bool has_adjust = cpu_cpuid(7, 0).ebx & BIT(1);
+	if (has_adjust)
+		cpu_rdmsr_safe(MSR_IA32_TSC_ADJUST, &adj0);
+	f = cpu_wrmsr_safe(MSR_IA32_TIME_STAMP_COUNTER, t0 + (1ULL << 40));
+	uint64_t t1 = cpu_rdtsc();
+	check(f == FAULT_NONE && t1 - t0 >= (1ULL << 40) && t1 - t0 < (1ULL << 40) + 1000000,
+	      "WRMSR IA32_TIME_STAMP_COUNTER moves RDTSC forward by 2^40 (+%llu)", (unsigned long long)(t1 - t0));
+	if (has_adjust)
+		cpu_rdmsr_safe(MSR_IA32_TSC_ADJUST, &adj1);
+	check(!has_adjust || (adj1 - adj0 > (1ULL << 40) - 1000000 && adj1 - adj0 <= (1ULL << 40)),
+	      "IA32_TSC_ADJUST moved with it (CPUID.7.0:EBX[1]=%d)", has_adjust);
 
 	/* SDM Vol. 3C 33.2.8 "Trace Output": the RTIT MSRs #GP when PT is not enumerated. */
 	f = cpu_rdmsr_safe(MSR_IA32_RTIT_CTL, &v);

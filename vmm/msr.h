@@ -5,6 +5,7 @@
 #define MSR_IA32_TIME_STAMP_COUNTER       0x010
 #define MSR_IA32_APIC_BASE                0x01b
 #define MSR_IA32_FEATURE_CONTROL          0x03a
+#define MSR_IA32_TSC_ADJUST               0x03b
 #define MSR_IA32_SPEC_CTRL                0x048
 #define MSR_IA32_MTRRCAP                  0x0fe
 #define MSR_IA32_SYSENTER_CS              0x174

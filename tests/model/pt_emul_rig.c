@@ -16,6 +16,7 @@
 #include "vmx/exit.h"
 #include "ept/ept_walk.h"
 #include "msr.h"
+#include "vmx/vmcs_init.h"
 
 #define MiB      (1ULL << 20)
 #define RIG_VMCS 0x4000ull
@@ -25,6 +26,9 @@ static struct pt_guest rig_pt;
 static struct ept rig_ept;
 static const struct cpu_fixture rig_cpu = { .name = "pt-emul rig", .vendor = "GenuineIntel" };
 static const struct ept_caps rig_ept_caps = { .pages_2m = true, .pages_1g = true, .wb = true };
+
+/* The VMX decisions the rig's guest runs under: virtual NMIs, as on every CPU ptvisor targets. */
+struct vmx_controls vmx_ctls = { .virtual_nmis = true };
 
 uint64_t per_vmcs(unsigned field)
 {

@@ -2,6 +2,10 @@
 #include "pt_hw_rig.h"
 #include "msr.h"
 #include "vmx/vmcs.h"
+#include "vmx/vmcs_init.h"
+
+/* The VMX decisions vlapic_vmx.c reads (the emulated backend's PMI): virtual NMIs, as on Bochs. */
+struct vmx_controls vmx_ctls = { .virtual_nmis = true };
 
 struct cpu_model *rig_load(const struct cpu_fixture *f)
 {

@@ -84,6 +84,9 @@ void vcpu_env_setup(struct vcpu *v, const struct cpu_fixture *f, uint64_t xcomp,
 		.cr0_fixed1 = boot_caps.cr0_fixed1,
 		.cr4_fixed0 = boot_caps.cr4_fixed0,
 		.cr4_fixed1 = boot_caps.cr4_fixed1,
+		/* What vmx_controls_decide() picks on Bochs: RDTSCP offered, virtual NMIs. */
+		.cpu2 = CPU2_ENABLE_EPT | CPU2_UNRESTRICTED_GUEST | CPU2_ENABLE_RDTSCP,
+		.virtual_nmis = true,
 	};
 	memset(&vcpu_host, 0, sizeof(vcpu_host));
 	vcpu_switch_init_cpu(); /* before VMXON: CR4 may then change without VMX's fixed bits */
@@ -99,6 +102,7 @@ void vcpu_env_setup(struct vcpu *v, const struct cpu_fixture *f, uint64_t xcomp,
 	ept_claims_init(&env.claims);
 
 	env_vcpu_create(v, 0, "g0");
+	v->cpu2_controls = vmx_ctls.cpu2;
 	assert_int_equal(cpu_vmptrld(v->vmcs_pa), VMX_OK);
 	env_guest32(v);
 }

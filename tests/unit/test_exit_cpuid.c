@@ -111,13 +111,39 @@ static void test_leaf7(void **state)
 	struct cpuid_regs r = guest_cpuid(7, 0);
 	assert_int_equal(r.eax, 2);
 	assert_int_equal(r.ebx, (uint32_t) ~(ebx_hidden | BIT(10)));
-	assert_int_equal(r.ecx & ~BIT(4),
-			 (uint32_t) ~(BIT(4) | BIT(5) | BIT(30))); /* WAITPKG, SGX_LC; OSPKE: test_exit_sdm_cases */
+	/* WAITPKG, CET_SS, KL, SGX_LC, PKS hidden; OSPKE: test_exit_sdm_cases */
+	assert_int_equal(r.ecx & ~BIT(4), (uint32_t) ~(BIT(4) | BIT(5) | BIT(7) | BIT(23) | BIT(30) | BIT(31)));
 	assert_int_equal(r.edx, 0);
 	v.cpu2_controls = BIT(12);
 	assert_int_equal(guest_cpuid(7, 0).ebx, ~ebx_hidden);
 	assert_regs(guest_cpuid(7, 1), 0, 0, 0, 0);
 	assert_regs(guest_cpuid(7, 0xffffffff), 0, 0, 0, 0);
+}
+
+/* RDTSCP and RDPID are #UD without "enable RDTSCP" (SDM 26.3): CPUID shows them only with it. */
+static void test_rdtscp_follows_control(void **state)
+{
+	(void)state;
+	host_leaf(0x80000000, 0, 0x80000008, 0, 0, 0);
+	host_leaf(0x80000001, 0, 0, 0, 0x121, 0x2c100800);
+	host_leaf(7, 0, 0, 0, BIT(22), 0);
+	v.cpu2_controls = CPU2_ENABLE_RDTSCP;
+	assert_int_equal(guest_cpuid(0x80000001, 0).edx, 0x2c100800);
+	assert_int_equal(guest_cpuid(7, 0).ecx, BIT(22));
+	v.cpu2_controls = 0;
+	assert_int_equal(guest_cpuid(0x80000001, 0).edx, 0x2c100800 & ~BIT(27));
+	assert_int_equal(guest_cpuid(7, 0).ecx, 0);
+	assert_int_equal(guest_cpuid(0x80000001, 0).ecx, 0x121);
+}
+
+/* The APIC flag follows IA32_APIC_BASE[11] (SDM 11.4.3). */
+static void test_apic_flag_follows_enable(void **state)
+{
+	(void)state;
+	host_leaf(1, 0, 0x806c1, 0x800, 0, BIT(9) | BIT(4));
+	assert_int_equal(guest_cpuid(1, 0).edx, BIT(9) | BIT(4));
+	v.lapic.base &= ~(uint64_t)APIC_BASE_ENABLE;
+	assert_int_equal(guest_cpuid(1, 0).edx, BIT(4));
 }
 
 /* A PT backend that decides the PT bits of leaves 7 and 14H: it gets the host's answer with PT removed. */
@@ -249,6 +275,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hypervisor_leaves, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_leaf1, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_leaf7, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rdtscp_follows_control, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_apic_flag_follows_enable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pt_leaves, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_zeroed_leaves, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_topology_and_passthrough, setup, teardown),

@@ -132,8 +132,45 @@ static void test_cr4(void **state)
 	for (unsigned i = 0; i < ARRAY_SIZE(bad); i++)
 		cr_gp(4, ok | CR4_PAE | bad[i]);
 	assert_int_equal(vmr(CR4_READ_SHADOW), CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_OSXSAVE);
+	/* PKE needs CPUID.7.0:ECX[3], which this CPU's CPUID lacks though IA32_VMX_CR4_FIXED1 allows it. */
+	cr_gp(4, ok | CR4_PAE | CR4_PKE);
+	struct cpuid_regs l7 = cpu_model_cpuid(env.m, 7, 0);
+	l7.ecx |= BIT(3);
+	cpu_model_set_cpuid(env.m, 7, 0, &l7);
 	cr_ok(4, ok | CR4_PAE | CR4_PKE);
 	assert_int_equal(vmr(GUEST_CR4), ok | CR4_PAE | CR4_PKE | CR4_VMXE);
+}
+
+/* Features the guest's CPUID hides: their CR4 bits are reserved (SDM Vol. 2B MOV to CR4). */
+static void test_cr4_hidden_features(void **state)
+{
+	static const uint64_t hidden[] = { CR4_MCE, CR4_KL, CR4_CET, CR4_PKS, CR4_UINTR, CR4_LAM_SUP };
+
+	(void)state;
+	uint64_t shadow = vmr(CR4_READ_SHADOW);
+	for (unsigned i = 0; i < ARRAY_SIZE(hidden); i++)
+		cr_gp(4, CR4_PSE | hidden[i]);
+	assert_int_equal(vmr(CR4_READ_SHADOW), shadow);
+}
+
+/* PCIDE: only in IA-32e mode with CR3[11:0] = 0; then CR0.PG cannot be cleared (SDM 4.10.1, MOV to CR0). */
+static void test_pcide(void **state)
+{
+	(void)state;
+	cr_gp(4, CR4_PSE | CR4_PCIDE); /* outside IA-32e mode */
+	env_guest64(&v);
+	const uint64_t base = CR4_PAE | CR4_OSFXSR | CR4_OSXMMEXCPT | CR4_OSXSAVE;
+	vmw(GUEST_CR3, ENV_PML4 | 0x5);
+	cr_gp(4, base | CR4_PCIDE);
+	vmw(GUEST_CR3, ENV_PML4);
+	cr_ok(4, base | CR4_PCIDE);
+	assert_int_equal(vmr(GUEST_CR4) & CR4_PCIDE, CR4_PCIDE);
+	/* Compatibility mode may leave long mode by clearing PG, but not with PCIDE set. */
+	vmw(GUEST_CS_AR_BYTES, 0xc09b);
+	cr_gp(0, CR0_PE | CR0_ET | CR0_WP);
+	assert_int_equal(vmr(VM_ENTRY_CONTROLS) & ENTRY_IA32E_MODE_GUEST, ENTRY_IA32E_MODE_GUEST);
+	/* LA57 cannot change in IA-32e mode. */
+	cr_gp(4, base | CR4_PCIDE | CR4_LA57);
 }
 
 static uint64_t *pdpt_setup(void)
@@ -224,6 +261,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cr0, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_long_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cr4, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cr4_hidden_features, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pcide, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pae_pdptes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lmsw, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_other_crs, setup, teardown),

@@ -11,16 +11,18 @@
 #include "vmx/exit.h"
 #include "vmx/exit_reason.h"
 #include "vmx/pt_backend.h"
+#include "vmx/guest_cpuid.h"
+#include "vmx/vlapic_vmx.h"
 
 #define NONCANONICAL 0x0000800000000000ULL
 #define CANONICAL_HI 0xffff800000001000ULL
 
 static struct vcpu v;
 
-/* A CPU with RDTSCP, so IA32_TSC_AUX exists and moves with the vCPU. */
+/* A 64-bit CPU (SYSCALL, NX, LM) with RDTSCP, so IA32_TSC_AUX exists and moves with the vCPU. */
 static void with_rdtscp(struct cpu_model *m)
 {
-	const struct cpuid_regs r = { 0, 0, 0, BIT(27) };
+	const struct cpuid_regs r = { 0, 0, 0, BIT(11) | BIT(20) | BIT(27) | BIT(29) };
 
 	cpu_model_set_cpuid(m, 0x80000001, 0, &r);
 	cpu_model_set_msr(m, MSR_IA32_TSC_AUX, 0, false);
@@ -94,29 +96,38 @@ static void test_unknown(void **state)
 		rd_gp(unknown[i]);
 		wr_gp(unknown[i], 0);
 	}
-	/* Read-only here: the TSC, and IA32_FEATURE_CONTROL (locked, as on hardware). */
-	wr_gp(MSR_IA32_TIME_STAMP_COUNTER, 0);
-	wr_gp(MSR_IA32_FEATURE_CONTROL, FEATURE_CONTROL_LOCKED);
-	/* In real mode the #GP carries no error code (SDM 27.2.1.3). */
+	/* In real mode the #GP carries no error code (SDM 27.2.1.3) and the frame has no RF. */
 	env_guest16(&v);
 	assert_int_equal(rdmsr(0x48), EXIT_RESUME);
 	assert_int_equal(vmr(VM_ENTRY_INTR_INFO_FIELD), INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | X86_VEC_GP);
+	assert_int_equal(vmr(GUEST_RFLAGS) & RFLAGS_RF, 0);
+}
+
+/* The #GP of a refused RDMSR is a fault: RF is set for its frame (SDM 18.3.1.1), and cleared by the next retirement. */
+static void test_gp_sets_rf(void **state)
+{
+	(void)state;
+	rd_gp(0x48);
+	assert_int_equal(vmr(GUEST_RFLAGS), RFLAGS_FIXED1 | RFLAGS_RF);
+	rd_ok(MSR_IA32_PAT);
+	assert_int_equal(vmr(GUEST_RFLAGS), RFLAGS_FIXED1);
 }
 
 static void test_fixed_value_msrs(void **state)
 {
 	(void)state;
-	env.m->tsc = 0x00123456789aa000ULL - 1000;
-	assert_int_equal(rd_ok(MSR_IA32_TIME_STAMP_COUNTER), 0x00123456789aa000ULL);
-	assert_int_equal(v.regs.rdx, 0x00123456);
-	/* xAPIC enabled at FEE00000H, BSP; it can be neither moved nor switched to x2APIC or off. */
+	/* xAPIC enabled at FEE00000H, BSP; it can be neither moved nor switched to x2APIC (hidden). */
 	assert_int_equal(rd_ok(MSR_IA32_APIC_BASE), 0xfee00900);
 	wr_ok(MSR_IA32_APIC_BASE, 0xfee00900);
 	wr_gp(MSR_IA32_APIC_BASE, 0xfee00d00);
 	wr_gp(MSR_IA32_APIC_BASE, 0xfed00900);
-	wr_gp(MSR_IA32_APIC_BASE, 0xfee00100);
-	wr_gp(MSR_IA32_APIC_BASE, 0x1fee00900ULL);
-	assert_int_equal(rd_ok(MSR_IA32_FEATURE_CONTROL), FEATURE_CONTROL_LOCKED);
+	wr_gp(MSR_IA32_APIC_BASE, 0xfee00a00);
+	wr_gp(MSR_IA32_APIC_BASE, 0xfee00901);
+	wr_gp(MSR_IA32_APIC_BASE, 0x1fee00900ULL << 20);
+	assert_int_equal(rd_ok(MSR_IA32_APIC_BASE), 0xfee00900);
+	/* IA32_FEATURE_CONTROL: VMX, SMX and SGX are hidden, so nothing enumerates it. */
+	rd_gp(MSR_IA32_FEATURE_CONTROL);
+	wr_gp(MSR_IA32_FEATURE_CONTROL, FEATURE_CONTROL_LOCKED);
 	/* MISC_ENABLE: fast strings is the guest's; BTS/PEBS unavailable stay set. */
 	assert_int_equal(rd_ok(MSR_IA32_MISC_ENABLE), 0x1801);
 	wr_ok(MSR_IA32_MISC_ENABLE, 0x1800);
@@ -124,6 +135,47 @@ static void test_fixed_value_msrs(void **state)
 	wr_gp(MSR_IA32_MISC_ENABLE, 0x1001);
 	wr_gp(MSR_IA32_MISC_ENABLE, 0x1801 | BIT(16));
 	wr_gp(MSR_IA32_MISC_ENABLE, 0x1801 | BIT(34));
+}
+
+/* Disabling through IA32_APIC_BASE resets the APIC, hides CPUID.1:EDX[9] and unmaps its page (SDM 11.4.3). */
+static void test_apic_disable(void **state)
+{
+	(void)state;
+	v.lapic.svr = 0x1ff;
+	v.lapic.tpr = 0x20;
+	wr_ok(MSR_IA32_APIC_BASE, 0xfee00100);
+	assert_int_equal(rd_ok(MSR_IA32_APIC_BASE), 0xfee00100);
+	assert_false(vlapic_hw_enabled(&v.lapic));
+	assert_int_equal(vcpu_cpuid(&v, 1, 0).edx & BIT(9), 0);
+	assert_int_equal(vlapic_mmio_read(&v, 0xfee00020, 4), 0xffffffff);
+	vlapic_mmio_write(&v, 0xfee00080, 4, 0x30);
+	wr_ok(MSR_IA32_APIC_BASE, 0xfee00900);
+	assert_true(vcpu_cpuid(&v, 1, 0).edx & BIT(9) || !(cpu_cpuid(1, 0).edx & BIT(9)));
+	/* Back in the power-up state, ID kept: software disabled, TPR 0. */
+	assert_int_equal(vlapic_mmio_read(&v, 0xfee000f0, 4), 0xff);
+	assert_int_equal(vlapic_mmio_read(&v, 0xfee00080, 4), 0);
+	assert_int_equal(vlapic_mmio_read(&v, 0xfee00020, 4), 0);
+}
+
+/* WRMSR to the TSC moves TSC_ADJUST by the same amount, and the other way round (SDM 18.17.3). */
+static void test_tsc_and_adjust(void **state)
+{
+	(void)state;
+	env.m->tsc = 1000000;
+	assert_int_equal(rd_ok(MSR_IA32_TSC_ADJUST), 0);
+	wr_ok(MSR_IA32_TIME_STAMP_COUNTER, 5000000);
+	/* The write saw host TSC 1001000: the guest runs 3999000 ahead of it. */
+	assert_int_equal(v.tsc_offset, 3999000);
+	assert_int_equal(vmr(TSC_OFFSET), 3999000);
+	assert_int_equal(rd_ok(MSR_IA32_TSC_ADJUST), 3999000);
+	assert_int_equal(rd_ok(MSR_IA32_TIME_STAMP_COUNTER), 5001000);
+	wr_ok(MSR_IA32_TSC_ADJUST, 3999000 - 500);
+	assert_int_equal(vmr(TSC_OFFSET), 3999000 - 500);
+	assert_int_equal(rd_ok(MSR_IA32_TIME_STAMP_COUNTER), 5001500);
+	/* Backwards too: the offset wraps as a 64-bit value. */
+	wr_ok(MSR_IA32_TIME_STAMP_COUNTER, 0);
+	assert_int_equal(rd_ok(MSR_IA32_TIME_STAMP_COUNTER), 1000);
+	assert_int_equal(v.tsc_offset + env.m->tsc, 1000);
 }
 
 static void test_vmcs_msrs(void **state)
@@ -275,7 +327,17 @@ static bool pt_wrmsr(struct vcpu *vc, uint32_t msr, uint64_t val)
 	return pt_accept;
 }
 
-static const struct pt_backend_ops pt_fake = { .name = "fake", .rdmsr = pt_rdmsr, .wrmsr = pt_wrmsr };
+/* It shows Intel PT in CPUID, as a backend with PT for the guest does: the MSRs exist then. */
+static void pt_cpuid(struct vcpu *vc, uint32_t leaf, uint32_t sub, struct cpuid_regs *r)
+{
+	(void)vc;
+	if (leaf == 7 && sub == 0)
+		r->ebx |= BIT(25);
+}
+
+static const struct pt_backend_ops pt_fake = {
+	.name = "fake", .cpuid = pt_cpuid, .rdmsr = pt_rdmsr, .wrmsr = pt_wrmsr
+};
 
 static void test_pt_msrs_routed(void **state)
 {
@@ -309,7 +371,10 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_unknown, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_gp_sets_rf, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_fixed_value_msrs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_apic_disable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tsc_and_adjust, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vmcs_msrs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_efer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pat, setup, teardown),

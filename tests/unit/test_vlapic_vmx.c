@@ -11,6 +11,9 @@
 #include "vmx/pt_backend.h"
 #include "vmx/vlapic_vmx.h"
 #include "vmx/vmcs.h"
+#include "vmx/vmcs_init.h"
+
+struct vmx_controls vmx_ctls; /* the VMX decisions: virtual NMIs or not (per test) */
 
 #define RFLAGS_IF BIT(9)
 #define APIC(off) (VLAPIC_BASE_GPA + (off))
@@ -47,6 +50,7 @@ static int setup(void **state)
 	cpu_vmwrite(VM_ENTRY_INTR_INFO_FIELD, 0);
 	vlapic_reset(&v.lapic, v.id);
 	v.window_exiting = true;
+	vmx_ctls.virtual_nmis = true;
 	return 0;
 }
 
@@ -173,6 +177,84 @@ static void test_no_window_exiting(void **state)
 	assert_true(vlapic_has_deliverable(&v));
 }
 
+static bool nmi_window_on(void)
+{
+	return rd(CPU_BASED_VM_EXEC_CONTROL) & CPU_NMI_WINDOW_EXITING;
+}
+
+#define NMI_INFO (INTR_INFO_VALID | INTR_TYPE_NMI | 2)
+
+/* An NMI to self through the ICR (shorthand self, or its own APIC ID) waits for the NMI window (SDM 27.7.6). */
+static void test_nmi_self_ipi(void **state)
+{
+	static const uint32_t icr[] = { (1u << 18) | (4u << 8), (2u << 18) | (4u << 8) | 0x33, 4u << 8 };
+
+	(void)state;
+	vlapic_mmio_write(&v, APIC(APIC_SVR), 4, 0x1ff);
+	for (unsigned i = 0; i < ARRAY_SIZE(icr); i++) {
+		vlapic_mmio_write(&v, APIC(APIC_ICR_HI), 4, 2u << 24); /* destination: itself (ID 2) */
+		vlapic_mmio_write(&v, APIC(APIC_ICR_LO), 4, icr[i]);
+		assert_true(nmi_window_on());
+		assert_true(vlapic_nmi_pending(&v));
+		assert_false(window_on());
+		cpu_vmwrite(VM_ENTRY_INTR_INFO_FIELD, 0);
+		assert_int_equal(handle_nmi_window(&v), EXIT_RESUME);
+		assert_int_equal(rd(VM_ENTRY_INTR_INFO_FIELD), NMI_INFO);
+		assert_false(nmi_window_on());
+		assert_false(vlapic_nmi_pending(&v));
+	}
+	assert_int_equal(ninjected, 3);
+	assert_int_equal(injected[0], 2);
+	/* To another APIC ID, or logical: not this vCPU's. */
+	vlapic_mmio_write(&v, APIC(APIC_ICR_HI), 4, 3u << 24);
+	vlapic_mmio_write(&v, APIC(APIC_ICR_LO), 4, 4u << 8);
+	vlapic_mmio_write(&v, APIC(APIC_ICR_HI), 4, 2u << 24);
+	vlapic_mmio_write(&v, APIC(APIC_ICR_LO), 4, (4u << 8) | BIT(11));
+	assert_false(vlapic_nmi_pending(&v));
+}
+
+/* Blocking by NMI (the guest has not IRETed yet), MOV SS or a queued event keep the NMI pending. */
+static void test_nmi_blocked(void **state)
+{
+	(void)state;
+	vlapic_mmio_write(&v, APIC(APIC_ICR_LO), 4, (1u << 18) | (4u << 8));
+	cpu_vmwrite(GUEST_INTERRUPTIBILITY_INFO, GUEST_INTR_STATE_NMI);
+	handle_nmi_window(&v);
+	assert_int_equal(rd(VM_ENTRY_INTR_INFO_FIELD), 0);
+	assert_true(nmi_window_on());
+	cpu_vmwrite(GUEST_INTERRUPTIBILITY_INFO, 0);
+	cpu_vmwrite(VM_ENTRY_INTR_INFO_FIELD, INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | 13);
+	handle_nmi_window(&v);
+	assert_int_equal(rd(VM_ENTRY_INTR_INFO_FIELD), INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | 13);
+	assert_true(nmi_window_on());
+	/* STI blocking does not hold an NMI off; it is dropped for the injection (SDM 27.3.1.5). */
+	cpu_vmwrite(VM_ENTRY_INTR_INFO_FIELD, 0);
+	cpu_vmwrite(GUEST_INTERRUPTIBILITY_INFO, GUEST_INTR_STATE_STI);
+	handle_nmi_window(&v);
+	assert_int_equal(rd(VM_ENTRY_INTR_INFO_FIELD), NMI_INFO);
+	assert_int_equal(rd(GUEST_INTERRUPTIBILITY_INFO), 0);
+	assert_false(nmi_window_on());
+}
+
+/* LVT PC in NMI delivery mode: the PMI arrives as an NMI; without virtual NMIs it is dropped with a report. */
+static void test_pmi_as_nmi(void **state)
+{
+	(void)state;
+	enable_pmi(4u << 8);
+	vlapic_pmi(&v);
+	assert_true(nmi_window_on());
+	assert_false(window_on());
+	handle_nmi_window(&v);
+	assert_int_equal(rd(VM_ENTRY_INTR_INFO_FIELD), NMI_INFO);
+	vmx_ctls.virtual_nmis = false;
+	cpu_vmwrite(VM_ENTRY_INTR_INFO_FIELD, 0);
+	enable_pmi(4u << 8);
+	vlapic_pmi(&v);
+	assert_false(nmi_window_on());
+	assert_false(vlapic_nmi_pending(&v));
+	assert_true(host_console_contains("no virtual NMIs"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -181,6 +263,9 @@ int main(void)
 		cmocka_unit_test_setup(test_window_closed, setup),
 		cmocka_unit_test_setup(test_priorities_through_mmio, setup),
 		cmocka_unit_test_setup(test_no_window_exiting, setup),
+		cmocka_unit_test_setup(test_nmi_self_ipi, setup),
+		cmocka_unit_test_setup(test_nmi_blocked, setup),
+		cmocka_unit_test_setup(test_pmi_as_nmi, setup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,7 +2,8 @@
  * The register model of a minimal virtual xAPIC (SDM Vol. 3A chapter 11 "Advanced Programmable
  * Interrupt Controller (APIC)"): pure logic, no VMX, so it is unit tested on the host. What it does
  * not model: the APIC timer (its registers hold what is written; the current count reads 0), IPIs to
- * other vCPUs (each guest has one vCPU: the ICR accepts everything, and only a self-IPI delivers),
+ * other vCPUs (each guest has one vCPU: the ICR accepts everything, and only IPIs that reach the
+ * sender itself deliver), relocation of the register page,
  * level-triggered interrupts (TMR stays 0), LINT0/LINT1, thermal and CMCI sources (their LVT entries
  * are storage), and x2APIC mode.
  */
@@ -18,9 +19,13 @@ static const uint32_t lvt_writable[LVT_COUNT] = {
 	[LVT_LINT1] = 0x0001a7ffu,   [LVT_ERROR] = 0x000100ffu, /* vector, mask */
 };
 
+/* The register page at its power-up default, enabled, this vCPU the BSP of its own machine (SDM 11.4.4). */
+#define APIC_BASE_RESET (VLAPIC_BASE_GPA | APIC_BASE_ENABLE | APIC_BASE_BSP)
+
 void vlapic_reset(struct vlapic *a, unsigned apic_id)
 {
 	memset(a, 0, sizeof(*a));
+	a->base = APIC_BASE_RESET;
 	a->id = (uint32_t)apic_id << 24;
 	a->dfr = 0xffffffffu;
 	a->svr = 0xff; /* software disabled, spurious vector FFH */
@@ -119,6 +124,13 @@ void vlapic_accept(struct vlapic *a, unsigned vector)
 	a->isr[vector >> 5] |= BIT(vector & 31);
 }
 
+void vlapic_unaccept(struct vlapic *a, unsigned vector)
+{
+	vector &= 0xff;
+	a->isr[vector >> 5] &= ~(uint32_t)BIT(vector & 31);
+	a->irr[vector >> 5] |= BIT(vector & 31);
+}
+
 /* SDM 11.8.5 "Signaling Interrupt Servicing Completion": EOI retires the highest-priority ISR bit. */
 static void eoi(struct vlapic *a)
 {
@@ -128,14 +140,34 @@ static void eoi(struct vlapic *a)
 		a->isr[v >> 5] &= ~(uint32_t)BIT(v & 31);
 }
 
-/* ICR low written: only a fixed self-IPI (shorthand 01, or 10 "all including self") has an effect. */
+/*
+ * Whether an IPI reaches the sender: shorthand self (01) or all including self (10), or no shorthand with
+ * a physical destination of its own ID or the broadcast 0xFF (SDM 11.6.1, 11.6.2.1). Logical destinations
+ * are not modelled.
+ */
+static bool icr_reaches_self(const struct vlapic *a, uint32_t lo)
+{
+	unsigned shorthand = (lo >> APIC_ICR_SH_SHIFT) & 3, dest = a->icr_hi >> 24;
+
+	if (shorthand == 1 || shorthand == 2)
+		return true;
+	return shorthand == 0 && !(lo & BIT(11)) && (dest == a->id >> 24 || dest == 0xff);
+}
+
+/* ICR low written: a fixed IPI or an NMI that reaches this APIC is delivered to it. */
 static void icr_send(struct vlapic *a, uint32_t lo)
 {
-	unsigned shorthand = (lo >> APIC_ICR_SH_SHIFT) & 3, mode = (lo >> APIC_LVT_DM_SHIFT) & 7;
+	unsigned mode = (lo >> APIC_LVT_DM_SHIFT) & 7;
 	unsigned vector = lo & 0xff;
 
-	if ((shorthand != 1 && shorthand != 2) || mode != APIC_DM_FIXED)
+	if (!icr_reaches_self(a, lo))
 		return;
+	if (mode == APIC_DM_NMI) { /* the vector field is ignored (SDM 11.6.1) */
+		a->nmi_pending = true;
+		return;
+	}
+	if (mode != APIC_DM_FIXED)
+		return; /* SMI, INIT, SIPI, lowest priority to self: not modelled */
 	if (vector < 16) {
 		a->esr_pending |= APIC_ESR_SEND_ILLEGAL;
 		return;
@@ -204,7 +236,7 @@ bool vlapic_lvt_pc_fire(struct vlapic *a, bool *nmi)
 	unsigned mode = (lvt & APIC_LVT_DM_MASK) >> APIC_LVT_DM_SHIFT;
 
 	*nmi = false;
-	if ((lvt & APIC_LVT_MASKED) || !(a->svr & APIC_SVR_ENABLE))
+	if ((lvt & APIC_LVT_MASKED) || !(a->svr & APIC_SVR_ENABLE) || !vlapic_hw_enabled(a))
 		return false;
 	/* "When a performance monitoring counters interrupt is generated, the mask bit for its associated
 	   LVT entry is set" (SDM 11.5.1 "Local Vector Table", Figure 11-8 note). */
@@ -214,8 +246,31 @@ bool vlapic_lvt_pc_fire(struct vlapic *a, bool *nmi)
 		return vlapic_set_irr(a, lvt & APIC_LVT_VECTOR);
 	case APIC_DM_NMI:
 		*nmi = true;
+		a->nmi_pending = true;
 		return true;
 	default:
 		return false; /* SMI, INIT and ExtINT are not supported for LVT PC */
 	}
+}
+
+bool vlapic_take_nmi(struct vlapic *a)
+{
+	bool pending = a->nmi_pending;
+
+	a->nmi_pending = false;
+	return pending;
+}
+
+bool vlapic_write_base(struct vlapic *a, uint64_t val, unsigned maxphyaddr)
+{
+	uint64_t reserved = GENMASK(7, 0) | BIT(9) | APIC_BASE_EXTD;
+
+	if (maxphyaddr < 64)
+		reserved |= ~0ULL << maxphyaddr;
+	if ((val & reserved) || (val & ~0xfffULL) != VLAPIC_BASE_GPA)
+		return false;
+	if ((a->base & APIC_BASE_ENABLE) && !(val & APIC_BASE_ENABLE))
+		vlapic_reset(a, a->id >> 24); /* disabled: back to the power-up state, ID kept */
+	a->base = val;
+	return true;
 }

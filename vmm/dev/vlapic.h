@@ -1,4 +1,4 @@
-/* A minimal virtual xAPIC per guest: the register page at 0xFEE00000 and its interrupt state (no timer, no IPIs). */
+/* A minimal virtual xAPIC per guest: the register page at 0xFEE00000, IA32_APIC_BASE, and its interrupt state (no timer). */
 #ifndef PTV_VLAPIC_H
 #define PTV_VLAPIC_H
 
@@ -48,6 +48,11 @@
 #define APIC_ESR_SEND_ILLEGAL BIT(5) /* Send Illegal Vector (SDM 11.5.3 "Error Handling") */
 #define APIC_ESR_RECV_ILLEGAL BIT(6) /* Receive Illegal Vector */
 
+/* IA32_APIC_BASE (SDM 11.4.4, Figure 11-5): BSP flag, x2APIC enable, global enable, base address. */
+#define APIC_BASE_BSP    BIT(8)
+#define APIC_BASE_EXTD   BIT(10)
+#define APIC_BASE_ENABLE BIT(11)
+
 enum vlapic_lvt { LVT_CMCI, LVT_TIMER, LVT_THERMAL, LVT_PC, LVT_LINT0, LVT_LINT1, LVT_ERROR, LVT_COUNT };
 
 struct vlapic {
@@ -58,10 +63,23 @@ struct vlapic {
 	uint32_t icr_lo, icr_hi;
 	uint32_t timer_icr, timer_dcr;
 	uint32_t irr[8], isr[8], tmr[8]; /* 256 bits each, 32 per register */
+	uint64_t base;                   /* IA32_APIC_BASE */
+	bool nmi_pending;                /* an NMI (self-IPI or LVT entry in NMI mode) not yet delivered */
 };
 
 /* Power-up / reset state (SDM 11.4.7.1 "Local APIC State After Power-Up or Reset"). */
 void vlapic_reset(struct vlapic *a, unsigned apic_id);
+/* IA32_APIC_BASE[11]: the APIC exists for the guest (its registers, CPUID.1:EDX[9], interrupts). */
+static inline bool vlapic_hw_enabled(const struct vlapic *a)
+{
+	return a->base & APIC_BASE_ENABLE;
+}
+/*
+ * WRMSR IA32_APIC_BASE. False for #GP: reserved bits (7:0, 9, MAXPHYADDR and up), x2APIC mode (not
+ * offered: CPUID.1:ECX[21] is 0), or a new base address (relocation is not modelled). Clearing the
+ * global enable returns the APIC to its power-up state, ID kept (SDM 11.4.3, 11.12.5.1).
+ */
+bool vlapic_write_base(struct vlapic *a, uint64_t val, unsigned maxphyaddr);
 /* A 32-bit read of the register at `off` (0-0xFFF); reserved offsets read 0. */
 uint32_t vlapic_read(const struct vlapic *a, uint32_t off);
 /* A 32-bit write; writes to read-only registers and reserved offsets are ignored. */
@@ -76,8 +94,13 @@ int vlapic_pending_vector(const struct vlapic *a);
 void vlapic_accept(struct vlapic *a, unsigned vector);
 /*
  * A performance-monitoring interrupt through LVT PC: fixed delivery sets IRR (true); the entry is masked
- * afterwards as hardware does. *nmi is set for NMI delivery mode. False when masked or not deliverable.
+ * afterwards as hardware does. NMI delivery mode makes an NMI pending and sets *nmi. False when masked or not
+ * deliverable.
  */
 bool vlapic_lvt_pc_fire(struct vlapic *a, bool *nmi);
+/* An accepted interrupt that was not delivered after all: ISR -> IRR again. */
+void vlapic_unaccept(struct vlapic *a, unsigned vector);
+/* Takes the pending NMI, if any (the caller delivers it as vector 2). */
+bool vlapic_take_nmi(struct vlapic *a);
 
 #endif

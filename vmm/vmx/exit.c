@@ -8,6 +8,8 @@
 #include "vmx/exit.h"
 #include "vmx/exit_reason.h"
 #include "vmx/pt_backend.h"
+#include "vmx/vcpu_event.h"
+#include "vmx/vlapic_vmx.h"
 #include "vmx/vmcs_ops.h"
 #include "vmx/vmcs_check.h"
 #include "vmx/vmcs_init.h"
@@ -22,6 +24,7 @@ static const exit_handler_fn exit_handlers[EXIT_REASON_MAX] = {
 	[EXIT_REASON_TRIPLE_FAULT] = handle_triple_fault,
 	[EXIT_REASON_INIT_SIGNAL] = handle_init_signal,
 	[EXIT_REASON_INTERRUPT_WINDOW] = handle_interrupt_window,
+	[EXIT_REASON_NMI_WINDOW] = handle_nmi_window,
 	[EXIT_REASON_CPUID] = handle_cpuid,
 	[EXIT_REASON_GETSEC] = handle_ud_instruction,
 	[EXIT_REASON_HLT] = handle_hlt,
@@ -112,7 +115,12 @@ static inline enum exit_action dispatch(struct vcpu *v)
 	if (basic >= EXIT_REASON_MAX || !exit_handlers[basic])
 		return handle_unexpected(v);
 	v->stats.by_reason[basic]++;
-	return exit_handlers[basic](v);
+	/* An event whose delivery this exit interrupted is queued again before the handler adds its own. */
+	if (basic < 64 && (VECTORING_EXITS & BIT(basic)))
+		vcpu_requeue_vectoring(v);
+	enum exit_action a = exit_handlers[basic](v);
+	/* A handler may end the guest through an event it raised (a triple fault in vcpu_inject_exception). */
+	return v->stop.requested ? EXIT_STOPPED : a;
 }
 
 enum exit_action vmx_handle_exit(struct vcpu *v)

@@ -5,6 +5,7 @@
  */
 #include "vmx/exit.h"
 #include "vmx/caps.h"
+#include "vmx/guest_cpuid.h"
 #include "vmx/vmcs_ops.h"
 #include "vmx/vmcs_init.h"
 #include "ept/ept_walk.h"
@@ -45,6 +46,8 @@ static bool write_cr0(struct vcpu *v, uint64_t val)
 		return false; /* long mode needs PAE first (SDM 10.8.5) */
 	if (!(val & CR0_PG) && (old & CR0_PG) && vcpu_long_mode(v))
 		return false; /* paging cannot be turned off in 64-bit mode (SDM Vol. 2B MOV to CR, 10.8.5.4) */
+	if (!(val & CR0_PG) && (vmcs_readnat(GUEST_CR4) & CR4_PCIDE))
+		return false; /* nor while CR4.PCIDE=1, in any mode (SDM Vol. 2B MOV to CR0 "#GP(0)") */
 	val |= CR0_ET;
 	uint64_t real = (val | (vmx_ctls.cr0_fixed0 & ~(CR0_PE | CR0_PG))) & vmx_ctls.cr0_fixed1;
 	real |= val & (CR0_PE | CR0_PG);
@@ -68,12 +71,47 @@ static bool write_cr0(struct vcpu *v, uint64_t val)
 	return true;
 }
 
+/* CR4 bits and the feature flag each needs: without it the bit is reserved (SDM 2.5, Vol. 2B MOV to CR4). */
+static const struct {
+	uint64_t bit;
+	struct cpuid_feature feature;
+} cr4_features[] = {
+	{ CR4_VME, FEAT_VME },        { CR4_PVI, FEAT_VME },       { CR4_TSD, FEAT_TSC },
+	{ CR4_DE, FEAT_DE },          { CR4_PSE, FEAT_PSE },       { CR4_PAE, FEAT_PAE },
+	{ CR4_MCE, FEAT_MCE },        { CR4_PGE, FEAT_PGE },       { CR4_OSFXSR, FEAT_FXSR },
+	{ CR4_OSXMMEXCPT, FEAT_SSE }, { CR4_UMIP, FEAT_UMIP },     { CR4_LA57, FEAT_LA57 },
+	{ CR4_VMXE, FEAT_VMX },       { CR4_SMXE, FEAT_SMX },      { CR4_FSGSBASE, FEAT_FSGSBASE },
+	{ CR4_PCIDE, FEAT_PCID },     { CR4_OSXSAVE, FEAT_XSAVE }, { CR4_KL, FEAT_KL },
+	{ CR4_SMEP, FEAT_SMEP },      { CR4_SMAP, FEAT_SMAP },     { CR4_PKE, FEAT_PKU },
+	{ CR4_CET, FEAT_CET_SS },     { CR4_PKS, FEAT_PKS },       { CR4_UINTR, FEAT_UINTR },
+	{ CR4_LAM_SUP, FEAT_LAM },
+};
+
+static bool cr4_bits_offered(struct vcpu *v, uint64_t val)
+{
+	for (unsigned i = 0; i < ARRAY_SIZE(cr4_features); i++)
+		if ((val & cr4_features[i].bit) && !vcpu_has(v, cr4_features[i].feature))
+			return false;
+	return true;
+}
+
 static bool write_cr4(struct vcpu *v, uint64_t val)
 {
-	/* VMXE and SMXE are reserved to a guest that sees neither feature. */
-	if ((val & (CR4_VMXE | CR4_SMXE)) || (val & ~vmx_ctls.cr4_fixed1 & ~CR4_VMXE))
+	uint64_t cur = vmcs_readnat(GUEST_CR4); /* PCIDE and LA57 are the guest's own bits: not shadowed */
+	bool lma = vmcs_read64(GUEST_IA32_EFER) & EFER_LMA;
+
+	/* Bits the CPU lacks (VMXE aside: VMX owns it) and bits of features the guest's CPUID hides. */
+	if ((val & ~vmx_ctls.cr4_fixed1 & ~CR4_VMXE) || !cr4_bits_offered(v, val))
 		return false;
-	if (!(val & CR4_PAE) && (vmcs_read64(GUEST_IA32_EFER) & EFER_LMA))
+	if (!(val & CR4_PAE) && lma)
+		return false;
+	/* PCIDE: set only in IA-32e mode with CR3[11:0] = 0 (SDM 4.10.1); LA57 is fixed in IA-32e mode. */
+	if ((val & CR4_PCIDE) && !(cur & CR4_PCIDE) && (!lma || (vmcs_readnat(GUEST_CR3) & 0xfff)))
+		return false;
+	if (lma && ((val ^ cur) & CR4_LA57))
+		return false;
+	/* CET needs CR0.WP (SDM Vol. 2B MOV to CR4). */
+	if ((val & CR4_CET) && !(vmcs_readnat(GUEST_CR0) & CR0_WP))
 		return false;
 	if (!load_pdptes(v, vmcs_readnat(CR0_READ_SHADOW), val, vmcs_read64(GUEST_IA32_EFER) & EFER_LMA))
 		return false;

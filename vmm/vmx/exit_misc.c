@@ -11,7 +11,8 @@
 /*
  * A HLT with IF=1 and an interrupt the guest can take (virtual APIC IRR above
  * PPR; STI;HLT reaches here inside the STI shadow) completes at once: the
- * interrupt-window exit that follows injects it. With nothing pending it only
+ * interrupt-window exit that follows injects it (a pending NMI wakes it even
+ * with IF=0). With nothing pending it only
  * gives the CPU to the other guests and resumes after it (its only interrupt
  * sources are its own: a PMI or self-IPI can't arrive while it is not
  * running); with IF=0 nothing can ever wake the vCPU, so the guest has ended.
@@ -22,10 +23,12 @@ enum exit_action handle_hlt(struct vcpu *v)
 		v->probe_exit = EXIT_REASON_HLT;
 		return EXIT_STOPPED;
 	}
-	if (!(vmcs_readnat(GUEST_RFLAGS) & RFLAGS_IF))
+	/* An NMI wakes HLT whatever IF says; the NMI-window exit that follows delivers it. */
+	bool nmi = vlapic_nmi_pending(v);
+	if (!(vmcs_readnat(GUEST_RFLAGS) & RFLAGS_IF) && !nmi)
 		return vcpu_stop(v, 0, "halted with interrupts disabled (HLT with IF=0)");
 	vcpu_skip_instruction(v);
-	return vlapic_has_deliverable(v) ? EXIT_RESUME : EXIT_YIELD;
+	return vlapic_has_deliverable(v) || nmi ? EXIT_RESUME : EXIT_YIELD;
 }
 
 /*
@@ -111,6 +114,15 @@ enum exit_action handle_exception(struct vcpu *v)
 {
 	uint32_t info = vmcs_read32(VM_EXIT_INTR_INFO);
 
+	/*
+	 * With NMI exiting (for virtual NMIs) an NMI the host receives while the guest runs exits here
+	 * (SDM 27.2 "Other Causes of VM Exits"). Nothing in ptvisor sends NMIs; it is reported and dropped,
+	 * never delivered into the guest.
+	 */
+	if ((info & INTR_TYPE_MASK) == INTR_TYPE_NMI) {
+		pr_warn("guest %s: host NMI while the guest ran; ignored\n", v->name);
+		return EXIT_RESUME;
+	}
 	if (vcpu_pt_exception(v, info))
 		return EXIT_RESUME;
 	pr_err("guest %s: unexpected exception exit, interruption info 0x%x\n", v->name, info);

@@ -1,11 +1,15 @@
 /*
  * RDMSR/WRMSR: every MSR exits (the bitmap is all ones) and is looked up in
- * one table of ranges. An MSR not in the table gets #GP, as on a CPU without
- * it (SDM Vol. 2B, RDMSR/WRMSR: "#GP(0) if ECX specifies a reserved or
- * unimplemented MSR"). The Intel PT MSRs and the PMU MSRs of its ToPA PMI go
+ * one table of ranges, each with the CPUID feature flags that enumerate it
+ * (SDM Vol. 4, Table 2-2 "Address" column conditions). An MSR not in the
+ * table, or whose features the guest's CPUID does not show, gets #GP, as on
+ * a CPU without it (SDM Vol. 2B, RDMSR/WRMSR: "#GP(0) if ECX specifies a
+ * reserved or unimplemented MSR"). The Intel PT MSRs and the PMU MSRs of its ToPA PMI go
  * to the guest's PT backend, which answers #GP when the guest has no PT.
  */
 #include "vmx/exit.h"
+#include "vmx/caps.h"
+#include "vmx/guest_cpuid.h"
 #include "vmx/pt_backend.h"
 #include "vmx/vmcs_ops.h"
 #include "msr.h"
@@ -14,35 +18,68 @@
 typedef bool (*msr_read_fn)(struct vcpu *v, uint32_t msr, uint64_t *val);
 typedef bool (*msr_write_fn)(struct vcpu *v, uint32_t msr, uint64_t val);
 
-/* MSRs first..last, both included. */
+#define MSR_FEATURES_MAX 4
+
+/*
+ * MSRs first..last, both included; present when any of `features` shows. Architectural MSRs that no flag
+ * enumerates (they come with the family) list FEAT_MSR, the flag of RDMSR/WRMSR themselves.
+ */
 struct msr_emul {
 	uint32_t first, last;
 	msr_read_fn read;
 	msr_write_fn write;
+	struct cpuid_feature features[MSR_FEATURES_MAX];
 };
+
+static void set_tsc_offset(struct vcpu *v, uint64_t offset)
+{
+	v->tsc_offset = offset;
+	vmcs_write64(TSC_OFFSET, offset);
+}
 
 static bool rd_tsc(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
-	(void)v, (void)msr;
-	*val = cpu_rdtsc();
+	(void)msr;
+	*val = vcpu_guest_tsc(v);
+	return true;
+}
+
+/* A write that moves the TSC by X moves IA32_TSC_ADJUST by X, and the other way round (SDM 18.17.3). */
+static bool wr_tsc(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	(void)msr;
+	uint64_t delta = val - vcpu_guest_tsc(v);
+	v->tsc_adjust += delta;
+	set_tsc_offset(v, v->tsc_offset + delta);
+	return true;
+}
+
+static bool rd_tsc_adjust(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+	(void)msr;
+	*val = v->tsc_adjust;
+	return true;
+}
+
+static bool wr_tsc_adjust(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	(void)msr;
+	set_tsc_offset(v, v->tsc_offset + (val - v->tsc_adjust));
+	v->tsc_adjust = val;
 	return true;
 }
 
 static bool rd_apic_base(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
 	(void)msr;
-	/* xAPIC at the architectural default, enabled, BSP for guest 0's only vCPU. */
-	*val = 0xfee00000ULL | BIT(11) | BIT(8);
-	(void)v;
+	*val = v->lapic.base;
 	return true;
 }
 
 static bool wr_apic_base(struct vcpu *v, uint32_t msr, uint64_t val)
 {
-	uint64_t cur;
-
-	rd_apic_base(v, msr, &cur);
-	return val == cur; /* relocation and x2APIC mode are not virtualized */
+	(void)msr;
+	return vlapic_write_base(&v->lapic, val, boot_caps.maxphyaddr);
 }
 
 static bool rd_feature_control(struct vcpu *v, uint32_t msr, uint64_t *val)
@@ -197,38 +234,56 @@ static bool wr_pt(struct vcpu *v, uint32_t msr, uint64_t val)
 	return vcpu_pt_wrmsr(v, msr, val);
 }
 
+/* clang-format off */
 static const struct msr_emul msr_table[] = {
-	{ MSR_IA32_TIME_STAMP_COUNTER, MSR_IA32_TIME_STAMP_COUNTER, rd_tsc, NULL },
-	{ MSR_IA32_APIC_BASE, MSR_IA32_APIC_BASE, rd_apic_base, wr_apic_base },
-	{ MSR_IA32_FEATURE_CONTROL, MSR_IA32_FEATURE_CONTROL, rd_feature_control, NULL },
-	{ MSR_IA32_MISC_ENABLE, MSR_IA32_MISC_ENABLE, rd_misc_enable, wr_misc_enable },
-	{ MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_EIP, rd_vmcs_msr, wr_vmcs_msr },
-	{ MSR_IA32_DEBUGCTL, MSR_IA32_DEBUGCTL, rd_vmcs_msr, wr_vmcs_msr },
-	{ MSR_IA32_PAT, MSR_IA32_PAT, rd_vmcs_msr, wr_vmcs_msr },
-	{ MSR_IA32_EFER, MSR_IA32_EFER, rd_vmcs_msr, wr_vmcs_msr },
-	{ MSR_IA32_FS_BASE, MSR_IA32_GS_BASE, rd_vmcs_msr, wr_vmcs_msr },
-	{ MSR_IA32_STAR, MSR_IA32_FMASK, rd_lazy, wr_lazy },
-	{ MSR_IA32_KERNEL_GS_BASE, MSR_IA32_TSC_AUX, rd_lazy, wr_lazy },
-	/* Intel PT (SDM 33.2.8) and the ToPA PMI's status (SDM 33.2.7.2): the backend's. */
-	{ MSR_IA32_PERF_GLOBAL_STATUS, MSR_IA32_PERF_GLOBAL_STATUS, rd_pt, wr_pt },
-	{ MSR_IA32_PERF_GLOBAL_STATUS_RESET, MSR_IA32_PERF_GLOBAL_STATUS_RESET, rd_pt, wr_pt },
-	{ MSR_IA32_RTIT_OUTPUT_BASE, MSR_IA32_RTIT_OUTPUT_MASK_PTRS, rd_pt, wr_pt },
-	{ MSR_IA32_RTIT_CTL, MSR_IA32_RTIT_CR3_MATCH, rd_pt, wr_pt },
-	{ MSR_IA32_RTIT_ADDR0_A, MSR_IA32_RTIT_ADDR3_B, rd_pt, wr_pt },
+	{ MSR_IA32_TIME_STAMP_COUNTER, MSR_IA32_TIME_STAMP_COUNTER, rd_tsc, wr_tsc, { FEAT_TSC } },
+	{ MSR_IA32_APIC_BASE, MSR_IA32_APIC_BASE, rd_apic_base, wr_apic_base, { FEAT_MSR } },
+	/* Enumerated by VMX, SMX, SGX or SGX launch control (SDM Vol. 4 Table 2-2, 3AH): all hidden, so #GP. */
+	{ MSR_IA32_FEATURE_CONTROL, MSR_IA32_FEATURE_CONTROL, rd_feature_control, NULL,
+	  { FEAT_VMX, FEAT_SMX, FEAT_SGX, FEAT_SGX_LC } },
+	{ MSR_IA32_TSC_ADJUST, MSR_IA32_TSC_ADJUST, rd_tsc_adjust, wr_tsc_adjust, { FEAT_TSC_ADJUST } },
+	{ MSR_IA32_MISC_ENABLE, MSR_IA32_MISC_ENABLE, rd_misc_enable, wr_misc_enable, { FEAT_MSR } },
+	{ MSR_IA32_SYSENTER_CS, MSR_IA32_SYSENTER_EIP, rd_vmcs_msr, wr_vmcs_msr, { FEAT_SEP } },
+	{ MSR_IA32_DEBUGCTL, MSR_IA32_DEBUGCTL, rd_vmcs_msr, wr_vmcs_msr, { FEAT_MSR } },
+	{ MSR_IA32_PAT, MSR_IA32_PAT, rd_vmcs_msr, wr_vmcs_msr, { FEAT_PAT } },
+	{ MSR_IA32_EFER, MSR_IA32_EFER, rd_vmcs_msr, wr_vmcs_msr, { FEAT_SYSCALL, FEAT_NX, FEAT_LM } },
+	{ MSR_IA32_FS_BASE, MSR_IA32_GS_BASE, rd_vmcs_msr, wr_vmcs_msr, { FEAT_LM } },
+	{ MSR_IA32_STAR, MSR_IA32_STAR, rd_lazy, wr_lazy, { FEAT_SYSCALL, FEAT_LM } },
+	{ MSR_IA32_LSTAR, MSR_IA32_FMASK, rd_lazy, wr_lazy, { FEAT_LM } },
+	{ MSR_IA32_KERNEL_GS_BASE, MSR_IA32_KERNEL_GS_BASE, rd_lazy, wr_lazy, { FEAT_LM } },
+	{ MSR_IA32_TSC_AUX, MSR_IA32_TSC_AUX, rd_lazy, wr_lazy, { FEAT_RDTSCP, FEAT_RDPID } },
+	/*
+	 * Intel PT (SDM 33.2.8) and the ToPA PMI's status (SDM 33.2.7.2): the backend's. The two status
+	 * MSRs come with PT here, as CPUID leaf 0AH shows no PMU to the guest (a README limit).
+	 */
+	{ MSR_IA32_PERF_GLOBAL_STATUS, MSR_IA32_PERF_GLOBAL_STATUS, rd_pt, wr_pt, { FEAT_INTEL_PT } },
+	{ MSR_IA32_PERF_GLOBAL_STATUS_RESET, MSR_IA32_PERF_GLOBAL_STATUS_RESET, rd_pt, wr_pt, { FEAT_INTEL_PT } },
+	{ MSR_IA32_RTIT_OUTPUT_BASE, MSR_IA32_RTIT_OUTPUT_MASK_PTRS, rd_pt, wr_pt, { FEAT_INTEL_PT } },
+	{ MSR_IA32_RTIT_CTL, MSR_IA32_RTIT_CR3_MATCH, rd_pt, wr_pt, { FEAT_INTEL_PT } },
+	{ MSR_IA32_RTIT_ADDR0_A, MSR_IA32_RTIT_ADDR3_B, rd_pt, wr_pt, { FEAT_INTEL_PT } },
 };
+/* clang-format on */
 
-static const struct msr_emul *msr_find(uint32_t msr)
+static bool msr_present(struct vcpu *v, const struct msr_emul *e)
+{
+	for (unsigned i = 0; i < MSR_FEATURES_MAX && e->features[i].leaf; i++)
+		if (vcpu_has(v, e->features[i]))
+			return true;
+	return false;
+}
+
+static const struct msr_emul *msr_find(struct vcpu *v, uint32_t msr)
 {
 	for (unsigned i = 0; i < ARRAY_SIZE(msr_table); i++)
 		if (msr >= msr_table[i].first && msr <= msr_table[i].last)
-			return &msr_table[i];
+			return msr_present(v, &msr_table[i]) ? &msr_table[i] : NULL;
 	return NULL;
 }
 
 enum exit_action handle_msr_read(struct vcpu *v)
 {
 	uint32_t msr = (uint32_t)v->regs.rcx;
-	const struct msr_emul *e = msr_find(msr);
+	const struct msr_emul *e = msr_find(v, msr);
 	uint64_t val = 0;
 
 	if (!e || !e->read || !e->read(v, msr, &val)) {
@@ -245,7 +300,7 @@ enum exit_action handle_msr_write(struct vcpu *v)
 {
 	uint32_t msr = (uint32_t)v->regs.rcx;
 	uint64_t val = ((uint64_t)(uint32_t)v->regs.rdx << 32) | (uint32_t)v->regs.rax;
-	const struct msr_emul *e = msr_find(msr);
+	const struct msr_emul *e = msr_find(v, msr);
 
 	if (!e || !e->write || !e->write(v, msr, val)) {
 		vcpu_inject_gp(v);

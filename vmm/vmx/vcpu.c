@@ -106,16 +106,3 @@ uint64_t *vcpu_gpr(struct vcpu *v, unsigned n, uint64_t *rsp)
 
 	return r[n & 15];
 }
-
-void vcpu_inject_exception(struct vcpu *v, unsigned vector, bool has_error, uint32_t error)
-{
-	uint32_t info = INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | (vector & 0xff);
-
-	(void)v;
-	/* Real-mode guests take exceptions without an error code (SDM 27.2.1.3). */
-	if (has_error && (vmcs_readnat(GUEST_CR0) & CR0_PE)) {
-		info |= INTR_INFO_DELIVER_CODE;
-		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, error);
-	}
-	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, info);
-}

@@ -121,6 +121,10 @@ struct vcpu {
 	struct pt_guest *pt; /* the PT context, served by pt_ops (vmx/pt_backend.h) */
 	const struct pt_backend_ops *pt_ops;
 	struct vcpu_stop stop;
+	uint32_t idt_vectoring; /* IDT-vectoring information of the current exit, where read (vcpu_event.c) */
+	/* The guest's TSC is the host's plus TSC_OFFSET; IA32_TSC_ADJUST follows its writes (SDM 18.17.3). */
+	uint64_t tsc_offset;
+	uint64_t tsc_adjust;
 	struct vcpu_stats stats;
 };
 
@@ -153,7 +157,12 @@ enum exit_action vcpu_stop(struct vcpu *v, int status, const char *fmt, ...) __p
  */
 uint64_t *vcpu_gpr(struct vcpu *v, unsigned n, uint64_t *rsp);
 
-/* Queues a hardware exception for the next VM entry (SDM 27.6.1.1 "Event injection"). */
+/*
+ * Queues a hardware exception for the next VM entry (SDM 27.6.1.1 "Event Injection") as the CPU would
+ * raise it: RF set in the frame of a fault, and combined with an event already queued (one whose
+ * delivery the exit interrupted) by the double-fault rules (SDM 6.15, Table 6-5): #DF, or a triple
+ * fault that stops the guest (vcpu_stop). An interrupt or NMI it displaces stays pending.
+ */
 void vcpu_inject_exception(struct vcpu *v, unsigned vector, bool has_error, uint32_t error);
 #define vcpu_inject_gp(v) vcpu_inject_exception((v), X86_VEC_GP, true, 0)
 #define vcpu_inject_ud(v) vcpu_inject_exception((v), X86_VEC_UD, false, 0)

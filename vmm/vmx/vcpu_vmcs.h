@@ -28,6 +28,12 @@ static inline enum insn_mode vcpu_insn_mode(const struct vcpu *v)
 	return (ar & BIT(14)) ? INSN_MODE32 : INSN_MODE16;
 }
 
+/* The guest's TSC: the host's plus the vCPU's TSC_OFFSET (SDM 26.3 "RDTSC", "USE TSC offsetting"). */
+static inline uint64_t vcpu_guest_tsc(const struct vcpu *v)
+{
+	return cpu_rdtsc() + v->tsc_offset;
+}
+
 /* The linear address of the next instruction: CS base + RIP. */
 static inline uint64_t vcpu_lip(void)
 {
@@ -58,7 +64,11 @@ static inline void vcpu_end_shadow(void)
 		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, intr & ~(GUEST_INTR_STATE_STI | GUEST_INTR_STATE_MOV_SS));
 }
 
-/* Advances RIP by len (wrapping EIP outside 64-bit mode) and retires the instruction. */
+/*
+ * Advances RIP by len (EIP wraps at 4 GiB outside 64-bit mode) and retires
+ * the instruction: RF clears, the STI/MOV-SS shadow ends, and a guest with TF=1 gets its single-step #DB
+ * (a pending debug exception, BS: SDM 18.3.1.4, 25.4.2).
+ */
 static inline void vcpu_advance(struct vcpu *v, uint64_t len)
 {
 	uint64_t rip = vmcs_readnat(GUEST_RIP) + len;
@@ -67,8 +77,15 @@ static inline void vcpu_advance(struct vcpu *v, uint64_t len)
 	if ((rip >> 32) && !vcpu_long_mode(v))
 		rip = (uint32_t)rip;
 	vmcs_writenat(GUEST_RIP, rip);
+	/* Every instruction that completes clears RF (SDM 18.3.1.1): one restarted after a fault may exit here. */
+	uint64_t rflags = vmcs_readnat(GUEST_RFLAGS);
+	if (rflags & RFLAGS_RF)
+		vmcs_writenat(GUEST_RFLAGS, rflags & ~RFLAGS_RF);
 	vcpu_end_shadow();
-	vcpu_retired_in_vmm(v);
+	if (v->pt_stepping)
+		vcpu_retired_in_vmm(v);
+	else if (rflags & RFLAGS_TF)
+		vmcs_writenat(GUEST_PENDING_DBG_EXCEPTIONS, vmcs_readnat(GUEST_PENDING_DBG_EXCEPTIONS) | DR6_BS);
 }
 
 /* Advances RIP past the exiting instruction (VM-exit instruction length, SDM 28.2.4). */

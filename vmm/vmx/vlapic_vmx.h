@@ -22,10 +22,16 @@ void vlapic_mmio_write(struct vcpu *v, uint64_t gpa, unsigned size, uint64_t val
 void vlapic_pmi(struct vcpu *v);
 /* An interrupt the guest can take now (priority above PPR) waits in IRR: HLT must not sleep. */
 bool vlapic_has_deliverable(struct vcpu *v);
+/* An NMI waits for the guest (it wakes HLT even with IF=0). */
+bool vlapic_nmi_pending(struct vcpu *v);
+/* Arms the interrupt- and NMI-window exits for whatever is pending. */
+void vlapic_request_windows(struct vcpu *v);
 /*
  * Exit reason 7 (interrupt window): the guest can take an interrupt, inject the highest one. The
  * guest's PT backend hears of every injection before the entry (the emulated one traces it).
  */
 enum exit_action handle_interrupt_window(struct vcpu *v);
+/* Exit reason 8 (NMI window): inject the pending NMI. */
+enum exit_action handle_nmi_window(struct vcpu *v);
 
 #endif

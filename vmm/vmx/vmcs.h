@@ -161,6 +161,7 @@ enum vmcs_field {
 #define CPU_CR3_STORE_EXITING   (1u << 16)
 #define CPU_CR8_LOAD_EXITING    (1u << 19)
 #define CPU_CR8_STORE_EXITING   (1u << 20)
+#define CPU_NMI_WINDOW_EXITING  (1u << 22)
 #define CPU_MOV_DR_EXITING      (1u << 23)
 #define CPU_UNCOND_IO_EXITING   (1u << 24)
 #define CPU_USE_IO_BITMAPS      (1u << 25)
@@ -210,11 +211,16 @@ enum vmcs_field {
 #define INTR_TYPE_EXT_INTR     (0u << 8)
 #define INTR_TYPE_NMI          (2u << 8)
 #define INTR_TYPE_HW_EXCEPTION (3u << 8)
+#define INTR_TYPE_SW_INTR      (4u << 8)
+#define INTR_TYPE_PRIV_SW_EXC  (5u << 8)
 #define INTR_TYPE_SW_EXCEPTION (6u << 8)
+#define INTR_TYPE_MASK         (7u << 8)
+#define INTR_INFO_VECTOR_MASK  0xffu
 
 /* Guest interruptibility state (SDM 25.4.2) */
 #define GUEST_INTR_STATE_STI    (1u << 0)
 #define GUEST_INTR_STATE_MOV_SS (1u << 1)
+#define GUEST_INTR_STATE_NMI    (1u << 3)
 
 /* VM-instruction error numbers (SDM 31.4) are named by vmx_instruction_error_name(). */
 

@@ -39,10 +39,34 @@ static bool check_control_regs(const struct vmx_controls *c, uint32_t entry, cha
 		return problem(buf, len, "GUEST_CR4 0x%lx breaks IA32_VMX_CR4_FIXED0/1", cr4);
 	if (ia32e && (!(cr0 & CR0_PG) || !(cr4 & CR4_PAE)))
 		return problem(buf, len, "\"IA-32e mode guest\" needs CR0.PG and CR4.PAE (GUEST_CR4 0x%lx)", cr4);
-	if (!ia32e && (vmcs_readnat(GUEST_DR7) >> 32))
-		return problem(buf, len, "GUEST_DR7 0x%lx: bits 63:32 must be 0", vmcs_readnat(GUEST_DR7));
+	if (!ia32e && (cr4 & CR4_PCIDE))
+		return problem(buf, len, "GUEST_CR4 0x%lx: PCIDE set outside IA-32e mode", cr4);
+	if ((cr4 & CR4_CET) && !(cr0 & CR0_WP))
+		return problem(buf, len, "GUEST_CR4 0x%lx: CET set with CR0.WP clear", cr4);
+	if (c->maxphyaddr && c->maxphyaddr < 64 && (vmcs_readnat(GUEST_CR3) >> c->maxphyaddr))
+		return problem(buf, len, "GUEST_CR3 0x%lx: bits beyond MAXPHYADDR set", vmcs_readnat(GUEST_CR3));
+	if (entry & ENTRY_LOAD_DEBUG_CONTROLS) {
+		uint64_t dbgctl = vmcs_read64(GUEST_IA32_DEBUGCTL);
+		if (dbgctl & (GENMASK(5, 2) | GENMASK(63, 16)))
+			return problem(buf, len, "GUEST_IA32_DEBUGCTL 0x%lx: reserved bits set", dbgctl);
+		if (vmcs_readnat(GUEST_DR7) >> 32)
+			return problem(buf, len, "GUEST_DR7 0x%lx: bits 63:32 must be 0", vmcs_readnat(GUEST_DR7));
+	}
+	if (!addr_canonical(vmcs_readnat(GUEST_SYSENTER_ESP)) || !addr_canonical(vmcs_readnat(GUEST_SYSENTER_EIP)))
+		return problem(buf, len, "GUEST_SYSENTER_ESP/EIP not canonical (EIP 0x%lx)",
+			       vmcs_readnat(GUEST_SYSENTER_EIP));
+	if (entry & ENTRY_LOAD_IA32_PAT) {
+		uint64_t pat = vmcs_read64(GUEST_IA32_PAT);
+		for (int i = 0; i < 8; i++) {
+			unsigned t = (pat >> (8 * i)) & 0xff;
+			if (t == 2 || t == 3 || t > 7)
+				return problem(buf, len, "GUEST_IA32_PAT 0x%lx: an entry holds a reserved type", pat);
+		}
+	}
 	if (entry & ENTRY_LOAD_IA32_EFER) {
 		uint64_t efer = vmcs_read64(GUEST_IA32_EFER);
+		if (efer & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE))
+			return problem(buf, len, "GUEST_IA32_EFER 0x%lx: reserved bits set", efer);
 		if (!!(efer & EFER_LMA) != ia32e)
 			return problem(buf, len, "GUEST_IA32_EFER 0x%lx: LMA differs from \"IA-32e mode guest\"", efer);
 		if ((cr0 & CR0_PG) && !!(efer & EFER_LMA) != !!(efer & EFER_LME))

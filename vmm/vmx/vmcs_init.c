@@ -23,8 +23,11 @@ int vmx_controls_decide(const struct vmx_caps *c, const struct vmx_extra_control
 
 	memset(o, 0, sizeof(*o));
 	/* External interrupts must never reach a guest's IDT; the host masks them at the PIC. */
-	bad |= vmx_adjust_controls(PIN_EXT_INTR_EXITING, PIN_PREEMPTION_TIMER, c->pinbased, "pin-based", &o->pin);
-	bad |= vmx_adjust_controls(CPU_HLT_EXITING | CPU_USE_IO_BITMAPS | CPU_USE_MSR_BITMAPS | CPU_ACTIVATE_SECONDARY,
+	bad |= vmx_adjust_controls(PIN_EXT_INTR_EXITING, PIN_PREEMPTION_TIMER | PIN_NMI_EXITING | PIN_VIRTUAL_NMIS,
+				   c->pinbased, "pin-based", &o->pin);
+	/* TSC offsetting gives each guest its own TSC (WRMSR to IA32_TIME_STAMP_COUNTER, IA32_TSC_ADJUST). */
+	bad |= vmx_adjust_controls(CPU_HLT_EXITING | CPU_USE_IO_BITMAPS | CPU_USE_MSR_BITMAPS | CPU_ACTIVATE_SECONDARY |
+					   CPU_USE_TSC_OFFSETTING,
 				   CPU_MWAIT_EXITING | CPU_MONITOR_EXITING | CPU_RDPMC_EXITING, c->procbased,
 				   "primary processor-based", &o->cpu);
 	bad |= vmx_adjust_controls(CPU2_ENABLE_EPT | CPU2_UNRESTRICTED_GUEST,
@@ -47,11 +50,20 @@ int vmx_controls_decide(const struct vmx_caps *c, const struct vmx_extra_control
 		o->exit |= extra->exit;
 		o->entry |= extra->entry;
 	}
+	/*
+	 * NMIs reach a guest (self-IPI, LVT entries) only with virtual NMIs, which need NMI exiting, and
+	 * NMI-window exiting to wait for the guest's IRET (SDM 25.6.1, 25.6.2, 27.7.6 "NMI-Window Exiting").
+	 */
+	o->virtual_nmis = (o->pin & (PIN_NMI_EXITING | PIN_VIRTUAL_NMIS)) == (PIN_NMI_EXITING | PIN_VIRTUAL_NMIS) &&
+			  vmx_ctl_can_set(c->procbased, CPU_NMI_WINDOW_EXITING);
+	if (!o->virtual_nmis)
+		o->pin &= ~(PIN_NMI_EXITING | PIN_VIRTUAL_NMIS);
 	o->vpid = o->cpu2 & CPU2_ENABLE_VPID;
 	o->preemption_timer = o->pin & PIN_PREEMPTION_TIMER;
 	/* Without "save VMX-preemption timer value" the timer restarts at every entry (SDM 26.5.1). */
 	o->timer_saved = o->preemption_timer && (o->exit & EXIT_SAVE_PREEMPTION_TIMER);
 	o->preemption_rate = (unsigned)(c->misc & VMX_MISC_PREEMPT_RATE_MASK);
+	o->maxphyaddr = c->maxphyaddr;
 	o->cr0_fixed0 = c->cr0_fixed0;
 	o->cr0_fixed1 = c->cr0_fixed1;
 	o->cr4_fixed0 = c->cr4_fixed0;
@@ -59,9 +71,10 @@ int vmx_controls_decide(const struct vmx_caps *c, const struct vmx_extra_control
 	pr_info("VMX controls: pin %08x primary %08x secondary %08x exit %08x entry %08x\n", o->pin, o->cpu, o->cpu2,
 		o->exit, o->entry);
 	pr_info("VMX decisions: EPT yes, unrestricted guest yes, VPID %s, preemption timer %s "
-		"(scheduling %s), MTF %s\n",
+		"(scheduling %s), MTF %s, virtual NMIs %s\n",
 		o->vpid ? "yes" : "no", o->preemption_timer ? "yes" : "no",
-		o->preemption_timer ? "time slices" : "run to exit", vmx_caps_has_mtf(c) ? "allowed" : "no");
+		o->preemption_timer ? "time slices" : "run to exit", vmx_caps_has_mtf(c) ? "allowed" : "no",
+		o->virtual_nmis ? "yes" : "no (guests get no NMIs)");
 	return 0;
 }
 
@@ -98,7 +111,12 @@ static void vmcs_init_controls(struct vcpu *v)
 	 * long mode also needs its PDPTEs loaded by us when EPT is on (SDM 29.3.2.1).
 	 */
 	cr0_forced |= CR0_PG;
-	uint64_t cr4_forced = vmx_ctls.cr4_fixed0 | ~vmx_ctls.cr4_fixed1;
+	/*
+	 * Bits of features the guest's CPUID hides exit too, so setting one is #GP as on a CPU without the
+	 * feature (exit_cr.c); the CPU would accept them (SDM 25.6.6 "Guest/Host Masks and Read Shadows").
+	 */
+	uint64_t cr4_forced = vmx_ctls.cr4_fixed0 | ~vmx_ctls.cr4_fixed1 | CR4_MCE | CR4_SMXE | CR4_KL | CR4_CET |
+			      CR4_PKS | CR4_UINTR | CR4_LAM_SUP;
 	vmcs_writenat(CR0_GUEST_HOST_MASK, cr0_forced);
 	vmcs_writenat(CR4_GUEST_HOST_MASK, cr4_forced);
 }

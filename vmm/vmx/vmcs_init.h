@@ -11,8 +11,10 @@ struct vmx_controls {
 	bool vpid;
 	bool preemption_timer;
 	bool timer_saved;         /* the timer keeps counting across exits */
+	bool virtual_nmis;        /* NMI exiting, virtual NMIs and NMI-window exiting: guests can take NMIs */
 	unsigned preemption_rate; /* the timer counts down every 2^rate TSC ticks (SDM 26.5.1) */
 	uint64_t cr0_fixed0, cr0_fixed1, cr4_fixed0, cr4_fixed1;
+	unsigned maxphyaddr; /* CPUID.80000008H:EAX[7:0], for the guest-state checks */
 };
 
 extern struct vmx_controls vmx_ctls;

@@ -39,6 +39,11 @@
 #define CR4_SMEP       BIT(20)
 #define CR4_SMAP       BIT(21)
 #define CR4_PKE        BIT(22)
+#define CR4_KL         BIT(19)
+#define CR4_CET        BIT(23)
+#define CR4_PKS        BIT(24)
+#define CR4_UINTR      BIT(25)
+#define CR4_LAM_SUP    BIT(28)
 
 /* IA32_EFER (SDM Vol. 3A 2.2.1 "Extended Feature Enable Register") */
 #define EFER_SCE BIT(0)
@@ -100,7 +105,11 @@
 #define X86_VEC_OF  4
 #define X86_VEC_UD  6
 #define X86_VEC_DF  8
+#define X86_VEC_TS  10
+#define X86_VEC_NP  11
+#define X86_VEC_SS  12
 #define X86_VEC_GP  13
 #define X86_VEC_PF  14
+#define X86_VEC_MC  18
 
 #endif

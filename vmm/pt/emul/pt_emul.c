@@ -346,7 +346,7 @@ void pt_emul_ctl_written(struct vcpu *v, struct pt_guest *pg, uint64_t old_ctl)
 	e->have_prev = false;
 	e->in_ctx = pt_emul_filters_pass(pg, next);
 	if (e->in_ctx)
-		pt_gen_start(&e->gen, next, pt_emul_cpu_mode(v), vmcs_readnat(GUEST_CR3), cpu_rdtsc());
+		pt_gen_start(&e->gen, next, pt_emul_cpu_mode(v), vmcs_readnat(GUEST_CR3), vcpu_guest_tsc(v));
 	stage_flush(v, pg, e);
 	if (e->active)
 		stepping_arm(v, e);

@@ -256,7 +256,7 @@ bool pt_emul_account(struct vcpu *v, struct pt_emul *e, uint64_t next_ip)
 		.len = (uint8_t)e->prev.len,
 		.mode = pt_emul_cpu_mode(v),
 		.cr3 = vmcs_readnat(GUEST_CR3),
-		.tsc = cpu_rdtsc(),
+		.tsc = vcpu_guest_tsc(v),
 	};
 
 	e->st.steps++;
