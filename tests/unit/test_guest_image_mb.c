@@ -213,7 +213,7 @@ static void test_mb1_flag_refusals(void **state)
 	assert_int_equal(guest_image_check("t", tb.b, 0, MEM, &tb_gi), -1);
 	assert_true(host_console_contains("guest t: refused: the image is empty\n"));
 	assert_int_equal(guest_image_check(NULL, NULL, 5, MEM, &tb_gi), -1);
-	assert_true(host_console_contains("guest ?: refused: the image is empty\n"));
+	assert_true(host_console_contains("guest ?: refused: the image's memory cannot be mapped\n"));
 }
 
 int main(void)

@@ -289,7 +289,10 @@ static void test_load(void **state)
 						 "is not inside its memory\n");
 	lay.mod[1].gpa = 0x101000;
 	lay.mod[1].data = NULL;
+	host_env_reset();
 	assert_int_equal(guest_layout_load("g", &lay, &gm), -1);
+	assert_string_equal(host_console_text(),
+			    "ptvisor: error: guest g: load failed: module 2 cannot be mapped to be read\n");
 	free(gm.host);
 }
 

@@ -184,8 +184,12 @@ int guest_image_check(const char *guest, const void *data, size_t size, uint64_t
 	if (!img)
 		return -1;
 	memset(img, 0, sizeof(*img));
-	if (!data || !size) {
+	if (!size) {
 		guest_image_refuse(guest, "the image is empty");
+		return -1;
+	}
+	if (!data) {
+		guest_image_refuse(guest, "the image's memory cannot be mapped");
 		return -1;
 	}
 	if (guest_mbh_find(guest, d, size, img))

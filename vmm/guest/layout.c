@@ -101,9 +101,13 @@ int guest_layout_load(const char *guest, const struct guest_layout *l, const str
 		const struct guest_module *m = &l->mod[i];
 		uint8_t *dst = guest_mem_ptr(gm, m->gpa, m->size);
 
-		if (!dst || (m->size && !m->data)) {
+		if (!dst) {
 			pr_err("guest %s: load failed: module %u (%lu bytes at 0x%lx) is not inside its memory\n",
 			       guest, m->line, m->size, m->gpa);
+			return -1;
+		}
+		if (m->size && !m->data) {
+			pr_err("guest %s: load failed: module %u cannot be mapped to be read\n", guest, m->line);
 			return -1;
 		}
 		if (m->size)
