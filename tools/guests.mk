@@ -13,7 +13,7 @@ GUEST_LIB_OBJ := $(patsubst guest/%.c,$(GUEST_BUILD)/%.o,$(sort $(wildcard guest
                  $(GUEST_BUILD)/lib/start.o $(GUEST_BUILD)/lib/isr.o \
                  $(GUEST_BUILD)/vmm/lib/format.o $(GUEST_BUILD)/vmm/lib/string.o
 
-# name : header : sources under guest/ (without .c)
+# name : header : sources under guest/ (without .c) [: link address, default 1 MiB]
 GUEST_SPECS := hello:mb2:hello,hello_mb2,hello_mb1 \
                hello-mb1:mb1:hello,hello_mb2,hello_mb1 \
                exits:mb2:exits,exits_msr,exits_io,exits_hc,exits_misc \
@@ -23,7 +23,9 @@ GUEST_SPECS := hello:mb2:hello,hello_mb2,hello_mb1 \
                bench:mb2:bench \
                exitprobe:mb2:exitprobe \
                ptwork:mb2:ptwork,ptwork_load,ptwork_lm \
-               dregs:mb2:dregs
+               dregs:mb2:dregs \
+               modules:mb2:modules:0x8000 \
+               modules-mb1:mb1:modules:0x8000
 
 comma       := ,
 guest_field  = $(word $(2),$(subst :, ,$(1)))
@@ -33,7 +35,8 @@ define guest_rule
 $(GUEST_BUILD)/$(call guest_field,$(1),1).elf: $(GUEST_BUILD)/lib/$(call guest_field,$(1),2)_header.o \
 		$(call guest_objs,$(1)) $(GUEST_LIB_OBJ) guest/guest.ld
 	@echo "  LD32    $$@"
-	@$$(LD) $$(GUEST_LDFLAGS) -o $$@ $(GUEST_BUILD)/lib/$(call guest_field,$(1),2)_header.o \
+	@$$(LD) $(if $(call guest_field,$(1),4),--defsym=GUEST_BASE=$(call guest_field,$(1),4)) $$(GUEST_LDFLAGS) \
+		-o $$@ $(GUEST_BUILD)/lib/$(call guest_field,$(1),2)_header.o \
 		$(call guest_objs,$(1)) $(GUEST_LIB_OBJ)
 endef
 $(foreach s,$(GUEST_SPECS),$(eval $(call guest_rule,$(s))))

@@ -23,6 +23,7 @@
 #include "vmx/vmcs_init.h"
 #include "vmx/vcpu_switch.h"
 #include "guest/guest.h"
+#include "guest/plan.h"
 #include "guest/sched.h"
 #include "cpu.h"
 
@@ -87,17 +88,48 @@ static void pic_mask_all(void)
 	cpu_outb(0xa1, 0xff);
 }
 
+static struct guest_plan guest_plan;
+
+/* Sorts the module lines into guests and the modules attached to them; misattachments are named. */
+static void guests_plan(void)
+{
+	const char *lines[BOOT_MODULES_MAX];
+	unsigned n = MIN(boot_info.module_count, (unsigned)BOOT_MODULES_MAX);
+
+	for (unsigned i = 0; i < n; i++)
+		lines[i] = boot_info.modules[i].cmdline;
+	guest_plan_build(lines, n, &guest_plan);
+	guest_count = guest_plan.nguests;
+}
+
+/* The modules of one guest as the loader left them, in its line order, for guest_create() to place. */
+static void guests_modules(const struct guest_plan_entry *e, struct guest_layout *l)
+{
+	memset(l, 0, sizeof(*l));
+	l->nmods = e->nmods;
+	for (unsigned j = 0; j < e->nmods; j++) {
+		const struct boot_module *m = &boot_info.modules[e->mods[j]];
+
+		l->mod[j].size = m->end - m->start;
+		l->mod[j].data = l->mod[j].size ? phys_map(m->start, l->mod[j].size) : NULL;
+		l->mod[j].string = guest_plan.line[e->mods[j]].string;
+		l->mod[j].line = e->mods[j];
+	}
+}
+
 static unsigned guests_start(void)
 {
+	static struct guest_layout layout;
 	unsigned created = 0;
 
-	if (boot_info.module_count > GUEST_MAX)
-		pr_warn("guests: %u modules given, only the first %u are started\n", boot_info.module_count, GUEST_MAX);
-	guest_count = MIN(boot_info.module_count, (unsigned)GUEST_MAX);
 	for (unsigned i = 0; i < guest_count; i++) {
-		const struct boot_module *m = &boot_info.modules[i];
+		const struct guest_plan_entry *e = &guest_plan.guest[i];
+		const struct boot_module *m = &boot_info.modules[e->module];
 		void *image = phys_map(m->start, m->end - m->start);
-		if (image && guest_create(i, image, m->end - m->start, m->cmdline) == 0)
+
+		guests_modules(e, &layout);
+		/* A module that cannot be mapped still gets its guest refused by name (image NULL). */
+		if (guest_create(i, &e->cfg, image, m->end - m->start, &layout) == 0)
 			created++;
 	}
 	return created;
@@ -115,7 +147,10 @@ static int guests_report(void)
 		if (g->exit_status != 0)
 			failed++;
 	}
-	return failed;
+	for (unsigned i = 0; i < guest_plan.nlines; i++)
+		if (guest_plan.line[i].kind == GUEST_LINE_REFUSED)
+			log_raw(LOG_INFO, "  module %-5u not loaded (see above)\n", i);
+	return failed + guest_plan.refused;
 }
 
 static int vmx_gate(void)
@@ -139,8 +174,14 @@ static int vmx_gate(void)
 	}
 	struct vmx_extra_controls pt_controls;
 	pt_vmx_controls(&pt_controls);
-	if (boot_info.module_count == 0) {
-		pr_info("guests: no guest modules were given; nothing to run\n");
+	guests_plan();
+	if (guest_count == 0) {
+		if (boot_info.module_count)
+			pr_info("guests: none of the %u modules is a guest; nothing to run\n", boot_info.module_count);
+		else
+			pr_info("guests: no guest modules were given; nothing to run\n");
+		if (guest_plan.refused)
+			status = PTV_STATUS_FAILED;
 	} else if (vmx_controls_decide(&boot_caps, &pt_controls, &vmx_ctls) < 0) {
 		status = PTV_STATUS_FAILED;
 	} else {

@@ -5,23 +5,31 @@
 #define MB2_TAG_ALIGN 8
 #define MB2_INFO_MAX  (1u << 20) /* sanity bound: real information is a few KiB */
 
-const struct mb2_tag *mb2_find_tag(uint32_t info, uint32_t type)
+const struct mb2_tag *mb2_next_tag(uint32_t info, const struct mb2_tag *prev, uint32_t type)
 {
 	const struct mb2_info *hdr = (const struct mb2_info *)info;
 	uint32_t off = sizeof(*hdr);
 
 	if (!info || (info & (MB2_TAG_ALIGN - 1)) || hdr->total_size > MB2_INFO_MAX)
 		return NULL;
+	/* Walking from the start again keeps `prev` from steering the walk outside the information. */
 	while (off + sizeof(struct mb2_tag) <= hdr->total_size) {
 		const struct mb2_tag *tag = (const struct mb2_tag *)(info + off);
 
 		if (tag->type == MB2_TAG_END || tag->size < sizeof(*tag) || tag->size > hdr->total_size - off)
 			return NULL;
-		if (tag->type == type)
+		if (!prev && tag->type == type)
 			return tag;
+		if (tag == prev)
+			prev = NULL;
 		off += (uint32_t)ALIGN_UP(tag->size, MB2_TAG_ALIGN);
 	}
 	return NULL;
+}
+
+const struct mb2_tag *mb2_find_tag(uint32_t info, uint32_t type)
+{
+	return mb2_next_tag(info, NULL, type);
 }
 
 const char *mb2_cmdline(uint32_t info)

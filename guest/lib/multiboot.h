@@ -33,6 +33,13 @@ struct mb2_tag_string { /* cmdline and boot loader name */
 	char string[];
 };
 
+struct mb2_tag_module { /* Multiboot2 spec 3.6.6 "Modules" */
+	struct mb2_tag tag;
+	uint32_t mod_start;
+	uint32_t mod_end; /* the first byte after the module */
+	char string[];
+};
+
 struct mb2_tag_meminfo {
 	struct mb2_tag tag;
 	uint32_t mem_lower; /* KiB from 0 */
@@ -73,6 +80,14 @@ struct mb1_info {
 	uint32_t boot_loader_name;
 };
 
+/* An entry of the mods_addr array (Multiboot spec 0.6.96 3.3). */
+struct mb1_module {
+	uint32_t mod_start;
+	uint32_t mod_end; /* the first byte after the module */
+	uint32_t string;  /* address of its NUL-terminated string */
+	uint32_t reserved;
+};
+
 /* Each entry is preceded by its size, which does not count the size field itself. */
 struct mb1_mmap_entry {
 	uint32_t size;
@@ -89,6 +104,8 @@ extern const uint32_t guest_boot_protocol;
  * Walks at most total_size bytes and stops at the end tag or a malformed size.
  */
 const struct mb2_tag *mb2_find_tag(uint32_t info, uint32_t type);
+/* The next tag of `type` after `prev` (NULL: the first), with the same checks: how to visit every module. */
+const struct mb2_tag *mb2_next_tag(uint32_t info, const struct mb2_tag *prev, uint32_t type);
 /* The command line string of the multiboot2 information, or "" when it has none. */
 const char *mb2_cmdline(uint32_t info);
 

@@ -64,3 +64,42 @@ guest_done() {
 line_of() {
   tr -d '\r' <"$1" | awk -v re="$2" '!found && $0 ~ re { print NR; found = 1 } END { if (!found) print 0 }'
 }
+
+# bare_iso OUT KERNEL [KERNEL ARGS...]: an image whose GRUB boots KERNEL itself, no ptvisor, with the
+# modules listed on stdin, one "HOST_PATH [string]" per line (each file is copied into /boot). BARE_MB=1
+# loads it with GRUB's multiboot/module commands instead of multiboot2/module2. For comparing what a
+# kernel reports on bare hardware with what it reports as a ptvisor guest.
+bare_iso() {
+  local out=$1 kernel=$2
+  shift 2
+  local stage=$TMP/bare-stage boot=multiboot2 mod=module2 path args
+  [ "${BARE_MB:-2}" = 1 ] && boot=multiboot mod=module
+  rm -rf "$stage"
+  mkdir -p "$stage/boot/grub"
+  cp "$kernel" "$stage/boot/"
+  {
+    printf 'serial --unit=0 --speed=115200 --word=8 --parity=no --stop=1\n'
+    printf 'terminal_input serial console\nterminal_output serial console\nset timeout=0\nset default=0\n'
+    printf 'menuentry "bare" {\n\t%s /boot/%s %s\n' "$boot" "$(basename "$kernel")" "$*"
+    while read -r path args; do
+      [ -n "$path" ] || continue
+      cp "$path" "$stage/boot/"
+      printf '\t%s /boot/%s %s\n' "$mod" "$(basename "$path")" "$args"
+    done
+    printf '\tboot\n}\n'
+  } >"$stage/boot/grub/grub.cfg"
+  grub-mkrescue -o "$out" --install-modules="multiboot multiboot2 normal configfile serial terminal iso9660 part_msdos" \
+    --fonts= --locales= --themes= --compress=xz "$stage" >/dev/null 2>"$TMP/bare-mkrescue.log" ||
+    { cat "$TMP/bare-mkrescue.log" >&2; return 1; }
+}
+
+# verdicts LOG [GUEST]: a test kernel's verdict lines (those matching $VERDICT_RE, by default PASS:, FAIL:,
+# done: and modules: lines), without GUEST's "[GUEST] " prefix when given (a ptvisor run), else as printed.
+verdicts() {
+  local re=${VERDICT_RE:-'^(modules: |PASS: |FAIL: |done: )'}
+  if [ $# -gt 1 ]; then
+    tr -d '\r' <"$1" | sed -n "s/^\[$2\] //p" | grep -aE -- "$re"
+  else
+    tr -d '\r' <"$1" | grep -aE -- "$re"
+  fi
+}

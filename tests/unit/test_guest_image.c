@@ -31,7 +31,7 @@ static void load_and_verify_elf(void)
 		assert_int_equal(g[a], 0);
 	assert_int_equal(g[SEG0_PA - 1], 0xAA);
 	assert_int_equal(g[SEG1_PA + 0x3000], 0xAA);
-	assert_int_equal(g[GUEST_INFO_GPA], 0xAA);
+	assert_int_equal(g[GUEST_INFO_FROM], 0xAA);
 	free(g);
 }
 
@@ -196,30 +196,34 @@ static void test_mb2_address_tag(void **state)
 	expect_refused(MEM, "multiboot2 address tag without an entry address tag");
 }
 
-/* End to end: check, load, then write the boot information; neither disturbs the other. */
+/* End to end: a kernel linked at 0x8000 is checked, placed, loaded; the information goes above it. */
 static void test_load_then_info(void **state)
 {
 	struct guest_mem gm = { malloc(2 * MiB), 2 * MiB };
 	struct guest_config cfg = { .name = "t", .mem_size = 2 * MiB, .guest_cmdline = "x=1" };
+	struct guest_layout lay = { 0 };
 	uint8_t *g = gm.host;
 	(void)state;
 
 	elf_build(true, 0);
 	mb2_simple(HDR_OFF);
-	set_ph(0, PH_PADDR, 0x10000); /* text right after the info area */
-	set_ph(0, PH_VADDR, 0x10000);
-	set_ph(1, PH_PADDR, 0x1000); /* data + bss right below it: [0x1000, 0x4000) */
-	set_entry(0x10100);
+	set_ph(0, PH_PADDR, 0x8000); /* text [0x8000, 0x9000) */
+	set_ph(0, PH_VADDR, 0x8000);
+	set_ph(1, PH_PADDR, 0x9000); /* data + bss [0x9000, 0xc000) */
+	set_entry(0x8100);
 	expect_ok(2 * MiB);
-	assert_int_equal(tb_gi.load_lo, 0x1000);
-	assert_int_equal(tb_gi.load_hi, 0x10fff);
+	assert_int_equal(tb_gi.load_lo, 0x8000);
+	assert_int_equal(tb_gi.load_hi, 0xbfff);
+	assert_int_equal(guest_layout_place("t", &tb_gi, 2 * MiB, &lay), 0);
+	assert_int_equal(lay.info_gpa, 0xc000); /* the first free page from 0x8000 */
 	memset(g, 0xAA, 2 * MiB);
 	assert_int_equal(guest_image_load("t", tb.b, tb.size, &tb_gi, &gm), 0);
-	assert_int_equal(guest_mbinfo_build(&tb_gi, &cfg, &gm), GUEST_INFO_GPA);
-	assert_memory_equal(g + 0x10000, tb.b + SEG0_OFF, 0x1000);
-	assert_memory_equal(g + 0x1000, tb.b + SEG1_OFF, 0x100);
-	assert_int_equal(g[0x3fff], 0);
-	assert_int_equal(g[0x4000], 0xAA);
+	assert_int_equal(guest_mbinfo_build(&tb_gi, &cfg, &gm, &lay), 0xc000);
+	assert_memory_equal(g + 0x8000, tb.b + SEG0_OFF, 0x1000);
+	assert_memory_equal(g + 0x9000, tb.b + SEG1_OFF, 0x100);
+	assert_int_equal(g[0xbfff], 0);
+	assert_int_equal(g[0x7fff], 0xAA);
+	assert_int_equal(g[0xc000 + lay.info_size], 0xAA);
 	assert_int_equal(guest_mbinfo_magic(&tb_gi), 0x36d76289);
 	free(g);
 }

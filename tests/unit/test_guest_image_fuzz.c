@@ -29,7 +29,6 @@ static void assert_checked_sane(const struct guest_image *g, size_t size, uint64
 		assert_true(s->file_off <= size && s->filesz <= size - s->file_off);
 		assert_true(s->filesz <= s->memsz);
 		assert_true(s->gpa >= 0x1000 && s->gpa + s->memsz <= mem && s->gpa + s->memsz > s->gpa);
-		assert_true(s->gpa + s->memsz <= GUEST_INFO_GPA || s->gpa >= GUEST_INFO_END);
 		assert_true(s->gpa + s->memsz <= 0x9f000 || s->gpa >= 0x100000);
 		assert_true(g->load_lo <= s->gpa && g->load_hi >= s->gpa + s->memsz - 1);
 		if (s->exec && g->entry >= s->gpa && g->entry < s->gpa + s->memsz)

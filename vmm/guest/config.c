@@ -1,11 +1,9 @@
 /* Parses a guest module's command line through one table of options; bad words are reported, never fatal. */
 #include "guest/config.h"
+#include "guest/modline.h"
 #include "lib/format.h"
 #include "lib/string.h"
 #include "log.h"
-
-/* At most this many bytes of a word are quoted back in a message. */
-#define CONFIG_SHOW_MAX 48
 
 struct guest_option {
 	const char *name;
@@ -13,25 +11,10 @@ struct guest_option {
 	bool (*parse)(const char *val, size_t len, struct guest_config *c);
 };
 
-/* The value is not NUL-terminated where it ends, so compare lengths too. */
-static bool word_is(const char *s, size_t len, const char *name)
-{
-	return strlen(name) == len && !strncmp(s, name, len);
-}
-
-static bool name_char_ok(char ch)
-{
-	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' ||
-	       ch == '-';
-}
-
 static bool parse_name(const char *val, size_t len, struct guest_config *c)
 {
-	if (len == 0 || len >= sizeof(c->name))
+	if (!modline_name_ok(val, len))
 		return false;
-	for (size_t i = 0; i < len; i++)
-		if (!name_char_ok(val[i]))
-			return false;
 	memcpy(c->name, val, len);
 	c->name[len] = '\0';
 	return true;
@@ -51,7 +34,7 @@ static bool parse_cpu(const char *val, size_t len, struct guest_config *c)
 {
 	uint64_t v;
 
-	if (word_is(val, len, "any") || word_is(val, len, "-1")) {
+	if (modline_word_is(val, len, "any") || modline_word_is(val, len, "-1")) {
 		c->cpu = -1;
 		return true;
 	}
@@ -63,11 +46,11 @@ static bool parse_cpu(const char *val, size_t len, struct guest_config *c)
 
 static bool parse_switch(const char *val, size_t len, bool *out)
 {
-	if (word_is(val, len, "on") || word_is(val, len, "yes") || word_is(val, len, "1")) {
+	if (modline_word_is(val, len, "on") || modline_word_is(val, len, "yes") || modline_word_is(val, len, "1")) {
 		*out = true;
 		return true;
 	}
-	if (word_is(val, len, "off") || word_is(val, len, "no") || word_is(val, len, "0")) {
+	if (modline_word_is(val, len, "off") || modline_word_is(val, len, "no") || modline_word_is(val, len, "0")) {
 		*out = false;
 		return true;
 	}
@@ -123,41 +106,23 @@ static const struct guest_option guest_options[] = {
 	  parse_pt_caps },
 };
 
-/* Quotes a word for a message: bounded, with control and non-ASCII bytes shown as '?'. */
-static void config_show(char *dst, size_t size, const char *s, size_t len)
-{
-	size_t n = MIN(MIN(len, (size_t)CONFIG_SHOW_MAX), size - 4), i;
-
-	for (i = 0; i < n; i++) {
-		unsigned char ch = (unsigned char)s[i];
-		dst[i] = ch >= 0x20 && ch < 0x7f ? (char)ch : '?';
-	}
-	if (n < len) {
-		memcpy(dst + i, "...", 3);
-		i += 3;
-	}
-	dst[i] = '\0';
-}
-
 static void config_apply_word(const char *w, size_t len, unsigned index, struct guest_config *c)
 {
-	char shown_name[CONFIG_SHOW_MAX + 4], shown_val[CONFIG_SHOW_MAX + 4];
-	size_t klen = 0;
+	char shown_name[MODLINE_SHOW_SIZE], shown_val[MODLINE_SHOW_SIZE];
+	size_t klen = modline_key_len(w, len);
 
-	while (klen < len && w[klen] != '=')
-		klen++;
-	config_show(shown_name, sizeof(shown_name), w, klen);
+	modline_show(shown_name, sizeof(shown_name), w, klen);
 	for (unsigned i = 0; i < ARRAY_SIZE(guest_options); i++) {
 		const struct guest_option *opt = &guest_options[i];
 
-		if (!word_is(w, klen, opt->name))
+		if (!modline_word_is(w, klen, opt->name))
 			continue;
 		if (klen == len) {
 			pr_warn("guest %u: option '%s' has no value (expected %s=%s) ignored\n", index, opt->name,
 				opt->name, opt->expected);
 			c->problems++;
 		} else if (!opt->parse(w + klen + 1, len - klen - 1, c)) {
-			config_show(shown_val, sizeof(shown_val), w + klen + 1, len - klen - 1);
+			modline_show(shown_val, sizeof(shown_val), w + klen + 1, len - klen - 1);
 			pr_warn("guest %u: bad value '%s' for %s (expected %s) ignored\n", index, shown_val, opt->name,
 				opt->expected);
 			c->problems++;
@@ -182,39 +147,30 @@ static void config_name_from_path(const char *path, size_t len, struct guest_con
 		}
 	}
 	for (size_t i = start; i < end && n < sizeof(c->name) - 1; i++)
-		c->name[n++] = name_char_ok(path[i]) ? path[i] : '_';
+		c->name[n++] = modline_name_char_ok(path[i]) ? path[i] : '_';
 	if (n)
 		c->name[n] = '\0';
 }
 
-static bool word_has_value(const char *w, size_t len)
-{
-	for (size_t i = 0; i < len; i++)
-		if (w[i] == '=')
-			return true;
-	return false;
-}
+struct config_walk {
+	unsigned index;
+	struct guest_config *c;
+};
 
-static bool config_is_space(char ch)
+static void config_word(const char *w, size_t len, bool path, void *ctx)
 {
-	return ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r' || ch == '\v' || ch == '\f';
-}
+	struct config_walk *cw = ctx;
 
-/* Everything after "--" belongs to the guest kernel, spacing included, less the leading blanks. */
-static void config_take_guest_cmdline(const char *p, unsigned index, struct guest_config *c)
-{
-	while (*p && config_is_space(*p))
-		p++;
-	if (ptv_strlcpy(c->guest_cmdline, p, sizeof(c->guest_cmdline)) >= sizeof(c->guest_cmdline)) {
-		pr_warn("guest %u: guest command line truncated to %zu bytes\n", index, sizeof(c->guest_cmdline) - 1);
-		c->problems++;
-	}
+	if (path)
+		config_name_from_path(w, len, cw->c);
+	else
+		config_apply_word(w, len, cw->index, cw->c);
 }
 
 void guest_config_parse(const char *module_cmdline, unsigned index, struct guest_config *c)
 {
-	const char *p = module_cmdline;
-	bool first = true;
+	struct config_walk cw = { index, c };
+	const char *rest;
 
 	if (!c)
 		return;
@@ -225,29 +181,10 @@ void guest_config_parse(const char *module_cmdline, unsigned index, struct guest
 	c->pt = true;
 	c->privileged = false;
 	c->pt_caps[0] = '\0';
-	if (!p)
-		return;
-	for (;;) {
-		while (*p && config_is_space(*p))
-			p++;
-		if (!*p)
-			break;
-		const char *w = p;
-		while (*p && !config_is_space(*p))
-			p++;
-		size_t len = (size_t)(p - w);
-
-		if (word_is(w, len, "--")) {
-			config_take_guest_cmdline(p, index, c);
-			break;
-		}
-		/* GRUB passes the module's path as the first word; an option there is taken as one. */
-		if (first && (w[0] == '/' || !word_has_value(w, len))) {
-			first = false;
-			config_name_from_path(w, len, c);
-			continue;
-		}
-		first = false;
-		config_apply_word(w, len, index, c);
+	rest = modline_walk(module_cmdline, config_word, &cw);
+	/* Everything after "--" belongs to the guest kernel, spacing included, less the leading blanks. */
+	if (rest && ptv_strlcpy(c->guest_cmdline, rest, sizeof(c->guest_cmdline)) >= sizeof(c->guest_cmdline)) {
+		pr_warn("guest %u: guest command line truncated to %zu bytes\n", index, sizeof(c->guest_cmdline) - 1);
+		c->problems++;
 	}
 }

@@ -3,24 +3,26 @@
 #define PTV_GUEST_CONFIG_H
 
 #include "types.h"
+#include "guest/modline.h"
 
 #define GUEST_MEM_DEFAULT (16ULL << 20)
 #define GUEST_MEM_MIN     (2ULL << 20)
 #define GUEST_MEM_MAX     (1ULL << 30)
 #define GUEST_MEM_ALIGN   (2ULL << 20) /* guest RAM is mapped with 2 MiB EPT pages */
 #define GUEST_CPU_MAX     7
+#define GUEST_MAX         8 /* guests started at once; later guest lines are not */
 
 struct guest_config {
-	char name[32];           /* name=  default: the module's basename, else "guestN"; [A-Za-z0-9_-] only */
-	uint64_t mem_size;       /* mem=   default 16M; 2M..1G; rounded up to 2 MiB */
-	int cpu;                 /* cpu=   default -1 (any); 0..7 */
-	bool pt;                 /* pt=on|off  default on (the guest may see Intel PT if the mode allows) */
-	bool privileged;         /* privileged=yes|no default no (may read the host trace buffer later) */
-	char pt_caps[64];        /* pt_caps= the Intel PT features the hw path exposes (pt_vcaps.h); "" = all */
-	bool pt_riplog;          /* pt_riplog=on: print count and hash of the traced IPs (tests' ground truth) */
-	uint64_t run_limit;      /* limit= TSC ticks of run time after which the guest is stopped; 0: none */
-	char guest_cmdline[256]; /* everything after a standalone "--" is the guest kernel's own command line */
-	unsigned problems;       /* options reported and ignored */
+	char name[GUEST_NAME_SIZE]; /* name=  default: the module's basename, else "guestN"; [A-Za-z0-9_-] only */
+	uint64_t mem_size;          /* mem=   default 16M; 2M..1G; rounded up to 2 MiB */
+	int cpu;                    /* cpu=   default -1 (any); 0..7 */
+	bool pt;                    /* pt=on|off  default on (the guest may see Intel PT if the mode allows) */
+	bool privileged;            /* privileged=yes|no default no (may read the host trace buffer later) */
+	char pt_caps[64];           /* pt_caps= the Intel PT features the hw path exposes (pt_vcaps.h); "" = all */
+	bool pt_riplog;             /* pt_riplog=on: print count and hash of the traced IPs (tests' ground truth) */
+	uint64_t run_limit;         /* limit= TSC ticks of run time after which the guest is stopped; 0: none */
+	char guest_cmdline[256];    /* everything after a standalone "--" is the guest kernel's own command line */
+	unsigned problems;          /* options reported and ignored */
 };
 
 /*

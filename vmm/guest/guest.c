@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include "guest/guest.h"
 #include "guest/image.h"
+#include "guest/layout.h"
 #include "guest/mbinfo.h"
 #include "pt/pt_guest.h"
 #include "vmx/caps.h"
@@ -64,33 +65,38 @@ static void guest_init(struct guest *g, unsigned id)
 	g->vcpu.pt_ops = &pt_backend_none; /* until vcpu_create, guest_destroy may run */
 }
 
-int guest_create(unsigned index, const void *image, size_t size, const char *module_cmdline)
+int guest_create(unsigned index, const struct guest_config *cfg, const void *image, size_t size, struct guest_layout *l)
 {
 	struct guest *g = &guests[index];
 	struct guest_image img;
 
 	guest_init(g, index);
-	guest_config_parse(module_cmdline, index, &g->cfg);
+	g->cfg = *cfg;
 
-	if (guest_image_check(g->cfg.name, image, size, g->cfg.mem_size, &img) < 0) {
+	if (guest_image_check(g->cfg.name, image, size, g->cfg.mem_size, &img) < 0 ||
+	    guest_layout_place(g->cfg.name, &img, g->cfg.mem_size, l) < 0) {
 		ptv_snprintf(g->stop_reason, sizeof(g->stop_reason), "image refused");
 		g->exit_status = -1;
 		return -1;
 	}
-	if (guest_alloc(g) < 0 || guest_image_load(g->cfg.name, image, size, &img, &g->mem) < 0) {
+	if (guest_alloc(g) < 0 || guest_image_load(g->cfg.name, image, size, &img, &g->mem) < 0 ||
+	    guest_layout_load(g->cfg.name, l, &g->mem) < 0) {
 		ptv_snprintf(g->stop_reason, sizeof(g->stop_reason), "could not be set up");
 		g->exit_status = -1;
 		guest_destroy(g);
 		return -1;
 	}
-	uint32_t info = guest_mbinfo_build(&img, &g->cfg, &g->mem);
+	uint32_t info = guest_mbinfo_build(&img, &g->cfg, &g->mem, l);
 	if (!info) {
 		pr_err("guest %s: refused: its multiboot information does not fit\n", g->cfg.name);
+		ptv_snprintf(g->stop_reason, sizeof(g->stop_reason), "could not be set up");
+		g->exit_status = -1;
 		guest_destroy(g);
 		return -1;
 	}
-	uint32_t magic = img.proto == BOOT_MULTIBOOT2 ? 0x36d76289u : 0x2badb002u;
-	if (vmcs_setup(&g->vcpu, img.entry, magic, info) < 0) {
+	if (vmcs_setup(&g->vcpu, img.entry, guest_mbinfo_magic(&img), info) < 0) {
+		ptv_snprintf(g->stop_reason, sizeof(g->stop_reason), "could not be set up");
+		g->exit_status = -1;
 		guest_destroy(g);
 		return -1;
 	}
@@ -100,6 +106,11 @@ int guest_create(unsigned index, const void *image, size_t size, const char *mod
 	pr_info("guest %s: %s %s kernel, entry 0x%x, %lu MiB RAM at host 0x%lx, EPT %lu table pages%s\n", g->cfg.name,
 		guest_image_kind_name(img.kind), guest_boot_proto_name(img.proto), img.entry, g->cfg.mem_size >> 20,
 		g->ram_hpa, g->ept.table_pages, g->cfg.guest_cmdline[0] ? ", with a command line" : "");
+	pr_info("guest %s: image [0x%lx, 0x%lx], boot information at 0x%x, %u module(s)\n", g->cfg.name, img.load_lo,
+		img.load_hi, info, l->nmods);
+	for (unsigned i = 0; i < l->nmods; i++)
+		pr_info("guest %s: module %u: [0x%lx, 0x%lx) %lu bytes\n", g->cfg.name, l->mod[i].line, l->mod[i].gpa,
+			l->mod[i].gpa + l->mod[i].size, l->mod[i].size);
 	return 0;
 }
 

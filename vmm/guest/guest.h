@@ -7,10 +7,9 @@
 #include "ept/ept_violation.h"
 #include "guest/config.h"
 #include "guest/guest_mem.h"
+#include "guest/layout.h"
 #include "pt/pt_guest.h"
 #include "vmx/vcpu.h"
-
-#define GUEST_MAX 8
 
 enum guest_state {
 	GUEST_EMPTY = 0,
@@ -38,8 +37,13 @@ struct guest {
 extern struct guest guests[GUEST_MAX];
 extern unsigned guest_count;
 
-/* Creates guest `index` from a module; on failure reports why and leaves it GUEST_STOPPED. */
-int guest_create(unsigned index, const void *image, size_t size, const char *module_cmdline);
+/*
+ * Creates guest `index` from its configuration, its kernel image and the
+ * modules attached to it (placed in its RAM here, l->mod[].gpa set); on
+ * failure reports why and leaves it GUEST_STOPPED.
+ */
+int guest_create(unsigned index, const struct guest_config *cfg, const void *image, size_t size,
+		 struct guest_layout *l);
 /* Stops a guest (others go on): records status and reason, prints one line. */
 void guest_stop(struct guest *g, int status, const char *fmt, ...) __printf(3, 4);
 void guest_destroy(struct guest *g);

@@ -3,7 +3,6 @@
 #include "guest/image.h"
 #include "guest/image_elf.h"
 #include "guest/mbheader.h"
-#include "guest/mbinfo.h"
 #include "guest/multiboot.h"
 #include "lib/format.h"
 #include "lib/string.h"
@@ -54,7 +53,7 @@ static bool spans_overlap(uint64_t a, uint64_t a_end, uint64_t b, uint64_t b_end
 	return a < b_end && b < a_end;
 }
 
-/* The segment must lie in guest RAM, clear of page 0, the boot information and the legacy hole. */
+/* The segment must lie in guest RAM, clear of page 0 and the legacy hole; the boot information moves out of its way. */
 static int seg_check_place(const char *guest, const struct guest_seg *s, uint64_t mem_size)
 {
 	char what[40];
@@ -73,11 +72,6 @@ static int seg_check_place(const char *guest, const struct guest_seg *s, uint64_
 	if (end > mem_size) {
 		guest_image_refuse(guest, "%s [0x%lx, 0x%lx) extends past guest memory (0x%lx bytes)", what, s->gpa,
 				   end, mem_size);
-		return -1;
-	}
-	if (spans_overlap(s->gpa, end, GUEST_INFO_GPA, GUEST_INFO_END)) {
-		guest_image_refuse(guest, "%s [0x%lx, 0x%lx) overlaps the boot information area [0x%x, 0x%x)", what,
-				   s->gpa, end, GUEST_INFO_GPA, GUEST_INFO_END);
 		return -1;
 	}
 	if (spans_overlap(s->gpa, end, GUEST_LEGACY_LO, GUEST_LEGACY_HI)) {
@@ -190,8 +184,12 @@ int guest_image_check(const char *guest, const void *data, size_t size, uint64_t
 	if (!img)
 		return -1;
 	memset(img, 0, sizeof(*img));
-	if (!data || !size) {
+	if (!size) {
 		guest_image_refuse(guest, "the image is empty");
+		return -1;
+	}
+	if (!data) {
+		guest_image_refuse(guest, "the image's memory cannot be mapped");
 		return -1;
 	}
 	if (guest_mbh_find(guest, d, size, img))

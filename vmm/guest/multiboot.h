@@ -56,6 +56,12 @@
 #define MB1_INFO_LOADER_NAME   64
 #define MB1_INFO_SIZE          116u /* through the framebuffer colour info */
 
+/* A module entry of the mods_addr array: start, end (exclusive), string address, reserved. */
+#define MB1_MOD_ENTRY_SIZE 16u
+#define MB1_MOD_START      0
+#define MB1_MOD_END        4
+#define MB1_MOD_STRING     8
+
 /* A memory map entry: the size field (not counting itself) comes first. */
 #define MB1_MMAP_ENTRY_SIZE 24u
 #define MB1_MMAP_SIZE       0
@@ -108,6 +114,12 @@ enum mb2_header_tag {
 #define MB2_CONSOLE_REQUIRED BIT(0)
 /* Address tag (section 3.1.5): a load_addr of -1 means "load the file from its beginning". */
 #define MB2_LOAD_FROM_START 0xFFFFFFFFu
+
+/* Multiboot2 "Modules" tag (3.6.6): mod_start, mod_end, then the module's string. */
+#define MB2_MOD_START     8
+#define MB2_MOD_END       12
+#define MB2_MOD_STRING    16
+#define MB2_MOD_TAG_FIXED 16u
 
 /* Boot information memory map entries (Multiboot2 "Memory map" tag). */
 #define MB2_MMAP_ENTRY_SIZE    24u
