@@ -32,7 +32,8 @@ struct emul_ctx {
 	const struct mem_insn *mi;
 	enum insn_mode mode;
 	enum seg_mode seg_mode;
-	struct seg_cache seg[6];
+	struct seg_cache seg[6]; /* read from the VMCS when first used */
+	unsigned seg_loaded;
 	struct paging_regs pg;
 	struct paging_bus bus;
 	struct emul_tlb {

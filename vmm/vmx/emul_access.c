@@ -10,7 +10,6 @@
 #include "vmx/vcpu_vmcs.h"
 #include "vmx/vmcs_ops.h"
 #include "x86/arch.h"
-#include "lib/string.h"
 
 static int walk_read(void *ctx, uint64_t gpa, unsigned size, uint64_t *val)
 {
@@ -24,7 +23,10 @@ static void walk_write(void *ctx, uint64_t gpa, unsigned size, uint64_t val)
 
 void emul_ctx_init(struct emul_ctx *c, struct vcpu *v, const struct mem_insn *mi, enum insn_mode mode)
 {
-	memset(c, 0, sizeof(*c));
+	/* Field by field: the segment and TLB arrays are only read once marked valid. */
+	c->seg_loaded = 0;
+	c->tlb[0].valid = c->tlb[1].valid = false;
+	c->tlb_next = 0;
 	c->v = v;
 	c->mi = mi;
 	c->mode = mode;
@@ -34,11 +36,6 @@ void emul_ctx_init(struct emul_ctx *c, struct vcpu *v, const struct mem_insn *mi
 		c->seg_mode = SEG_REAL;
 	else
 		c->seg_mode = SEG_PROTECTED;
-	for (unsigned i = 0; i < 6; i++) {
-		c->seg[i].base = vmcs_readnat(GUEST_ES_BASE + 2 * i);
-		c->seg[i].limit = vmcs_read32(GUEST_ES_LIMIT + 2 * i);
-		c->seg[i].ar = vmcs_read32(GUEST_ES_AR_BYTES + 2 * i);
-	}
 	/* Without leaf 80000008H the SDM's default physical-address width is 36 bits (caps.c). */
 	vcpu_paging_regs(&c->pg, boot_caps.maxphyaddr ? boot_caps.maxphyaddr : 36);
 	c->bus = (struct paging_bus){ .read = walk_read, .write = walk_write, .ctx = v };
@@ -108,7 +105,15 @@ enum emul_rc emul_locate(struct emul_ctx *c, enum insn_seg seg, uint64_t offset,
 			 struct emul_span *sp, struct emul_fault *fault)
 {
 	uint64_t la;
-	int vec = seg_linear(&c->seg[seg], seg, c->seg_mode, offset, size, write, &la);
+	int vec;
+
+	if (!(c->seg_loaded & BIT(seg))) {
+		c->seg[seg].base = vmcs_readnat(GUEST_ES_BASE + 2 * seg);
+		c->seg[seg].limit = vmcs_read32(GUEST_ES_LIMIT + 2 * seg);
+		c->seg[seg].ar = vmcs_read32(GUEST_ES_AR_BYTES + 2 * seg);
+		c->seg_loaded |= (unsigned)BIT(seg);
+	}
+	vec = seg_linear(&c->seg[seg], seg, c->seg_mode, offset, size, write, &la);
 
 	if (vec) {
 		*fault = (struct emul_fault){ .vector = (unsigned)vec };

@@ -78,12 +78,14 @@ static enum exit_action fault_or_stop(struct emul_ctx *c, enum emul_rc rc, const
 static uint64_t operand_offset(struct emul_ctx *c, uint64_t *src)
 {
 	const struct mem_insn *mi = c->mi;
-	uint64_t gpr[16], rsp = vmcs_readnat(GUEST_RSP);
-	uint64_t next_ip = vmcs_readnat(GUEST_RIP) + mi->in.len, offset;
-
-	for (unsigned i = 0; i < 16; i++)
-		gpr[i] = *vcpu_gpr(c->v, i, &rsp);
-	offset = insn_ea(&mi->in, c->mode, gpr, next_ip);
+	const struct guest_regs *r = &c->v->regs;
+	const uint64_t gpr[16] = {
+		r->rax, r->rcx, r->rdx, r->rbx, vmcs_readnat(GUEST_RSP),
+		r->rbp, r->rsi, r->rdi, r->r8,  r->r9,
+		r->r10, r->r11, r->r12, r->r13, r->r14,
+		r->r15,
+	};
+	uint64_t offset = insn_ea(&mi->in, c->mode, gpr, vmcs_readnat(GUEST_RIP) + mi->in.len);
 	if (mi->bit_offset_reg) {
 		/* A signed offset: the operand is the word, dword or qword that holds its bit. */
 		unsigned shift = mi->size == 2 ? 4 : mi->size == 4 ? 5 : 6;

@@ -12,17 +12,16 @@ void vcpu_paging_regs(struct paging_regs *r, unsigned maxphyaddr)
 {
 	static const unsigned pdpte_field[4] = { GUEST_PDPTE0, GUEST_PDPTE1, GUEST_PDPTE2, GUEST_PDPTE3 };
 
-	r->cr0 = vmcs_readnat(GUEST_CR0);
+	*r = (struct paging_regs){ .cr0 = vmcs_readnat(GUEST_CR0), .maxphyaddr = maxphyaddr };
+	if (!(r->cr0 & CR0_PG))
+		return; /* linear is physical: nothing else is looked at */
 	r->cr3 = vmcs_readnat(GUEST_CR3);
 	r->cr4 = vmcs_readnat(GUEST_CR4);
 	r->efer = vmcs_read64(GUEST_IA32_EFER);
 	r->rflags = vmcs_readnat(GUEST_RFLAGS);
 	r->cpl = vcpu_cpl();
-	r->maxphyaddr = maxphyaddr;
 	for (unsigned i = 0; i < 4; i++)
-		r->pdpte[i] = (r->cr4 & CR4_PAE) && !(r->efer & EFER_LMA) && (r->cr0 & CR0_PG)
-				      ? vmcs_read_raw(pdpte_field[i])
-				      : 0;
+		r->pdpte[i] = (r->cr4 & CR4_PAE) && !(r->efer & EFER_LMA) ? vmcs_read_raw(pdpte_field[i]) : 0;
 }
 
 /* Entries in the guest's RAM only: a table anywhere else ends the VMM's look. */

@@ -144,7 +144,7 @@ static void set_accessed_dirty(struct walk *w, bool write)
 enum paging_result paging_translate(const struct paging_regs *r, const struct paging_bus *bus, uint64_t la,
 				    unsigned flags, struct paging_walk *out)
 {
-	struct walk w = { .r = r, .bus = bus, .size = 8, .rights = ~(uint64_t)0 };
+	struct walk w;
 	bool write = flags & PAGING_WRITE;
 	enum paging_result rc;
 
@@ -155,6 +155,7 @@ enum paging_result paging_translate(const struct paging_regs *r, const struct pa
 		out->gpa = (uint32_t)la;
 		return PAGING_OK;
 	}
+	w = (struct walk){ .r = r, .bus = bus, .size = 8, .rights = ~(uint64_t)0 };
 	if (r->efer & EFER_LMA) {
 		if (r->cr4 & CR4_LA57)
 			return PAGING_UNSUPPORTED;
