@@ -49,5 +49,6 @@ int guest_main(uint32_t magic, uint32_t mbi)
 	exits_check_io();
 	exits_check_hypercalls(&info);
 	exits_check_misc();
+	exits_check_mem();
 	return test_finish();
 }

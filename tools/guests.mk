@@ -16,7 +16,7 @@ GUEST_LIB_OBJ := $(patsubst guest/%.c,$(GUEST_BUILD)/%.o,$(sort $(wildcard guest
 # name : header : sources under guest/ (without .c) [: link address, default 1 MiB]
 GUEST_SPECS := hello:mb2:hello,hello_mb2,hello_mb1 \
                hello-mb1:mb1:hello,hello_mb2,hello_mb1 \
-               exits:mb2:exits,exits_msr,exits_io,exits_hc,exits_misc \
+               exits:mb2:exits,exits_msr,exits_io,exits_hc,exits_misc,exits_mem \
                isolation:mb2:isolation,isolation_scan \
                stress:mb2:stress \
                triplefault:mb2:triplefault \

@@ -25,13 +25,20 @@ expect "$L" 'guest hello-mb1: ELF32 multiboot1 kernel' "multiboot1 image recogni
 expect "$L" 'guest hello: ELF32 multiboot2 kernel' "multiboot2 image recognised"
 guest_done "$L" hello 28
 guest_done "$L" hello-mb1 27
-guest_done "$L" exits 63
+guest_done "$L" exits 102
 guest_done "$L" iso-a 18
 guest_done "$L" iso-b 18
 expect "$L" '^\[hello\] hello from hello' "hello greets by its INFO name"
 expect "$L" '^\[exits\] \(console\) console says hi' "console-write hypercall printed with the guest name"
 expect "$L" 'guest exits: IN from unclaimed port 0x2f8 reads all ones \(reported once per port\)' "unclaimed port reported"
 expect "$L" 'guest iso-a: 4-byte read at GPA 0x1000000 outside its RAM: reads all ones' "read beyond RAM emulated"
+expect "$L" 'guest exits: 4-byte read at GPA 0xc0000000 outside its RAM: reads all ones' "unbacked GPA 0xc0000000 reported"
+expect "$L" '^\[exits\] PASS: mem: lock or \[m\], eax: EAX 0x1 ECX 0x0 flags 0x84 as on all-ones RAM' \
+  "LOCK OR on unbacked memory: result and flags as on all-ones RAM"
+expect "$L" '^\[exits\] PASS: mem: std; rep movsw \(3 from unbacked\): ECX 0, ESI/EDI moved -6/-6' \
+  "REP MOVSW backwards from unbacked memory"
+expect "$L" '^\[exits\] PASS: mem: or dword \[0xfee000f0\], 0x100 sets SVR.8' "OR on the APIC SVR enables the APIC"
+expect_not "$L" '^\[exits\] FAIL: mem:' "every memory-operand form on unbacked memory as on all-ones RAM"
 expect "$L" 'guest tf: stopped: triple fault at RIP' "triple fault stops that guest"
 for g in hello hello-mb1 exits iso-a iso-b elf64; do
   expect "$L" "guest $g: stopped: wrote 0 to the isa-debug-exit port 0xf4 \(status 0" "guest $g exits with status 0"

@@ -189,12 +189,16 @@ void env_guest32(struct vcpu *v)
 void env_guest64(struct vcpu *v)
 {
 	uint64_t *pml4 = env_gpa(ENV_PML4), *pdpt = env_gpa(ENV_PML4 + 0x1000), *pd = env_gpa(ENV_PML4 + 0x2000);
+	uint64_t *pd3 = env_gpa(ENV_PML4 + 0x3000);
 
 	env_guest32(v);
 	pml4[0] = (ENV_PML4 + 0x1000) | 3;
 	pdpt[0] = (ENV_PML4 + 0x2000) | 3;
-	for (uint64_t i = 0; i < 512; i++)
-		pd[i] = (i << 21) | 0x83; /* P, RW, PS */
+	pdpt[3] = (ENV_PML4 + 0x3000) | 3;
+	for (uint64_t i = 0; i < 512; i++) {
+		pd[i] = (i << 21) | 0x83;                 /* P, RW, PS */
+		pd3[i] = (3ULL << 30) | (i << 21) | 0x83; /* the fourth GiB: holes and the APIC page */
+	}
 	segments(0xa09b, 0xc093);
 	vmw(GUEST_CR0, CR0_PE | CR0_ET | CR0_NE | CR0_WP | CR0_PG);
 	vmw(CR0_READ_SHADOW, CR0_PE | CR0_ET | CR0_WP | CR0_PG);

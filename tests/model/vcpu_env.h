@@ -18,7 +18,7 @@
 #define ENV_RAM_SIZE   (4ULL << 20)  /* guest RAM: GPA [0, 4 MiB) */
 #define ENV_RIP        0x10000ULL    /* the RIP of every exit env_exit() stages */
 #define ENV_RSP        0x8000ULL
-#define ENV_PML4       0x1000ULL /* env_guest64(): identity-mapped first GiB, PML4/PDPT/PD at 1000H-3FFFH */
+#define ENV_PML4       0x1000ULL /* env_guest64(): GiBs 0 and 3 identity-mapped, PML4/PDPT/PDs at 1000H-4FFFH */
 
 /*
  * XSAVE components of the host CPU, with CPUID leaf 0DH laid out as on Intel server parts: AVX at
@@ -56,7 +56,8 @@ void env_vcpu_create(struct vcpu *v, unsigned id, const char *name);
 
 /* Multiboot-like state: 32-bit flat protected mode, paging off, CPL 0, IF=0, CR4.OSXSAVE set. */
 void env_guest32(struct vcpu *v);
-/* 64-bit mode: PAE paging with the identity map at ENV_PML4, EFER.LME/LMA, CS.L, IA-32e entry control. */
+/* 64-bit mode: 4-level paging with the identity map at ENV_PML4 (2-MByte pages, supervisor, writable, A and D
+   clear), EFER.LME/LMA, CS.L, IA-32e entry control. */
 void env_guest64(struct vcpu *v);
 /* 16-bit real mode (unrestricted guest): CR0.PE=0, CS.D=0, segment bases 0. */
 void env_guest16(struct vcpu *v);

@@ -1,4 +1,7 @@
-/* EPT-violation exits (exit_ept.c) on the CPU model: MOVs to unbacked GPAs, the virtual APIC page, claims, stops. */
+/*
+ * EPT-violation exits (exit_ept.c) on the CPU model: MOVs to unbacked GPAs, the virtual APIC page, claims,
+ * and what stops the guest. The other emulated forms are in test_exit_mem.c and test_exit_string.c.
+ */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -141,13 +144,35 @@ static void test_not_emulated(void **state)
 	/* Code in a hole: nothing to run. */
 	assert_int_equal(violation(CODE("\x90"), HOLE, Q_FETCH), EXIT_STOPPED);
 	expect_stop(&v, -1, "instruction fetch at GPA 0xd0000000");
-	/* Only MOVs are emulated. */
+	/* What is not emulated stops the guest, naming the instruction by its bytes. */
 	memset(&v.stop, 0, sizeof(v.stop));
-	assert_int_equal(violation(CODE("\x01\x05\x00\x00\x00\xd0"), HOLE, Q_WRITE), EXIT_STOPPED);
-	expect_stop(&v, -1, "access at GPA 0xd0000000 (no RAM there) by an instruction ptvisor does not emulate");
+	assert_int_equal(violation(CODE("\xf7\x25\x00\x00\x00\xd0"), HOLE, Q_READ), EXIT_STOPPED); /* mul */
+	expect_stop(&v, -1, "access at GPA 0xd0000000 by an instruction ptvisor does not emulate: [f7 25 00 00 00 d0]");
+	assert_true(host_console_contains("instruction [f7 25 00 00 00 d0] at RIP 0x10000 touched GPA 0xd0000000"));
+	memset(&v.stop, 0, sizeof(v.stop));
+	assert_int_equal(violation(CODE("\x0f\xc1\x05\x00\x00\x00\xd0"), HOLE, Q_WRITE), EXIT_STOPPED); /* xadd */
+	expect_stop(&v, -1, "[0f c1 05 00 00 00 d0]");
 	memset(&v.stop, 0, sizeof(v.stop));
 	assert_int_equal(violation(CODE("\xf0\x89\x05\x00\x00\x00\xd0"), HOLE, Q_WRITE), EXIT_STOPPED); /* LOCK */
-	expect_stop(&v, -1, "does not emulate");
+	expect_stop(&v, -1, "does not emulate: [f0 89 05 00 00 00 d0 "); /* undecodable: every byte fetched */
+	/* Instruction bytes the VMM cannot read (RIP in no RAM). */
+	memset(&v.stop, 0, sizeof(v.stop));
+	env_exit(&v, EXIT_REASON_EPT_VIOLATION, Q_READ, EXIT_LEN);
+	vmw(GUEST_RIP, 0xe0000000);
+	vmw(GUEST_PHYSICAL_ADDRESS, HOLE);
+	vmw(GUEST_LINEAR_ADDRESS, HOLE);
+	assert_int_equal(handle_ept_violation(&v), EXIT_STOPPED);
+	assert_true(strstr(v.stop.reason, "does not emulate: [not readable]") != NULL);
+	/* An exit during event delivery: the instruction at RIP is not the one that touched the GPA. */
+	memset(&v.stop, 0, sizeof(v.stop));
+	memcpy(env_gpa(ENV_RIP), "\x8b\x05\x00\x00\x00\xd0", 6);
+	env_exit(&v, EXIT_REASON_EPT_VIOLATION, Q_WRITE, EXIT_LEN);
+	vmw(GUEST_PHYSICAL_ADDRESS, HOLE);
+	vmw(GUEST_LINEAR_ADDRESS, HOLE);
+	vmw(IDT_VECTORING_INFO_FIELD, INTR_INFO_VALID | INTR_TYPE_EXT_INTR | 0x30);
+	assert_int_equal(handle_ept_violation(&v), EXIT_STOPPED);
+	expect_stop(&v, -1, "delivery of event vector 48 touched GPA 0xd0000000 (no RAM there): not emulated");
+	vmw(IDT_VECTORING_INFO_FIELD, 0);
 	/* A hole inside the guest's RAM is ptvisor's mistake, not an unclaimed bus. */
 	memset(&v.stop, 0, sizeof(v.stop));
 	assert_int_equal(ept_unmap(&env.ept, 0x300000, PAGE_SIZE), 0);
@@ -164,8 +189,12 @@ static void test_report_limit(void **state)
 {
 	(void)state;
 	/* Alternating pages are each reported, up to eight reports in all. */
-	for (unsigned i = 0; i < 12; i++)
-		emulated("\x8b\x05\x00\x00\x00\xd0", HOLE + (i & 1) * PAGE_SIZE, Q_READ);
+	for (unsigned i = 0; i < 12; i++) {
+		if (i & 1)
+			emulated("\x8b\x05\x00\x10\x00\xd0", HOLE + PAGE_SIZE, Q_READ);
+		else
+			emulated("\x8b\x05\x00\x00\x00\xd0", HOLE, Q_READ);
+	}
 	assert_int_equal(env_console_count("outside its RAM"), 8);
 }
 

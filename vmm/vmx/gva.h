@@ -4,7 +4,11 @@
 
 #include "types.h"
 #include "vmx/vcpu.h"
+#include "x86/paging.h"
 
+/* The current VMCS's guest paging registers, CPL and RFLAGS, for paging_translate(), with the CPU's
+   physical-address width (CPUID.80000008H:EAX[7:0]). */
+void vcpu_paging_regs(struct paging_regs *r, unsigned maxphyaddr);
 /* Current paging mode from the VMCS (v's, current); false where the address is not mapped for a read. */
 bool vcpu_linear_to_phys(const struct vcpu *v, uint64_t la, uint64_t *gpa);
 /* Copies up to len bytes of guest memory at linear address la; returns bytes copied. */

@@ -54,11 +54,19 @@
 /* RFLAGS (SDM Vol. 1 3.4.3 "EFLAGS Register") */
 #define RFLAGS_CF     BIT(0)
 #define RFLAGS_FIXED1 BIT(1) /* reserved, always 1 */
+#define RFLAGS_PF     BIT(2)
+#define RFLAGS_AF     BIT(4)
+#define RFLAGS_ZF     BIT(6)
+#define RFLAGS_SF     BIT(7)
 #define RFLAGS_TF     BIT(8)
 #define RFLAGS_IF     BIT(9)
 #define RFLAGS_DF     BIT(10)
+#define RFLAGS_OF     BIT(11)
 #define RFLAGS_RF     BIT(16)
 #define RFLAGS_VM     BIT(17)
+#define RFLAGS_AC     BIT(18)
+/* The status flags arithmetic instructions set (SDM Vol. 1 3.4.3.1 "Status Flags"). */
+#define RFLAGS_STATUS (RFLAGS_CF | RFLAGS_PF | RFLAGS_AF | RFLAGS_ZF | RFLAGS_SF | RFLAGS_OF)
 
 /* XCR0 state components (SDM Vol. 1 13.1 "XSAVE-Supported Features and State-Component Bitmaps") */
 #define XCR0_X87       BIT(0)
@@ -111,5 +119,12 @@
 #define X86_VEC_GP  13
 #define X86_VEC_PF  14
 #define X86_VEC_MC  18
+
+/* Page-fault error code (SDM Vol. 3A 4.7 "Page-Fault Exceptions") */
+#define PF_ERR_P    BIT(0) /* a protection violation, not a not-present page */
+#define PF_ERR_W    BIT(1)
+#define PF_ERR_U    BIT(2)
+#define PF_ERR_RSVD BIT(3)
+#define PF_ERR_I    BIT(4)
 
 #endif
