@@ -14,6 +14,7 @@
 #define MSR_IA32_MISC_ENABLE              0x1a0
 #define MSR_IA32_DEBUGCTL                 0x1d9
 #define MSR_IA32_PAT                      0x277
+#define MSR_IA32_FIXED_CTR_CTRL           0x38d
 #define MSR_IA32_PERF_GLOBAL_STATUS       0x38e
 #define MSR_IA32_PERF_GLOBAL_CTRL         0x38f
 #define MSR_IA32_PERF_GLOBAL_STATUS_RESET 0x390

@@ -341,7 +341,7 @@ static const struct pt_backend_ops pt_fake = {
 
 static void test_pt_msrs_routed(void **state)
 {
-	static const uint32_t neighbours[] = { 0x38d, 0x38f, 0x391, 0x55f, 0x562, 0x56f, 0x573, 0x57f, 0x588 };
+	static const uint32_t neighbours[] = { 0x38c, 0x391, 0x55f, 0x562, 0x56f, 0x573, 0x57f, 0x588 };
 
 	(void)state;
 	v.pt_ops = &pt_fake;
@@ -359,6 +359,12 @@ static void test_pt_msrs_routed(void **state)
 		wr_gp(neighbours[i], 0);
 	}
 	assert_int_equal(pt_reads + pt_writes, 2 * ARRAY_SIZE(pt_msrs));
+	/* PMU version 2 comes with PT, without counters: its control MSRs read 0 and take only 0. */
+	assert_int_equal(vcpu_cpuid(&v, 0xa, 0).eax, 2);
+	assert_int_equal(rd_ok(MSR_IA32_PERF_GLOBAL_CTRL), 0);
+	wr_ok(MSR_IA32_FIXED_CTR_CTRL, 0);
+	wr_gp(MSR_IA32_PERF_GLOBAL_CTRL, 1);
+	wr_gp(MSR_IA32_FIXED_CTR_CTRL, BIT(0));
 	/* The backend's refusal is the guest's #GP. */
 	pt_accept = false;
 	rd_gp(MSR_IA32_RTIT_CTL);

@@ -169,7 +169,8 @@ static void icr_send(struct vlapic *a, uint32_t lo)
 	if (mode != APIC_DM_FIXED)
 		return; /* SMI, INIT, SIPI, lowest priority to self: not modelled */
 	if (vector < 16) {
-		a->esr_pending |= APIC_ESR_SEND_ILLEGAL;
+		/* Sender and receiver are the same APIC: both see the illegal vector (SDM 11.5.3; as Bochs does). */
+		a->esr_pending |= APIC_ESR_SEND_ILLEGAL | APIC_ESR_RECV_ILLEGAL;
 		return;
 	}
 	if (a->svr & APIC_SVR_ENABLE)

@@ -224,6 +224,20 @@ static bool wr_lazy(struct vcpu *v, uint32_t msr, uint64_t val)
 	return true;
 }
 
+/* IA32_FIXED_CTR_CTRL and IA32_PERF_GLOBAL_CTRL of a PMU with no counters: every bit is reserved. */
+static bool rd_pmu_ctrl(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+	(void)v, (void)msr;
+	*val = 0;
+	return true;
+}
+
+static bool wr_pmu_ctrl(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	(void)v, (void)msr;
+	return val == 0;
+}
+
 static bool rd_pt(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
 	return vcpu_pt_rdmsr(v, msr, val);
@@ -253,9 +267,11 @@ static const struct msr_emul msr_table[] = {
 	{ MSR_IA32_KERNEL_GS_BASE, MSR_IA32_KERNEL_GS_BASE, rd_lazy, wr_lazy, { FEAT_LM } },
 	{ MSR_IA32_TSC_AUX, MSR_IA32_TSC_AUX, rd_lazy, wr_lazy, { FEAT_RDTSCP, FEAT_RDPID } },
 	/*
-	 * Intel PT (SDM 33.2.8) and the ToPA PMI's status (SDM 33.2.7.2): the backend's. The two status
-	 * MSRs come with PT here, as CPUID leaf 0AH shows no PMU to the guest (a README limit).
+	 * Intel PT (SDM 33.2.8) and the ToPA PMI's status (SDM 33.2.7.2): the backend's. The PMU
+	 * version 2 MSRs come with PT, as does CPUID leaf 0AH's version 2 (guest_cpuid.c).
 	 */
+	{ MSR_IA32_FIXED_CTR_CTRL, MSR_IA32_FIXED_CTR_CTRL, rd_pmu_ctrl, wr_pmu_ctrl, { FEAT_INTEL_PT } },
+	{ MSR_IA32_PERF_GLOBAL_CTRL, MSR_IA32_PERF_GLOBAL_CTRL, rd_pmu_ctrl, wr_pmu_ctrl, { FEAT_INTEL_PT } },
 	{ MSR_IA32_PERF_GLOBAL_STATUS, MSR_IA32_PERF_GLOBAL_STATUS, rd_pt, wr_pt, { FEAT_INTEL_PT } },
 	{ MSR_IA32_PERF_GLOBAL_STATUS_RESET, MSR_IA32_PERF_GLOBAL_STATUS_RESET, rd_pt, wr_pt, { FEAT_INTEL_PT } },
 	{ MSR_IA32_RTIT_OUTPUT_BASE, MSR_IA32_RTIT_OUTPUT_MASK_PTRS, rd_pt, wr_pt, { FEAT_INTEL_PT } },

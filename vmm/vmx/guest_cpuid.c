@@ -84,10 +84,19 @@ static void cpuid_filter(struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpu
 		/* One logical processor whose initial APIC ID is the guest's index. */
 		r->ebx = (r->ebx & 0x0000ffff) | (1u << 16) | (v->id << 24);
 		break;
-	case 5:   /* MONITOR/MWAIT */
-	case 6:   /* thermal and power management */
-	case 0xa: /* architectural performance monitoring: no PMU is virtualized */
+	case 5: /* MONITOR/MWAIT */
+	case 6: /* thermal and power management */
 		r->eax = r->ebx = r->ecx = r->edx = 0;
+		break;
+	case 0xa:
+		/*
+		 * No counters are virtualized. A guest with Intel PT still has the ToPA PMI's status MSRs
+		 * (SDM 33.2.7.2), which come with architectural PMU version 2 (SDM 20.2.2): version 2, no
+		 * general-purpose or fixed counters.
+		 */
+		r->eax = r->ebx = r->ecx = r->edx = 0;
+		if (vcpu_has(v, FEAT_INTEL_PT))
+			r->eax = 2;
 		break;
 	case 7:
 		if (sub == 0) {
