@@ -64,3 +64,30 @@ guest_done() {
 line_of() {
   tr -d '\r' <"$1" | awk -v re="$2" '!found && $0 ~ re { print NR; found = 1 } END { if (!found) print 0 }'
 }
+
+# bare_iso OUT KERNEL [FILES...]: an image whose only entry boots KERNEL directly by multiboot2 (no ptvisor),
+# with the kernel's command line in PTV_BARE_CMDLINE and extra "module2" lines read from stdin (one per line,
+# e.g. "initrd.img some args"; each named file among FILES is copied into /boot of the image).
+bare_iso() {
+  local out=$1 kernel=$2
+  shift 2
+  local stage=$TMP/bare-stage
+  rm -rf "$stage"
+  mkdir -p "$stage/boot/grub"
+  cp "$kernel" "$stage/boot/"
+  for f in "$@"; do cp "$f" "$stage/boot/"; done
+  {
+    printf 'serial --unit=0 --speed=115200 --word=8 --parity=no --stop=1\n'
+    printf 'terminal_input serial console\nterminal_output serial console\nset timeout=0\nset default=0\n'
+    printf 'menuentry "%s" {\n\tmultiboot2 /boot/%s %s\n' "$(basename "$kernel")" "$(basename "$kernel")" \
+      "${PTV_BARE_CMDLINE:-}"
+    while read -r mod args; do
+      [ -n "$mod" ] && printf '\tmodule2 /boot/%s %s\n' "$mod" "$args"
+    done
+    printf '\tboot\n}\n'
+  } >"$stage/boot/grub/grub.cfg"
+  grub-mkrescue -o "$out" --install-modules="multiboot2 normal configfile serial terminal iso9660 part_msdos" \
+    --fonts= --locales= --themes= --compress=xz "$stage" >/dev/null 2>"$TMP/bare-mkrescue.log" ||
+    { cat "$TMP/bare-mkrescue.log" >&2; return 1; }
+  rm -rf "$stage"
+}
