@@ -8,8 +8,6 @@
 #include "lib/string.h"
 
 #define IDT_ENTRIES    256
-#define GATE_INT32     0x8E /* present, DPL 0, 32-bit interrupt gate (SDM Vol. 3A 6.11 "IDT Descriptors") */
-#define GATE_PRESENT   0x80
 #define LINE_MAX       200
 #define VERDICT_MAX    150 /* characters in a verdict line */
 #define OUTCOME_MAX    64
@@ -18,17 +16,6 @@
 #define DRAIN_POLLS    1000000
 #define BOCHS_SHUTDOWN 0x8900
 
-struct idt_gate {
-	uint16_t offset_lo;
-	uint16_t selector;
-	uint8_t zero;
-	uint8_t type_attr;
-	uint16_t offset_hi;
-} __packed;
-
-extern const uint32_t isr_stub_table[IDT_ENTRIES];
-
-static struct idt_gate idt[IDT_ENTRIES] __aligned(8);
 static conf_handler_fn handlers[IDT_ENTRIES];
 static volatile bool armed;
 static volatile struct conf_event event;
@@ -104,29 +91,17 @@ void conf_reset_cpu(void)
 
 void conf_idt_restore(void)
 {
-	for (unsigned v = 0; v < IDT_ENTRIES; v++) {
-		uint32_t off = isr_stub_table[v];
-
-		idt[v].offset_lo = (uint16_t)off;
-		idt[v].selector = SEL_CODE32;
-		idt[v].zero = 0;
-		idt[v].type_attr = GATE_INT32;
-		idt[v].offset_hi = (uint16_t)(off >> 16);
-	}
-	conf_idt_limit(sizeof(idt) - 1);
+	trap_idt_reset();
 }
 
 void conf_idt_limit(uint16_t limit)
 {
-	cpu_lidt((uint32_t)idt, limit);
+	trap_idt_load(limit);
 }
 
 void conf_gate_present(unsigned vector, bool present)
 {
-	if (present)
-		idt[vector].type_attr |= GATE_PRESENT;
-	else
-		idt[vector].type_attr &= (uint8_t)~GATE_PRESENT;
+	trap_gate_present(vector, present);
 }
 
 void conf_set_handler(unsigned vector, conf_handler_fn fn)
