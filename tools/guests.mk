@@ -13,6 +13,12 @@ GUEST_LIB_OBJ := $(patsubst guest/%.c,$(GUEST_BUILD)/%.o,$(sort $(wildcard guest
                  $(GUEST_BUILD)/lib/start.o $(GUEST_BUILD)/lib/isr.o \
                  $(GUEST_BUILD)/vmm/lib/format.o $(GUEST_BUILD)/vmm/lib/string.o
 
+comma     := ,
+# The differential conformance kernel: its framework and one file (or a few) per area, C and NASM.
+empty     :=
+space     := $(empty) $(empty)
+CONF_SRCS := $(subst $(space),$(comma),$(basename $(notdir $(sort $(wildcard guest/conf*.c guest/conf*.asm)))))
+
 # name : header : sources under guest/ (without .c) [: link address, default 1 MiB]
 GUEST_SPECS := hello:mb2:hello,hello_mb2,hello_mb1 \
                hello-mb1:mb1:hello,hello_mb2,hello_mb1 \
@@ -25,9 +31,9 @@ GUEST_SPECS := hello:mb2:hello,hello_mb2,hello_mb1 \
                ptwork:mb2:ptwork,ptwork_load,ptwork_lm \
                dregs:mb2:dregs \
                modules:mb2:modules:0x8000 \
-               modules-mb1:mb1:modules:0x8000
+               modules-mb1:mb1:modules:0x8000 \
+               conf:mb2:$(CONF_SRCS)
 
-comma       := ,
 guest_field  = $(word $(2),$(subst :, ,$(1)))
 guest_objs   = $(patsubst %,$(GUEST_BUILD)/%.o,$(subst $(comma), ,$(call guest_field,$(1),3)))
 

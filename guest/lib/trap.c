@@ -6,6 +6,7 @@
 #define IDT_ENTRIES 256
 /* Present, DPL 0, 32-bit interrupt gate (SDM Vol. 3A 6.11 "IDT Descriptors"). */
 #define GATE_INT32     0x8E
+#define GATE_PRESENT   0x80
 #define SEL_CODE       0x08 /* start.asm's flat code segment */
 #define EXIT_EXCEPTION 3    /* guest status for an unexpected exception */
 
@@ -37,8 +38,11 @@ static bool in_fatal;
 
 void trap_init(void)
 {
-	struct idt_desc desc = { sizeof(idt) - 1, (uint32_t)idt };
+	trap_idt_reset();
+}
 
+void trap_idt_reset(void)
+{
 	for (unsigned v = 0; v < IDT_ENTRIES; v++) {
 		uint32_t off = isr_stub_table[v];
 
@@ -48,7 +52,22 @@ void trap_init(void)
 		idt[v].type_attr = GATE_INT32;
 		idt[v].offset_hi = (uint16_t)(off >> 16);
 	}
+	trap_idt_load(sizeof(idt) - 1);
+}
+
+void trap_idt_load(uint16_t limit)
+{
+	struct idt_desc desc = { limit, (uint32_t)idt };
+
 	asm volatile("lidt %0" : : "m"(desc) : "memory");
+}
+
+void trap_gate_present(unsigned vector, bool present)
+{
+	if (present)
+		idt[vector].type_attr |= GATE_PRESENT;
+	else
+		idt[vector].type_attr &= (uint8_t)~GATE_PRESENT;
 }
 
 void trap_set_gate(unsigned vector, uint32_t handler)

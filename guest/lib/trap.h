@@ -42,6 +42,12 @@ extern volatile uint32_t trap_recover_eip;
 
 /* Builds and loads the IDT (all 256 vectors); called once from start.asm. */
 void trap_init(void);
+/* Points every gate back at its stub, present, and loads the IDT with its full limit. */
+void trap_idt_reset(void);
+/* Loads IDTR with the library's IDT and `limit` (bytes minus one): a smaller limit makes vectors past it #GP. */
+void trap_idt_load(uint16_t limit);
+/* Sets or clears the present flag of one gate: delivery through a not-present gate raises #NP. */
+void trap_gate_present(unsigned vector, bool present);
 /* Points IDT entry `vector` at `handler` (an interrupt gate, DPL 0), bypassing trap_dispatch(). */
 void trap_set_gate(unsigned vector, uint32_t handler);
 /* Called by isr.asm for every vector. */

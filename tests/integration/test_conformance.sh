@@ -1,0 +1,63 @@
+# Differential conformance: the conformance kernel (guest/conf*.c) boots once straight from GRUB on bare
+# Bochs, the reference (the CPU model every other run uses), and again under ptvisor as guests, one per
+# area or part of an area, so that a guest ptvisor stops costs only its own lines. Each check prints one
+# verdict line "conf: AREA[/PART]: ..." naming architectural outcomes only. Every part's lines must be
+# identical in both runs: any difference fails and is shown as the bare and ptvisor lines (all of them
+# also in build/test-logs/conformance.diff). Where Bochs itself departs from the SDM the kernel leaves the
+# check out of its verdicts (the comments there say which and why).
+source "$(dirname "$0")/lib.sh"
+G=build/guest
+AREAS="exceptions apic msr cr strio mem tsc apicbase"
+# Guests per ptvisor run (GUEST_MAX is 8): an area, or area/part for the areas split into parts.
+RUNS=("exceptions apic msr cr/regs cr/lm strio tsc apicbase"
+  "mem/moves mem/alu mem/bits mem/locked mem/strings mem/stack mem/paged mem/sse")
+
+bare_iso "$TMP/bare.iso" $G/conf.elf </dev/null || { fail "bare image could not be built"; exit 1; }
+tools/run-bochs.sh --iso "$TMP/bare.iso" --serial "$TMP/bare.log" --timeout 90
+rc=$?
+keep_log "$TMP/bare.log" conformance-bare.serial.log
+# Bare, nothing prints ptvisor's status line: run-bochs says 125 after the kernel's power-off, 124 on timeout.
+if [ "$rc" -eq 124 ]; then fail "bare run timed out"; else pass "bare run ended (run-bochs status $rc)"; fi
+expect "$TMP/bare.log" "^conf-done: 8 areas" "bare run: the kernel ran all 8 areas and powered off"
+expect_not "$TMP/bare.log" "^conf: [a-z/]+: unexpected" "bare run: no unexpected exception in the reference"
+tr -d '\r' <"$TMP/bare.log" | grep -a '^conf: ' >"$TMP/bare.txt"
+
+: >"$TMP/guest.txt"
+for i in "${!RUNS[@]}"; do
+  for spec in ${RUNS[$i]}; do
+    part=
+    [ "$spec" != "${spec#*/}" ] && part=" part=${spec#*/}"
+    echo "conf.elf name=conf-${spec//\//-} -- area=${spec%%/*}$part"
+  done | guest_iso "$TMP/guest$i.iso" $G/conf.elf
+  tools/run-bochs.sh --iso "$TMP/guest$i.iso" --serial "$TMP/guest$i.log" --timeout 150
+  rc=$?
+  keep_log "$TMP/guest$i.log" "conformance-guest$i.serial.log"
+  if [ "$rc" -eq 124 ]; then fail "ptvisor run $i timed out"; else pass "ptvisor run $i ended (status $rc)"; fi
+  for spec in ${RUNS[$i]}; do
+    name=conf-${spec//\//-}
+    expect "$TMP/guest$i.log" "guest $name: stopped: wrote \"Shutdown\"" "guest $name ended by its own power-off"
+    tr -d '\r' <"$TMP/guest$i.log" | grep -a "^\[$name\] conf: " | sed 's/^\[[^]]*\] //' >>"$TMP/guest.txt"
+  done
+done
+
+mkdir -p build/test-logs
+: >build/test-logs/conformance.diff
+total=0
+for a in $AREAS; do
+  grep -aE "^conf: $a(/[a-z]+)?: " "$TMP/bare.txt" >"$TMP/bare-$a.txt"
+  grep -aE "^conf: $a(/[a-z]+)?: " "$TMP/guest.txt" >"$TMP/guest-$a.txt"
+  n=$(wc -l <"$TMP/bare-$a.txt")
+  total=$((total + n))
+  if [ "$n" -eq 0 ]; then
+    fail "conformance: $a: no verdict lines in the bare run"
+  elif cmp -s "$TMP/bare-$a.txt" "$TMP/guest-$a.txt"; then
+    pass "conformance: $a $n checks identical"
+  else
+    diff -U0 "$TMP/bare-$a.txt" "$TMP/guest-$a.txt" | grep -a '^[-+]conf' >"$TMP/diff-$a.txt"
+    d=$(grep -c '^-' "$TMP/diff-$a.txt")
+    fail "conformance: $a: $d of $n bare lines differ under ptvisor ($(wc -l <"$TMP/guest-$a.txt") lines there)"
+    sed -e 's/^-/      bare:    /' -e 's/^+/      ptvisor: /' "$TMP/diff-$a.txt"
+    cat "$TMP/diff-$a.txt" >>build/test-logs/conformance.diff
+  fi
+done
+echo "conformance: $total checks in the bare reference"
