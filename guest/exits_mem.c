@@ -65,6 +65,15 @@ FORM(f_xchg, uint32_t, "xchgl %%ecx, %[m]")
 FORM(f_bt_imm, uint32_t, "btl $7, %[m]")
 FORM(f_bts_reg, uint32_t, "btsl %%ecx, %[m]")
 FORM(f_btr_imm, uint16_t, "btrw $3, %[m]")
+FORM(f_shl_1, uint32_t, "shll $1, %[m]")
+FORM(f_shr_imm, uint32_t, "shrl $4, %[m]")
+FORM(f_sar_cl, uint16_t, "sarw %%cl, %[m]")
+FORM(f_rol_imm, uint8_t, "rolb $3, %[m]")
+FORM(f_rcr_1, uint32_t, "rcrl $1, %[m]")
+FORM(f_rcl_cl, uint32_t, "rcll %%cl, %[m]")
+FORM(f_xadd, uint32_t, "lock xaddl %%ecx, %[m]")
+FORM(f_cmpxchg, uint32_t, "lock cmpxchgl %%ecx, %[m]")
+FORM(f_cmpxchg_b, uint8_t, "cmpxchgb %%cl, %[m]")
 
 struct form {
 	const char *what;
@@ -102,6 +111,17 @@ static const struct form forms[] = {
 	{ "bt dword [m], 7", f_bt_imm, { 0, 0, 0, 0, 0x2 | 0x8c4 } },
 	{ "bts [m], ecx (ecx = 37)", f_bts_reg, { 0, 37, 0, 0, 0x2 } },
 	{ "btr word [m], 3", f_btr_imm, { 0, 0, 0, 0, 0x2 | 0x40 } },
+	{ "shl dword [m], 1", f_shl_1, { 0, 0, 0, 0, 0x2 | 0x854 } },
+	{ "shr dword [m], 4", f_shr_imm, { 0, 0, 0, 0, 0x2 | 0x801 } },
+	{ "sar word [m], cl (cl = 5)", f_sar_cl, { 0, 5, 0, 0, 0x2 | 0x800 } },
+	{ "sar word [m], cl (cl = 32: no flags)", f_sar_cl, { 0, 32, 0, 0, 0x2 | 0x8d5 } },
+	{ "rol byte [m], 3", f_rol_imm, { 0, 0, 0, 0, 0x2 } },
+	{ "rcr dword [m], 1", f_rcr_1, { 0, 0, 0, 0, 0x2 } },
+	{ "rcl dword [m], cl (cl = 7)", f_rcl_cl, { 0, 7, 0, 0, 0x3 } },
+	{ "lock xadd [m], ecx (ecx = 5)", f_xadd, { 0, 5, 0, 0, 0x2 } },
+	{ "lock cmpxchg [m], ecx (eax = all ones)", f_cmpxchg, { 0xffffffff, 0x1234, 0, 0, 0x2 } },
+	{ "lock cmpxchg [m], ecx (eax = 0)", f_cmpxchg, { 0, 0x1234, 0, 0, 0x2 } },
+	{ "cmpxchg [m], cl (al = 0x7f)", f_cmpxchg_b, { 0x7f, 0x12, 0, 0, 0x2 } },
 };
 
 /* The bytes at the unbacked address still read all ones. */
@@ -197,6 +217,26 @@ static void check_string(const struct sform *f)
 	      on_bus.c, (int)on_bus.si - (int)f->in.si, (int)on_bus.di - (int)f->in.di, on_bus.flags & STATUS);
 }
 
+/* PUSH r/m and POP r/m with the unbacked operand: the stack in RAM, ESP back where it was. */
+static void check_push_pop(void)
+{
+	volatile uint32_t *u = (volatile uint32_t *)UNBACKED;
+	uint32_t got, esp0, esp1;
+
+	asm volatile("mov %%esp, %[e0]\n\tpushl %[m]\n\tpopl %[g]\n\tmov %%esp, %[e1]"
+		     : [g] "=&r"(got), [e0] "=&r"(esp0), [e1] "=&r"(esp1)
+		     : [m] "m"(*u)
+		     : "memory");
+	check(got == 0xffffffff && esp0 == esp1, "mem: push dword [m]; pop r32 gives 0x%x (ESP moved %d)", got,
+	      (int)(esp1 - esp0));
+	asm volatile("mov %%esp, %[e0]\n\tpushl $0x12345678\n\tpopl %[m]\n\tmov %%esp, %[e1]"
+		     : [e0] "=&r"(esp0), [e1] "=&r"(esp1), [m] "=m"(*u)
+		     :
+		     : "memory");
+	check(esp0 == esp1 && unbacked_all_ones(), "mem: push imm; pop dword [m]: ESP moved %d, [m] still all ones",
+	      (int)(esp1 - esp0));
+}
+
 /* The APIC page through a read-modify-write: software enable and disable via SVR (SDM 11.4.7.2). */
 static void check_apic(void)
 {
@@ -237,6 +277,7 @@ void exits_check_mem(void)
 		check_form(&forms[i]);
 	for (unsigned i = 0; i < sizeof(sforms) / sizeof(sforms[0]); i++)
 		check_string(&sforms[i]);
+	check_push_pop();
 	check_apic();
 	time_accesses();
 }

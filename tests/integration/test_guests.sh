@@ -25,7 +25,7 @@ expect "$L" 'guest hello-mb1: ELF32 multiboot1 kernel' "multiboot1 image recogni
 expect "$L" 'guest hello: ELF32 multiboot2 kernel' "multiboot2 image recognised"
 guest_done "$L" hello 28
 guest_done "$L" hello-mb1 27
-guest_done "$L" exits 102
+guest_done "$L" exits 115
 guest_done "$L" iso-a 18
 guest_done "$L" iso-b 18
 expect "$L" '^\[hello\] hello from hello' "hello greets by its INFO name"
@@ -37,6 +37,12 @@ expect "$L" '^\[exits\] PASS: mem: lock or \[m\], eax: EAX 0x1 ECX 0x0 flags 0x8
   "LOCK OR on unbacked memory: result and flags as on all-ones RAM"
 expect "$L" '^\[exits\] PASS: mem: std; rep movsw \(3 from unbacked\): ECX 0, ESI/EDI moved -6/-6' \
   "REP MOVSW backwards from unbacked memory"
+expect "$L" '^\[exits\] PASS: mem: shl dword \[m\], 1: EAX 0x0 ECX 0x0 flags 0x81 as on all-ones RAM' \
+  "SHL by 1 on unbacked memory: CF and SF, as bare Bochs"
+expect "$L" '^\[exits\] PASS: mem: lock cmpxchg \[m\], ecx \(eax = 0\): EAX 0xffffffff ECX 0x1234 flags 0x11' \
+  "LOCK CMPXCHG on unbacked memory loads the all ones"
+expect "$L" '^\[exits\] PASS: mem: push imm; pop dword \[m\]: ESP moved 0, \[m\] still all ones' \
+  "POP to unbacked memory moves ESP back and drops the write"
 expect "$L" '^\[exits\] PASS: mem: or dword \[0xfee000f0\], 0x100 sets SVR.8' "OR on the APIC SVR enables the APIC"
 expect_not "$L" '^\[exits\] FAIL: mem:' "every memory-operand form on unbacked memory as on all-ones RAM"
 expect "$L" 'guest tf: stopped: triple fault at RIP' "triple fault stops that guest"

@@ -14,5 +14,5 @@ MODS
   expect "$L" "no Intel PT \(CPUID.7.EBX\[25\]=0\)" "pt_mode=$mode: the fallback names the missing capability"
   expect "$L" '^\[exits\] info: CPUID.7.0:EBX\[25\] \(Intel PT\) = 0' "pt_mode=$mode: the guest sees no Intel PT"
   expect "$L" '^\[exits\] PASS: RDMSR IA32_RTIT_CTL: PT not exposed to this guest' "pt_mode=$mode: RTIT MSRs #GP in the guest"
-  guest_done "$L" exits 102
+  guest_done "$L" exits 115
 done

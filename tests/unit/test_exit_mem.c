@@ -22,6 +22,7 @@
 #include "vmx/exit.h"
 #include "vmx/exit_reason.h"
 #include "x86/alu.h"
+#include "x86/mem_insn.h"
 
 #define Q_READ     (EPT_VQ_READ | EPT_VQ_GLA_VALID | EPT_VQ_TRANSLATION)
 #define Q_WRITE    (EPT_VQ_WRITE | EPT_VQ_GLA_VALID | EPT_VQ_TRANSLATION)
@@ -136,6 +137,9 @@ struct form {
 	unsigned n, imm;
 	bool bt_reg;        /* BT* r/m, r: RCX is a small signed bit offset and the operand moves with it */
 	uint64_t undefined; /* flags the SDM leaves undefined */
+	bool shift;         /* group 2: the undefined flags depend on the count */
+	bool cmpxchg;       /* half the time, the accumulator (EDX:EAX too for 8B/16B) matches the operand */
+	unsigned base;      /* the register holding the operand's address */
 };
 
 static struct form forms[600];
@@ -151,6 +155,7 @@ static void add_form(const uint8_t *b, unsigned n, unsigned imm, bool bt_reg, ui
 	f->imm = imm;
 	f->bt_reg = bt_reg;
 	f->undefined = undefined;
+	f->base = 3;
 }
 #define F(imm, bt, undef, ...) \
 	add_form((const uint8_t[]){ __VA_ARGS__ }, sizeof((const uint8_t[]){ __VA_ARGS__ }), (imm), (bt), (undef))
@@ -233,6 +238,40 @@ static void build_forms(void)
 		F(0, false, 0, 0x48, 0x0f, opc, M(6));
 		F(0, false, 0, 0x4c, 0x0f, opc, M(0));
 	}
+	for (unsigned ext = 0; ext < 8; ext++) { /* group 2: by 1, by CL, by imm8 */
+		F(0, false, 0, 0xd0, M(ext));
+		F(0, false, 0, 0xd1, M(ext));
+		F(0, false, 0, 0x66, 0xd1, M(ext));
+		F(0, false, 0, 0x48, 0xd1, M(ext));
+		F(0, false, 0, 0xd2, M(ext));
+		F(0, false, 0, 0xd3, M(ext));
+		F(0, false, 0, 0x66, 0xd3, M(ext));
+		F(0, false, 0, 0x48, 0xd3, M(ext));
+		F(1, false, 0, 0xc0, M(ext));
+		F(1, false, 0, 0xc1, M(ext));
+		F(1, false, 0, 0x66, 0xc1, M(ext));
+		F(1, false, 0, 0x48, 0xc1, M(ext));
+		for (unsigned k = nforms - 12; k < nforms; k++)
+			forms[k].shift = true;
+	}
+	F(0, false, 0, 0x0f, 0xc0, M(5)); /* xadd [rbx], ch */
+	F(0, false, 0, 0x0f, 0xc1, M(1));
+	F(0, false, 0, 0x66, 0x0f, 0xc1, M(2));
+	F(0, false, 0, 0xf0, 0x48, 0x0f, 0xc1, M(6));
+	F(0, false, 0, 0xf0, 0x4c, 0x0f, 0xc1, M(0));
+	F(0, false, 0, 0x0f, 0xb0, M(5)); /* cmpxchg [rbx], ch */
+	F(0, false, 0, 0x40, 0x0f, 0xb0, M(6));
+	F(0, false, 0, 0x0f, 0xb1, M(1));
+	F(0, false, 0, 0x66, 0x0f, 0xb1, M(2));
+	F(0, false, 0, 0xf0, 0x0f, 0xb1, M(1));
+	F(0, false, 0, 0xf0, 0x48, 0x0f, 0xb1, M(6));
+	F(0, false, 0, 0x0f, 0xc7, 0x0e);             /* cmpxchg8b [rsi] */
+	F(0, false, 0, 0xf0, 0x0f, 0xc7, 0x0e);       /* lock cmpxchg8b [rsi] */
+	F(0, false, 0, 0xf0, 0x48, 0x0f, 0xc7, 0x0e); /* lock cmpxchg16b [rsi] */
+	for (unsigned k = nforms - 9; k < nforms; k++)
+		forms[k].cmpxchg = true;
+	for (unsigned k = nforms - 3; k < nforms; k++)
+		forms[k].base = 6;
 	F(0, false, 0, 0x48, 0x63, M(1)); /* MOVSXD r64 (AMD hosts differ on the 16/32-bit forms) */
 	F(0, false, 0, 0x4c, 0x63, M(0));
 	for (unsigned k = 0; k < 4; k++) { /* BT, BTS, BTR, BTC */
@@ -248,11 +287,27 @@ static void build_forms(void)
 	}
 }
 
+/* Flags a shift by `count` leaves undefined (SDM Vol. 2 "SAL/SAR/SHL/SHR", "RCL/RCR/ROL/ROR"). */
+static uint64_t shift_undefined(const uint8_t *insn, size_t n, uint64_t rcx)
+{
+	struct mem_insn mi;
+	unsigned count, width;
+
+	assert_int_equal(mem_insn_decode(insn, n, INSN_MODE64, &mi), 0);
+	count = (unsigned)((mi.reg == 1 ? rcx : mi.imm) & (mi.size == 8 ? 0x3f : 0x1f));
+	width = 8 * mi.size;
+	if (!count)
+		return 0;
+	if (mi.op < ALU_SHL)
+		return count == 1 ? 0 : RFLAGS_OF;
+	return RFLAGS_AF | (count == 1 ? 0 : RFLAGS_OF) | (mi.op != ALU_SAR && count >= width ? RFLAGS_CF : 0);
+}
+
 static void oracle_case(const struct form *f)
 {
 	uint8_t insn[16], *guest = env_gpa(ORACLE_GPA - WINDOW);
 	struct hregs h;
-	uint64_t in_flags = RFLAGS_FIXED1 | (next_random() & RFLAGS_STATUS), rsp = ENV_RSP;
+	uint64_t in_flags = RFLAGS_FIXED1 | (next_random() & RFLAGS_STATUS), rsp = ENV_RSP, undefined;
 	unsigned n = f->n;
 	char what[64];
 
@@ -265,13 +320,22 @@ static void oracle_case(const struct form *f)
 		h.r[1] = (uint64_t)(int64_t)((int)(next_random() % 4096) - 2048);
 	for (size_t i = 0; i < sizeof(host_buf); i++)
 		host_buf[i] = (uint8_t)next_random();
+	if (f->cmpxchg && (next_random() & 1)) {
+		struct mem_insn mi;
+		unsigned half;
+		assert_int_equal(mem_insn_decode(insn, n, INSN_MODE64, &mi), 0);
+		half = mi.kind == MEM_CMPXCHG8B ? mi.size / 2 : mi.size;
+		memcpy(&h.r[0], host_buf + WINDOW, half);
+		memcpy(&h.r[2], host_buf + WINDOW + half, half);
+	}
 	memcpy(guest, host_buf, 2 * WINDOW + 8);
 	for (unsigned i = 0; i < 16; i++)
 		if (i != 4)
 			*vcpu_gpr(&v, i, &rsp) = h.r[i];
-	v.regs.rbx = ORACLE_LA;
-	h.r[3] = (uint64_t)(uintptr_t)(host_buf + WINDOW);
+	*vcpu_gpr(&v, f->base, &rsp) = ORACLE_LA;
+	h.r[f->base] = (uint64_t)(uintptr_t)(host_buf + WINDOW);
 	h.rflags = in_flags;
+	undefined = f->shift ? shift_undefined(insn, n, h.r[1]) : f->undefined;
 
 	build_trampoline(insn, n);
 	((void (*)(struct hregs *))(void *)tramp)(&h);
@@ -289,7 +353,7 @@ static void oracle_case(const struct form *f)
 	}
 	expect_retired(n);
 	for (unsigned i = 0; i < 16; i++) {
-		if (i == 3 || i == 4)
+		if (i == f->base || i == 4)
 			continue;
 		if (*vcpu_gpr(&v, i, &rsp) != h.r[i]) {
 			print_error("%s: register %u: host 0x%lx, emulated 0x%lx\n", what, i, h.r[i],
@@ -297,12 +361,12 @@ static void oracle_case(const struct form *f)
 			fail();
 		}
 	}
-	assert_int_equal(v.regs.rbx, ORACLE_LA);
+	assert_int_equal(*vcpu_gpr(&v, f->base, &rsp), ORACLE_LA);
 	assert_int_equal(vmr(GUEST_RSP), ENV_RSP);
-	if (((vmr(GUEST_RFLAGS) ^ h.rflags) & RFLAGS_STATUS & ~f->undefined) ||
+	if (((vmr(GUEST_RFLAGS) ^ h.rflags) & RFLAGS_STATUS & ~undefined) ||
 	    ((vmr(GUEST_RFLAGS) ^ in_flags) & ~RFLAGS_STATUS)) {
 		print_error("%s: RFLAGS in 0x%lx: host 0x%lx, emulated 0x%lx (undefined 0x%lx)\n", what, in_flags,
-			    h.rflags, vmr(GUEST_RFLAGS), f->undefined);
+			    h.rflags, vmr(GUEST_RFLAGS), undefined);
 		fail();
 	}
 	if (memcmp(guest, host_buf, 2 * WINDOW + 8)) {
@@ -389,6 +453,124 @@ static void test_alu_unbacked_32(void **state)
 	emulated("\x8b\x05\x00\x00\x00\xd0", HOLE, Q_READ);
 	assert_int_equal(vmr(GUEST_RFLAGS) & RFLAGS_RF, 0);
 	assert_int_equal(env_console_count("outside its RAM"), 1); /* one page, reported once */
+}
+
+/* Shifts, XADD, CMPXCHG on the unbacked bus: what bare Bochs gives for all-ones reads and dropped writes. */
+static void test_shift_xadd_cmpxchg_unbacked(void **state)
+{
+	uint32_t ones = 0xffffffff;
+
+	(void)state;
+	/* shl dword [HOLE], 1: FFFFFFFEH dropped; CF and SF (0x81) */
+	vmw(GUEST_RFLAGS, RFLAGS_FIXED1 | RFLAGS_ZF | RFLAGS_PF | RFLAGS_AF | RFLAGS_OF);
+	emulated("\xd1\x25\x00\x00\x00\xd0", HOLE, Q_READ);
+	assert_int_equal(flags(), RFLAGS_CF | RFLAGS_SF);
+	/* shr byte [HOLE], cl with CL = 32: masked to 0, no flag changes; CL = 7 leaves 1 with CF. */
+	v.regs.rcx = 0x20;
+	emulated("\xd2\x2d\x00\x00\x00\xd0", HOLE, Q_READ);
+	assert_int_equal(flags(), RFLAGS_CF | RFLAGS_SF);
+	v.regs.rcx = 7;
+	emulated("\xd2\x2d\x00\x00\x00\xd0", HOLE, Q_READ);
+	assert_int_equal(flags(), RFLAGS_CF);
+	/* rcr word [HOLE], 1 with CF clear: 7FFFH, CF, OF; SF and ZF untouched. */
+	vmw(GUEST_RFLAGS, RFLAGS_FIXED1 | RFLAGS_ZF);
+	emulated("\x66\xd1\x1d\x00\x00\x00\xd0", HOLE, Q_READ);
+	assert_int_equal(flags(), RFLAGS_ZF | RFLAGS_CF | RFLAGS_OF);
+	/* lock xadd [HOLE], ecx = 5: ECX gets the all ones, flags of FFFFFFFFH + 5. */
+	v.regs.rcx = 5;
+	emulated("\xf0\x0f\xc1\x0d\x00\x00\x00\xd0", HOLE, Q_READ);
+	assert_int_equal(v.regs.rcx, ones);
+	assert_int_equal(flags(), RFLAGS_CF | RFLAGS_AF);
+	/* lock cmpxchg [HOLE], ecx: EAX all ones matches (ZF, EAX kept); EAX 0 does not (EAX loaded). */
+	v.regs.rax = ones;
+	v.regs.rcx = 0x1234;
+	emulated("\xf0\x0f\xb1\x0d\x00\x00\x00\xd0", HOLE, Q_READ);
+	assert_int_equal(flags(), RFLAGS_ZF | RFLAGS_PF);
+	assert_int_equal(v.regs.rax, ones);
+	v.regs.rax = 0;
+	emulated("\xf0\x0f\xb1\x0d\x00\x00\x00\xd0", HOLE, Q_READ);
+	assert_int_equal(flags(), RFLAGS_CF | RFLAGS_AF);
+	assert_int_equal(v.regs.rax, ones);
+	/* lock cmpxchg8b [HOLE]: EDX:EAX = 0 differs; both loaded, only ZF changes (CF stays). */
+	v.regs.rax = v.regs.rdx = 0;
+	emulated("\xf0\x0f\xc7\x0d\x00\x00\x00\xd0", HOLE, Q_READ);
+	assert_int_equal(flags(), RFLAGS_CF | RFLAGS_AF);
+	assert_int_equal(v.regs.rax, ones);
+	assert_int_equal(v.regs.rdx, ones);
+	emulated("\x0f\xc7\x0d\x00\x00\x00\xd0", HOLE, Q_READ);
+	assert_int_equal(flags(), RFLAGS_CF | RFLAGS_AF | RFLAGS_ZF);
+	/* cmpxchg16b needs 16-byte alignment: #GP(0) at HOLE+8, nothing done. */
+	env_guest64(&v);
+	v.regs.rsi = HOLE + 8;
+	assert_int_equal(violation_at(CODE("\xf0\x48\x0f\xc7\x0e"), HOLE + 8, HOLE + 8, Q_READ), EXIT_RESUME);
+	expect_gp();
+	v.regs.rsi = HOLE;
+	v.regs.rax = v.regs.rdx = 0;
+	emulated("\xf0\x48\x0f\xc7\x0e", HOLE, Q_READ);
+	assert_int_equal(v.regs.rax, ~0ull);
+	assert_int_equal(v.regs.rdx, ~0ull);
+	assert_int_equal(flags() & RFLAGS_ZF, 0);
+}
+
+/* PUSH r/m and POP r/m: one side unbacked, the stack through SS, RSP as the CPU moves it. */
+static void test_push_pop(void **state)
+{
+	uint32_t *stack = env_gpa(ENV_RSP - 8);
+
+	(void)state;
+	/* push dword [HOLE]: ESP - 4 holds all ones. */
+	stack[0] = stack[1] = 0;
+	emulated("\xff\x35\x00\x00\x00\xd0", HOLE, Q_READ);
+	assert_int_equal(vmr(GUEST_RSP), ENV_RSP - 4);
+	assert_int_equal(stack[1], 0xffffffff);
+	/* pop dword [HOLE]: ESP back, the write dropped. */
+	stack[1] = 0x12345678;
+	emulated("\x8f\x05\x00\x00\x00\xd0", HOLE, Q_WRITE);
+	assert_int_equal(vmr(GUEST_RSP), ENV_RSP);
+	/* pop dword [esp+disp32]: the address uses ESP after the increment (SDM "POP"). */
+	vmw(GUEST_RSP, ENV_RSP - 8);
+	emulated("\x8f\x84\x24\x04\x80\xff\xcf", HOLE, Q_WRITE); /* ENV_RSP - 4 + 0xcfff8004 = HOLE */
+	assert_int_equal(vmr(GUEST_RSP), ENV_RSP - 4);
+	/* The stack itself unbacked: push dword [0x100] with ESP at HOLE+8, the CPU faulting at HOLE+4. */
+	vmw(GUEST_RSP, HOLE + 8);
+	assert_int_equal(violation_at(CODE("\xff\x35\x00\x01\x00\x00"), HOLE + 4, HOLE + 4, Q_WRITE), EXIT_RESUME);
+	expect_retired(6);
+	assert_int_equal(vmr(GUEST_RSP), HOLE + 4);
+	/* pop dword [0x100] from an unbacked stack: all ones into RAM. */
+	*(uint32_t *)env_gpa(0x100) = 0;
+	assert_int_equal(violation_at(CODE("\x8f\x05\x00\x01\x00\x00"), HOLE + 4, HOLE + 4, Q_READ), EXIT_RESUME);
+	expect_retired(6);
+	assert_int_equal(vmr(GUEST_RSP), HOLE + 8);
+	assert_int_equal(*(uint32_t *)env_gpa(0x100), 0xffffffff);
+	/* A stack write past SS's limit is #SS(0) and leaves ESP alone. */
+	vmw(GUEST_RSP, ENV_RSP);
+	vmw(GUEST_SS_LIMIT, 0x7000);
+	assert_int_equal(violation_at(CODE("\xff\x35\x00\x00\x00\xd0"), HOLE, HOLE, Q_READ), EXIT_RESUME);
+	assert_int_equal(vmr(VM_ENTRY_INTR_INFO_FIELD),
+			 INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | INTR_INFO_DELIVER_CODE | X86_VEC_SS);
+	assert_int_equal(vmr(GUEST_RSP), ENV_RSP);
+	assert_int_equal(vmr(GUEST_RIP), ENV_RIP);
+	vmw(VM_ENTRY_INTR_INFO_FIELD, 0);
+	/* 64-bit mode: push qword by default, 66 for a word. */
+	env_guest64(&v);
+	v.regs.rbx = HOLE;
+	emulated("\xff\x33", HOLE, Q_READ); /* push qword [rbx] */
+	assert_int_equal(vmr(GUEST_RSP), ENV_RSP - 8);
+	assert_int_equal(*(uint64_t *)env_gpa(ENV_RSP - 8), ~0ull);
+	emulated("\x66\xff\x33", HOLE, Q_READ);
+	assert_int_equal(vmr(GUEST_RSP), ENV_RSP - 10);
+	emulated("\x66\x8f\x03", HOLE, Q_WRITE);
+	emulated("\x8f\x03", HOLE, Q_WRITE);
+	assert_int_equal(vmr(GUEST_RSP), ENV_RSP);
+	/* Real mode: a 16-bit stack wraps SP within its 64 KiB and keeps the rest of RSP. */
+	env_guest16(&v);
+	vmw(GUEST_FS_BASE, HOLE);
+	vmw(GUEST_RSP, 0xabcd0000);
+	v.regs.rbx = 0;
+	emulated("\x64\xff\x37", HOLE, Q_READ); /* push word fs:[bx] */
+	assert_int_equal(vmr(GUEST_RSP), 0xabcdfffe);
+	assert_int_equal(*(uint16_t *)env_gpa(0xfffe), 0xffff);
+	assert_int_equal(env_console_count("outside its RAM"), 1);
 }
 
 /* Real-address mode with a segment base above RAM (unreal mode): 16-bit addressing and the 66 prefix. */
@@ -595,6 +777,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_host_oracle, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alu_unbacked_32, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alu_unbacked_16, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_shift_xadd_cmpxchg_unbacked, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_push_pop, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_alu_unbacked_64, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_apic_rmw, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_split_at_ram_end, setup, teardown),

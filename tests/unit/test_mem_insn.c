@@ -62,9 +62,62 @@ struct mc {
 		.btreg = true, .name = #o }
 #define STR(md, s, w, k, sz, rp, nm) { BYTES(md, s, w), .kind = MEM_STRING, .op = ALU_CMP, .size = sz, .reg = 0, \
 		.str = k, .rep = rp, .name = nm }
+/* Shifts by an immediate or 1, by CL; the other kinds with their register operand and name. */
+#define SHI(md, s, w, o, sz, v) { BYTES(md, s, w), .kind = MEM_ALU, .op = o, .mem_dst = true, .size = sz, .reg = -1, \
+		.has_imm = true, .imm = v, .name = #o }
+#define SHC(md, s, w, o, sz) { BYTES(md, s, w), .kind = MEM_ALU, .op = o, .mem_dst = true, .size = sz, .reg = 1, \
+		.dst = 1, .name = #o }
+#define KR(md, s, w, k, sz, r, h, nm) { BYTES(md, s, w), .kind = k, .size = sz, .reg = r, .high8 = h, .name = nm }
+#define KS(md, s, w, k, sz, nm) { BYTES(md, s, w), .kind = k, .size = sz, .reg = -1, .name = nm }
 /* clang-format on */
 
 static const struct mc good[] = {
+	/* ---- group 2 shifts and rotates, every /digit, 8/16/32/64-bit ---- */
+	SHI(M64, "\xd1\x20", "shl dword [rax],1", ALU_SHL, 4, 1),
+	SHI(M64, "\xd0\x00", "rol byte [rax],1", ALU_ROL, 1, 1),
+	SHI(M64, "\x66\xd1\x08", "ror word [rax],1", ALU_ROR, 2, 1),
+	SHI(M64, "\x48\xd1\x10", "rcl qword [rax],1", ALU_RCL, 8, 1),
+	SHI(M64, "\xc0\x18\x03", "rcr byte [rax],3", ALU_RCR, 1, 3),
+	SHI(M64, "\xc1\x28\xff", "shr dword [rax],255: unsigned", ALU_SHR, 4, 0xff),
+	SHI(M64, "\xc1\x30\x04", "sal dword [rax],4 (/6)", ALU_SAL, 4, 4),
+	SHI(M64, "\x48\xc1\x38\x3f", "sar qword [rax],63", ALU_SAR, 8, 63),
+	SHI(M64, "\x66\xc1\x60\x10\x01", "shl word [rax+0x10],1 (C1)", ALU_SHL, 2, 1),
+	SHC(M64, "\xd3\x20", "shl dword [rax],cl", ALU_SHL, 4),
+	SHC(M64, "\xd2\x38", "sar byte [rax],cl", ALU_SAR, 1),
+	SHC(M64, "\x49\xd3\x00", "rol qword [r8],cl", ALU_ROL, 8),
+	SHC(M64, "\x66\xd3\x18", "rcr word [rax],cl", ALU_RCR, 2),
+	SHI(M32, "\xd1\x25\x00\x00\x00\xc0", "shl dword [0xc0000000],1", ALU_SHL, 4, 1),
+	SHC(M32, "\xd3\x2b", "shr dword [ebx],cl", ALU_SHR, 4),
+	SHI(M16, "\xd1\x27", "shl word [bx],1", ALU_SHL, 2, 1),
+	SHI(M16, "\x66\xc1\x3f\x05", "sar dword [bx],5", ALU_SAR, 4, 5),
+	/* ---- XADD, CMPXCHG, CMPXCHG8B/16B ---- */
+	KR(M64, "\x0f\xc1\x08", "xadd [rax],ecx", MEM_XADD, 4, 1, false, "xadd"),
+	KR(M64, "\xf0\x0f\xc1\x08", "lock xadd [rax],ecx", MEM_XADD, 4, 1, false, "xadd"),
+	KR(M64, "\x0f\xc0\x20", "xadd [rax],ah", MEM_XADD, 1, 0, true, "xadd"),
+	KR(M64, "\xf0\x4c\x0f\xc1\x00", "lock xadd [rax],r8", MEM_XADD, 8, 8, false, "xadd"),
+	KR(M64, "\x66\x0f\xc1\x10", "xadd [rax],dx", MEM_XADD, 2, 2, false, "xadd"),
+	KR(M64, "\x0f\xb1\x0b", "cmpxchg [rbx],ecx", MEM_CMPXCHG, 4, 1, false, "cmpxchg"),
+	KR(M64, "\xf0\x0f\xb1\x0b", "lock cmpxchg [rbx],ecx", MEM_CMPXCHG, 4, 1, false, "cmpxchg"),
+	KR(M64, "\xf2\xf0\x48\x0f\xb1\x0b", "xacquire lock cmpxchg [rbx],rcx", MEM_CMPXCHG, 8, 1, false, "cmpxchg"),
+	KR(M64, "\x40\x0f\xb0\x33", "cmpxchg [rbx],sil", MEM_CMPXCHG, 1, 6, false, "cmpxchg"),
+	KS(M64, "\x0f\xc7\x0b", "cmpxchg8b [rbx]", MEM_CMPXCHG8B, 8, "cmpxchg8b"),
+	KS(M64, "\xf0\x48\x0f\xc7\x0b", "lock cmpxchg16b [rbx]", MEM_CMPXCHG8B, 16, "cmpxchg16b"),
+	KR(M32, "\xf0\x0f\xc1\x0d\x00\x00\x00\xc0", "lock xadd [0xc0000000],ecx", MEM_XADD, 4, 1, false, "xadd"),
+	KS(M32, "\xf0\x0f\xc7\x0b", "lock cmpxchg8b [ebx]", MEM_CMPXCHG8B, 8, "cmpxchg8b"),
+	KR(M16, "\x0f\xb1\x07", "cmpxchg [bx],ax", MEM_CMPXCHG, 2, 0, false, "cmpxchg"),
+	/* ---- PUSH r/m, POP r/m: 64-bit by default in 64-bit mode, 66 for 16 ---- */
+	KS(M64, "\xff\x30", "push qword [rax]", MEM_PUSH, 8, "push"),
+	KS(M64, "\x48\xff\x30", "push qword [rax] with REX.W", MEM_PUSH, 8, "push"),
+	KS(M64, "\x67\xff\x30", "push qword [eax]", MEM_PUSH, 8, "push"),
+	KS(M64, "\x66\xff\x30", "push word [rax]", MEM_PUSH, 2, "push"),
+	KS(M64, "\x66\x48\xff\x30", "push qword [rax]: REX.W beats 66", MEM_PUSH, 8, "push"),
+	KS(M64, "\x8f\x00", "pop qword [rax]", MEM_POP, 8, "pop"),
+	KS(M64, "\x66\x8f\x44\x24\x08", "pop word [rsp+8]", MEM_POP, 2, "pop"),
+	KS(M32, "\xff\x35\x00\x00\x00\xc0", "push dword [0xc0000000]", MEM_PUSH, 4, "push"),
+	KS(M32, "\x66\xff\x30", "push word [eax]", MEM_PUSH, 2, "push"),
+	KS(M32, "\x8f\x05\x00\x00\x00\xc0", "pop dword [0xc0000000]", MEM_POP, 4, "pop"),
+	KS(M16, "\xff\x37", "push word [bx]", MEM_PUSH, 2, "push"),
+	KS(M16, "\x66\x8f\x07", "pop dword [bx]", MEM_POP, 4, "pop"),
 	/* ---- 64-bit ---- */
 	ST(M64, "\x89\x00", "mov [rax],eax", 4, 0),
 	ST(M64, "\x48\x89\x08", "mov [rax],rcx: REX.W", 8, 1),
@@ -324,8 +377,18 @@ static const struct bad bad[] = {
 	BAD(M64, "\x8d\x00", "lea eax,[rax]: no access"),
 	BAD(M64, "\x8c\x00", "mov [rax],es"),
 	BAD(M64, "\x8e\x18", "mov ds,[rax]"),
-	BAD(M64, "\xff\x30", "push qword [rax]"),
-	BAD(M64, "\x8f\x00", "pop qword [rax]"),
+	BAD(M64, "\xff\xf0", "push rax (FF /6, mod 3)"),
+	BAD(M64, "\x8f\xc0", "pop rax (8F /0, mod 3)"),
+	BAD(M64, "\xf0\xff\x30", "lock push: #UD"),
+	BAD(M64, "\xff\x38", "FF /7 undefined"),
+	BAD(M64, "\xf0\xd1\x20", "lock shl: #UD"),
+	BAD(M64, "\xd1\xe0", "shl eax,1"),
+	BAD(M64, "\xd3\xe0", "shl eax,cl"),
+	BAD(M64, "\x0f\xc1\xc8", "xadd eax,ecx"),
+	BAD(M64, "\x0f\xb1\xc8", "cmpxchg eax,ecx"),
+	BAD(M64, "\x0f\xc7\xc8", "0F C7 /1 mod 3"),
+	BAD(M64, "\x0f\xc7\x30", "vmptrld [rax]"),
+	BAD(M64, "\xf3\x0f\xc1\x08", "F3 xadd without LOCK"),
 	BAD(M64, "\xc7\x08\x00\x00\x00\x00", "C7 /1 is undefined"),
 	BAD(M64, "\xc6\xf8\x00", "xabort"),
 	BAD(M64, "\xf0\x89\x00", "lock mov: #UD"),
@@ -347,9 +410,6 @@ static const struct bad bad[] = {
 	BAD(M64, "\xff\x20", "jmp [rax]"),
 	BAD(M64, "\xfe\x10", "FE /2 undefined"),
 	BAD(M64, "\x0f\xba\x00\x01", "0F BA /0 undefined"),
-	BAD(M64, "\x0f\xb0\x00", "cmpxchg [rax],al"),
-	BAD(M64, "\x0f\xc1\x00", "xadd [rax],eax"),
-	BAD(M64, "\xd1\x20", "shl dword [rax],1"),
 	BAD(M64, "\xa8\x01", "test al,1: no memory"),
 	BAD(M64, "\x6c", "insb"),
 	BAD(M64, "\x6f", "outsd"),
@@ -417,10 +477,11 @@ static void test_length_matches_insn_decode(void **state)
 {
 	static const uint8_t pfx[] = { 0x66, 0x67, 0x26, 0x2e, 0x36, 0x3e, 0x64, 0x65, 0xf0,
 				       0xf2, 0xf3, 0x40, 0x41, 0x44, 0x48, 0x4c, 0x4f };
-	static const uint8_t ops[] = { 0x88, 0x89, 0x8a, 0x8b, 0xc6, 0xc7, 0xa0, 0xa1, 0xa2, 0xa3, 0x0f,
-				       0x0f, 0x01, 0x8d, 0xa4, 0x86, 0x80, 0x81, 0x83, 0x84, 0x85, 0xf6,
-				       0xf7, 0xfe, 0xff, 0x63, 0x3b, 0x32, 0xab, 0xae, 0x07, 0x3f };
-	static const uint8_t ops0f[] = { 0xb6, 0xb7, 0xbe, 0xbf, 0xb8, 0x10, 0xa3, 0xab, 0xba, 0xbb, 0xb3 };
+	static const uint8_t ops[] = { 0x88, 0x89, 0x8a, 0x8b, 0xc6, 0xc7, 0xa0, 0xa1, 0xa2, 0xa3, 0x0f, 0x0f, 0x01,
+				       0x8d, 0xa4, 0x86, 0x80, 0x81, 0x83, 0x84, 0x85, 0xf6, 0xf7, 0xfe, 0xff, 0x63,
+				       0x3b, 0x32, 0xab, 0xae, 0x07, 0x3f, 0xc0, 0xc1, 0xd0, 0xd1, 0xd2, 0xd3, 0x8f };
+	static const uint8_t ops0f[] = { 0xb6, 0xb7, 0xbe, 0xbf, 0xb8, 0x10, 0xa3, 0xab,
+					 0xba, 0xbb, 0xb3, 0xb0, 0xb1, 0xc0, 0xc1, 0xc7 };
 	uint64_t seed = 0x2545f4914f6cdd1dull;
 	unsigned long accepted[3] = { 0 }, refused = 0;
 	(void)state;
@@ -448,8 +509,10 @@ static void test_length_matches_insn_decode(void **state)
 		assert_int_equal(insn_decode(b, avail, (enum insn_mode)m, &in), 0);
 		assert_int_equal(o.in.len, in.len);
 		assert_true(in.has_mem || o.kind == MEM_STRING);
-		assert_true(o.size == 1 || o.size == 2 || o.size == 4 || o.size == 8);
-		assert_true(o.reg < 0 || o.reg_size >= o.size || o.in.opcode == 0x63);
+		assert_true(o.size == 1 || o.size == 2 || o.size == 4 || o.size == 8 ||
+			    (o.size == 16 && o.kind == MEM_CMPXCHG8B));
+		assert_true(o.reg < 0 || o.reg_size >= o.size || o.in.opcode == 0x63 ||
+			    (o.kind == MEM_ALU && alu_is_shift(o.op)));
 	}
 	printf("  accepted 16-bit %lu, 32-bit %lu, 64-bit %lu; refused %lu\n", accepted[0], accepted[1], accepted[2],
 	       refused);

@@ -91,5 +91,21 @@ void emul_set_flags(uint64_t rflags);
 enum exit_action emul_mem_exit(struct vcpu *v, const struct ept_violation *ev);
 /* MOVS, STOS, LODS, CMPS, SCAS with or without REP. */
 enum exit_action emul_string(struct emul_ctx *c);
+/* XADD, CMPXCHG, CMPXCHG8B/16B (exit_atomic.c). */
+enum exit_action emul_atomic(struct emul_ctx *c, const struct ept_violation *ev);
+/* PUSH r/m, POP r/m (exit_stack.c). */
+enum exit_action emul_stack(struct emul_ctx *c, const struct ept_violation *ev);
+
+/*
+ * The explicit memory operand's offset with RSP as given (POP computes it after the increment), moved
+ * by a BT* register's bit offset in *src when src is not NULL.
+ */
+uint64_t emul_operand_offset(struct emul_ctx *c, uint64_t *src, uint64_t rsp);
+/* Whether the linear address the CPU faulted at (ev) lies in the `size` bytes of sp. */
+bool emul_covers(const struct emul_ctx *c, const struct emul_span *sp, unsigned size, const struct ept_violation *ev);
+/* It does not: a decoding bug or a changed instruction. Stops the guest saying so. */
+enum exit_action emul_mismatch(struct emul_ctx *c, const struct emul_span *sp, const struct ept_violation *ev);
+/* A fault goes to the guest (RIP stays), EMUL_STOP stops it. */
+enum exit_action emul_fault_or_stop(struct emul_ctx *c, enum emul_rc rc, const struct emul_fault *f);
 
 #endif

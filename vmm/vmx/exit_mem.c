@@ -66,7 +66,7 @@ enum exit_action emul_retire(struct emul_ctx *c)
 	return EXIT_RESUME;
 }
 
-static enum exit_action fault_or_stop(struct emul_ctx *c, enum emul_rc rc, const struct emul_fault *f)
+enum exit_action emul_fault_or_stop(struct emul_ctx *c, enum emul_rc rc, const struct emul_fault *f)
 {
 	if (rc == EMUL_STOP)
 		return EXIT_STOPPED;
@@ -75,18 +75,16 @@ static enum exit_action fault_or_stop(struct emul_ctx *c, enum emul_rc rc, const
 }
 
 /* The operand's offset: ModRM/SIB/disp, moved by a BT* register's bit offset (SDM Vol. 2 "BT"). */
-static uint64_t operand_offset(struct emul_ctx *c, uint64_t *src)
+uint64_t emul_operand_offset(struct emul_ctx *c, uint64_t *src, uint64_t rsp)
 {
 	const struct mem_insn *mi = c->mi;
 	const struct guest_regs *r = &c->v->regs;
 	const uint64_t gpr[16] = {
-		r->rax, r->rcx, r->rdx, r->rbx, vmcs_readnat(GUEST_RSP),
-		r->rbp, r->rsi, r->rdi, r->r8,  r->r9,
-		r->r10, r->r11, r->r12, r->r13, r->r14,
-		r->r15,
+		r->rax, r->rcx, r->rdx, r->rbx, rsp,    r->rbp, r->rsi, r->rdi,
+		r->r8,  r->r9,  r->r10, r->r11, r->r12, r->r13, r->r14, r->r15,
 	};
 	uint64_t offset = insn_ea(&mi->in, c->mode, gpr, vmcs_readnat(GUEST_RIP) + mi->in.len);
-	if (mi->bit_offset_reg) {
+	if (src && mi->bit_offset_reg) {
 		/* A signed offset: the operand is the word, dword or qword that holds its bit. */
 		unsigned shift = mi->size == 2 ? 4 : mi->size == 4 ? 5 : 6;
 		int64_t bit = (int64_t)sign_extend(*src, mi->size);
@@ -96,14 +94,19 @@ static uint64_t operand_offset(struct emul_ctx *c, uint64_t *src)
 	return offset;
 }
 
-/* The linear address the CPU faulted at must lie in the operand decoded here: anything else is a bug. */
-static bool covers(const struct emul_ctx *c, const struct emul_span *sp, const struct ept_violation *ev)
+bool emul_covers(const struct emul_ctx *c, const struct emul_span *sp, unsigned size, const struct ept_violation *ev)
 {
 	uint64_t d = ev->gla - sp->la;
 
 	if (!ev->gla_valid)
 		return true;
-	return (c->mode == INSN_MODE64 ? d : (uint32_t)d) < c->mi->size;
+	return (c->mode == INSN_MODE64 ? d : (uint32_t)d) < size;
+}
+
+enum exit_action emul_mismatch(struct emul_ctx *c, const struct emul_span *sp, const struct ept_violation *ev)
+{
+	return vcpu_stop(c->v, -1, "%s at RIP 0x%lx: operand at linear 0x%lx, but the CPU faulted at 0x%lx",
+			 mem_insn_name(c->mi), vmcs_readnat(GUEST_RIP), sp->la, ev->gla);
 }
 
 static enum exit_action emul_one(struct emul_ctx *c, const struct ept_violation *ev)
@@ -116,14 +119,13 @@ static enum exit_action emul_one(struct emul_ctx *c, const struct ept_violation 
 	uint64_t src = mi->reg >= 0 ? emul_reg_read(v, mi->reg, mi->high8, mi->reg_size) : mi->imm;
 	bool alu_dst = mi->kind == MEM_ALU && alu_writes_dst(mi->op);
 	bool writes_mem = mi->kind == MEM_STORE || mi->kind == MEM_XCHG || (alu_dst && mi->mem_is_dst);
-	uint64_t offset = operand_offset(c, &src);
+	uint64_t offset = emul_operand_offset(c, &src, vmcs_readnat(GUEST_RSP));
 	enum emul_rc rc = emul_locate(c, insn_ea_seg(&mi->in), offset, mi->size, writes_mem, &sp, &f);
 
 	if (rc != EMUL_OK)
-		return fault_or_stop(c, rc, &f);
-	if (!covers(c, &sp, ev))
-		return vcpu_stop(v, -1, "%s at RIP 0x%lx: operand at linear 0x%lx, but the CPU faulted at 0x%lx",
-				 mem_insn_name(mi), vmcs_readnat(GUEST_RIP), sp.la, ev->gla);
+		return emul_fault_or_stop(c, rc, &f);
+	if (!emul_covers(c, &sp, mi->size, ev))
+		return emul_mismatch(c, &sp, ev);
 	if (mi->kind != MEM_STORE && emul_read(c, &sp, &mem) != EMUL_OK)
 		return EXIT_STOPPED;
 	switch (mi->kind) {
@@ -193,5 +195,17 @@ enum exit_action emul_mem_exit(struct vcpu *v, const struct ept_violation *ev)
 	if (mem_insn_decode(code, n, mode, &mi))
 		return unemulated(v, ev, code, n, mode);
 	emul_ctx_init(&c, v, &mi, mode);
-	return mi.kind == MEM_STRING ? emul_string(&c) : emul_one(&c, ev);
+	switch (mi.kind) {
+	case MEM_STRING:
+		return emul_string(&c);
+	case MEM_XADD:
+	case MEM_CMPXCHG:
+	case MEM_CMPXCHG8B:
+		return emul_atomic(&c, ev);
+	case MEM_PUSH:
+	case MEM_POP:
+		return emul_stack(&c, ev);
+	default:
+		return emul_one(&c, ev);
+	}
 }

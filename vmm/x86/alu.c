@@ -3,9 +3,10 @@
  * Appendix A "EFLAGS Cross-Reference": pure, so the host CPU can serve as the unit tests' oracle.
  */
 #include "x86/alu.h"
+#include "x86/alu_flags.h"
 #include "x86/arch.h"
 
-static uint64_t size_mask(unsigned size)
+uint64_t alu_size_mask(unsigned size)
 {
 	return size >= 8 ? ~(uint64_t)0 : ((uint64_t)1 << (8 * size)) - 1;
 }
@@ -21,7 +22,7 @@ static bool even_parity(uint64_t v)
 }
 
 /* SF, ZF and PF, which every arithmetic and logic result sets the same way. */
-static uint64_t result_flags(uint64_t res, unsigned size)
+uint64_t alu_result_flags(uint64_t res, unsigned size)
 {
 	uint64_t f = 0;
 
@@ -37,7 +38,7 @@ static uint64_t result_flags(uint64_t res, unsigned size)
 /* ADD/ADC: CF the carry out of the top bit, OF a signed overflow, AF the carry out of bit 3. */
 static uint64_t add_flags(uint64_t a, uint64_t b, bool carry, uint64_t res, unsigned size)
 {
-	uint64_t top = (uint64_t)1 << (8 * size - 1), f = result_flags(res, size);
+	uint64_t top = (uint64_t)1 << (8 * size - 1), f = alu_result_flags(res, size);
 
 	if (res < a || (carry && res == a))
 		f |= RFLAGS_CF;
@@ -51,7 +52,7 @@ static uint64_t add_flags(uint64_t a, uint64_t b, bool carry, uint64_t res, unsi
 /* SUB/SBB/CMP/NEG: CF the borrow into the top bit, OF a signed overflow, AF the borrow into bit 4. */
 static uint64_t sub_flags(uint64_t a, uint64_t b, bool borrow, uint64_t res, unsigned size)
 {
-	uint64_t top = (uint64_t)1 << (8 * size - 1), f = result_flags(res, size);
+	uint64_t top = (uint64_t)1 << (8 * size - 1), f = alu_result_flags(res, size);
 
 	if (a < b || (borrow && a == b))
 		f |= RFLAGS_CF;
@@ -64,10 +65,12 @@ static uint64_t sub_flags(uint64_t a, uint64_t b, bool borrow, uint64_t res, uns
 
 uint64_t alu_exec(enum alu_op op, unsigned size, uint64_t dst, uint64_t src, uint64_t *rflags)
 {
-	uint64_t m = size_mask(size), res, f;
+	uint64_t m = alu_size_mask(size), res, f;
 	bool cf = *rflags & RFLAGS_CF;
 	unsigned bit;
 
+	if (alu_is_shift(op))
+		return alu_shift(op, size, dst, src, rflags);
 	dst &= m;
 	src &= m;
 	switch (op) {
@@ -101,7 +104,7 @@ uint64_t alu_exec(enum alu_op op, unsigned size, uint64_t dst, uint64_t src, uin
 	case ALU_OR:
 	case ALU_XOR: /* OF and CF cleared; AF undefined, cleared as Bochs and Intel CPUs do */
 		res = op == ALU_OR ? dst | src : op == ALU_XOR ? dst ^ src : dst & src;
-		f = result_flags(res, size);
+		f = alu_result_flags(res, size);
 		break;
 	case ALU_NOT: /* no flags (SDM Vol. 2 "NOT") */
 		return ~dst & m;
@@ -123,6 +126,11 @@ uint64_t alu_exec(enum alu_op op, unsigned size, uint64_t dst, uint64_t src, uin
 	return alu_writes_dst(op) ? res : dst;
 }
 
+bool alu_is_shift(enum alu_op op)
+{
+	return op >= ALU_ROL && op <= ALU_SAR;
+}
+
 bool alu_writes_dst(enum alu_op op)
 {
 	return op != ALU_CMP && op != ALU_TEST && op != ALU_BT;
@@ -131,8 +139,8 @@ bool alu_writes_dst(enum alu_op op)
 const char *alu_op_name(enum alu_op op)
 {
 	static const char *const names[ALU_OP_COUNT] = {
-		"add", "or",  "adc", "sbb", "and", "sub", "xor", "cmp", "test",
-		"inc", "dec", "not", "neg", "bt",  "bts", "btr", "btc",
+		"add", "or",  "adc", "sbb", "and", "sub", "xor", "cmp", "test", "inc", "dec", "not", "neg",
+		"bt",  "bts", "btr", "btc", "rol", "ror", "rcl", "rcr", "shl",  "shr", "sal", "sar",
 	};
 
 	return (unsigned)op < ALU_OP_COUNT ? names[op] : "?";

@@ -23,6 +23,14 @@ enum alu_op {
 	ALU_BTS,
 	ALU_BTR,
 	ALU_BTC,
+	ALU_ROL, /* group 2 (C0/C1, D0-D3) in ModRM.reg order: src is the count */
+	ALU_ROR,
+	ALU_RCL,
+	ALU_RCR,
+	ALU_SHL,
+	ALU_SHR,
+	ALU_SAL, /* /6: an alias of SHL */
+	ALU_SAR,
 	ALU_OP_COUNT,
 };
 
@@ -34,6 +42,16 @@ enum alu_op {
  * AND/OR/XOR/TEST clear AF; BT/BTS/BTR/BTC change CF alone. Unary operations ignore src.
  */
 uint64_t alu_exec(enum alu_op op, unsigned size, uint64_t dst, uint64_t src, uint64_t *rflags);
+
+/*
+ * ROL..SAR (alu_shift.c), which alu_exec() hands over: count masked to 5 bits (6 for 8-byte operands); a
+ * masked count of 0 changes no flag. Undefined flags as Bochs 2.7: OF from the count-1 formula on the
+ * result (0 for SAR, and for SHL past the width), AF cleared by shifts, CF 0 for SHL/SHR past the width.
+ */
+uint64_t alu_shift(enum alu_op op, unsigned size, uint64_t dst, uint64_t count, uint64_t *rflags);
+
+/* Whether op is one of the group 2 shifts and rotates. */
+bool alu_is_shift(enum alu_op op);
 
 /* Whether the result replaces the destination: all but CMP, TEST and BT. */
 bool alu_writes_dst(enum alu_op op);

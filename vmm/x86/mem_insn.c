@@ -6,6 +6,7 @@
 #include "x86/mem_insn.h"
 #include "lib/string.h"
 
+#define REX_W_BIT       0x08                     /* REX.W (SDM Vol. 2 2.2.1.2) */
 #define MODRM_OPEXT(in) (((in)->modrm >> 3) & 7) /* ModRM.reg as an opcode extension: REX.R plays no part */
 
 /*
@@ -61,8 +62,42 @@ static int classify_string(const struct insn *in, struct mem_insn *o, unsigned o
 	return 0;
 }
 
+/*
+ * PUSH r/m and POP r/m: the operand size is the stack's, 64 bits by default in 64-bit mode where 66
+ * selects 16 and 32 cannot be encoded (SDM Vol. 1 3.6.1, Vol. 2 "PUSH", "POP").
+ */
+static int classify_stack(const struct insn *in, struct mem_insn *o, enum mem_kind kind, enum insn_mode mode)
+{
+	o->kind = kind;
+	o->reg = -1;
+	o->size = in->opsize / 8;
+	if (mode == INSN_MODE64)
+		o->size = (in->prefixes & INSN_PFX_OPSZ) && !(in->rex & REX_W_BIT) ? 2 : 8;
+	return 0;
+}
+
+/* Group 2 (C0/C1 by imm8, D0/D1 by 1, D2/D3 by CL): the count is the source. */
+static int classify_shift(const struct insn *in, struct mem_insn *o, unsigned opsize)
+{
+	uint8_t op = in->opcode;
+
+	o->kind = MEM_ALU;
+	o->op = (enum alu_op)(ALU_ROL + MODRM_OPEXT(in));
+	o->size = (op & 1) ? opsize : 1;
+	o->mem_is_dst = true;
+	o->reg = -1;
+	if (op >= 0xd2) {
+		o->reg = 1; /* CL */
+		o->reg_size = 1;
+	} else {
+		o->has_imm = true;
+		o->imm = op >= 0xd0 ? 1 : in->imm; /* an unsigned count, masked by the ALU */
+	}
+	return 0;
+}
+
 /* Group 3 (F6/F7), group 4/5 (FE/FF): the forms with one memory operand and no other register. */
-static int classify_group(const struct insn *in, struct mem_insn *o, unsigned size)
+static int classify_group(const struct insn *in, struct mem_insn *o, unsigned size, enum insn_mode mode)
 {
 	static const enum alu_op grp3[4] = { ALU_TEST, ALU_TEST, ALU_NOT, ALU_NEG }; /* /1 is an alias of /0 */
 	unsigned ext = MODRM_OPEXT(in);
@@ -79,8 +114,10 @@ static int classify_group(const struct insn *in, struct mem_insn *o, unsigned si
 			set_imm(in, o);
 		return 0;
 	}
+	if (in->opcode == 0xff && ext == 6)
+		return classify_stack(in, o, MEM_PUSH, mode);
 	if (ext > 1)
-		return -1; /* CALL, JMP, PUSH */
+		return -1; /* CALL, JMP */
 	o->op = ext ? ALU_DEC : ALU_INC;
 	return 0;
 }
@@ -147,12 +184,21 @@ static int classify_1byte(const struct insn *in, struct mem_insn *o, enum insn_m
 		o->reg = -1;
 		set_imm(in, o);
 		return 0;
+	case 0xc0:
+	case 0xc1:
+	case 0xd0:
+	case 0xd1:
+	case 0xd2:
+	case 0xd3:
+		return classify_shift(in, o, opsize);
+	case 0x8f: /* the decoder lets only /0 through */
+		return classify_stack(in, o, MEM_POP, mode);
 	case 0xf6:
 	case 0xfe:
-		return classify_group(in, o, 1);
+		return classify_group(in, o, 1, mode);
 	case 0xf7:
 	case 0xff:
-		return classify_group(in, o, opsize);
+		return classify_group(in, o, opsize, mode);
 	default:
 		return -1;
 	}
@@ -185,6 +231,24 @@ static int classify_0f(const struct insn *in, struct mem_insn *o)
 		o->mem_is_dst = true;
 		o->bit_offset_reg = true;
 		set_reg(in, o, in->modrm_reg, opsize);
+		return 0;
+	case 0xb0:
+	case 0xb1: /* CMPXCHG r/m, r */
+	case 0xc0:
+	case 0xc1: /* XADD r/m, r */
+		o->kind = op >= 0xc0 ? MEM_XADD : MEM_CMPXCHG;
+		o->op = op >= 0xc0 ? ALU_ADD : ALU_CMP;
+		o->size = (op & 1) ? opsize : 1;
+		o->mem_is_dst = true;
+		set_reg(in, o, in->modrm_reg, o->size);
+		return 0;
+	case 0xc7: /* CMPXCHG8B m64, CMPXCHG16B m128 (REX.W) are /1; the decoder refuses /0 and /2 */
+		if (MODRM_OPEXT(in) != 1)
+			return -1;
+		o->kind = MEM_CMPXCHG8B;
+		o->size = (in->rex & REX_W_BIT) ? 16 : 8;
+		o->mem_is_dst = true;
+		o->reg = -1;
 		return 0;
 	case 0xba: /* BT, BTS, BTR, BTC r/m, imm8 (/4-/7) */
 		if (MODRM_OPEXT(in) < 4)
@@ -268,6 +332,16 @@ const char *mem_insn_name(const struct mem_insn *m)
 		return "xchg";
 	case MEM_STRING:
 		return strings[m->str][m->rep];
+	case MEM_XADD:
+		return "xadd";
+	case MEM_CMPXCHG:
+		return "cmpxchg";
+	case MEM_CMPXCHG8B:
+		return m->size == 16 ? "cmpxchg16b" : "cmpxchg8b";
+	case MEM_PUSH:
+		return "push";
+	case MEM_POP:
+		return "pop";
 	default:
 		return "?";
 	}
