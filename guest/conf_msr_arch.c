@@ -60,12 +60,11 @@ static void feature_control(void)
 		   conf_vector(&e));
 	conf_agree("FEATURE_CONTROL VMX enable bits 1-2 set only with VMX or SMX", &f_vmxsmx,
 		   vmx || !(v & (FEATURE_CONTROL_VMX_INSIDE_SMX | FEATURE_CONTROL_VMX_OUTSIDE_SMX)), "set");
-	if (e.vector == FAULT_NONE && (v & FEATURE_CONTROL_LOCKED)) {
-		e = conf_wrmsr(MSR_IA32_FEATURE_CONTROL, v);
-		conf_verdict("FEATURE_CONTROL locked: wrmsr %s", conf_vector(&e));
-	} else {
-		conf_verdict("FEATURE_CONTROL locked: %s", e.vector == FAULT_NONE ? "no" : "not readable");
-	}
+	/* Once locked it cannot be written (SDM Vol. 4 Table 2-2, 3AH bit 0); a guest without it has nothing to write. */
+	bool refused = true;
+	if (e.vector == FAULT_NONE && (v & FEATURE_CONTROL_LOCKED))
+		refused = conf_wrmsr(MSR_IA32_FEATURE_CONTROL, v).vector == VEC_GP;
+	conf_verdict("FEATURE_CONTROL, where readable and locked: wrmsr refused with #GP: %s", refused ? "yes" : "no");
 }
 
 /*

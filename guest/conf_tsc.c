@@ -10,11 +10,10 @@
 #include "msr.h"
 #include "lib/format.h"
 
-#define MSR_IA32_TSC_ADJUST 0x3b
-#define JUMP                (1ull << 40)
-#define SLACK               (1ull << 28)
-#define READS               1000
-#define AUX_VALUE           0x5a5u
+#define JUMP      (1ull << 40)
+#define SLACK     (1ull << 28)
+#define READS     1000
+#define AUX_VALUE 0x5a5u
 
 /* clang-format off */
 static const struct conf_feature f_adjust = { "CPUID.7.0:EBX[1] (TSC_ADJUST)", CONF_BIT(7, 0, CPUID_EBX, 1), CONF_NONE };

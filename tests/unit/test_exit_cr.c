@@ -6,6 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "vcpu_env.h"
+#include "dev/vlapic.h"
 #include "../fixtures/cpu_fixtures.h"
 #include "msr.h"
 #include "vmx/exit.h"
@@ -243,16 +244,38 @@ static void test_lmsw(void **state)
 static void test_other_crs(void **state)
 {
 	(void)state;
-	/* CR3 and CR8 never exit with ptvisor's controls: one that does stops the guest. */
+	/* CR3 never exits with ptvisor's controls: one that does stops the guest. */
 	assert_int_equal(mov_to_cr(3, 0x1000), EXIT_STOPPED);
 	expect_stop(&v, -1, "(CR3, type 0)");
-	memset(&v.stop, 0, sizeof(v.stop));
-	assert_int_equal(mov_to_cr(8, 0), EXIT_STOPPED);
-	expect_stop(&v, -1, "(CR8, type 0)");
 	memset(&v.stop, 0, sizeof(v.stop));
 	env_exit(&v, EXIT_REASON_CR_ACCESS, MOV_FROM_CR(3, REG_RBX), 3);
 	assert_int_equal(handle_cr_access(&v), EXIT_STOPPED);
 	expect_stop(&v, -1, "(CR3, type 1)");
+}
+
+/* CR8 is the virtual APIC's TPR class, never the host's (SDM 11.8.6): TPR[7:4] = CR8[3:0]. */
+static void test_cr8(void **state)
+{
+	(void)state;
+	env_guest64(&v);
+	cr_ok(8, 5);
+	assert_int_equal(v.lapic.tpr, 0x50);
+	assert_int_equal(vlapic_ppr(&v.lapic), 0x50);
+	cr_gp(8, 0x10); /* bits 63:4 reserved */
+	assert_int_equal(v.lapic.tpr, 0x50);
+	v.lapic.tpr = 0xa7;
+	v.regs.rbx = ~0ULL;
+	env_exit(&v, EXIT_REASON_CR_ACCESS, MOV_FROM_CR(8, REG_RBX), 3);
+	assert_int_equal(handle_cr_access(&v), EXIT_RESUME);
+	expect_retired(3);
+	assert_int_equal(v.regs.rbx, 0xa);
+	/* Lowering it lets a pending interrupt through: the window exit is armed. */
+	v.window_exiting = true;
+	vlapic_write(&v.lapic, APIC_SVR, 0x1ff);
+	cr_ok(8, 0xf);
+	vlapic_set_irr(&v.lapic, 0x80);
+	cr_ok(8, 0);
+	assert_true(vmr(CPU_BASED_VM_EXEC_CONTROL) & CPU_INTR_WINDOW_EXITING);
 }
 
 int main(void)
@@ -263,6 +286,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cr4, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cr4_hidden_features, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pcide, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cr8, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pae_pdptes, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lmsw, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_other_crs, setup, teardown),

@@ -6,6 +6,7 @@
 #include "vmx/exit.h"
 #include "vmx/caps.h"
 #include "vmx/guest_cpuid.h"
+#include "vmx/vlapic_vmx.h"
 #include "vmx/vmcs_ops.h"
 #include "vmx/vmcs_init.h"
 #include "ept/ept_walk.h"
@@ -120,12 +121,39 @@ static bool write_cr4(struct vcpu *v, uint64_t val)
 	return true;
 }
 
+/* CR8 is the TPR's priority class: CR8[3:0] = TPR[7:4]; bits 63:4 are reserved (SDM 11.8.6, 2.5). */
+static bool access_cr8(struct vcpu *v, unsigned type, unsigned reg)
+{
+	uint64_t rsp = vmcs_readnat(GUEST_RSP);
+	uint64_t *r = vcpu_gpr(v, reg, &rsp);
+
+	if (type == 0) {
+		if (*r >> 4)
+			return false;
+		v->lapic.tpr = (uint32_t)(*r & 0xf) << 4;
+		vlapic_request_windows(v); /* a lower TPR may let a pending interrupt through */
+		return true;
+	}
+	*r = v->lapic.tpr >> 4;
+	if (reg == 4)
+		vmcs_writenat(GUEST_RSP, rsp);
+	return true;
+}
+
 enum exit_action handle_cr_access(struct vcpu *v)
 {
 	v->exit_qual = vmcs_readnat(EXIT_QUALIFICATION);
 	unsigned cr = v->exit_qual & 15, type = (v->exit_qual >> 4) & 3, reg = (v->exit_qual >> 8) & 15;
 	bool ok = true;
 
+	if (cr == 8 && type <= 1) { /* only in 64-bit mode: CR8-load/store exiting */
+		if (!access_cr8(v, type, reg)) {
+			vcpu_inject_gp(v);
+			return EXIT_RESUME;
+		}
+		vcpu_skip_instruction(v);
+		return EXIT_RESUME;
+	}
 	if (type == 0) { /* MOV to CR */
 		uint64_t rsp = vmcs_readnat(GUEST_RSP);
 		uint64_t val = *vcpu_gpr(v, reg, &rsp);

@@ -25,9 +25,12 @@ int vmx_controls_decide(const struct vmx_caps *c, const struct vmx_extra_control
 	/* External interrupts must never reach a guest's IDT; the host masks them at the PIC. */
 	bad |= vmx_adjust_controls(PIN_EXT_INTR_EXITING, PIN_PREEMPTION_TIMER | PIN_NMI_EXITING | PIN_VIRTUAL_NMIS,
 				   c->pinbased, "pin-based", &o->pin);
-	/* TSC offsetting gives each guest its own TSC (WRMSR to IA32_TIME_STAMP_COUNTER, IA32_TSC_ADJUST). */
+	/*
+	 * TSC offsetting gives each guest its own TSC (WRMSR to IA32_TIME_STAMP_COUNTER, IA32_TSC_ADJUST).
+	 * Without a TPR shadow, MOV CR8 would reach the host's own APIC: it exits, to the virtual APIC's TPR.
+	 */
 	bad |= vmx_adjust_controls(CPU_HLT_EXITING | CPU_USE_IO_BITMAPS | CPU_USE_MSR_BITMAPS | CPU_ACTIVATE_SECONDARY |
-					   CPU_USE_TSC_OFFSETTING,
+					   CPU_USE_TSC_OFFSETTING | CPU_CR8_LOAD_EXITING | CPU_CR8_STORE_EXITING,
 				   CPU_MWAIT_EXITING | CPU_MONITOR_EXITING | CPU_RDPMC_EXITING, c->procbased,
 				   "primary processor-based", &o->cpu);
 	bad |= vmx_adjust_controls(CPU2_ENABLE_EPT | CPU2_UNRESTRICTED_GUEST,
