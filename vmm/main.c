@@ -114,6 +114,7 @@ static void guests_modules(const struct guest_plan_entry *e, struct guest_layout
 		l->mod[j].data = l->mod[j].size ? phys_map(m->start, l->mod[j].size) : NULL;
 		l->mod[j].string = guest_plan.line[e->mods[j]].string;
 		l->mod[j].line = e->mods[j];
+		l->mod[j].initrd = guest_plan.line[e->mods[j]].kind == GUEST_LINE_INITRD;
 	}
 }
 

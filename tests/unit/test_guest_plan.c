@@ -63,6 +63,23 @@ static void test_module_lines(void **state)
 	assert_console("");
 }
 
+/* initrd-of= attaches like module-of=, as a Linux guest's initrd; the two on one line are refused. */
+static void test_initrd_lines(void **state)
+{
+	(void)state;
+	assert_int_equal(guest_attach_parse("initrd-of=lx -- initrd", 3, &a), GUEST_LINE_INITRD);
+	assert_string_equal(a.target, "lx");
+	assert_string_equal(a.option, "initrd-of");
+	assert_string_equal(a.string, "initrd");
+	assert_console("");
+	assert_int_equal(guest_attach_parse("initrd-of=lx module-of=lx", 3, &a), GUEST_LINE_REFUSED);
+	assert_console("ptvisor: error: module 3: attached more than once ('initrd-of=lx', then 'module-of=lx'); not "
+		       "loaded\n");
+	host_env_reset();
+	assert_int_equal(guest_attach_parse("initrd-of=", 4, &a), GUEST_LINE_REFUSED);
+	assert_true(host_console_contains("expected initrd-of=NAME"));
+}
+
 /* Guest options on a module's line mean nothing there: reported, ignored; the module stays attached. */
 static void test_module_line_other_options(void **state)
 {
@@ -241,6 +258,7 @@ int main(void)
 		cmocka_unit_test_setup(test_guest_lines, setup),
 		cmocka_unit_test_setup(test_module_lines, setup),
 		cmocka_unit_test_setup(test_module_line_other_options, setup),
+		cmocka_unit_test_setup(test_initrd_lines, setup),
 		cmocka_unit_test_setup(test_bad_attachments, setup),
 		cmocka_unit_test_setup(test_long_string, setup),
 		cmocka_unit_test_setup(test_plan_order, setup),

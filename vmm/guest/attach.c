@@ -8,9 +8,10 @@ struct attach_option {
 	enum guest_line_kind kind;
 };
 
-/* One row per way of attaching a module to a guest; later kinds (an initrd) are added here. */
+/* One row per way of attaching a module to a guest. */
 static const struct attach_option attach_options[] = {
 	{ "module-of", GUEST_LINE_MODULE },
+	{ "initrd-of", GUEST_LINE_INITRD },
 };
 
 /* What the first walk over the line found: the attaching words, at most the first two. */
@@ -36,7 +37,7 @@ static const struct attach_option *attach_option_of(const char *w, size_t len)
 static void attach_find(const char *w, size_t len, bool path, void *ctx)
 {
 	struct attach_scan *s = ctx;
-	/* A bare "module-of" first would pass for a path; it is a malformed attachment all the same. */
+	/* A bare "module-of" (or "initrd-of") first would pass for a path; it is a malformed attachment all the same. */
 	const struct attach_option *opt = path && w[0] == '/' ? NULL : attach_option_of(w, len);
 
 	if (!opt)

@@ -10,6 +10,7 @@
 enum guest_line_kind {
 	GUEST_LINE_KERNEL,  /* a guest: its kernel image, configured by guest_config_parse() */
 	GUEST_LINE_MODULE,  /* module-of=NAME: a multiboot module in guest NAME's RAM and boot information */
+	GUEST_LINE_INITRD,  /* initrd-of=NAME: the initrd of Linux guest NAME (zero page ramdisk fields) */
 	GUEST_LINE_REFUSED, /* meant as an attachment but malformed: loaded for no guest */
 };
 

@@ -3,6 +3,7 @@
 #include "guest/guest.h"
 #include "guest/image.h"
 #include "guest/layout.h"
+#include "guest/linux_boot.h"
 #include "guest/mbinfo.h"
 #include "pt/pt_guest.h"
 #include "vmx/caps.h"
@@ -65,6 +66,38 @@ static void guest_init(struct guest *g, unsigned id)
 	g->vcpu.pt_ops = &pt_backend_none; /* until vcpu_create, guest_destroy may run */
 }
 
+/* A Linux guest takes one initrd and no multiboot modules; a multiboot guest no initrd. */
+static int guest_modules_fit(const struct guest *g, const struct guest_image *img, const struct guest_layout *l)
+{
+	unsigned initrds = 0;
+
+	for (unsigned i = 0; i < l->nmods; i++) {
+		const struct guest_module *m = &l->mod[i];
+		if (m->initrd)
+			initrds++;
+		if (img->proto == BOOT_LINUX && !m->initrd) {
+			guest_image_refuse(g->cfg.name,
+					   "module %u (module-of=) is a multiboot module; a Linux kernel takes only an "
+					   "initrd (initrd-of=)",
+					   m->line);
+			return -1;
+		}
+		if (img->proto != BOOT_LINUX && m->initrd) {
+			guest_image_refuse(g->cfg.name,
+					   "module %u is an initrd (initrd-of=), but the kernel is %s, not Linux "
+					   "(use module-of=)",
+					   m->line, guest_boot_proto_name(img->proto));
+			return -1;
+		}
+		if (initrds > 1) {
+			guest_image_refuse(g->cfg.name, "module %u is a second initrd; a Linux kernel takes one",
+					   m->line);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int guest_create(unsigned index, const struct guest_config *cfg, const void *image, size_t size, struct guest_layout *l)
 {
 	struct guest *g = &guests[index];
@@ -74,7 +107,7 @@ int guest_create(unsigned index, const struct guest_config *cfg, const void *ima
 	g->cfg = *cfg;
 
 	if (guest_image_check(g->cfg.name, image, size, g->cfg.mem_size, &img) < 0 ||
-	    guest_layout_place(g->cfg.name, &img, g->cfg.mem_size, l) < 0) {
+	    guest_modules_fit(g, &img, l) < 0 || guest_layout_place(g->cfg.name, &img, g->cfg.mem_size, l) < 0) {
 		ptv_snprintf(g->stop_reason, sizeof(g->stop_reason), "image refused");
 		g->exit_status = -1;
 		return -1;
@@ -86,19 +119,26 @@ int guest_create(unsigned index, const struct guest_config *cfg, const void *ima
 		guest_destroy(g);
 		return -1;
 	}
-	uint32_t info = guest_mbinfo_build(&img, &g->cfg, &g->mem, l);
+	uint32_t info = img.proto == BOOT_LINUX ? linux_zeropage_build(&img, image, &g->cfg, &g->mem, l)
+						: guest_mbinfo_build(&img, &g->cfg, &g->mem, l);
 	if (!info) {
-		pr_err("guest %s: refused: its multiboot information does not fit\n", g->cfg.name);
+		if (img.proto != BOOT_LINUX)
+			pr_err("guest %s: refused: its multiboot information does not fit\n", g->cfg.name);
 		ptv_snprintf(g->stop_reason, sizeof(g->stop_reason), "could not be set up");
 		g->exit_status = -1;
 		guest_destroy(g);
 		return -1;
 	}
-	if (vmcs_setup(&g->vcpu, img.entry, guest_mbinfo_magic(&img), info) < 0) {
+	if (vmcs_setup(&g->vcpu, img.entry, img.proto == BOOT_LINUX ? 0 : guest_mbinfo_magic(&img), info) < 0) {
 		ptv_snprintf(g->stop_reason, sizeof(g->stop_reason), "could not be set up");
 		g->exit_status = -1;
 		guest_destroy(g);
 		return -1;
+	}
+	if (img.proto == BOOT_LINUX) {
+		/* boot.rst, 32-bit boot protocol: the zero page in ESI; EBP, EDI and EBX zero. */
+		g->vcpu.regs.rsi = info;
+		g->vcpu.regs.rbx = 0;
 	}
 	struct pt_guest_config pc = { g->cfg.pt, g->cfg.pt_caps, g->cfg.pt_riplog };
 	pt_guest_attach(&g->pt, &g->vcpu, &pc);

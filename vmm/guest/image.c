@@ -2,6 +2,7 @@
 #include <stdarg.h>
 #include "guest/image.h"
 #include "guest/image_elf.h"
+#include "guest/linux_boot.h"
 #include "guest/mbheader.h"
 #include "guest/multiboot.h"
 #include "lib/format.h"
@@ -11,11 +12,13 @@ static const char *const kind_names[] = {
 	[IMAGE_ELF32] = "ELF32",
 	[IMAGE_ELF64] = "ELF64",
 	[IMAGE_FLAT] = "flat",
+	[IMAGE_BZIMAGE] = "bzImage",
 };
 
 static const char *const proto_names[] = {
 	[BOOT_MULTIBOOT1] = "multiboot1",
 	[BOOT_MULTIBOOT2] = "multiboot2",
+	[BOOT_LINUX] = "Linux boot protocol",
 };
 
 const char *guest_image_kind_name(enum image_kind kind)
@@ -192,6 +195,9 @@ int guest_image_check(const char *guest, const void *data, size_t size, uint64_t
 		guest_image_refuse(guest, "the image's memory cannot be mapped");
 		return -1;
 	}
+	int lx = linux_image_check(guest, d, size, mem_size, img);
+	if (lx)
+		return lx > 0 ? 0 : -1;
 	if (guest_mbh_find(guest, d, size, img))
 		return -1;
 	if (img->mbh.has_addr) {

@@ -9,12 +9,14 @@
 enum image_kind {
 	IMAGE_ELF32,
 	IMAGE_ELF64,
-	IMAGE_FLAT, /* placed by the multiboot address fields (mb1 a.out kludge, mb2 address tag) */
+	IMAGE_FLAT,    /* placed by the multiboot address fields (mb1 a.out kludge, mb2 address tag) */
+	IMAGE_BZIMAGE, /* a Linux bzImage: its protected-mode part, placed by its setup header */
 };
 
 enum boot_proto {
 	BOOT_MULTIBOOT1,
 	BOOT_MULTIBOOT2,
+	BOOT_LINUX, /* the Linux/x86 32-bit boot protocol: zero page in ESI (linux_boot.h) */
 };
 
 /* Loadable segments one image may have; real kernels have two or three. */
@@ -47,6 +49,14 @@ struct guest_mbh {
 	uint32_t entry_addr;
 };
 
+/* What the Linux boot protocol needs from a bzImage's setup header (linux_boot.h). */
+struct guest_lx {
+	uint32_t hdr_end;      /* the setup header is image bytes [0x1f1, hdr_end) */
+	uint16_t version;      /* boot protocol version */
+	uint32_t cmdline_size; /* longest command line the kernel takes */
+	uint32_t initrd_max;   /* highest address an initrd byte may have */
+};
+
 /* The result of guest_image_check(). */
 struct guest_image {
 	enum image_kind kind;
@@ -54,6 +64,7 @@ struct guest_image {
 	uint32_t entry;            /* 32-bit physical entry (multiboot entry is 32-bit code even in ELF64 files) */
 	uint64_t load_lo, load_hi; /* lowest and highest (inclusive) guest-physical byte the image occupies */
 	struct guest_mbh mbh;
+	struct guest_lx lx; /* BOOT_LINUX only */
 	unsigned nseg;
 	struct guest_seg seg[GUEST_IMAGE_SEGS_MAX];
 };

@@ -1,5 +1,6 @@
 /* Free-range placement of the boot information and the modules in a guest's RAM (rule in layout.h). */
 #include "guest/layout.h"
+#include "guest/linux_boot.h"
 #include "guest/mbinfo.h"
 #include "lib/string.h"
 #include "log.h"
@@ -69,7 +70,7 @@ int guest_layout_place(const char *guest, const struct guest_image *img, uint64_
 	busy_add(&b, GUEST_LEGACY_LO, GUEST_LEGACY_HI);
 	for (unsigned i = 0; i < img->nseg; i++)
 		busy_add(&b, img->seg[i].gpa, img->seg[i].gpa + img->seg[i].memsz);
-	l->info_size = ALIGN_UP(guest_mbinfo_size_max(l), PAGE_SIZE);
+	l->info_size = img->proto == BOOT_LINUX ? LX_INFO_SIZE : ALIGN_UP(guest_mbinfo_size_max(l), PAGE_SIZE);
 	if (!layout_take(&b, GUEST_INFO_FROM, l->info_size, mem_size, &l->info_gpa)) {
 		guest_image_refuse(guest, "no free range of its %lu KiB of RAM holds its boot information (%lu KiB)",
 				   mem_size >> 10, l->info_size >> 10);

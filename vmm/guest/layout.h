@@ -23,6 +23,7 @@ struct guest_module {
 	uint64_t size;      /* bytes; 0 is allowed (an empty file) */
 	const char *string; /* the string the guest sees with it */
 	unsigned line;      /* its boot module number, for messages */
+	bool initrd;        /* attached by initrd-of=: a Linux guest's initrd, not a multiboot module */
 	uint64_t gpa;       /* set by guest_layout_place() */
 };
 
