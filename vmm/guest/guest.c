@@ -7,6 +7,7 @@
 #include "guest/mbinfo.h"
 #include "pt/pt_guest.h"
 #include "vmx/caps.h"
+#include "vmx/exit_reason.h"
 #include "vmx/hypercall.h"
 #include "vmx/pt_backend.h"
 #include "vmx/vmcs_init.h"
@@ -172,6 +173,22 @@ int guest_setup_raw(struct guest *g, const char *name, const void *code, size_t 
 	return 0;
 }
 
+/* Where a guest's exits went: one line, reasons in exit-reason order, only those that occurred. */
+static void guest_exits_report(const struct guest *g)
+{
+	char line[512];
+	size_t len = 0;
+
+	for (unsigned r = 0; r < VCPU_EXIT_REASONS && len < sizeof(line); r++) {
+		uint64_t n = g->vcpu.stats.by_reason[r];
+		if (n)
+			len += (size_t)ptv_snprintf(line + len, sizeof(line) - len, "%s%s %lu", len ? ", " : "",
+						    exit_reason_name(r), n);
+	}
+	if (len)
+		pr_info("guest %s: exits by reason: %s\n", g->cfg.name, line);
+}
+
 void guest_stop(struct guest *g, int status, const char *fmt, ...)
 {
 	va_list ap;
@@ -187,6 +204,7 @@ void guest_stop(struct guest *g, int status, const char *fmt, ...)
 	g->exit_status = status;
 	pr_info("guest %s: stopped: %s (status %d, %lu exits)\n", g->cfg.name, g->stop_reason, status,
 		g->vcpu.stats.exits);
+	guest_exits_report(g);
 	guest_vga_dump(g);
 }
 
