@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Boots an image headless in Bochs (CPU model tigerlake: VMX, EPT, unrestricted guest, VPID).
 # Usage: tools/run-bochs.sh --iso FILE [--serial FILE] [--console] [--timeout S] [--cpus N] [--megs M]
-#                           [--log FILE] [--no-uart]
-# --console streams the serial port to the terminal. Exit status: 0 when the serial log shows
+#                           [--log FILE] [--no-uart] [--interactive | --input-script FILE]
+# --console streams the serial port to the terminal. --interactive makes the terminal the serial console
+# (typing goes to COM1; Ctrl-] ends the run); --input-script types into COM1 by a serial-relay.py script. Exit status: 0 when the serial log shows
 # "ptvisor: exit status 0", the reported status otherwise, 124 on timeout, 125 when no status line appeared.
 set -uo pipefail
-iso="" serial="" console=0 uart=1 timeout_s=${PTV_BOCHS_TIMEOUT:-120} cpus=1 megs=512 log=""
+iso="" serial="" console=0 uart=1 interactive=0 script="" timeout_s=${PTV_BOCHS_TIMEOUT:-120} cpus=1 megs=512 log=""
 while [ $# -gt 0 ]; do
   case $1 in
     --iso) iso=$2; shift ;;
@@ -16,6 +17,8 @@ while [ $# -gt 0 ]; do
     --megs) megs=$2; shift ;;
     --log) log=$2; shift ;;
     --no-uart) uart=0 ;;
+    --interactive) interactive=1 ;;
+    --input-script) script=$2; shift ;;
     *) echo "run-bochs: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -29,6 +32,15 @@ trap 'rm -rf "$work"' EXIT
 [ -n "$log" ] || log=$work/bochs.log
 : > "$serial"
 
+com1="com1: enabled=$uart, mode=file, dev=\"$serial\""
+port=""
+if [ $interactive -eq 1 ] || [ -n "$script" ]; then
+  # COM1 becomes a TCP server that serial-relay.py connects to: it logs the output and types the input.
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  com1="com1: enabled=1, mode=socket-server, dev=localhost:$port"
+fi
+here=$(dirname "$0")
+
 cat > "$work/bochsrc" <<EOT
 megs: $megs
 romimage: file=/usr/share/bochs/BIOS-bochs-latest
@@ -36,7 +48,7 @@ vgaromimage: file=/usr/share/vgabios/vgabios.bin
 cpu: model=tigerlake, count=$cpus, ips=${PTV_BOCHS_IPS:-50000000}, reset_on_triple_fault=0, ignore_bad_msrs=0
 ata0-master: type=cdrom, path="$(realpath "$iso")", status=inserted
 boot: cdrom
-com1: enabled=$uart, mode=file, dev="$serial"
+$com1
 display_library: sdl2
 clock: sync=none, time0=946681200
 log: "$log"
@@ -53,9 +65,25 @@ if [ $console -eq 1 ]; then
   tailpid=$!
 fi
 start=$EPOCHREALTIME
-SDL_VIDEODRIVER=dummy timeout -s INT -k 10 "$timeout_s" \
-  bochs -q -f "$work/bochsrc" -rc "$work/cmds" >"$work/stdout" 2>&1 </dev/null
-rc=$?
+if [ $interactive -eq 1 ]; then
+  SDL_VIDEODRIVER=dummy timeout -s INT -k 10 "$timeout_s" \
+    bochs -q -f "$work/bochsrc" -rc "$work/cmds" >"$work/stdout" 2>&1 </dev/null &
+  bochs_pid=$!
+  "$here/serial-relay.py" "$port" "$serial" --interactive
+  kill -INT "$bochs_pid" 2>/dev/null
+  wait "$bochs_pid"
+  rc=$?
+else
+  relay_pid=""
+  if [ -n "$script" ]; then
+    "$here/serial-relay.py" "$port" "$serial" --script "$script" &
+    relay_pid=$!
+  fi
+  SDL_VIDEODRIVER=dummy timeout -s INT -k 10 "$timeout_s" \
+    bochs -q -f "$work/bochsrc" -rc "$work/cmds" >"$work/stdout" 2>&1 </dev/null
+  rc=$?
+  [ -n "$relay_pid" ] && wait "$relay_pid"
+fi
 end=$EPOCHREALTIME
 [ -n "$tailpid" ] && { sleep 0.3; kill "$tailpid" 2>/dev/null; wait "$tailpid" 2>/dev/null; }
 awk -v a="$start" -v b="$end" 'BEGIN { printf "run-bochs: %.1f s wall\n", b - a }' >&2
