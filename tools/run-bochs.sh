@@ -45,7 +45,7 @@ cat > "$work/bochsrc" <<EOT
 megs: $megs
 romimage: file=/usr/share/bochs/BIOS-bochs-latest
 vgaromimage: file=/usr/share/vgabios/vgabios.bin
-cpu: model=tigerlake, count=$cpus, ips=${PTV_BOCHS_IPS:-50000000}, reset_on_triple_fault=0, ignore_bad_msrs=0
+cpu: model=tigerlake, count=$cpus, ips=${PTV_BOCHS_IPS:-50000000}, reset_on_triple_fault=0, ignore_bad_msrs=${PTV_BOCHS_IGNORE_BAD_MSRS:-0}
 ata0-master: type=cdrom, path="$(realpath "$iso")", status=inserted
 boot: cdrom
 $com1

@@ -67,13 +67,15 @@ line_of() {
 
 # bare_iso OUT KERNEL [KERNEL ARGS...]: an image whose GRUB boots KERNEL itself, no ptvisor, with the
 # modules listed on stdin, one "HOST_PATH [string]" per line (each file is copied into /boot). BARE_MB=1
-# loads it with GRUB's multiboot/module commands instead of multiboot2/module2. For comparing what a
+# loads it with GRUB's multiboot/module commands instead of multiboot2/module2, BARE_LINUX=1 with its
+# linux/initrd commands (a bzImage and its initrd). For comparing what a
 # kernel reports on bare hardware with what it reports as a ptvisor guest.
 bare_iso() {
   local out=$1 kernel=$2
   shift 2
   local stage=$TMP/bare-stage boot=multiboot2 mod=module2 path args
   [ "${BARE_MB:-2}" = 1 ] && boot=multiboot mod=module
+  [ "${BARE_LINUX:-0}" = 1 ] && boot=linux mod=initrd
   rm -rf "$stage"
   mkdir -p "$stage/boot/grub"
   cp "$kernel" "$stage/boot/"
@@ -88,7 +90,7 @@ bare_iso() {
     done
     printf '\tboot\n}\n'
   } >"$stage/boot/grub/grub.cfg"
-  grub-mkrescue -o "$out" --install-modules="multiboot multiboot2 normal configfile serial terminal iso9660 part_msdos" \
+  grub-mkrescue -o "$out" --install-modules="multiboot multiboot2 linux normal configfile serial terminal iso9660 part_msdos" \
     --fonts= --locales= --themes= --compress=xz "$stage" >/dev/null 2>"$TMP/bare-mkrescue.log" ||
     { cat "$TMP/bare-mkrescue.log" >&2; return 1; }
 }
