@@ -26,6 +26,7 @@
 #include "guest/plan.h"
 #include "guest/sched.h"
 #include "cpu.h"
+#include "time/tsc.h"
 
 extern char __image_start[], __image_end[];
 
@@ -235,5 +236,6 @@ void kmain(uint32_t magic, uint32_t mbi_pa)
 	pt_boot_init(&boot_caps, &pt_decision);
 
 	pic_mask_all();
+	tsc_init();
 	power_off(vmx_gate());
 }

@@ -18,6 +18,7 @@
 #define MSR_IA32_PERF_GLOBAL_STATUS       0x38e
 #define MSR_IA32_PERF_GLOBAL_CTRL         0x38f
 #define MSR_IA32_PERF_GLOBAL_STATUS_RESET 0x390
+#define MSR_IA32_TSC_DEADLINE             0x6e0
 
 #define MSR_IA32_VMX_BASIC               0x480
 #define MSR_IA32_VMX_PINBASED_CTLS       0x481

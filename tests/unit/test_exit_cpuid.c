@@ -185,14 +185,43 @@ static void test_pt_leaves(void **state)
 
 static void test_zeroed_leaves(void **state)
 {
-	static const uint32_t leaves[][2] = { { 5, 0 },   { 6, 0 },    { 0xa, 0 },  { 0xf, 0 },
-					      { 0xf, 1 }, { 0x10, 1 }, { 0x12, 0 }, { 0x14, 0 } };
+	static const uint32_t leaves[][2] = { { 5, 0 },   { 0xa, 0 },  { 0xf, 0 }, { 0xf, 1 },
+					      { 0x10, 1 }, { 0x12, 0 }, { 0x14, 0 } };
 
 	(void)state;
 	for (unsigned i = 0; i < ARRAY_SIZE(leaves); i++) {
 		host_leaf(leaves[i][0], leaves[i][1], 0x11, 0x22, 0x33, 0x44);
 		assert_regs(guest_cpuid(leaves[i][0], leaves[i][1]), 0, 0, 0, 0);
 	}
+}
+
+/* The clock a vCPU gets: 15H/16H from the measured TSC, ARAT, invariant TSC, TSC-deadline. */
+static void test_clock_leaves(void **state)
+{
+	(void)state;
+	host_leaf(0, 0, 0xd, 0, 0, 0);
+	host_leaf(0x15, 0, 2, 300, 0, 0); /* Bochs-like: disagrees with the real rate, never passed on */
+	host_leaf(6, 0, 0x77, 1, 9, 0);
+	host_leaf(0x80000007, 0, 5, 6, 7, 0x1ff);
+	vlapic_timer_set_clock(&v.lapic, 2345678, 25000);
+	assert_int_equal(guest_cpuid(0, 0).eax, 0x16);
+	assert_regs(guest_cpuid(0x15, 0), 25000, 2345678, 25000000, 0);
+	assert_regs(guest_cpuid(0x16, 0), 2345, 2345, 25, 0);
+	/* ECX * EBX / EAX is the TSC in Hz; Linux's crystal_khz * EBX / EAX its kHz. */
+	assert_int_equal((uint64_t)25000000 * 2345678 / 25000, 2345678000ull);
+	assert_regs(guest_cpuid(6, 0), 4, 0, 0, 0);
+	assert_regs(guest_cpuid(0x80000007, 0), 0, 0, 0, 0x100);
+	assert_true(guest_cpuid(1, 0).ecx & BIT(24));
+	/* Between the CPU's maximum (0xd) and 16H: zero, not the CPU's highest leaf repeated. */
+	host_leaf(0xe, 0, 1, 2, 3, 4);
+	assert_regs(guest_cpuid(0xe, 0), 0, 0, 0, 0);
+	/* No measurement: no clock leaves, no TSC-deadline, and the maximum is the CPU's. */
+	vlapic_timer_set_clock(&v.lapic, 0, 0);
+	assert_int_equal(guest_cpuid(0, 0).eax, 0xd);
+	assert_regs(guest_cpuid(0x15, 0), 0, 0, 0, 0);
+	assert_regs(guest_cpuid(0x80000007, 0), 0, 0, 0, 0);
+	assert_false(guest_cpuid(1, 0).ecx & BIT(24));
+	assert_regs(guest_cpuid(6, 0), 4, 0, 0, 0);
 }
 
 static void test_topology_and_passthrough(void **state)
@@ -279,6 +308,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_apic_flag_follows_enable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pt_leaves, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_zeroed_leaves, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_clock_leaves, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_topology_and_passthrough, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_xsave_leaf, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_xsave_leaf_amx, setup_amx, teardown),

@@ -1,7 +1,7 @@
 /*
  * The register model of a minimal virtual xAPIC (SDM Vol. 3A chapter 11 "Advanced Programmable
- * Interrupt Controller (APIC)"): pure logic, no VMX, so it is unit tested on the host. What it does
- * not model: the APIC timer (its registers hold what is written; the current count reads 0), IPIs to
+ * Interrupt Controller (APIC)"): pure logic, no VMX, so it is unit tested on the host. The timer is
+ * vlapic_timer.c's. What it does not model: IPIs to
  * other vCPUs (each guest has one vCPU: the ICR accepts everything, and only IPIs that reach the
  * sender itself deliver), relocation of the register page,
  * level-triggered interrupts (TMR stays 0), LINT0/LINT1, thermal and CMCI sources (their LVT entries
@@ -24,7 +24,14 @@ static const uint32_t lvt_writable[LVT_COUNT] = {
 
 void vlapic_reset(struct vlapic *a, unsigned apic_id)
 {
+	uint32_t tsc_khz = a->timer.tsc_khz, crystal_khz = a->timer.crystal_khz;
+	uint64_t now = a->timer.now;
+
 	memset(a, 0, sizeof(*a));
+	/* The clock is the machine's, not the APIC's state: it survives. */
+	a->timer.tsc_khz = tsc_khz;
+	a->timer.crystal_khz = crystal_khz;
+	a->timer.now = now;
 	a->base = APIC_BASE_RESET;
 	a->id = (uint32_t)apic_id << 24;
 	a->dfr = 0xffffffffu;
@@ -87,7 +94,7 @@ uint32_t vlapic_read(const struct vlapic *a, uint32_t off)
 	case APIC_ICR_LO:    return a->icr_lo;   /* delivery status 0: every IPI is sent at once */
 	case APIC_ICR_HI:    return a->icr_hi;
 	case APIC_TIMER_ICR: return a->timer_icr;
-	case APIC_TIMER_CCR: return 0;           /* the timer is not emulated: it never counts */
+	case APIC_TIMER_CCR: return vlapic_timer_ccr(a);
 	case APIC_TIMER_DCR: return a->timer_dcr;
 	default:             return 0;           /* APR, RRD, EOI (write-only) and reserved offsets */
 	}
@@ -181,6 +188,12 @@ void vlapic_write(struct vlapic *a, uint32_t off, uint32_t val)
 {
 	int lvt = lvt_index(off);
 
+	if (lvt == LVT_TIMER) {
+		vlapic_timer_write_lvt(a, val, lvt_writable[LVT_TIMER]);
+		if (!(a->svr & APIC_SVR_ENABLE))
+			a->lvt[lvt] |= APIC_LVT_MASKED;
+		return;
+	}
 	if (lvt >= 0) {
 		/* While software disabled every LVT mask bit stays set (SDM 11.4.7.2 "Local APIC State After
 		   It Has Been Software Disabled"). */
@@ -221,10 +234,10 @@ void vlapic_write(struct vlapic *a, uint32_t off, uint32_t val)
 		icr_send(a, val);
 		break;
 	case APIC_TIMER_ICR:
-		a->timer_icr = val;
+		vlapic_timer_write_icr(a, val);
 		break;
 	case APIC_TIMER_DCR:
-		a->timer_dcr = val & 0xbu;
+		vlapic_timer_write_dcr(a, val);
 		break;
 	default:
 		break; /* ID, version, PPR, ISR/TMR/IRR, current count and reserved offsets: ignored */

@@ -1,4 +1,4 @@
-/* A minimal virtual xAPIC per guest: the register page at 0xFEE00000, IA32_APIC_BASE, and its interrupt state (no timer). */
+/* A minimal virtual xAPIC per guest: the register page at 0xFEE00000, IA32_APIC_BASE, its interrupt state and timer. */
 #ifndef PTV_VLAPIC_H
 #define PTV_VLAPIC_H
 
@@ -53,7 +53,27 @@
 #define APIC_BASE_EXTD   BIT(10)
 #define APIC_BASE_ENABLE BIT(11)
 
+/* LVT timer mode, bits 18:17 (SDM 11.5.4 "APIC Timer", Figure 11-8). */
+#define APIC_LVT_TIMER_MODE_MASK (3u << 17)
+#define APIC_TIMER_ONESHOT       (0u << 17)
+#define APIC_TIMER_PERIODIC      (1u << 17)
+#define APIC_TIMER_TSC_DEADLINE  (2u << 17)
+
 enum vlapic_lvt { LVT_CMCI, LVT_TIMER, LVT_THERMAL, LVT_PC, LVT_LINT0, LVT_LINT1, LVT_ERROR, LVT_COUNT };
+
+/*
+ * The timer's state, all times in guest TSC ticks. The count registers run from the core crystal clock
+ * (CPUID 15H: crystal_khz, with TSC = crystal * tsc_khz / crystal_khz); the clock survives a reset.
+ */
+struct vlapic_timer {
+	uint32_t tsc_khz, crystal_khz; /* 0: no clock, the timer never counts */
+	uint64_t now;                  /* the guest TSC at the latest access or tick (vlapic_timer_tick) */
+	bool armed;                    /* an interrupt is due at `expiry` */
+	uint64_t start;                /* the count was loaded with the initial count here */
+	uint64_t period;               /* TSC ticks of one full count at the current divider */
+	uint64_t expiry;
+	uint64_t deadline; /* IA32_TSC_DEADLINE */
+};
 
 struct vlapic {
 	uint32_t id; /* APIC ID register: guest id << 24 */
@@ -65,6 +85,7 @@ struct vlapic {
 	uint32_t irr[8], isr[8], tmr[8]; /* 256 bits each, 32 per register */
 	uint64_t base;                   /* IA32_APIC_BASE */
 	bool nmi_pending;                /* an NMI (self-IPI or LVT entry in NMI mode) not yet delivered */
+	struct vlapic_timer timer;       /* vlapic_timer.c */
 };
 
 /* Power-up / reset state (SDM 11.4.7.1 "Local APIC State After Power-Up or Reset"). */
@@ -102,5 +123,32 @@ bool vlapic_lvt_pc_fire(struct vlapic *a, bool *nmi);
 void vlapic_unaccept(struct vlapic *a, unsigned vector);
 /* Takes the pending NMI, if any (the caller delivers it as vector 2). */
 bool vlapic_take_nmi(struct vlapic *a);
+
+/* vlapic_timer.c: the APIC timer (SDM 11.5.4), one-shot, periodic and TSC-deadline. */
+#define VLAPIC_TIMER_NONE UINT64_MAX
+
+/* The clock the timer counts from (kept across resets); 0 kHz stops it. */
+void vlapic_timer_set_clock(struct vlapic *a, uint32_t tsc_khz, uint32_t crystal_khz);
+/*
+ * Time moves to `now` (guest TSC, never going back): an interrupt due by then is raised into IRR (fixed
+ * delivery, unless the LVT entry is masked). True when one was raised.
+ */
+bool vlapic_timer_tick(struct vlapic *a, uint64_t now);
+/* The guest TSC at which the next timer interrupt is due, or VLAPIC_TIMER_NONE (also while masked). */
+static inline uint64_t vlapic_timer_next(const struct vlapic *a)
+{
+	return a->timer.armed && !(a->lvt[LVT_TIMER] & APIC_LVT_MASKED) ? a->timer.expiry : VLAPIC_TIMER_NONE;
+}
+/* The current count register at timer.now. */
+uint32_t vlapic_timer_ccr(const struct vlapic *a);
+/* vlapic_write's writes of the LVT timer entry, the initial count and the divide configuration. */
+void vlapic_timer_write_lvt(struct vlapic *a, uint32_t val, uint32_t writable);
+void vlapic_timer_write_icr(struct vlapic *a, uint32_t val);
+void vlapic_timer_write_dcr(struct vlapic *a, uint32_t val);
+/* IA32_TSC_DEADLINE (MSR 6E0H): reads 0 and ignores writes outside TSC-deadline mode (SDM 11.5.4.1). */
+uint64_t vlapic_timer_read_deadline(const struct vlapic *a);
+void vlapic_timer_write_deadline(struct vlapic *a, uint64_t val);
+/* The guest's TSC jumped by `delta` (a TSC write): the counting modes keep running in real time. */
+void vlapic_timer_tsc_moved(struct vlapic *a, uint64_t delta);
 
 #endif

@@ -18,6 +18,7 @@
 #include "log.h"
 #include "mem/frame.h"
 #include "mem/phys.h"
+#include "time/tsc.h"
 
 struct guest guests[GUEST_MAX];
 unsigned guest_count;
@@ -55,6 +56,8 @@ static int guest_alloc(struct guest *g)
 		.mem = { &g->ept, &g->claims, g->ram_hpa, g->cfg.mem_size },
 		.vmcs_revision = vmx_caps_revision_id(&boot_caps),
 		.window_exiting = vmx_ctl_can_set(boot_caps.procbased, CPU_INTR_WINDOW_EXITING),
+		.tsc_khz = tsc_khz,
+		.crystal_khz = tsc_crystal_khz_for(tsc_khz),
 	};
 	return vcpu_create(&g->vcpu, &vc);
 }

@@ -9,6 +9,7 @@
 #include "vmx/exit_reason.h"
 #include "vmx/pt_backend.h"
 #include "vmx/vcpu_event.h"
+#include "vmx/vcpu_time.h"
 #include "vmx/vlapic_vmx.h"
 #include "vmx/vmcs_ops.h"
 #include "vmx/vmcs_check.h"
@@ -160,9 +161,14 @@ int vmx_exit_dispatch(struct guest_regs *regs)
 	v->launched = true;
 	vcpu_pt_after_exit(v); /* PT hardware path: host trace back on */
 	a = dispatch(v);
-	if (a == EXIT_RESUME && (!(v->slice_by_tsc || v->pt_stepping) || cpu_rdtsc() < v->slice_end)) {
-		vcpu_pt_before_entry(v);
-		return 1;
+	if (a == EXIT_RESUME) {
+		uint64_t now = cpu_rdtsc();
+		/* The slice ends by the TSC too: the preemption timer may be absent or restart at each entry. */
+		if (now < v->slice_end) {
+			vcpu_time_before_entry(v, now);
+			vcpu_pt_before_entry(v);
+			return 1;
+		}
 	}
 	v->last_action = a == EXIT_RESUME ? EXIT_YIELD : a;
 	return 0;
@@ -172,6 +178,7 @@ enum exit_action vmx_run_guest(struct vcpu *v, uint64_t slice_end, bool slice_by
 {
 	v->slice_end = slice_end;
 	v->slice_by_tsc = slice_by_tsc;
+	vcpu_time_before_entry(v, cpu_rdtsc());
 	vcpu_pt_before_entry(v);
 	int fail = vmx_run(&v->regs, v->launched);
 	if (fail) {

@@ -3,6 +3,7 @@
 #include "vmx/exit_reason.h"
 #include "vmx/pt_backend.h"
 #include "vmx/vcpu_switch.h"
+#include "vmx/vcpu_time.h"
 #include "vmx/vlapic_vmx.h"
 #include "vmx/vmcs_ops.h"
 #include "vmx/xsave.h"
@@ -12,10 +13,11 @@
  * A HLT with IF=1 and an interrupt the guest can take (virtual APIC IRR above
  * PPR; STI;HLT reaches here inside the STI shadow) completes at once: the
  * interrupt-window exit that follows injects it (a pending NMI wakes it even
- * with IF=0). With nothing pending it only
- * gives the CPU to the other guests and resumes after it (its only interrupt
- * sources are its own: a PMI or self-IPI can't arrive while it is not
- * running); with IF=0 nothing can ever wake the vCPU, so the guest has ended.
+ * with IF=0). With nothing pending the vCPU sleeps (vcpu_time.c) until its
+ * APIC timer fires or a device kicks it; if nothing could ever wake it (no
+ * timer armed, no polled input) it only gives the CPU to the other guests and
+ * resumes after them, as a HLT ended by an event the guest ignores. With
+ * IF=0 nothing can ever wake the vCPU, so the guest has ended.
  */
 enum exit_action handle_hlt(struct vcpu *v)
 {
@@ -28,7 +30,10 @@ enum exit_action handle_hlt(struct vcpu *v)
 	if (!(vmcs_readnat(GUEST_RFLAGS) & RFLAGS_IF) && !nmi)
 		return vcpu_stop(v, 0, "halted with interrupts disabled (HLT with IF=0)");
 	vcpu_skip_instruction(v);
-	return vlapic_has_deliverable(v) || nmi ? EXIT_RESUME : EXIT_YIELD;
+	if (vlapic_has_deliverable(v) || nmi)
+		return EXIT_RESUME;
+	v->halted = vcpu_can_sleep(v);
+	return EXIT_YIELD;
 }
 
 /*
@@ -73,10 +78,10 @@ enum exit_action handle_triple_fault(struct vcpu *v)
 	return vcpu_stop(v, -1, "triple fault at RIP 0x%lx", vmcs_readnat(GUEST_RIP));
 }
 
+/* The slice is over, or the guest's APIC timer is due: vcpu_time_before_entry() raises it on resuming. */
 enum exit_action handle_preemption_timer(struct vcpu *v)
 {
-	(void)v;
-	return EXIT_YIELD;
+	return cpu_rdtsc() >= v->slice_end ? EXIT_YIELD : EXIT_RESUME;
 }
 
 enum exit_action handle_external_interrupt(struct vcpu *v)

@@ -33,6 +33,7 @@ struct msr_emul {
 
 static void set_tsc_offset(struct vcpu *v, uint64_t offset)
 {
+	vlapic_timer_tsc_moved(&v->lapic, offset - v->tsc_offset);
 	v->tsc_offset = offset;
 	vmcs_write64(TSC_OFFSET, offset);
 }
@@ -80,6 +81,23 @@ static bool wr_apic_base(struct vcpu *v, uint32_t msr, uint64_t val)
 {
 	(void)msr;
 	return vlapic_write_base(&v->lapic, val, boot_caps.maxphyaddr);
+}
+
+/* IA32_TSC_DEADLINE in guest TSC units (SDM 11.5.4.1); the timer is read as of this moment. */
+static bool rd_tsc_deadline(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+	(void)msr;
+	vlapic_timer_tick(&v->lapic, vcpu_guest_tsc(v));
+	*val = vlapic_timer_read_deadline(&v->lapic);
+	return true;
+}
+
+static bool wr_tsc_deadline(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	(void)msr;
+	vlapic_timer_tick(&v->lapic, vcpu_guest_tsc(v));
+	vlapic_timer_write_deadline(&v->lapic, val);
+	return true;
 }
 
 static bool rd_feature_control(struct vcpu *v, uint32_t msr, uint64_t *val)
@@ -277,6 +295,7 @@ static const struct msr_emul msr_table[] = {
 	{ MSR_IA32_RTIT_OUTPUT_BASE, MSR_IA32_RTIT_OUTPUT_MASK_PTRS, rd_pt, wr_pt, { FEAT_INTEL_PT } },
 	{ MSR_IA32_RTIT_CTL, MSR_IA32_RTIT_CR3_MATCH, rd_pt, wr_pt, { FEAT_INTEL_PT } },
 	{ MSR_IA32_RTIT_ADDR0_A, MSR_IA32_RTIT_ADDR3_B, rd_pt, wr_pt, { FEAT_INTEL_PT } },
+	{ MSR_IA32_TSC_DEADLINE, MSR_IA32_TSC_DEADLINE, rd_tsc_deadline, wr_tsc_deadline, { FEAT_TSC_DL } },
 };
 /* clang-format on */
 

@@ -2,6 +2,9 @@
  * The guest's CPUID: the host's answers minus what ptvisor does not
  * virtualize (VMX, SMX, MTRRs, the PMU, thermal/power, MONITOR, CET, ...),
  * plus the hypervisor bit and leaves 0x40000000-0x40000001 (the ptvisor signature).
+ * Time is ptvisor's own: leaves 15H/16H give the TSC frequency measured at boot (time/tsc.c) and the
+ * crystal clock the virtual APIC timer counts at, with TSC-deadline, ARAT and an invariant TSC, so a
+ * guest needs no calibration hardware (Linux then trusts the TSC and its APIC timer as they are).
  */
 #include "vmx/guest_cpuid.h"
 #include "vmx/pt_backend.h"
@@ -51,6 +54,11 @@
 #define CPUID_7_EBX_INVPCID BIT(10)
 /* CPUID.80000001H */
 #define CPUID_80000001_EDX_RDTSCP BIT(27)
+/* Leaves the guest's clock gets (SDM Vol. 2A CPUID, Table 3-8): always-running APIC timer, invariant TSC. */
+#define CPUID_6_EAX_ARAT              BIT(2)
+#define CPUID_80000007_EDX_INV_TSC    BIT(8)
+#define CPUID_LEAF_TSC                0x15
+#define CPUID_LEAF_FREQ               0x16
 
 static void cpuid_hypervisor(uint32_t leaf, struct cpuid_regs *r)
 {
@@ -65,14 +73,53 @@ static void cpuid_hypervisor(uint32_t leaf, struct cpuid_regs *r)
 	}
 }
 
+/*
+ * Leaves 15H and 16H from the measured TSC: ECX the crystal in Hz, EBX/EAX = TSC/crystal as
+ * tsc_khz/crystal_khz, so ECX * EBX / EAX is the TSC in Hz exactly (also in Linux's kHz arithmetic);
+ * 16H the base and maximum frequency in MHz and the bus (crystal) in MHz. All 0 with no measurement.
+ */
+static void cpuid_clock(const struct vcpu *v, uint32_t leaf, struct cpuid_regs *r)
+{
+	uint32_t tsc_khz = v->lapic.timer.tsc_khz, crystal_khz = v->lapic.timer.crystal_khz;
+
+	r->eax = r->ebx = r->ecx = r->edx = 0;
+	if (!tsc_khz)
+		return;
+	if (leaf == CPUID_LEAF_TSC) {
+		r->eax = crystal_khz;
+		r->ebx = tsc_khz;
+		r->ecx = crystal_khz * 1000;
+	} else {
+		r->eax = r->ebx = tsc_khz / 1000;
+		r->ecx = crystal_khz / 1000;
+	}
+}
+
 static void cpuid_filter(struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpuid_regs *r)
 {
+	bool clock = v->lapic.timer.tsc_khz != 0;
+
 	switch (leaf) {
+	case 0: /* the clock leaves are there whatever the CPU's maximum */
+		if (clock)
+			r->eax = MAX(r->eax, (uint32_t)CPUID_LEAF_FREQ);
+		break;
+	case CPUID_LEAF_TSC:
+	case CPUID_LEAF_FREQ:
+		cpuid_clock(v, leaf, r);
+		break;
+	case 0x80000007: /* only the invariant TSC: the guest's runs at the measured rate in every state */
+		r->eax = r->ebx = r->ecx = r->edx = 0;
+		if (clock)
+			r->edx = CPUID_80000007_EDX_INV_TSC;
+		break;
 	case 1:
 		r->ecx &= ~(uint32_t)(CPUID_1_ECX_MONITOR | CPUID_1_ECX_DS_CPL | CPUID_1_ECX_VMX_BIT | CPUID_1_ECX_SMX |
 				      CPUID_1_ECX_EST | CPUID_1_ECX_TM2 | CPUID_1_ECX_SDBG | CPUID_1_ECX_PDCM |
 				      CPUID_1_ECX_X2APIC | CPUID_1_ECX_TSC_DL | CPUID_1_ECX_OSXSAVE);
 		r->ecx |= CPUID_1_ECX_HYPERVISOR;
+		if (clock)
+			r->ecx |= CPUID_1_ECX_TSC_DL; /* the virtual APIC timer has TSC-deadline mode */
 		/* OSXSAVE mirrors the guest's own CR4 (SDM Vol. 2A CPUID: "OSXSAVE"). */
 		if (vmcs_readnat(GUEST_CR4) & CR4_OSXSAVE)
 			r->ecx |= CPUID_1_ECX_OSXSAVE;
@@ -85,8 +132,11 @@ static void cpuid_filter(struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpu
 		r->ebx = (r->ebx & 0x0000ffff) | (1u << 16) | (v->id << 24);
 		break;
 	case 5: /* MONITOR/MWAIT */
-	case 6: /* thermal and power management */
 		r->eax = r->ebx = r->ecx = r->edx = 0;
+		break;
+	case 6: /* thermal and power management: none, but the APIC timer never stops (ARAT) */
+		r->eax = r->ebx = r->ecx = r->edx = 0;
+		r->eax = CPUID_6_EAX_ARAT;
 		break;
 	case 0xa:
 		/*
@@ -145,7 +195,7 @@ static void cpuid_filter(struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpu
 /* Leaves below 32 that cpuid_filter changes; the others pass through untouched. */
 #define FILTERED_LEAVES                                                                                          \
 	(BIT(1) | BIT(5) | BIT(6) | BIT(7) | BIT(0xa) | BIT(0xb) | BIT(0xd) | BIT(0xf) | BIT(0x10) | BIT(0x12) | \
-	 BIT(0x14) | BIT(0x1f))
+	 BIT(0x14) | BIT(0x1f) | BIT(0) | BIT(0x15) | BIT(0x16))
 
 struct cpuid_regs vcpu_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub)
 {
@@ -156,6 +206,9 @@ struct cpuid_regs vcpu_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub)
 		return r;
 	}
 	r = cpu_cpuid(leaf, sub);
+	/* Above the CPU's maximum it answers with its highest leaf (SDM Vol. 2A CPUID): 0 below ours, 16H. */
+	if (leaf > 0 && leaf <= CPUID_LEAF_FREQ && leaf > cpu_cpuid(0, 0).eax)
+		r = (struct cpuid_regs){ 0 };
 	if (leaf >= 32 || (FILTERED_LEAVES & BIT(leaf)))
 		cpuid_filter(v, leaf, sub, &r);
 	return r;

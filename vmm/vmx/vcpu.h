@@ -126,6 +126,10 @@ struct vcpu {
 	uint64_t tsc_offset;
 	uint64_t tsc_adjust;
 	struct vcpu_stats stats;
+	/* Asleep in HLT until its timer is due or vcpu_kick() (vcpu_time.c); the scheduler skips it. */
+	bool halted;
+	/* Optional: a device with input from outside (serial) checks for it while the vCPU sleeps. */
+	void (*poll)(struct vcpu *v);
 };
 
 _Static_assert(__builtin_offsetof(struct vcpu, regs) == 0, "vmx_run takes the vcpu as its register block");
@@ -138,6 +142,8 @@ struct vcpu_config {
 	struct vcpu_mem mem;
 	uint32_t vmcs_revision; /* IA32_VMX_BASIC[30:0], the VMCS's first word (SDM 25.2) */
 	bool window_exiting;    /* the CPU allows "interrupt-window exiting" (SDM A.3.2) */
+	uint32_t tsc_khz;       /* the TSC's frequency, 0 if unknown: the APIC timer and CPUID 15H/16H */
+	uint32_t crystal_khz;   /* the crystal clock the APIC timer counts at (CPUID 15H:ECX) */
 };
 
 /*

@@ -11,6 +11,7 @@
 #include "vmx/vlapic_vmx.h"
 #include "vmx/exit.h"
 #include "vmx/pt_backend.h"
+#include "vmx/vcpu_vmcs.h"
 #include "vmx/vmcs_ops.h"
 #include "vmx/vmcs_init.h"
 #include "log.h"
@@ -79,6 +80,7 @@ uint64_t vlapic_mmio_read(struct vcpu *v, uint64_t gpa, unsigned size)
 	/* Globally disabled, the page is no APIC's: the bus answers all ones (SDM 11.4.3). */
 	if (!vlapic_hw_enabled(&v->lapic))
 		return size >= 8 ? ~0ULL : (1ull << (8 * size)) - 1;
+	vlapic_timer_tick(&v->lapic, vcpu_guest_tsc(v)); /* the current count is read at this moment */
 	uint64_t val = (off & 0xc) ? 0 : vlapic_read(&v->lapic, off & ~0xfu) >> (8 * (off & 3));
 
 	return size >= 8 ? val : val & ((1ull << (8 * size)) - 1);
@@ -91,6 +93,7 @@ void vlapic_mmio_write(struct vcpu *v, uint64_t gpa, unsigned size, uint64_t val
 	/* Sub-dword and misaligned stores are model specific (SDM 11.4.1): dropped; so is all of it while disabled. */
 	if (size < 4 || (off & 0xf) || !vlapic_hw_enabled(&v->lapic))
 		return;
+	vlapic_timer_tick(&v->lapic, vcpu_guest_tsc(v)); /* a timer (re)loaded now counts from now */
 	vlapic_write(&v->lapic, off, (uint32_t)val);
 	vlapic_request_windows(v);
 }
