@@ -185,7 +185,7 @@ static void test_pt_leaves(void **state)
 
 static void test_zeroed_leaves(void **state)
 {
-	static const uint32_t leaves[][2] = { { 5, 0 },   { 0xa, 0 },  { 0xf, 0 }, { 0xf, 1 },
+	static const uint32_t leaves[][2] = { { 5, 0 },    { 0xa, 0 },  { 0xf, 0 }, { 0xf, 1 },
 					      { 0x10, 1 }, { 0x12, 0 }, { 0x14, 0 } };
 
 	(void)state;

@@ -55,10 +55,10 @@
 /* CPUID.80000001H */
 #define CPUID_80000001_EDX_RDTSCP BIT(27)
 /* Leaves the guest's clock gets (SDM Vol. 2A CPUID, Table 3-8): always-running APIC timer, invariant TSC. */
-#define CPUID_6_EAX_ARAT              BIT(2)
-#define CPUID_80000007_EDX_INV_TSC    BIT(8)
-#define CPUID_LEAF_TSC                0x15
-#define CPUID_LEAF_FREQ               0x16
+#define CPUID_6_EAX_ARAT           BIT(2)
+#define CPUID_80000007_EDX_INV_TSC BIT(8)
+#define CPUID_LEAF_TSC             0x15
+#define CPUID_LEAF_FREQ            0x16
 
 static void cpuid_hypervisor(uint32_t leaf, struct cpuid_regs *r)
 {
