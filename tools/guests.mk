@@ -30,6 +30,7 @@ GUEST_SPECS := hello:mb2:hello,hello_mb2,hello_mb1 \
                exitprobe:mb2:exitprobe \
                ptwork:mb2:ptwork,ptwork_load,ptwork_lm \
                dregs:mb2:dregs \
+               timer:mb2:timer \
                modules:mb2:modules:0x8000 \
                modules-mb1:mb1:modules:0x8000 \
                conf:mb2:$(CONF_SRCS)

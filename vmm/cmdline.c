@@ -119,6 +119,16 @@ static bool parse_selftest(const char *val, size_t len, struct vmm_options *o)
 	return false;
 }
 
+/* idle=spin: how the CPU waits while every guest sleeps in HLT (time/idle.c); PAUSE in a loop is the one way yet. */
+static bool parse_idle(const char *val, size_t len, struct vmm_options *o)
+{
+	if (word_is(val, len, "spin")) {
+		o->idle = IDLE_SPIN;
+		return true;
+	}
+	return false;
+}
+
 /* Later options are added as rows here. */
 static const struct cmdline_option cmdline_options[] = {
 	{ "pt_mode", "system|host|host-guest", parse_pt_mode },
@@ -127,6 +137,7 @@ static const struct cmdline_option cmdline_options[] = {
 	{ "loglevel", "error|warn|info|debug or 0-3", parse_loglevel },
 	{ "pt_dump", "0|1|on|off|yes|no", parse_pt_dump },
 	{ "selftest", "trap|none", parse_selftest },
+	{ "idle", "spin", parse_idle },
 };
 
 /* Quotes a word for a message: bounded, with control and non-ASCII bytes shown as '?'. */

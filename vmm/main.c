@@ -27,6 +27,7 @@
 #include "guest/sched.h"
 #include "cpu.h"
 #include "time/tsc.h"
+#include "time/idle.h"
 
 extern char __image_start[], __image_end[];
 
@@ -218,6 +219,7 @@ void kmain(uint32_t magic, uint32_t mbi_pa)
 	vmm_options_default(&options);
 	cmdline_parse(boot_info.cmdline, &options);
 	log_threshold = options.loglevel;
+	idle_mode = options.idle;
 	vga_console_init(&boot_info);
 	fb_console_init(&boot_info);
 	console_select(options.console_mask);

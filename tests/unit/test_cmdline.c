@@ -102,6 +102,17 @@ static void test_unknown_option(void **state)
 	assert_true(host_console_contains("cmdline: unknown option 'verbose' ignored\n"));
 }
 
+static void test_idle(void **state)
+{
+	struct vmm_options o = parse("idle=spin");
+	(void)state;
+	assert_int_equal(o.idle, IDLE_SPIN);
+	assert_int_equal(o.problems, 0);
+	o = parse("idle=mwait");
+	assert_int_equal(o.problems, 1);
+	assert_true(host_console_contains("cmdline: bad value 'mwait' for idle (expected spin) ignored\n"));
+}
+
 static void test_bad_values(void **state)
 {
 	struct vmm_options o = parse("pt_mode=guest pt_backend= console=serial,tty loglevel=9 pt_dump=maybe");
@@ -227,6 +238,7 @@ int main(void)
 		cmocka_unit_test_setup(test_null_and_empty, setup),
 		cmocka_unit_test_setup(test_names, setup),
 		cmocka_unit_test_setup(test_garbage, setup),
+		cmocka_unit_test_setup(test_idle, setup),
 	};
 	return cmocka_run_group_tests_name("cmdline", tests, NULL, NULL);
 }

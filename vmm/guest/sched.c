@@ -71,6 +71,17 @@ static bool idle(uint64_t now)
 	return true;
 }
 
+/* The slice ends early when another guest's APIC timer is due: its interrupt is not held back a slice. */
+static uint64_t slice_end(const struct guest *g, uint64_t start)
+{
+	uint64_t end = start + SLICE_TSC;
+
+	for (unsigned i = 0; i < guest_count; i++)
+		if (&guests[i] != g && guests[i].state == GUEST_RUNNABLE)
+			end = MIN(end, vcpu_timer_next_host(&guests[i].vcpu));
+	return end;
+}
+
 static void run_slice(struct guest *g)
 {
 	struct vcpu *v = &g->vcpu;
@@ -78,7 +89,7 @@ static void run_slice(struct guest *g)
 	enum exit_action a;
 
 	switch_to(g);
-	a = vmx_run_guest(v, start + SLICE_TSC, !vmx_ctls.timer_saved);
+	a = vmx_run_guest(v, slice_end(g, start), !vmx_ctls.timer_saved);
 	g->run_tsc += cpu_rdtsc() - start;
 	if (a == EXIT_STOPPED)
 		guest_stop(g, v->stop.status, "%s", v->stop.reason);

@@ -176,7 +176,7 @@ int vmx_exit_dispatch(struct guest_regs *regs)
 
 enum exit_action vmx_run_guest(struct vcpu *v, uint64_t slice_end, bool slice_by_tsc)
 {
-	v->slice_end = slice_end;
+	v->slice_end = slice_end ? slice_end : UINT64_MAX;
 	v->slice_by_tsc = slice_by_tsc;
 	vcpu_time_before_entry(v, cpu_rdtsc());
 	vcpu_pt_before_entry(v);
