@@ -35,8 +35,9 @@ static void preemption_timer_set(struct vcpu *v, uint64_t now)
 
 void vcpu_time_before_entry(struct vcpu *v, uint64_t now)
 {
-	if (vlapic_timer_tick(&v->lapic, now + v->tsc_offset))
-		vlapic_request_windows(v);
+	/* Also what was raised while the vCPU was off the CPU (vcpu_wake_check, another device): always ask. */
+	vlapic_timer_tick(&v->lapic, now + v->tsc_offset);
+	vlapic_request_windows(v);
 	if (vmx_ctls.preemption_timer)
 		preemption_timer_set(v, now);
 }
