@@ -15,20 +15,20 @@
 #include "multiboot.h"
 #include "lib/string.h"
 
-#define APIC              0xfee00000u
-#define APIC_EOI          0x0b0
-#define APIC_SVR          0x0f0
-#define APIC_LVT_TIMER    0x320
-#define APIC_TIMER_ICR    0x380
-#define APIC_TIMER_CCR    0x390
-#define APIC_TIMER_DCR    0x3e0
-#define LVT_MASKED        (1u << 16)
-#define LVT_PERIODIC      (1u << 17)
-#define LVT_TSC_DEADLINE  (2u << 17)
-#define DCR_DIV1          0xbu
-#define DCR_DIV16         0x3u
-#define TIMER_VEC         0x40u
-#define PERIODIC_MS       50u
+#define APIC             0xfee00000u
+#define APIC_EOI         0x0b0
+#define APIC_SVR         0x0f0
+#define APIC_LVT_TIMER   0x320
+#define APIC_TIMER_ICR   0x380
+#define APIC_TIMER_CCR   0x390
+#define APIC_TIMER_DCR   0x3e0
+#define LVT_MASKED       (1u << 16)
+#define LVT_PERIODIC     (1u << 17)
+#define LVT_TSC_DEADLINE (2u << 17)
+#define DCR_DIV1         0xbu
+#define DCR_DIV16        0x3u
+#define TIMER_VEC        0x40u
+#define PERIODIC_MS      50u
 
 static inline void cpu_sti(void)
 {
@@ -40,7 +40,7 @@ static inline void cpu_pause(void)
 	asm volatile("pause");
 }
 
-static volatile uint32_t ticks;        /* timer interrupts taken */
+static volatile uint32_t ticks;         /* timer interrupts taken */
 static volatile uint64_t last_tick_tsc; /* TSC in the handler of the last one */
 static uint64_t tsc_hz, crystal_hz;
 
@@ -112,7 +112,8 @@ static void check_oneshot(void)
 	uint32_t n = wait_ticks(start, 1, 20);
 	uint64_t us = (last_tick_tsc - t0) * 1000000 / tsc_hz;
 	check(ccr > 0 && ccr <= count, "one-shot: current count %u starts at the initial count %u", ccr, count);
-	check(n == 1 && us >= 1000 && us < 1500, "one-shot: interrupt after %llu us for 1000 us", (unsigned long long)us);
+	check(n == 1 && us >= 1000 && us < 1500, "one-shot: interrupt after %llu us for 1000 us",
+	      (unsigned long long)us);
 	check(wait_ticks(start, 2, 5) == 1, "one-shot: no second interrupt");
 	check_eq(apic_read(APIC_TIMER_CCR), 0, "one-shot: current count 0 after expiry");
 	cpu_cli();

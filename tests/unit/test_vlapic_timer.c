@@ -11,11 +11,11 @@
 #include <cmocka.h>
 #include "dev/vlapic.h"
 
-#define VEC     0x40
-#define T0      1000000ull /* guest TSC when each test starts */
-#define DIV1    0xb        /* divide configuration 1011b: by 1 */
-#define DIV16   0x3        /* 0011b: by 16 */
-#define DIV2    0x0
+#define VEC   0x40
+#define T0    1000000ull /* guest TSC when each test starts */
+#define DIV1  0xb        /* divide configuration 1011b: by 1 */
+#define DIV16 0x3        /* 0011b: by 16 */
+#define DIV2  0x0
 
 static struct vlapic a;
 
@@ -135,7 +135,7 @@ static void test_masked_counts_without_interrupt(void **state)
 	(void)state;
 	vlapic_write(&a, APIC_TIMER_DCR, DIV1);
 	vlapic_write(&a, APIC_LVT_TIMER, VEC | APIC_LVT_MASKED | APIC_TIMER_PERIODIC);
-	vlapic_write(&a, APIC_TIMER_ICR, 10000); /* 20000 ticks */
+	vlapic_write(&a, APIC_TIMER_ICR, 10000);                    /* 20000 ticks */
 	assert_int_equal(vlapic_timer_next(&a), VLAPIC_TIMER_NONE); /* nothing to wake anyone for */
 	vlapic_timer_tick(&a, T0 + 10000);
 	assert_int_equal(vlapic_read(&a, APIC_TIMER_CCR), 5000);
