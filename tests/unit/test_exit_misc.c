@@ -12,6 +12,8 @@
 #include "vmx/exit_reason.h"
 #include "vmx/pt_backend.h"
 #include "vmx/vlapic_vmx.h"
+#include "vmx/vcpu_time.h"
+#include "vmx/vmcs_init.h"
 
 static struct vcpu v;
 
@@ -68,6 +70,60 @@ static void test_hlt_with_interrupt(void **state)
 	assert_int_equal(vmr(CPU_BASED_VM_EXEC_CONTROL) & CPU_INTR_WINDOW_EXITING, CPU_INTR_WINDOW_EXITING);
 	/* IF=0 with an interrupt pending: still the end. */
 	assert_int_equal(hlt(RFLAGS_FIXED1, 0), EXIT_STOPPED);
+}
+
+/* STI;HLT with the APIC timer armed sleeps the vCPU until the timer, which wakes it with its vector. */
+static void test_hlt_sleeps_until_timer(void **state)
+{
+	(void)state;
+	v.window_exiting = true;
+	vmx_ctls.preemption_timer = true;
+	vmx_ctls.preemption_rate = 0;
+	vmw(CPU_BASED_VM_EXEC_CONTROL, CPU_HLT_EXITING);
+	vlapic_timer_set_clock(&v.lapic, 50000, 25000); /* one count at divide-by-1 = 2 TSC ticks */
+	v.tsc_offset = 0x100000;                        /* the deadline is in guest TSC units */
+	vlapic_mmio_write(&v, VLAPIC_BASE_GPA + APIC_SVR, 4, 0x1ff);
+	vlapic_mmio_write(&v, VLAPIC_BASE_GPA + APIC_TIMER_DCR, 4, 0xb);
+	vlapic_mmio_write(&v, VLAPIC_BASE_GPA + APIC_LVT_TIMER, 4, 0x40);
+
+	/* Nothing armed: nothing could wake it, so HLT only yields (the vCPU stays runnable). */
+	assert_int_equal(hlt(RFLAGS_FIXED1 | RFLAGS_IF, GUEST_INTR_STATE_STI), EXIT_YIELD);
+	assert_false(v.halted);
+
+	vlapic_mmio_write(&v, VLAPIC_BASE_GPA + APIC_TIMER_ICR, 4, 1000000);
+	uint64_t due = vcpu_timer_next_host(&v);
+	assert_int_not_equal(due, VCPU_WAKE_NEVER);
+	assert_int_equal(hlt(RFLAGS_FIXED1 | RFLAGS_IF, GUEST_INTR_STATE_STI), EXIT_YIELD);
+	assert_true(v.halted);
+	assert_int_equal(vcpu_wake_tsc(&v, due - 5000), due);
+	assert_false(vcpu_wake_check(&v, due - 1));
+	assert_true(v.halted);
+	assert_true(vcpu_wake_check(&v, due));
+	assert_false(v.halted);
+	assert_int_equal(vlapic_pending_vector(&v.lapic), 0x40);
+
+	/* On entry the pending vector asks for its window; the preemption timer ends the slice. */
+	v.slice_end = due + 777;
+	vcpu_time_before_entry(&v, due + 1);
+	assert_int_equal(vmr(CPU_BASED_VM_EXEC_CONTROL) & CPU_INTR_WINDOW_EXITING, CPU_INTR_WINDOW_EXITING);
+	assert_int_equal(vmr(VMX_PREEMPTION_TIMER_VALUE), 776);
+	/* A timer due before the slice ends sets the preemption timer for it. */
+	vlapic_mmio_write(&v, VLAPIC_BASE_GPA + APIC_TIMER_ICR, 4, 100);
+	due = vcpu_timer_next_host(&v);
+	v.slice_end = due + 100000;
+	vcpu_time_before_entry(&v, due - 300);
+	assert_int_equal(vmr(VMX_PREEMPTION_TIMER_VALUE), 300);
+	/* The preemption timer's exit yields only at the end of the slice. */
+	env_exit(&v, EXIT_REASON_PREEMPTION_TIMER, 0, 0);
+	v.slice_end = ~0ull;
+	assert_int_equal(handle_preemption_timer(&v), EXIT_RESUME);
+	v.slice_end = 0;
+	assert_int_equal(handle_preemption_timer(&v), EXIT_YIELD);
+
+	/* A kick wakes a sleeper whatever its timer says. */
+	v.halted = true;
+	vcpu_kick(&v);
+	assert_false(v.halted);
 }
 
 static void test_probe_exits(void **state)
@@ -267,6 +323,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_hlt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hlt_with_interrupt, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hlt_sleeps_until_timer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_probe_exits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_xsetbv_valid, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_xsetbv_refused, setup, teardown),

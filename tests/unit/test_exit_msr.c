@@ -178,6 +178,26 @@ static void test_tsc_and_adjust(void **state)
 	assert_int_equal(v.tsc_offset + env.m->tsc, 1000);
 }
 
+/* IA32_TSC_DEADLINE (SDM 11.5.4.1): present with the guest's clock; inert outside TSC-deadline mode. */
+static void test_tsc_deadline(void **state)
+{
+	(void)state;
+	rd_gp(MSR_IA32_TSC_DEADLINE); /* no clock measured: CPUID.1:ECX[24] is 0 */
+	vlapic_timer_set_clock(&v.lapic, 50000, 25000);
+	vlapic_write(&v.lapic, APIC_SVR, 0x1ff);
+	vlapic_write(&v.lapic, APIC_LVT_TIMER, 0x40);
+	wr_ok(MSR_IA32_TSC_DEADLINE, 123456789);
+	assert_int_equal(rd_ok(MSR_IA32_TSC_DEADLINE), 0);
+	vlapic_write(&v.lapic, APIC_LVT_TIMER, 0x40 | APIC_TIMER_TSC_DEADLINE);
+	env.m->tsc = 1000000;
+	wr_ok(MSR_IA32_TSC_DEADLINE, 5000000);
+	assert_int_equal(rd_ok(MSR_IA32_TSC_DEADLINE), 5000000);
+	/* A TSC write moves the guest's time, not the deadline: it is now due. */
+	wr_ok(MSR_IA32_TIME_STAMP_COUNTER, 6000000);
+	assert_int_equal(rd_ok(MSR_IA32_TSC_DEADLINE), 0);
+	assert_int_equal(vlapic_pending_vector(&v.lapic), 0x40);
+}
+
 static void test_vmcs_msrs(void **state)
 {
 	static const struct {
@@ -381,6 +401,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_fixed_value_msrs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_apic_disable, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tsc_and_adjust, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_tsc_deadline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vmcs_msrs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_efer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pat, setup, teardown),
