@@ -14,8 +14,6 @@
 #include "vmx/vcpu_switch.h"
 #include "vmx/vcpu_time.h"
 #include "time/idle.h"
-#include "vmx/vmcs_init.h"
-#include "vmx/vmcs_ops.h"
 
 #define SLICE_TSC (1ULL << 22)
 
@@ -89,7 +87,7 @@ static void run_slice(struct guest *g)
 	enum exit_action a;
 
 	switch_to(g);
-	a = vmx_run_guest(v, slice_end(g, start), !vmx_ctls.timer_saved);
+	a = vmx_run_guest(v, slice_end(g, start));
 	g->run_tsc += cpu_rdtsc() - start;
 	if (a == EXIT_STOPPED)
 		guest_stop(g, v->stop.status, "%s", v->stop.reason);

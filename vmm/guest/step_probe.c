@@ -35,7 +35,7 @@ void pt_step_probe(const struct vmx_caps *c)
 	if (vmx_ctls.preemption_timer) /* a zero timer would exit before the first instruction */
 		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, 0xffffffffu);
 	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, vmcs_read32(CPU_BASED_VM_EXEC_CONTROL) | CPU_MONITOR_TRAP_FLAG);
-	vmx_run_guest(&probe.vcpu, 0, false);
+	vmx_run_guest(&probe.vcpu, 0);
 	uint32_t seen = probe.vcpu.probe_exit;
 	uint64_t rip = vmcs_readnat(GUEST_RIP);
 	guest_destroy(&probe);

@@ -174,10 +174,9 @@ int vmx_exit_dispatch(struct guest_regs *regs)
 	return 0;
 }
 
-enum exit_action vmx_run_guest(struct vcpu *v, uint64_t slice_end, bool slice_by_tsc)
+enum exit_action vmx_run_guest(struct vcpu *v, uint64_t slice_end)
 {
 	v->slice_end = slice_end ? slice_end : UINT64_MAX;
-	v->slice_by_tsc = slice_by_tsc;
 	vcpu_time_before_entry(v, cpu_rdtsc());
 	vcpu_pt_before_entry(v);
 	int fail = vmx_run(&v->regs, v->launched);

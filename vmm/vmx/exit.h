@@ -15,8 +15,8 @@ typedef enum exit_action (*exit_handler_fn)(struct vcpu *v);
 /* Handles the exit just taken by v (VMCS current). */
 enum exit_action vmx_handle_exit(struct vcpu *v);
 /* Enters v's guest (VMCS current) and handles exits until it yields or stops; slice_end (TSC, 0 = none)
-   bounds the slice where the preemption timer cannot. EXIT_STOPPED also for a failed entry (v->stop). */
-enum exit_action vmx_run_guest(struct vcpu *v, uint64_t slice_end, bool slice_by_tsc);
+   ends the slice, by the preemption timer and at every exit. EXIT_STOPPED also for a failed entry (v->stop). */
+enum exit_action vmx_run_guest(struct vcpu *v, uint64_t slice_end);
 int vmx_run(struct guest_regs *regs, int launched);
 
 /* Handlers, one file per concern. */

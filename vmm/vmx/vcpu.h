@@ -106,10 +106,9 @@ struct vcpu {
 	uint64_t exit_qual;
 	uint32_t cpu2_controls;
 	uint32_t entry_controls;
-	uint64_t slice_end; /* TSC at which the current slice ends */
-	/* Check slice_end at every exit: the preemption timer restarts at each entry, or it counts only
-	   guest time while the VMM does most of the work (PT single-stepping). */
-	bool slice_by_tsc;
+	/* TSC at which the current slice ends, checked at every exit: the preemption timer may restart at
+	   each entry, or count only guest time while the VMM does most of the work (PT single-stepping). */
+	uint64_t slice_end;
 	int last_action; /* enum exit_action that ended the last vmx_run */
 	struct vcpu_mem mem;
 	struct vcpu_dregs dregs;
