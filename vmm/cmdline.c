@@ -43,6 +43,7 @@ void vmm_options_default(struct vmm_options *o)
 	o->console_mask = (1u << CONSOLE_COUNT) - 1;
 	o->loglevel = LOG_INFO;
 	o->pt_dump = false;
+	o->idle = IDLE_HLT;
 }
 
 /* The value is not NUL-terminated where it ends, so compare lengths too. */
@@ -119,11 +120,15 @@ static bool parse_selftest(const char *val, size_t len, struct vmm_options *o)
 	return false;
 }
 
-/* idle=spin: how the CPU waits while every guest sleeps in HLT (time/idle.c); PAUSE in a loop is the one way yet. */
+/* idle=hlt|spin: how the CPU waits while every guest sleeps in HLT (time/idle.c). */
 static bool parse_idle(const char *val, size_t len, struct vmm_options *o)
 {
 	if (word_is(val, len, "spin")) {
 		o->idle = IDLE_SPIN;
+		return true;
+	}
+	if (word_is(val, len, "hlt")) {
+		o->idle = IDLE_HLT;
 		return true;
 	}
 	return false;
@@ -137,7 +142,7 @@ static const struct cmdline_option cmdline_options[] = {
 	{ "loglevel", "error|warn|info|debug or 0-3", parse_loglevel },
 	{ "pt_dump", "0|1|on|off|yes|no", parse_pt_dump },
 	{ "selftest", "trap|none", parse_selftest },
-	{ "idle", "spin", parse_idle },
+	{ "idle", "hlt|spin", parse_idle },
 };
 
 /* Quotes a word for a message: bounded, with control and non-ASCII bytes shown as '?'. */

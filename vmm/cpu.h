@@ -308,6 +308,28 @@ static inline enum vmx_status cpu_invvpid(uint64_t type, uint16_t vpid, uint64_t
 	return PTV_VMX_STATUS(cf, zf);
 }
 
+/* The descriptor-table register image of LIDT/SIDT (SDM Vol. 3A 2.4.3). */
+struct cpu_idtr {
+	uint16_t limit;
+	uint64_t base;
+} __packed;
+
+static inline void cpu_sidt(struct cpu_idtr *r)
+{
+	asm volatile("sidt %0" : "=m"(*r));
+}
+
+static inline void cpu_lidt(const struct cpu_idtr *r)
+{
+	asm volatile("lidt %0" : : "m"(*r) : "memory");
+}
+
+/* Waits for one interrupt with interrupts open only for it: STI's shadow covers HLT (SDM Vol. 2B STI). */
+static inline void cpu_sti_hlt_cli(void)
+{
+	asm volatile("sti; hlt; cli" : : : "memory");
+}
+
 #endif /* PTV_HOST_TEST */
 
 static inline uint64_t cpu_rdmsr(uint32_t msr)

@@ -239,5 +239,6 @@ void kmain(uint32_t magic, uint32_t mbi_pa)
 
 	pic_mask_all();
 	tsc_init();
+	idle_init();
 	power_off(vmx_gate());
 }

@@ -1,7 +1,8 @@
 # Guest timekeeping with no calibration hardware: ptvisor measures the TSC against the PIT at boot and
 # gives guests CPUID 15H/16H, ARAT, invariant TSC and TSC-deadline; a guest's local APIC timer runs in
 # one-shot, periodic and TSC-deadline modes at the rate 15H promises, and a guest sleeping in HLT wakes
-# at its timer, both while a second guest computes beside it and while it is alone (the host idles).
+# at its timer, both while a second guest computes beside it and while it is alone (the host idles, by
+# HLT woken by its own APIC's TSC-deadline timer, and again with idle=spin by a PAUSE loop).
 source "$(dirname "$0")/lib.sh"
 G=build/guest
 guest_iso "$TMP/timer.iso" $G/timer.elf <<MODS
@@ -13,6 +14,7 @@ rc=$?
 L=$TMP/serial.log
 keep_log "$L" apic_timer.serial.log
 expect_status "$rc" 0 "both guests end with status 0"
+expect "$L" '^ptvisor: time: idle by HLT, woken by the local APIC' "the host idles by HLT with its APIC's TSC-deadline timer"
 
 # Bochs' TSC counts instructions at ips=50M (tools/run-bochs.sh); its CPUID 15H says otherwise.
 mhz=$(tr -d '\r' <"$L" | sed -nE 's/.*time: TSC ([0-9]+)\.[0-9]+ MHz.*/\1/p' | head -n 1)
@@ -45,3 +47,16 @@ guest_done "$L" clock 19
 b_end=$(line_of "$L" '^\[busy\] timer: computed')
 c_end=$(line_of "$L" '^\[clock\] done:')
 if [ "$b_end" -gt 0 ] && [ "$c_end" -gt "$b_end" ]; then pass "the sleeper outlived the computing guest"; else fail "order of ends: busy $b_end, clock $c_end"; fi
+
+# idle=spin: the same sleep alone, the host waiting in a PAUSE loop.
+PTV_TEST_CMDLINE=idle=spin guest_iso "$TMP/spin.iso" $G/timer.elf <<MODS
+timer.elf name=clock -- role=timer sleeps=2 long_ms=100
+MODS
+tools/run-bochs.sh --iso "$TMP/spin.iso" --serial "$TMP/spin.log" --timeout 60
+rc=$?
+S=$TMP/spin.log
+keep_log "$S" apic_timer_spin.serial.log
+expect_status "$rc" 0 "idle=spin: the guest ends with status 0"
+expect "$S" '^ptvisor: time: idle by a PAUSE loop \(idle=spin\)' "idle=spin: the host idles in a PAUSE loop"
+expect "$S" '^\[clock\] PASS: a 100 ms sleep in one HLT took' "idle=spin: a sleep alone ends at its timer"
+guest_done "$S" clock 19

@@ -104,13 +104,18 @@ static void test_unknown_option(void **state)
 
 static void test_idle(void **state)
 {
-	struct vmm_options o = parse("idle=spin");
+	struct vmm_options o = parse("");
 	(void)state;
+	assert_int_equal(o.idle, IDLE_HLT);
+	o = parse("idle=spin");
 	assert_int_equal(o.idle, IDLE_SPIN);
 	assert_int_equal(o.problems, 0);
+	o = parse("idle=spin idle=hlt");
+	assert_int_equal(o.idle, IDLE_HLT);
 	o = parse("idle=mwait");
 	assert_int_equal(o.problems, 1);
-	assert_true(host_console_contains("cmdline: bad value 'mwait' for idle (expected spin) ignored\n"));
+	assert_int_equal(o.idle, IDLE_HLT);
+	assert_true(host_console_contains("cmdline: bad value 'mwait' for idle (expected hlt|spin) ignored\n"));
 }
 
 static void test_bad_values(void **state)
