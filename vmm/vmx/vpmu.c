@@ -8,11 +8,11 @@
 #include "vmx/vlapic_vmx.h"
 #include "msr.h"
 
-#define COUNTER_MASK  GENMASK(VPMU_COUNTER_WIDTH - 1, 0)
-#define GP_CTRL_BITS  GENMASK(VPMU_GP_COUNTERS - 1, 0) /* IA32_PERF_GLOBAL_CTRL[n-1:0], PMCn enables */
-#define EVTSEL_RSVD   (GENMASK(63, 32) | PERFEVTSEL_ANY_THREAD)
-#define STATUS_FIXED  (PERF_GLOBAL_STATUS_OVF_BUF | PERF_GLOBAL_STATUS_COND_CHGD)
-#define RDPMC_FIXED   BIT(30) /* ECX[30] selects the fixed-function counters (SDM Vol. 2B RDPMC) */
+#define COUNTER_MASK    GENMASK(VPMU_COUNTER_WIDTH - 1, 0)
+#define GP_CTRL_BITS    GENMASK(VPMU_GP_COUNTERS - 1, 0) /* IA32_PERF_GLOBAL_CTRL[n-1:0], PMCn enables */
+#define EVTSEL_RSVD     (GENMASK(63, 32) | PERFEVTSEL_ANY_THREAD)
+#define STATUS_V2_FLAGS (PERF_GLOBAL_STATUS_OVF_BUF | PERF_GLOBAL_STATUS_COND_CHGD)
+#define RDPMC_FIXED     BIT(30) /* ECX[30] selects the fixed-function counters (SDM Vol. 2B RDPMC) */
 
 void vpmu_cpuid(struct cpuid_regs *r)
 {
@@ -60,7 +60,7 @@ bool vpmu_rdmsr(const struct vpmu *p, uint32_t msr, uint64_t *val)
 
 bool vpmu_wrmsr(struct vpmu *p, uint32_t msr, uint64_t val, bool has_pt)
 {
-	uint64_t reset_bits = GP_CTRL_BITS | STATUS_FIXED | (has_pt ? PERF_GLOBAL_STATUS_TOPA_PMI : 0);
+	uint64_t reset_bits = GP_CTRL_BITS | STATUS_V2_FLAGS | (has_pt ? PERF_GLOBAL_STATUS_TOPA_PMI : 0);
 	int i;
 
 	if ((i = gp_index(msr, MSR_IA32_PMC0)) >= 0) {
