@@ -255,10 +255,16 @@ static uint64_t guest_base_mhz(struct vcpu *v)
 	uint32_t max = vcpu_cpuid(v, 0, 0).eax;
 	struct cpuid_regs r;
 
-	if (max >= 0x16 && (r = vcpu_cpuid(v, 0x16, 0)).eax & 0xffff)
-		return r.eax & 0xffff;
-	if (max >= 0x15 && (r = vcpu_cpuid(v, 0x15, 0)).eax && r.ebx && r.ecx)
-		return (uint64_t)r.ecx * r.ebx / r.eax / 1000000;
+	if (max >= 0x16) {
+		r = vcpu_cpuid(v, 0x16, 0);
+		if (r.eax & 0xffff)
+			return r.eax & 0xffff;
+	}
+	if (max >= 0x15) {
+		r = vcpu_cpuid(v, 0x15, 0);
+		if (r.eax && r.ebx && r.ecx) /* TSC Hz = ECX * EBX / EAX (SDM Vol. 2A CPUID, leaf 15H) */
+			return (uint64_t)r.ecx * r.ebx / r.eax / 1000000;
+	}
 	return 0;
 }
 
