@@ -53,5 +53,7 @@ void pt_guest_attach(struct pt_guest *pg, struct vcpu *v, const struct pt_guest_
 /* Virtual IA32_PERF_GLOBAL_STATUS (38EH) and _RESET (390H) of a guest with PT; false = #GP. */
 bool pt_guest_perf_rdmsr(struct pt_guest *pg, uint32_t msr, uint64_t *val);
 bool pt_guest_perf_wrmsr(struct pt_guest *pg, uint32_t msr, uint64_t val);
+/* A ToPA region with INT=1 filled in the emulated backend: Trace_ToPA_PMI set, PMI raised (pt_topa_pmi.c). */
+void pt_guest_topa_pmi(struct vcpu *v);
 
 #endif
