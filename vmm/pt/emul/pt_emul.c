@@ -97,7 +97,6 @@ static void riplog_print(struct vcpu *v, struct pt_emul *e)
 		return;
 	log_raw(LOG_ERR, "ptvisor: pt-riplog %s count=%lu fnv=%016lx first=%lx last=%lx\n", v->name, e->rip_count,
 		e->rip_count ? e->rip_fnv : 0, e->rip_first, e->rip_last);
-	e->rip_count = 0;
 }
 
 static void trace_off(struct vcpu *v, struct pt_emul *e, const char *why)
@@ -354,6 +353,10 @@ void pt_emul_ctl_written(struct vcpu *v, struct pt_guest *pg, uint64_t old_ctl)
 	e->active = true;
 	e->have_prev = false;
 	e->in_ctx = pt_emul_filters_pass(pg, next);
+	uint32_t byte_cnt = (uint32_t)((pg->ctx.status & RTIT_STATUS_BYTECNT) >> 32);
+	/* The ground truth covers one decodable trace: from the enable that starts with a PSB on. */
+	if (byte_cnt == 0)
+		e->rip_count = 0;
 	/* Linux clears PacketByteCnt only on a trace's first start and keeps it across sched-out/in,
 	   so later enables carry on without a PSB, as hardware does. */
 	pt_gen_enable(&e->gen, &(struct pt_gen_enable){
@@ -362,7 +365,7 @@ void pt_emul_ctl_written(struct vcpu *v, struct pt_guest *pg, uint64_t old_ctl)
 				       .cr3 = vmcs_readnat(GUEST_CR3),
 				       .tsc = vcpu_guest_tsc(v),
 				       .in_ctx = e->in_ctx,
-				       .byte_cnt = (uint32_t)((pg->ctx.status & RTIT_STATUS_BYTECNT) >> 32),
+				       .byte_cnt = byte_cnt,
 			       });
 	stage_flush(v, pg, e);
 	if (e->active)
