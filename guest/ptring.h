@@ -22,6 +22,8 @@
 #define PTR_PD     0xa22000u
 #define PTR_PML4_B 0xa23000u
 #define PTR_FAULT  0xc00000u /* not present until the user program's #PF is handled */
+#define PTR_PD_HI  0xa24000u   /* 3-4 GiB: the local APIC's page */
+#define PTR_APIC   0xfee00000u
 
 enum ptr_count {
 	PTR_R11_TF_K,  /* SYSCALL's R11 showed TF */
@@ -35,6 +37,10 @@ enum ptr_count {
 	PTR_SCHED,     /* sched-out/in system calls */
 	PTR_BYTECNT0,  /* IA32_RTIT_STATUS.PacketByteCnt read as 0 at a sched-out */
 	PTR_KFLAGS_TF, /* PUSHFQ right after SYSCALL showed TF */
+	PTR_IPI,       /* self-IPIs taken */
+	PTR_IPI_USER,  /* ... in ring 3 */
+	PTR_NMI,       /* PMIs: NMIs with IA32_PERF_GLOBAL_STATUS[55] */
+	PTR_NMI_OTHER, /* NMIs without it */
 	PTR_NCOUNTS
 };
 

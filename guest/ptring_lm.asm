@@ -3,6 +3,9 @@
 ; user program makes SYSCALLs (returning with SYSRETQ), INT 0x80s (returning with IRETQ) and one page
 ; fault that the kernel fixes. One system call does what perf does at sched-out and sched-in: TraceEn
 ; cleared, IA32_RTIT_STATUS read and written back, the output MSRs rewritten, CR3 switched, TraceEn set.
+; Every eighth work call sends a self-IPI, taken in ring 3 once SYSRETQ sets IF again, and the ToPA PMI
+; comes as an NMI through LVT PC, handled as perf's PMI handler does (TraceEn cleared, STATUS written
+; back, IA32_PERF_GLOBAL_STATUS[55] reset, TraceEn set, LVT PC unmasked).
 ; The kernel counts every place where ptvisor's stepping could show: TF in R11 after SYSCALL, in an
 ; event frame, in PUSHFQ; and a CR2 that is not the faulting address.
 ;
@@ -27,6 +30,15 @@ RTIT_OUTPUT_BASE equ 0x560
 RTIT_OUTPUT_MASK equ 0x561
 RTIT_CTL    equ 0x570
 RTIT_STATUS equ 0x571
+PERF_GLOBAL_STATUS       equ 0x38e
+PERF_GLOBAL_STATUS_RESET equ 0x390
+APIC        equ 0xfee00000          ; mapped 1:1 by ptring.c
+APIC_EOI    equ 0x0b0
+APIC_SVR    equ 0x0f0
+APIC_ICR_LO equ 0x300
+APIC_LVT_PC equ 0x340
+IPI_VECTOR  equ 0xe1
+LVT_PC_NMI  equ 0x400               ; delivery mode NMI, unmasked: what Linux programs
 ; SYSCALL clears these RFLAGS bits, TF among them, as Linux's IA32_FMASK does: TF IF DF IOPL NT AC.
 FMASK_BITS  equ 0x47700
 RFLAGS_TF   equ 0x100
@@ -51,6 +63,10 @@ C_SYSCALL   equ 7
 C_SCHED     equ 8
 C_BYTECNT0  equ 9                   ; PacketByteCnt read as 0 at a sched-out
 C_KFLAGS_TF equ 10                  ; PUSHFQ in the SYSCALL path showed TF (FMASK cleared it)
+C_IPI       equ 11                  ; self-IPIs taken
+C_IPI_USER  equ 12                  ; ... of which interrupted ring 3
+C_NMI       equ 13                  ; PMIs (NMIs) with IA32_PERF_GLOBAL_STATUS[55] set
+C_NMI_OTHER equ 14                  ; NMIs without it
 
 section .text
 ptr_run:
@@ -134,6 +150,12 @@ build_idt:
 	mov eax, k_pf
 	mov ebx, 14
 	call set_gate
+	mov eax, k_nmi
+	mov ebx, 2
+	call set_gate
+	mov eax, k_ipi
+	mov ebx, IPI_VECTOR
+	call set_gate
 	mov eax, k_int80
 	mov ebx, 0x80
 	mov edx, 0xee00                 ; DPL 3: INT 0x80 from user code
@@ -162,6 +184,9 @@ k_entry:
 	mov eax, FMASK_BITS
 	xor edx, edx
 	wrmsr
+	mov rax, APIC                   ; above 2 GiB: not a 32-bit displacement
+	mov dword [rax + APIC_SVR], 0x1ff
+	mov dword [rax + APIC_LVT_PC], LVT_PC_NMI
 	; perf's event start, at CPL 0: TraceEn with User only, outside the filter until IRETQ.
 	mov ecx, RTIT_CTL
 	mov eax, [rel trace_ctl]
@@ -170,7 +195,7 @@ k_entry:
 	wrmsr
 	push UDATA
 	push PTR_USTACK
-	push 0x2                        ; RFLAGS: IF=0, TF=0
+	push 0x202                      ; RFLAGS: IF=1, TF=0
 	push UCODE
 	lea rax, [rel u_main]
 	push rax
@@ -246,6 +271,12 @@ k_syscall:
 .work:
 	dec r8d
 	jnz .work
+	mov r8d, r15d
+	and r8d, 7
+	cmp r8d, 3
+	jne .ret
+	mov r8, APIC
+	mov dword [r8 + APIC_ICR_LO], (1 << 18) | IPI_VECTOR ; self; taken after SYSRETQ sets IF
 	jmp .ret
 .sched:
 	push rcx                        ; RCX and R11: SYSRETQ's RIP and RFLAGS
@@ -294,6 +325,62 @@ k_int80:
 	inc qword [rel ptr_counts + 8 * C_FRAME_TF]
 .ok:
 	inc qword [rel ptr_counts + 8 * C_INT80]
+	iretq
+
+k_ipi:
+	test qword [rsp + 16], RFLAGS_TF
+	jz .tf_ok
+	inc qword [rel ptr_counts + 8 * C_FRAME_TF]
+.tf_ok:
+	test qword [rsp + 8], 3         ; the interrupted CS: ring 3?
+	jz .k
+	inc qword [rel ptr_counts + 8 * C_IPI_USER]
+.k:
+	inc qword [rel ptr_counts + 8 * C_IPI]
+	push rax
+	mov rax, APIC
+	mov dword [rax + APIC_EOI], 0
+	pop rax
+	iretq
+
+; The PMI, as perf's handler treats it: tracing stopped, status taken, acknowledged, tracing restarted.
+k_nmi:
+	push rax
+	push rcx
+	push rdx
+	test qword [rsp + 24 + 16], RFLAGS_TF
+	jz .tf_ok
+	inc qword [rel ptr_counts + 8 * C_FRAME_TF]
+.tf_ok:
+	mov ecx, RTIT_CTL
+	rdmsr
+	and eax, ~1
+	wrmsr
+	mov ecx, PERF_GLOBAL_STATUS
+	rdmsr
+	test edx, 1 << (55 - 32)
+	jnz .pmi
+	inc qword [rel ptr_counts + 8 * C_NMI_OTHER]
+	jmp .restart
+.pmi:
+	inc qword [rel ptr_counts + 8 * C_NMI]
+	mov ecx, PERF_GLOBAL_STATUS_RESET
+	xor eax, eax
+	mov edx, 1 << (55 - 32)
+	wrmsr
+.restart:
+	mov ecx, RTIT_STATUS
+	rdmsr
+	wrmsr
+	mov ecx, RTIT_CTL
+	rdmsr
+	or eax, 1
+	wrmsr
+	mov rax, APIC
+	mov dword [rax + APIC_LVT_PC], LVT_PC_NMI ; the PMI masked it (SDM 11.5.1)
+	pop rdx
+	pop rcx
+	pop rax
 	iretq
 
 k_pf:
