@@ -22,7 +22,7 @@
 #define PTR_PD     0xa22000u
 #define PTR_PML4_B 0xa23000u
 #define PTR_FAULT  0xc00000u /* not present until the user program's #PF is handled */
-#define PTR_PD_HI  0xa24000u   /* 3-4 GiB: the local APIC's page */
+#define PTR_PD_HI  0xa24000u /* 3-4 GiB: the local APIC's page */
 #define PTR_APIC   0xfee00000u
 
 enum ptr_count {
