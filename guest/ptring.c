@@ -51,7 +51,7 @@ static void build_tables(void)
 		a[i] = b[i] = pdpt[i] = pd[i] = hi[i] = 0;
 	a[0] = b[0] = PTR_PDPT | 7;
 	pdpt[0] = PTR_PD | 7;
-	pdpt[3] = PTR_PD_HI | 3; /* kernel only */
+	pdpt[3] = PTR_PD_HI | 3;                      /* kernel only */
 	hi[(PTR_APIC >> 21) & 511] = PTR_APIC | 0x93; /* present, writable, cache disabled, 2 MiB */
 	for (unsigned i = 0; i < 8; i++)
 		pd[i] = ((uint64_t)i << 21) | PDE_2M_USER;
