@@ -16,6 +16,7 @@
  */
 #include "pt/emul/pt_emul_int.h"
 #include "pt/rtit.h"
+#include "vmx/vpmu.h"
 #include "lib/string.h"
 #include "log.h"
 
@@ -128,7 +129,7 @@ static void stage_flush(struct vcpu *v, struct pt_guest *pg, struct pt_emul *e)
 	pg->ctx.status = (pg->ctx.status & ~RTIT_STATUS_BYTECNT) | ((uint64_t)pt_gen_byte_cnt(&e->gen) << 32);
 	if (e->out.pmi) {
 		e->out.pmi = false;
-		pt_guest_topa_pmi(v);
+		vpmu_pmi(v, PERF_GLOBAL_STATUS_TOPA_PMI);
 	}
 	if (r == PT_OUT_STOPPED) {
 		trace_off(v, e, "a ToPA STOP region filled (IA32_RTIT_STATUS.Stopped set)");
