@@ -55,17 +55,21 @@ echo "mk-linux-image: $kpkg, busybox-static, linux-perf and $(echo "$libpkgs" | 
 fetch "$kpkg" busybox-static linux-perf $libpkgs >"$cache/files.list"
 mapfile -t files <"$cache/files.list"
 
-# Unpack everything into one tree; the image takes only what it needs from there.
+# Unpack everything into one tree (again only when the package set changed); the image takes only
+# what it needs from there.
 tree=$cache/tree
-rm -rf "$tree"
-mkdir -p "$tree"
-for f in "${files[@]}"; do
-  case $(basename "$f") in
-    # Only the kernel itself from the image package: its modules are ~400 MiB unpacked.
-    linux-image-*) dpkg-deb --fsys-tarfile "$f" | tar -x -C "$tree" --wildcards './boot/vmlinuz-*' ;;
-    *) dpkg-deb -x "$f" "$tree" ;;
-  esac
-done
+if ! cmp -s "$cache/files.list" "$tree/.unpacked"; then
+  rm -rf "$tree"
+  mkdir -p "$tree"
+  for f in "${files[@]}"; do
+    case $(basename "$f") in
+      # Only the kernel itself from the image package: its modules are ~400 MiB unpacked.
+      linux-image-*) dpkg-deb --fsys-tarfile "$f" | tar -x -C "$tree" --wildcards './boot/vmlinuz-*' ;;
+      *) dpkg-deb -x "$f" "$tree" ;;
+    esac
+  done
+  cp "$cache/files.list" "$tree/.unpacked"
+fi
 
 vmlinuz=$(ls "$tree"/boot/vmlinuz-* | head -n 1)
 [ -f "$vmlinuz" ] || die "no /boot/vmlinuz-* in $kpkg"
