@@ -135,7 +135,7 @@ do-bench: $(ISO) $(HOST_TOOLS)
 LINUX_IMAGE := $(BUILD)/linux/initrd.cpio.gz
 linux-image: deps
 	@$(MAKE) --no-print-directory $(LINUX_IMAGE)
-$(LINUX_IMAGE): tools/mk-linux-image.sh tools/mkcpio.py guest/linux/init guest/linux/workload.c
+$(LINUX_IMAGE): tools/mk-linux-image.sh tools/mkcpio.py $(wildcard guest/linux/*)
 	@echo "  IMAGE   $(BUILD)/linux"
 	@tools/mk-linux-image.sh $(BUILD)/linux
 

@@ -85,6 +85,7 @@ mkdir -p "$stage"/{bin,sbin,usr/bin,lib/x86_64-linux-gnu,lib64,dev,proc,sys,tmp,
 cp "$busybox" "$stage/bin/busybox"
 cp "$perf" "$stage/usr/bin/perf"
 cp "$root/guest/linux/init" "$stage/init"
+cp "$root/guest/linux/calls.awk" "$stage/calls.awk"
 chmod 755 "$stage/init"
 gcc -static -O1 -g -fno-inline -Wall -Wextra -Werror -o "$stage/workload" "$root/guest/linux/workload.c"
 # The kernel and busybox want these to exist; perf reads /etc/passwd only for names.

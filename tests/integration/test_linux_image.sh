@@ -21,7 +21,7 @@ if [ "$flag" = 55aa ] && [ "$magic" = HdrS ]; then pass "vmlinuz is a bzImage"; 
 # The archive, read by cpio itself (an independent reader of the newc format).
 zcat "$OUT/initrd.cpio.gz" | cpio -itv --quiet >"$TMP/list" 2>"$TMP/cpio.err"
 expect_status $? 0 "cpio reads the initramfs"
-for f in init workload bin/busybox usr/bin/perf lib64/ld-linux-x86-64.so.2 lib/x86_64-linux-gnu/libc.so.6; do
+for f in init calls.awk workload bin/busybox usr/bin/perf lib64/ld-linux-x86-64.so.2 lib/x86_64-linux-gnu/libc.so.6; do
   expect "$TMP/list" "^-.* $f\$" "initramfs has /$f"
 done
 while read -r name major minor; do
@@ -87,3 +87,18 @@ for _ in range(40):
 print("workload: calls " + " ".join(out))')
 if [ "$out1" = "$want" ]; then pass "workload prints the 40 calls its seed gives"; else fail "workload printed '$out1', expected '$want'"; fi
 if [ "$out1" = "$out2" ]; then pass "workload output is deterministic"; else fail "two runs differ"; fi
+
+# /calls.awk on a listing in perf script's form (FROM_IP FROM_SYM[+OFF] => TO_IP TO_SYM[+OFF]), with the
+# C library's calls, a return and an unknown target mixed in; busybox's awk, as in the image.
+cat >"$TMP/script.out" <<'LISTING'
+            401c2e _start+0x2e =>           401b40 __libc_start_main
+            4017d4 main+0x34 =>           401745 zeta
+            4016e8 main+0x48 =>           401760 delta+0x0
+            401770 delta+0x10 =>           4016ec main+0x4c
+            4017d4 main+0x34 =>           401700 alpha
+            4016e8 main+0x48 =>                0 [unknown]
+            4017f0 main+0x80 =>           40a100 printf
+            4017d4 main+0x34 =>           401720 beta
+LISTING
+got=$("$root/bin/busybox" awk -f "$root/calls.awk" "$TMP/script.out")
+if [ "$got" = "zeta delta alpha beta" ]; then pass "/calls.awk lists the workload's calls in order"; else fail "/calls.awk gave '$got'"; fi
