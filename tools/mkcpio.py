@@ -58,7 +58,7 @@ def main(argv):
 
     ino = 1
     seen = set()
-    with open(out + ".tmp", "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, compresslevel=9) as gz:
+    with open(out + ".tmp", "wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0, compresslevel=9) as gz:
         for arc, path in entries(root):
             st = os.lstat(path)
             name = arc.encode()

@@ -31,7 +31,8 @@ image=$(realpath "$image")
 : >"$serial"
 
 # acpi=off: the Bochs BIOS's MP table describes the CPU and I/O APIC; pci=off: no device is needed.
-cmdline="console=ttyS0 earlyprintk=serial acpi=off tsc=reliable clocksource=tsc nokaslr pci=off $append"
+# PTV_LINUX_CMDLINE replaces these defaults (--append still adds to it).
+cmdline="${PTV_LINUX_CMDLINE:-console=ttyS0 earlyprintk=serial acpi=off tsc=reliable clocksource=tsc nokaslr pci=off} $append"
 echo "$image/initrd.cpio.gz" | BARE_LINUX=1 bare_iso "$TMP/linux.iso" "$image/vmlinuz" "$cmdline" || exit 2
 
 # Notes the wall time at which the init line appears (the serial log is a plain file).
