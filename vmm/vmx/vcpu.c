@@ -58,6 +58,7 @@ int vcpu_create(struct vcpu *v, const struct vcpu_config *c)
 	/* DR0-DR3 0, DR6 FFFF0FF0H at power-up (SDM 17.2.3, Table 9-1); DR7 is in the VMCS. */
 	v->dregs.dr6 = DR6_RESET;
 	vlapic_reset(&v->lapic, c->id);
+	vioapic_reset(&v->ioapic, &v->lapic, VIOAPIC_ID);
 	v->window_exiting = c->window_exiting;
 	vuart_init(&v->uart, c->name);
 	return 0;
