@@ -9,6 +9,7 @@
 #include "guest/sched.h"
 #include "guest/guest.h"
 #include "vmx/exit.h"
+#include "vmx/vcpu_input.h"
 #include "vmx/vcpu_switch.h"
 #include "vmx/vmcs_init.h"
 #include "vmx/vmcs_ops.h"
@@ -53,6 +54,7 @@ static void run_slice(struct guest *g)
 	uint64_t start = cpu_rdtsc();
 	enum exit_action a;
 
+	vcpu_input_poll(); /* host serial input, at least once per slice */
 	switch_to(g);
 	a = vmx_run_guest(v, start + SLICE_TSC, !vmx_ctls.timer_saved);
 	g->run_tsc += cpu_rdtsc() - start;
