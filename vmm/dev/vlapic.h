@@ -48,13 +48,13 @@
 #define APIC_ESR_SEND_ILLEGAL BIT(5) /* Send Illegal Vector (SDM 11.5.3 "Error Handling") */
 #define APIC_ESR_RECV_ILLEGAL BIT(6) /* Receive Illegal Vector */
 
+/* Told of the EOI of a vector whose TMR bit is set (the I/O APICs' EOI message, SDM 11.8.5). */
+typedef void (*vlapic_eoi_fn)(void *ctx, unsigned vector);
+
 /* IA32_APIC_BASE (SDM 11.4.4, Figure 11-5): BSP flag, x2APIC enable, global enable, base address. */
 #define APIC_BASE_BSP    BIT(8)
 #define APIC_BASE_EXTD   BIT(10)
 #define APIC_BASE_ENABLE BIT(11)
-
-/* Told of the EOI of a vector whose TMR bit is set (the I/O APICs' EOI message, SDM 11.8.5). */
-typedef void (*vlapic_eoi_fn)(void *ctx, unsigned vector);
 
 enum vlapic_lvt { LVT_CMCI, LVT_TIMER, LVT_THERMAL, LVT_PC, LVT_LINT0, LVT_LINT1, LVT_ERROR, LVT_COUNT };
 
@@ -66,10 +66,10 @@ struct vlapic {
 	uint32_t icr_lo, icr_hi;
 	uint32_t timer_icr, timer_dcr;
 	uint32_t irr[8], isr[8], tmr[8]; /* 256 bits each, 32 per register */
+	vlapic_eoi_fn level_eoi;         /* wiring, not APIC state: kept when the guest disables the APIC */
+	void *level_eoi_ctx;             /* its first argument */
 	uint64_t base;                   /* IA32_APIC_BASE */
 	bool nmi_pending;                /* an NMI (self-IPI or LVT entry in NMI mode) not yet delivered */
-	vlapic_eoi_fn level_eoi;         /* wiring, not APIC state: kept when the guest disables the APIC */
-	void *level_eoi_ctx;
 };
 
 /* Power-up / reset state (SDM 11.4.7.1 "Local APIC State After Power-Up or Reset"). */

@@ -172,9 +172,9 @@ enum exit_action vmx_run_guest(struct vcpu *v, uint64_t slice_end, bool slice_by
 {
 	v->slice_end = slice_end;
 	v->slice_by_tsc = slice_by_tsc;
+	vcpu_pt_before_entry(v);
 	/* Interrupts raised while the vCPU was off the CPU (serial input) arm their window now. */
 	vlapic_request_windows(v);
-	vcpu_pt_before_entry(v);
 	int fail = vmx_run(&v->regs, v->launched);
 	if (fail) {
 		vcpu_pt_after_exit(v); /* no exit happened: the host trace still comes back on */
