@@ -148,6 +148,40 @@ static void test_loopback_refuses_input_disable_fifo_clears(void **state)
 	assert_int_equal(vuart_read(&u, IIR), 0x01);
 }
 
+static char parts[256];
+
+static void part(const char *name, const char *text, bool line_start)
+{
+	size_t n = strlen(parts);
+	if (line_start)
+		snprintf(parts + n, sizeof(parts) - n, "[%s]%s", name, text);
+	else
+		snprintf(parts + n, sizeof(parts) - n, "%s", text);
+}
+
+/* The input guest's output is not held for a newline: a prompt shows at once, prefixed once per line. */
+static void test_interactive_output(void **state)
+{
+	struct vuart u;
+	(void)state;
+	uart(&u);
+	u.interactive = true;
+	u.emit_part = part;
+	parts[0] = '\0';
+	for (const char *s = "~ # "; *s; s++)
+		vuart_write(&u, RBR, (uint8_t)*s);
+	assert_string_equal(parts, "[g]~ # ");
+	vuart_write(&u, RBR, 'l');
+	vuart_write(&u, RBR, '\r');
+	vuart_write(&u, RBR, '\n');
+	vuart_write(&u, RBR, 0x1b);
+	assert_string_equal(parts, "[g]~ # l\n[g]?");
+	vuart_flush(&u);
+	assert_string_equal(parts, "[g]~ # l\n[g]?\n");
+	vuart_flush(&u); /* nothing partial left */
+	assert_string_equal(parts, "[g]~ # l\n[g]?\n");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -157,6 +191,7 @@ int main(void)
 		cmocka_unit_test(test_rx_priority_fifo_trigger),
 		cmocka_unit_test(test_rx_fifo_full_and_overrun),
 		cmocka_unit_test(test_loopback_refuses_input_disable_fifo_clears),
+		cmocka_unit_test(test_interactive_output),
 	};
 	return cmocka_run_group_tests_name("vuart_irq", tests, NULL, NULL);
 }

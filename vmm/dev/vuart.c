@@ -33,11 +33,20 @@ static void vuart_emit_console(const char *name, const char *line)
 	log_raw(LOG_ERR, "[%s] %s\n", name, line);
 }
 
+static void vuart_emit_part_console(const char *name, const char *text, bool line_start)
+{
+	if (line_start)
+		log_raw(LOG_ERR, "[%s] %s", name, text);
+	else
+		log_raw(LOG_ERR, "%s", text);
+}
+
 void vuart_init(struct vuart *u, const char *name)
 {
 	memset(u, 0, sizeof(*u));
 	u->name = name;
 	u->emit = vuart_emit_console;
+	u->emit_part = vuart_emit_part_console;
 	u->dll = 0x0c; /* 9600 baud, the reset divisor */
 }
 
@@ -45,6 +54,11 @@ void vuart_flush(struct vuart *u)
 {
 	if (!u->line_len)
 		return;
+	if (u->interactive) { /* end the guest's partial line so what follows starts on its own */
+		u->emit_part(u->name, "\n", false);
+		u->line_len = 0;
+		return;
+	}
 	u->line[u->line_len] = '\0';
 	u->emit(u->name, u->line);
 	u->line_len = 0;
@@ -96,6 +110,13 @@ static void vuart_transmit(struct vuart *u, uint8_t c)
 	}
 	if (c == '\r')
 		return;
+	if (u->interactive) {
+		/* A prompt or an echoed key must show before the line ends. */
+		char text[2] = { (c >= 0x20 && c < 0x7f) || c == '\t' || c == '\n' ? (char)c : '?', '\0' };
+		u->emit_part(u->name, text, u->line_len == 0);
+		u->line_len = c == '\n' ? 0 : 1;
+		return;
+	}
 	if (c == '\n') {
 		u->line[u->line_len] = '\0';
 		u->emit(u->name, u->line);

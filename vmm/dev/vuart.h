@@ -22,6 +22,9 @@ struct vuart {
 	unsigned line_len;
 	uint64_t bytes_out, bytes_in;
 	void (*emit)(const char *name, const char *line); /* defaults to the VMM console */
+	/* Interactive (the guest takes input): each byte goes out at once, the name before each line's first. */
+	bool interactive;
+	void (*emit_part)(const char *name, const char *text, bool line_start); /* defaults to the VMM console */
 };
 
 void vuart_init(struct vuart *u, const char *name);

@@ -202,6 +202,7 @@ int guest_create(unsigned index, const struct guest_config *cfg, const void *ima
 	g->state = GUEST_RUNNABLE;
 	if (g->cfg.input_serial) {
 		vcpu_input_attach(&g->vcpu, serial_getc);
+		g->vcpu.uart.interactive = true;
 		pr_info("guest %s: takes the serial input (input=serial)\n", g->cfg.name);
 	}
 	pr_info("guest %s: %s %s kernel, entry 0x%x, %lu MiB RAM at host 0x%lx, EPT %lu table pages%s\n", g->cfg.name,
