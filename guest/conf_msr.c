@@ -72,9 +72,10 @@ static const struct msr_case msr_cases[] = {
 	{ "SYSENTER_EIP",        0x176,      &f_sep,     W,  0x87654321, NOP },
 	{ "PAT",                 0x277,      &f_pat,     W,  0x0007010600070106ull, 0x08 /* type 0EH */ },
 	{ "MTRRCAP",             0x0fe,      &f_mtrr,    RO, 0, NOP },
-	{ "MTRR_DEF_TYPE",       0x2ff,      &f_mtrr,    R,  0, BIT(12) },
+	{ "MTRR_DEF_TYPE",       0x2ff,      &f_mtrr,    W,  0x806 /* enabled, WB */, BIT(12) },
 	{ "MTRR_PHYSBASE0",      0x200,      &f_mtrr,    R,  0, NOP },
 	{ "MTRR_FIX64K_00000",   0x250,      &f_mtrr,    R,  0, NOP },
+	{ "MTRR_FIX16K_A0000",   0x259,      &f_mtrr,    W,  0x0101010101010101ull /* WC */, NOP },
 	{ "STAR",                0xc0000081, &f_lm,      W,  0x0023001000000000ull, NOP },
 	{ "LSTAR",               0xc0000082, &f_lm,      W,  0xffffffff81000000ull, BIT(47) },
 	{ "CSTAR",               0xc0000083, &f_lm,      W,  0xffffffff81000040ull, BIT(47) },
@@ -186,4 +187,5 @@ void conf_area_msr(void)
 	for (unsigned i = 0; i < ARRAY_SIZE(msr_cases); i++)
 		msr_case_run(&msr_cases[i]);
 	conf_msr_arch();
+	conf_msr_pmu();
 }

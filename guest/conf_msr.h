@@ -21,5 +21,7 @@ struct msr_case {
 
 /* IA32_MISC_ENABLE, IA32_FEATURE_CONTROL, IA32_DEBUGCTL, IA32_EFER and unimplemented indices. */
 void conf_msr_arch(void);
+/* The PMU's MSRs and RDPMC, where IA32_PMC0 can be read (conf_msr_pmu.c). */
+void conf_msr_pmu(void);
 
 #endif

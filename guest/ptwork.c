@@ -1,7 +1,8 @@
 /*
  * ptwork: a guest that traces itself with Intel PT (as ptvisor exposes it), runs a known workload, stops
  * tracing and dumps its trace through the serial port in the framed form tools/ptextract.py reads.
- * Command line (after "--"): case=topa|single|stop|outside|region-outside|reserved|int80, iterations=N.
+ * Command line (after "--"): case=topa|topa-nmi|single|stop|outside|region-outside|reserved|int80, iterations=N.
+ * case=topa-nmi is case=topa with LVT PC in NMI delivery mode, as Linux programs it: the PMI is an NMI.
  * case=int80 traces INT 0x80 executed `iterations` times in a loop instead of the workload, into a
  * 512 KiB single range, and checks that no frame its handler saw shows ptvisor's stepping TF.
  */
@@ -46,8 +47,10 @@
 #define APIC_ICR_SELF   (1u << 18) /* destination shorthand 01: self */
 #define APIC_SVR_ENABLE (1u << 8)
 #define APIC_LVT_MASKED (1u << 16)
+#define APIC_DM_NMI     (4u << 8)
 #define PMI_VECTOR      0xf0u
 #define IPI_VECTOR      0xe1u
+#define VEC_NMI         2 /* SDM Table 6-1 */
 
 static char name[32] = "ptwork";
 
@@ -130,12 +133,37 @@ static void apic_write(uint32_t off, uint32_t v)
 	cpu_write32_phys(APIC_BASE + off, v);
 }
 
-/* The ToPA PMI through LVT PC: enable the APIC, vector 0xF0, fixed delivery, unmasked. */
-static void pmi_setup(void)
+static volatile uint32_t nmis;
+
+static bool count_nmi(struct trap_frame *f)
+{
+	if (f->vector != VEC_NMI)
+		return false;
+	nmis++;
+	return true;
+}
+
+/* The ToPA PMI through LVT PC: enable the APIC, vector 0xF0 with fixed delivery or NMI delivery, unmasked. */
+static void pmi_setup(bool nmi)
 {
 	apic_write(APIC_SVR, APIC_SVR_ENABLE | 0xff);
+	if (nmi) {
+		trap_hook = count_nmi;
+		apic_write(APIC_LVT_PC, APIC_DM_NMI);
+		check_eq(apic_read(APIC_LVT_PC), APIC_DM_NMI, "LVT PC programmed: NMI delivery, unmasked");
+		return;
+	}
 	apic_write(APIC_LVT_PC, PMI_VECTOR);
 	check_eq(apic_read(APIC_LVT_PC), PMI_VECTOR, "LVT PC programmed: vector 0xF0, fixed, unmasked");
+}
+
+/* One NMI when region A (INT) filled, and no interrupt; LVT PC masked by it (SDM 11.5.1). */
+static void pmi_nmi_check(uint32_t interrupts)
+{
+	trap_hook = 0;
+	check_eq(nmis, 1, "exactly one PMI NMI while tracing");
+	check_eq(interrupts, 0, "no maskable interrupt for it");
+	check_eq(apic_read(APIC_LVT_PC), APIC_DM_NMI | APIC_LVT_MASKED, "LVT PC masked after the PMI");
 }
 
 /* One interrupt when region A (INT) filled; LVT PC masked by it; in service until EOI (SDM 11.5.1, 11.8.5). */
@@ -215,10 +243,10 @@ int guest_main(uint32_t magic, uint32_t info)
 	check(cpu_wrmsr_safe(MSR_RTIT_STATUS, 0) == FAULT_NONE, "STATUS cleared");
 
 	/* The "topa" case takes its PMI as an interrupt: traced with IF=1. */
-	bool pmi = !strcmp(c, "topa"), int80 = !strcmp(c, "int80");
+	bool nmi = !strcmp(c, "topa-nmi"), pmi = nmi || !strcmp(c, "topa"), int80 = !strcmp(c, "int80");
 	uint32_t irq0 = trap_interrupt_count();
 	if (pmi) {
-		pmi_setup();
+		pmi_setup(nmi);
 		asm volatile("sti" : : : "memory");
 	}
 	if (int80)
@@ -283,8 +311,12 @@ int guest_main(uint32_t magic, uint32_t info)
 		cpu_wrmsr_safe(MSR_PERF_GLOBAL_STATUS_RESET, 1ull << 55);
 		cpu_rdmsr_safe(MSR_PERF_GLOBAL_STATUS, &gstat);
 		check(!((gstat >> 55) & 1), "IA32_PERF_GLOBAL_STATUS_RESET[55] clears it");
-		pmi_check(irqs);
-		self_ipi_check();
+		if (nmi) {
+			pmi_nmi_check(irqs);
+		} else {
+			pmi_check(irqs);
+			self_ipi_check();
+		}
 	}
 	check(len > 0, "trace bytes produced: %u", len);
 	trace_dump(name, (const void *)PTW_DUMP, len);

@@ -7,13 +7,24 @@
 #define MSR_IA32_FEATURE_CONTROL          0x03a
 #define MSR_IA32_TSC_ADJUST               0x03b
 #define MSR_IA32_SPEC_CTRL                0x048
+#define MSR_IA32_BIOS_SIGN_ID             0x08b
+#define MSR_IA32_PMC0                     0x0c1
+#define MSR_PLATFORM_INFO                 0x0ce
 #define MSR_IA32_MTRRCAP                  0x0fe
 #define MSR_IA32_SYSENTER_CS              0x174
 #define MSR_IA32_SYSENTER_ESP             0x175
 #define MSR_IA32_SYSENTER_EIP             0x176
+#define MSR_IA32_PERFEVTSEL0              0x186
 #define MSR_IA32_MISC_ENABLE              0x1a0
 #define MSR_IA32_DEBUGCTL                 0x1d9
+#define MSR_IA32_MTRR_PHYSBASE0           0x200
+#define MSR_IA32_MTRR_FIX64K_00000        0x250
+#define MSR_IA32_MTRR_FIX16K_80000        0x258
+#define MSR_IA32_MTRR_FIX16K_A0000        0x259
+#define MSR_IA32_MTRR_FIX4K_C0000         0x268
+#define MSR_IA32_MTRR_FIX4K_F8000         0x26f
 #define MSR_IA32_PAT                      0x277
+#define MSR_IA32_MTRR_DEF_TYPE            0x2ff
 #define MSR_IA32_FIXED_CTR_CTRL           0x38d
 #define MSR_IA32_PERF_GLOBAL_STATUS       0x38e
 #define MSR_IA32_PERF_GLOBAL_CTRL         0x38f
@@ -68,6 +79,29 @@
 
 /* IA32_PERF_GLOBAL_STATUS[55] / _RESET[55]: a ToPA region with INT=1 filled (SDM 33.2.7.2; Vol. 4) */
 #define PERF_GLOBAL_STATUS_TOPA_PMI (1ULL << 55)
+/* ... bits 62 (OvfBuf, the DS buffer) and 63 (CondChgd) of PMU version 2 (SDM 20.2.2) */
+#define PERF_GLOBAL_STATUS_OVF_BUF   (1ULL << 62)
+#define PERF_GLOBAL_STATUS_COND_CHGD (1ULL << 63)
+
+/* IA32_PERFEVTSELx fields of PMU version 2 (SDM 20.2.1.1, Figure 20-1; AnyThread, bit 21, came in version 3) */
+#define PERFEVTSEL_ANY_THREAD (1ULL << 21)
+
+/* IA32_MTRRCAP and IA32_MTRR_DEF_TYPE (SDM 12.11.1, 12.11.2.1) */
+#define MTRRCAP_VCNT_MASK 0xffULL
+#define MTRRCAP_FIX       (1ULL << 8)
+#define MTRRCAP_WC        (1ULL << 10)
+#define MTRR_DEF_TYPE_FE  (1ULL << 10)
+#define MTRR_DEF_TYPE_E   (1ULL << 11)
+#define MTRR_PHYSMASK_V   (1ULL << 11)
+
+/* MSR_PLATFORM_INFO[15:8]: maximum non-turbo ratio, in units of 100 MHz (SDM Vol. 4, CEH) */
+#define PLATFORM_INFO_MAX_NONTURBO_SHIFT 8
+
+/* IA32_MISC_ENABLE (SDM Vol. 4 Table 2-2, 1A0H) */
+#define MISC_ENABLE_FAST_STRINGS (1ULL << 0)
+#define MISC_ENABLE_PERFMON      (1ULL << 7)
+#define MISC_ENABLE_BTS_UNAVAIL  (1ULL << 11)
+#define MISC_ENABLE_PEBS_UNAVAIL (1ULL << 12)
 
 /* IA32_RTIT_CTL (SDM 33.2.8.2) */
 #define RTIT_CTL_TRACEEN   (1ULL << 0)

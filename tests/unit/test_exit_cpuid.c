@@ -84,7 +84,7 @@ static void test_leaf1(void **state)
 {
 	const uint32_t ecx_hidden =
 		BIT(3) | BIT(4) | BIT(5) | BIT(6) | BIT(7) | BIT(8) | BIT(11) | BIT(15) | BIT(21) | BIT(24) | BIT(27);
-	const uint32_t edx_hidden = BIT(7) | BIT(12) | BIT(14) | BIT(21) | BIT(22) | BIT(29) | BIT(31);
+	const uint32_t edx_hidden = BIT(7) | BIT(14) | BIT(21) | BIT(22) | BIT(29) | BIT(31); /* MTRR (12) shown */
 
 	(void)state;
 	host_leaf(1, 0, 0x000806c1, 0x12345678, ~0u, ~0u);
@@ -185,14 +185,17 @@ static void test_pt_leaves(void **state)
 
 static void test_zeroed_leaves(void **state)
 {
-	static const uint32_t leaves[][2] = { { 5, 0 },   { 6, 0 },    { 0xa, 0 },  { 0xf, 0 },
-					      { 0xf, 1 }, { 0x10, 1 }, { 0x12, 0 }, { 0x14, 0 } };
+	static const uint32_t leaves[][2] = { { 5, 0 },    { 6, 0 },    { 0xf, 0 }, { 0xf, 1 },
+					      { 0x10, 1 }, { 0x12, 0 }, { 0x14, 0 } };
 
 	(void)state;
 	for (unsigned i = 0; i < ARRAY_SIZE(leaves); i++) {
 		host_leaf(leaves[i][0], leaves[i][1], 0x11, 0x22, 0x33, 0x44);
 		assert_regs(guest_cpuid(leaves[i][0], leaves[i][1]), 0, 0, 0, 0);
 	}
+	/* Leaf 0AH is the vPMU's, whatever the host has: v2, 2 counters of 48 bits, 7 events all unavailable. */
+	host_leaf(0xa, 0, 0x11, 0x22, 0x33, 0x44);
+	assert_regs(guest_cpuid(0xa, 0), 0x07300202, 0x7f, 0, 0);
 }
 
 static void test_topology_and_passthrough(void **state)

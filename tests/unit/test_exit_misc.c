@@ -190,10 +190,41 @@ static void test_refused_instructions(void **state)
 		assert_int_equal(handle_ud_instruction(&v), EXIT_RESUME);
 		expect_ud();
 	}
-	/* RDPMC with no counters is #GP (SDM Vol. 2B RDPMC). */
+}
+
+static enum exit_action rdpmc(uint32_t ecx)
+{
+	v.regs.rcx = 0xffffffff00000000ULL | ecx;
+	v.regs.rax = v.regs.rdx = ~0ULL;
 	env_exit(&v, EXIT_REASON_RDPMC, 0, 2);
-	assert_int_equal(handle_ud_instruction(&v), EXIT_RESUME);
+	return handle_rdpmc(&v);
+}
+
+/* RDPMC reads the vPMU's counters; fixed counters (none), other indices and CPL 3 without CR4.PCE: #GP. */
+static void test_rdpmc(void **state)
+{
+	(void)state;
+	v.pmu.pmc[1] = 0xffff80001234ULL;
+	assert_int_equal(rdpmc(1), EXIT_RESUME);
+	expect_retired(2);
+	assert_int_equal(v.regs.rax, 0x80001234);
+	assert_int_equal(v.regs.rdx, 0xffff);
+	assert_int_equal(rdpmc(0), EXIT_RESUME);
+	expect_retired(2);
+	assert_int_equal(v.regs.rax | v.regs.rdx, 0);
+	for (unsigned i = 0; i < 3; i++) {
+		static const uint32_t bad[] = { 2, BIT(30), BIT(30) | 1 };
+		assert_int_equal(rdpmc(bad[i]), EXIT_RESUME);
+		expect_gp();
+	}
+	/* CPL 3: only with CR4.PCE. */
+	vmw(GUEST_SS_AR_BYTES, vmr(GUEST_SS_AR_BYTES) | (3u << 5));
+	assert_int_equal(rdpmc(1), EXIT_RESUME);
 	expect_gp();
+	vmw(GUEST_CR4, vmr(GUEST_CR4) | CR4_PCE);
+	assert_int_equal(rdpmc(1), EXIT_RESUME);
+	expect_retired(2);
+	assert_int_equal(v.regs.rax, 0x80001234);
 }
 
 static void test_stops_and_yields(void **state)
@@ -266,6 +297,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_hlt, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rdpmc, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hlt_with_interrupt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_probe_exits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_xsetbv_valid, setup, teardown),

@@ -88,8 +88,8 @@ static enum exit_action wrmsr(uint32_t msr, uint64_t val)
 
 static void test_unknown(void **state)
 {
-	static const uint32_t unknown[] = { 0,     0x48 /* SPEC_CTRL */, 0xfe /* MTRRCAP */, 0x38f,
-					    0x480, 0x40000000,           0xc0000104,         0xffffffff };
+	static const uint32_t unknown[] = { 0,     0x48 /* SPEC_CTRL */, 0xc3 /* PMC2 */, 0x391,
+					    0x480, 0x40000000,           0xc0000104,      0xffffffff };
 
 	(void)state;
 	for (unsigned i = 0; i < ARRAY_SIZE(unknown); i++) {
@@ -128,13 +128,21 @@ static void test_fixed_value_msrs(void **state)
 	/* IA32_FEATURE_CONTROL: VMX, SMX and SGX are hidden, so nothing enumerates it. */
 	rd_gp(MSR_IA32_FEATURE_CONTROL);
 	wr_gp(MSR_IA32_FEATURE_CONTROL, FEATURE_CONTROL_LOCKED);
-	/* MISC_ENABLE: fast strings is the guest's; BTS/PEBS unavailable stay set. */
-	assert_int_equal(rd_ok(MSR_IA32_MISC_ENABLE), 0x1801);
-	wr_ok(MSR_IA32_MISC_ENABLE, 0x1800);
-	wr_ok(MSR_IA32_MISC_ENABLE, 0x1801);
-	wr_gp(MSR_IA32_MISC_ENABLE, 0x1001);
-	wr_gp(MSR_IA32_MISC_ENABLE, 0x1801 | BIT(16));
-	wr_gp(MSR_IA32_MISC_ENABLE, 0x1801 | BIT(34));
+	/* MISC_ENABLE: fast strings is the guest's; perfmon available, BTS/PEBS unavailable stay set. */
+	assert_int_equal(rd_ok(MSR_IA32_MISC_ENABLE), 0x1881);
+	wr_ok(MSR_IA32_MISC_ENABLE, 0x1880);
+	wr_ok(MSR_IA32_MISC_ENABLE, 0x1881);
+	wr_gp(MSR_IA32_MISC_ENABLE, 0x1081);
+	wr_gp(MSR_IA32_MISC_ENABLE, 0x1801);
+	wr_gp(MSR_IA32_MISC_ENABLE, 0x1881 | BIT(16));
+	wr_gp(MSR_IA32_MISC_ENABLE, 0x1881 | BIT(34));
+	/* IA32_BIOS_SIGN_ID: no microcode revision; the latch write is accepted. */
+	assert_int_equal(rd_ok(MSR_IA32_BIOS_SIGN_ID), 0);
+	wr_ok(MSR_IA32_BIOS_SIGN_ID, 0);
+	assert_int_equal(rd_ok(MSR_IA32_BIOS_SIGN_ID), 0);
+	/* MSR_PLATFORM_INFO is read-only. */
+	rd_ok(MSR_PLATFORM_INFO);
+	wr_gp(MSR_PLATFORM_INFO, 0);
 }
 
 /* Disabling through IA32_APIC_BASE resets the APIC, hides CPUID.1:EDX[9] and unmaps its page (SDM 11.4.3). */
@@ -287,11 +295,8 @@ static void test_syscall_msrs(void **state)
 }
 
 static const uint32_t pt_msrs[] = {
-	MSR_IA32_PERF_GLOBAL_STATUS, MSR_IA32_PERF_GLOBAL_STATUS_RESET,
-	MSR_IA32_RTIT_OUTPUT_BASE,   MSR_IA32_RTIT_OUTPUT_MASK_PTRS,
-	MSR_IA32_RTIT_CTL,           MSR_IA32_RTIT_STATUS,
-	MSR_IA32_RTIT_CR3_MATCH,     MSR_IA32_RTIT_ADDR0_A,
-	MSR_IA32_RTIT_ADDR1_B,       MSR_IA32_RTIT_ADDR3_B,
+	MSR_IA32_RTIT_OUTPUT_BASE, MSR_IA32_RTIT_OUTPUT_MASK_PTRS, MSR_IA32_RTIT_CTL,     MSR_IA32_RTIT_STATUS,
+	MSR_IA32_RTIT_CR3_MATCH,   MSR_IA32_RTIT_ADDR0_A,          MSR_IA32_RTIT_ADDR1_B, MSR_IA32_RTIT_ADDR3_B,
 };
 
 static void test_pt_msrs_without_pt(void **state)
@@ -341,7 +346,7 @@ static const struct pt_backend_ops pt_fake = {
 
 static void test_pt_msrs_routed(void **state)
 {
-	static const uint32_t neighbours[] = { 0x38c, 0x391, 0x55f, 0x562, 0x56f, 0x573, 0x57f, 0x588 };
+	static const uint32_t neighbours[] = { 0x55f, 0x562, 0x56f, 0x573, 0x57f, 0x588 };
 
 	(void)state;
 	v.pt_ops = &pt_fake;
@@ -359,18 +364,111 @@ static void test_pt_msrs_routed(void **state)
 		wr_gp(neighbours[i], 0);
 	}
 	assert_int_equal(pt_reads + pt_writes, 2 * ARRAY_SIZE(pt_msrs));
-	/* PMU version 2 comes with PT, without counters: its control MSRs read 0 and take only 0. */
-	assert_int_equal(vcpu_cpuid(&v, 0xa, 0).eax, 2);
-	assert_int_equal(rd_ok(MSR_IA32_PERF_GLOBAL_CTRL), 0);
-	wr_ok(MSR_IA32_FIXED_CTR_CTRL, 0);
-	wr_gp(MSR_IA32_PERF_GLOBAL_CTRL, 1);
-	wr_gp(MSR_IA32_FIXED_CTR_CTRL, BIT(0));
+	/* The PMU's MSRs are the vPMU's, not the backend's; with PT, _STATUS_RESET[55] exists. */
+	wr_ok(MSR_IA32_PERF_GLOBAL_STATUS_RESET, PERF_GLOBAL_STATUS_TOPA_PMI);
+	assert_int_equal(rd_ok(MSR_IA32_PERF_GLOBAL_STATUS), 0);
+	assert_int_equal(pt_reads + pt_writes, 2 * ARRAY_SIZE(pt_msrs));
 	/* The backend's refusal is the guest's #GP. */
 	pt_accept = false;
 	rd_gp(MSR_IA32_RTIT_CTL);
 	wr_gp(MSR_IA32_RTIT_CTL, 1);
 	pt_accept = true;
 	v.pt_ops = &pt_backend_none;
+}
+
+/* The vPMU's MSRs through the exits: what Linux's check_hw_exists and its PMI handler do. */
+static void test_pmu_msrs(void **state)
+{
+	(void)state;
+	/* Counters read back what was written: EAX sign-extended to 48 bits (no full-width writes). */
+	assert_int_equal(rd_ok(MSR_IA32_PMC0), 0);
+	wr_ok(MSR_IA32_PMC0, 0xffff);
+	assert_int_equal(rd_ok(MSR_IA32_PMC0), 0xffff);
+	wr_ok(MSR_IA32_PMC0 + 1, 0x1234580000000ULL);
+	assert_int_equal(rd_ok(MSR_IA32_PMC0 + 1), 0xffff80000000ULL);
+	rd_gp(MSR_IA32_PMC0 + 2);
+	wr_ok(MSR_IA32_PERFEVTSEL0 + 1, 0x53003c);
+	assert_int_equal(rd_ok(MSR_IA32_PERFEVTSEL0 + 1), 0x53003c);
+	wr_gp(MSR_IA32_PERFEVTSEL0, BIT(32));
+	wr_gp(MSR_IA32_PERFEVTSEL0, BIT(21)); /* AnyThread is version 3's */
+	rd_gp(MSR_IA32_PERFEVTSEL0 + 2);
+	/* Two enable bits in GLOBAL_CTRL, no fixed counters. */
+	wr_ok(MSR_IA32_PERF_GLOBAL_CTRL, 3);
+	assert_int_equal(rd_ok(MSR_IA32_PERF_GLOBAL_CTRL), 3);
+	wr_gp(MSR_IA32_PERF_GLOBAL_CTRL, BIT(32));
+	assert_int_equal(rd_ok(MSR_IA32_FIXED_CTR_CTRL), 0);
+	wr_ok(MSR_IA32_FIXED_CTR_CTRL, 0);
+	wr_gp(MSR_IA32_FIXED_CTR_CTRL, BIT(0));
+	/* GLOBAL_STATUS is read-only; without PT, _STATUS_RESET[55] is reserved. */
+	v.pmu.global_status = PERF_GLOBAL_STATUS_TOPA_PMI | BIT(1);
+	assert_int_equal(rd_ok(MSR_IA32_PERF_GLOBAL_STATUS), PERF_GLOBAL_STATUS_TOPA_PMI | BIT(1));
+	wr_gp(MSR_IA32_PERF_GLOBAL_STATUS, 0);
+	wr_gp(MSR_IA32_PERF_GLOBAL_STATUS_RESET, PERF_GLOBAL_STATUS_TOPA_PMI);
+	wr_ok(MSR_IA32_PERF_GLOBAL_STATUS_RESET, BIT(1) | PERF_GLOBAL_STATUS_COND_CHGD);
+	assert_int_equal(rd_ok(MSR_IA32_PERF_GLOBAL_STATUS), PERF_GLOBAL_STATUS_TOPA_PMI);
+	assert_int_equal(rd_ok(MSR_IA32_PERF_GLOBAL_STATUS_RESET), 0);
+	/* With PT in CPUID it clears the ToPA bit. */
+	v.pt_ops = &pt_fake;
+	wr_ok(MSR_IA32_PERF_GLOBAL_STATUS_RESET, PERF_GLOBAL_STATUS_TOPA_PMI);
+	assert_int_equal(rd_ok(MSR_IA32_PERF_GLOBAL_STATUS), 0);
+	v.pt_ops = &pt_backend_none;
+	/* Linux's probe bit: performance monitoring available in IA32_MISC_ENABLE. */
+	assert_true(rd_ok(MSR_IA32_MISC_ENABLE) & BIT(7));
+}
+
+/* MTRRs as a guest's firmware leaves them, with the SDM's reserved bits (SDM 12.11). */
+static void test_mtrr_msrs(void **state)
+{
+	(void)state;
+	assert_true(vcpu_has(&v, FEAT_MTRR));
+	assert_int_equal(rd_ok(MSR_IA32_MTRRCAP), 0x508); /* 8 variable, fixed, WC */
+	wr_gp(MSR_IA32_MTRRCAP, 0x508);
+	assert_int_equal(rd_ok(MSR_IA32_MTRR_DEF_TYPE), 0x806);
+	/* Linux's prepare_set: E and FE off, type UC; then back. */
+	wr_ok(MSR_IA32_MTRR_DEF_TYPE, 0);
+	assert_int_equal(rd_ok(MSR_IA32_MTRR_DEF_TYPE), 0);
+	wr_ok(MSR_IA32_MTRR_DEF_TYPE, 0xc06);
+	wr_gp(MSR_IA32_MTRR_DEF_TYPE, 0x807 /* type 7 */);
+	wr_gp(MSR_IA32_MTRR_DEF_TYPE, 0x806 | BIT(12));
+	wr_gp(MSR_IA32_MTRR_DEF_TYPE, 0x806 | BIT(8));
+	assert_int_equal(rd_ok(MSR_IA32_MTRR_DEF_TYPE), 0xc06);
+	/* Fixed ranges: eight type bytes each. */
+	assert_int_equal(rd_ok(MSR_IA32_MTRR_FIX64K_00000), 0x0606060606060606ULL);
+	wr_ok(MSR_IA32_MTRR_FIX16K_A0000, 0x0000000001010101ULL);
+	assert_int_equal(rd_ok(MSR_IA32_MTRR_FIX16K_A0000), 0x0000000001010101ULL);
+	wr_ok(MSR_IA32_MTRR_FIX4K_F8000, 0x0504060100050406ULL);
+	wr_gp(MSR_IA32_MTRR_FIX4K_C0000, 0x0200000000000000ULL);
+	rd_gp(0x251);
+	rd_gp(0x267);
+	rd_gp(0x270);
+	/* Variable ranges: PHYSBASE type and reserved 11:8, PHYSMASK reserved 10:0, above MAXPHYADDR (40). */
+	wr_ok(MSR_IA32_MTRR_PHYSBASE0 + 14, 0xff00000006ULL);
+	assert_int_equal(rd_ok(MSR_IA32_MTRR_PHYSBASE0 + 14), 0xff00000006ULL);
+	wr_ok(MSR_IA32_MTRR_PHYSBASE0 + 15, 0xff00000800ULL);
+	wr_gp(MSR_IA32_MTRR_PHYSBASE0, 0x100);
+	wr_gp(MSR_IA32_MTRR_PHYSBASE0, 3);
+	wr_gp(MSR_IA32_MTRR_PHYSBASE0, BIT(40) | 6);
+	wr_gp(MSR_IA32_MTRR_PHYSBASE0 + 1, 0x801);
+	rd_gp(MSR_IA32_MTRR_PHYSBASE0 + 16);
+}
+
+/* MSR_PLATFORM_INFO[15:8] follows the guest's CPUID: leaf 16H's base MHz, else leaf 15H's TSC frequency. */
+static void test_platform_info(void **state)
+{
+	const struct cpuid_regs base = { 2100, 3500, 100, 0 }, none = { 0 }, tsc = { 2, 200, 24000000, 0 };
+	uint32_t mhz;
+
+	(void)state;
+	cpu_model_set_cpuid(env.m, 0x16, 0, &base);
+	mhz = vcpu_cpuid(&v, 0x16, 0).eax & 0xffff;
+	assert_true(mhz != 0);
+	assert_int_equal(rd_ok(MSR_PLATFORM_INFO), (uint64_t)(mhz / 100) << 8);
+	cpu_model_set_cpuid(env.m, 0x16, 0, &none);
+	cpu_model_set_cpuid(env.m, 0x15, 0, &tsc);
+	if (!(vcpu_cpuid(&v, 0x16, 0).eax & 0xffff)) {
+		struct cpuid_regs r = vcpu_cpuid(&v, 0x15, 0);
+		assert_int_equal(rd_ok(MSR_PLATFORM_INFO), ((uint64_t)r.ecx * r.ebx / r.eax / 100000000) << 8);
+	}
 }
 
 int main(void)
@@ -388,6 +486,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_syscall_msrs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pt_msrs_without_pt, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pt_msrs_routed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pmu_msrs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mtrr_msrs, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_platform_info, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

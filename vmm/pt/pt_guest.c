@@ -21,6 +21,7 @@ void pt_guest_attach(struct pt_guest *pg, struct vcpu *v, const struct pt_guest_
 	enum pt_backend backend = hw ? PT_BACKEND_HW : c->pt ? pt_rt.d.guest_backend : PT_BACKEND_OFF;
 
 	pt_hw_guest_init(pg, backend, hw ? &pt_rt.guest_caps : &none);
+	pg->pmu = &v->pmu;
 	v->pt = pg;
 	if (hw) {
 		if (c->pt_caps[0] && pt_vcaps_from_host(&pg->caps, &pt_rt.host_caps, c->pt_caps) < 0)

@@ -14,6 +14,7 @@
 #include "pt/emul/pt_emul.h"
 
 struct vcpu;
+struct vpmu;
 
 /* Outcomes of the PT output-buffer EPT-violation handler (pt/hw/pt_outbuf.c). */
 struct pt_outbuf_stats {
@@ -27,9 +28,9 @@ struct pt_guest {
 	enum pt_backend backend; /* PT_BACKEND_HW, _EMULATED or _OFF */
 	struct pt_vcaps caps;
 	struct pt_vctx ctx;
-	/* Virtual IA32_PERF_GLOBAL_STATUS: only bit 55 (Trace_ToPA_PMI) is modelled (SDM 33.2.7.2). */
-	uint64_t perf_global_status;
-	bool pmi_pending; /* hardware path: a ToPA PMI recorded, not yet delivered */
+	/* The vCPU's PMU: a ToPA PMI sets IA32_PERF_GLOBAL_STATUS[55] there (SDM 33.2.7.2). */
+	struct vpmu *pmu;
+	bool pmi_pending; /* hardware path: a ToPA PMI recorded, its LVT PC interrupt not yet raised */
 	bool error_reported;
 	struct pt_outbuf_stats outbuf; /* hardware path */
 	struct pt_emul emul;           /* emulated backend */
@@ -49,9 +50,5 @@ struct pt_guest_config {
  * switch host tracing around it.
  */
 void pt_guest_attach(struct pt_guest *pg, struct vcpu *v, const struct pt_guest_config *c);
-
-/* Virtual IA32_PERF_GLOBAL_STATUS (38EH) and _RESET (390H) of a guest with PT; false = #GP. */
-bool pt_guest_perf_rdmsr(struct pt_guest *pg, uint32_t msr, uint64_t *val);
-bool pt_guest_perf_wrmsr(struct pt_guest *pg, uint32_t msr, uint64_t val);
 
 #endif

@@ -37,6 +37,7 @@ enum exit_action handle_exception(struct vcpu *v);
 enum exit_action handle_mtf(struct vcpu *v);
 enum exit_action handle_vmx_instruction(struct vcpu *v);
 enum exit_action handle_ud_instruction(struct vcpu *v);
+enum exit_action handle_rdpmc(struct vcpu *v);
 enum exit_action handle_external_interrupt(struct vcpu *v);
 enum exit_action handle_init_signal(struct vcpu *v);
 enum exit_action handle_interrupt_window(struct vcpu *v);

@@ -1,4 +1,4 @@
-/* Exits with small handlers: HLT, XSETBV, INVD/WBINVD, triple fault, timer, events, and refused instructions. */
+/* Exits with small handlers: HLT, XSETBV, INVD/WBINVD, RDPMC, triple fault, timer, events, and refused instructions. */
 #include "vmx/exit.h"
 #include "vmx/exit_reason.h"
 #include "vmx/pt_backend.h"
@@ -103,14 +103,29 @@ enum exit_action handle_vmx_instruction(struct vcpu *v)
 	return EXIT_RESUME;
 }
 
-/* Instructions for features hidden from CPUID (MONITOR/MWAIT, GETSEC, RDPMC, VMFUNC, ENCLS). */
+/* Instructions for features hidden from CPUID (MONITOR/MWAIT, GETSEC, VMFUNC, ENCLS). */
 enum exit_action handle_ud_instruction(struct vcpu *v)
 {
-	if (v->exit_reason == EXIT_REASON_RDPMC) {
-		vcpu_inject_gp(v); /* RDPMC with no counters: #GP (SDM Vol. 2B, RDPMC) */
+	vcpu_inject_ud(v);
+	return EXIT_RESUME;
+}
+
+/*
+ * RDPMC reads the vPMU's counter ECX selects into EDX:EAX (upper halves of RAX/RDX cleared); #GP(0) above
+ * CPL 0 without CR4.PCE and for a counter the PMU lacks (SDM Vol. 2B RDPMC).
+ */
+enum exit_action handle_rdpmc(struct vcpu *v)
+{
+	uint64_t val;
+
+	if ((vcpu_cpl() != 0 && !(vmcs_readnat(GUEST_CR4) & CR4_PCE)) ||
+	    !vpmu_rdpmc(&v->pmu, (uint32_t)v->regs.rcx, &val)) {
+		vcpu_inject_gp(v);
 		return EXIT_RESUME;
 	}
-	vcpu_inject_ud(v);
+	v->regs.rax = (uint32_t)val;
+	v->regs.rdx = val >> 32;
+	vcpu_skip_instruction(v);
 	return EXIT_RESUME;
 }
 

@@ -4,8 +4,9 @@
  * (SDM Vol. 4, Table 2-2 "Address" column conditions). An MSR not in the
  * table, or whose features the guest's CPUID does not show, gets #GP, as on
  * a CPU without it (SDM Vol. 2B, RDMSR/WRMSR: "#GP(0) if ECX specifies a
- * reserved or unimplemented MSR"). The Intel PT MSRs and the PMU MSRs of its ToPA PMI go
- * to the guest's PT backend, which answers #GP when the guest has no PT.
+ * reserved or unimplemented MSR"). The Intel PT MSRs go to the guest's PT backend, which
+ * answers #GP when the guest has no PT; the PMU's to the vCPU's PMU (vpmu.c), the MTRRs to
+ * its MTRR registers (vmtrr.c).
  */
 #include "vmx/exit.h"
 #include "vmx/caps.h"
@@ -92,8 +93,9 @@ static bool rd_feature_control(struct vcpu *v, uint32_t msr, uint64_t *val)
 static bool rd_misc_enable(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
 	(void)v, (void)msr;
-	/* Fast strings; BTS and PEBS unavailable (bits 11, 12) (SDM Vol. 4, Table 2-2). */
-	*val = BIT(0) | BIT(11) | BIT(12);
+	/* Fast strings; performance monitoring available (the vPMU); BTS and PEBS unavailable (DS is hidden)
+	   (SDM Vol. 4, Table 2-2). */
+	*val = MISC_ENABLE_FAST_STRINGS | MISC_ENABLE_PERFMON | MISC_ENABLE_BTS_UNAVAIL | MISC_ENABLE_PEBS_UNAVAIL;
 	return true;
 }
 
@@ -224,18 +226,72 @@ static bool wr_lazy(struct vcpu *v, uint32_t msr, uint64_t val)
 	return true;
 }
 
-/* IA32_FIXED_CTR_CTRL and IA32_PERF_GLOBAL_CTRL of a PMU with no counters: every bit is reserved. */
-static bool rd_pmu_ctrl(struct vcpu *v, uint32_t msr, uint64_t *val)
+static bool rd_pmu(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+	return vpmu_rdmsr(&v->pmu, msr, val);
+}
+
+static bool wr_pmu(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	return vpmu_wrmsr(&v->pmu, msr, val, vcpu_has(v, FEAT_INTEL_PT));
+}
+
+static bool rd_mtrr(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+	return vmtrr_rdmsr(&v->mtrr, msr, val);
+}
+
+static bool wr_mtrr(struct vcpu *v, uint32_t msr, uint64_t val)
+{
+	return vmtrr_wrmsr(&v->mtrr, msr, val, boot_caps.maxphyaddr);
+}
+
+/*
+ * The processor's base (non-turbo) frequency as the guest's CPUID states it: leaf 16H EAX in MHz, else
+ * the TSC frequency of leaf 15H (the nominal frequency on processors with an invariant TSC); 0 unknown.
+ */
+static uint64_t guest_base_mhz(struct vcpu *v)
+{
+	uint32_t max = vcpu_cpuid(v, 0, 0).eax;
+	struct cpuid_regs r;
+
+	if (max >= 0x16) {
+		r = vcpu_cpuid(v, 0x16, 0);
+		if (r.eax & 0xffff)
+			return r.eax & 0xffff;
+	}
+	if (max >= 0x15) {
+		r = vcpu_cpuid(v, 0x15, 0);
+		if (r.eax && r.ebx && r.ecx) /* TSC Hz = ECX * EBX / EAX (SDM Vol. 2A CPUID, leaf 15H) */
+			return (uint64_t)r.ecx * r.ebx / r.eax / 1000000;
+	}
+	return 0;
+}
+
+/* MSR_PLATFORM_INFO: only the maximum non-turbo ratio (bits 15:8, 100 MHz units), which Linux's intel_pt
+   reads; CPUID faulting (bit 31) and the other ratios are not offered (SDM Vol. 4, CEH). */
+static bool rd_platform_info(struct vcpu *v, uint32_t msr, uint64_t *val)
+{
+	uint64_t ratio = guest_base_mhz(v) / 100;
+
+	(void)msr;
+	*val = (ratio > 0xff ? 0xff : ratio) << PLATFORM_INFO_MAX_NONTURBO_SHIFT;
+	return true;
+}
+
+/* IA32_BIOS_SIGN_ID: no microcode update is loaded, so the revision (bits 63:32) reads 0 and a write,
+   which asks the CPU to latch it, has nothing to do (SDM 10.11.7.1 "Determining the Signature"). */
+static bool rd_bios_sign_id(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
 	(void)v, (void)msr;
 	*val = 0;
 	return true;
 }
 
-static bool wr_pmu_ctrl(struct vcpu *v, uint32_t msr, uint64_t val)
+static bool wr_bios_sign_id(struct vcpu *v, uint32_t msr, uint64_t val)
 {
-	(void)v, (void)msr;
-	return val == 0;
+	(void)v, (void)msr, (void)val;
+	return true;
 }
 
 static bool rd_pt(struct vcpu *v, uint32_t msr, uint64_t *val)
@@ -267,16 +323,26 @@ static const struct msr_emul msr_table[] = {
 	{ MSR_IA32_KERNEL_GS_BASE, MSR_IA32_KERNEL_GS_BASE, rd_lazy, wr_lazy, { FEAT_LM } },
 	{ MSR_IA32_TSC_AUX, MSR_IA32_TSC_AUX, rd_lazy, wr_lazy, { FEAT_RDTSCP, FEAT_RDPID } },
 	/*
-	 * Intel PT (SDM 33.2.8) and the ToPA PMI's status (SDM 33.2.7.2): the backend's. The PMU
-	 * version 2 MSRs come with PT, as does CPUID leaf 0AH's version 2 (guest_cpuid.c).
+	 * The PMU (vpmu.c): CPUID leaf 0AH, which every guest sees, enumerates these rather than a flag
+	 * (SDM Vol. 4 Table 2-2: "If CPUID.0AH: EAX[15:8] > n", "... EAX[7:0] > 1").
 	 */
-	{ MSR_IA32_FIXED_CTR_CTRL, MSR_IA32_FIXED_CTR_CTRL, rd_pmu_ctrl, wr_pmu_ctrl, { FEAT_INTEL_PT } },
-	{ MSR_IA32_PERF_GLOBAL_CTRL, MSR_IA32_PERF_GLOBAL_CTRL, rd_pmu_ctrl, wr_pmu_ctrl, { FEAT_INTEL_PT } },
-	{ MSR_IA32_PERF_GLOBAL_STATUS, MSR_IA32_PERF_GLOBAL_STATUS, rd_pt, wr_pt, { FEAT_INTEL_PT } },
-	{ MSR_IA32_PERF_GLOBAL_STATUS_RESET, MSR_IA32_PERF_GLOBAL_STATUS_RESET, rd_pt, wr_pt, { FEAT_INTEL_PT } },
+	{ MSR_IA32_PMC0, MSR_IA32_PMC0 + VPMU_GP_COUNTERS - 1, rd_pmu, wr_pmu, { FEAT_MSR } },
+	{ MSR_IA32_PERFEVTSEL0, MSR_IA32_PERFEVTSEL0 + VPMU_GP_COUNTERS - 1, rd_pmu, wr_pmu, { FEAT_MSR } },
+	{ MSR_IA32_FIXED_CTR_CTRL, MSR_IA32_PERF_GLOBAL_STATUS_RESET, rd_pmu, wr_pmu, { FEAT_MSR } },
+	/* Intel PT (SDM 33.2.8): the backend's. */
 	{ MSR_IA32_RTIT_OUTPUT_BASE, MSR_IA32_RTIT_OUTPUT_MASK_PTRS, rd_pt, wr_pt, { FEAT_INTEL_PT } },
 	{ MSR_IA32_RTIT_CTL, MSR_IA32_RTIT_CR3_MATCH, rd_pt, wr_pt, { FEAT_INTEL_PT } },
 	{ MSR_IA32_RTIT_ADDR0_A, MSR_IA32_RTIT_ADDR3_B, rd_pt, wr_pt, { FEAT_INTEL_PT } },
+	/* MTRRs (vmtrr.c, SDM 12.11): the capability, eight variable pairs, the fixed ranges, the default type. */
+	{ MSR_IA32_MTRRCAP, MSR_IA32_MTRRCAP, rd_mtrr, NULL, { FEAT_MTRR } },
+	{ MSR_IA32_MTRR_PHYSBASE0, MSR_IA32_MTRR_PHYSBASE0 + 2 * VMTRR_VAR_RANGES - 1, rd_mtrr, wr_mtrr, { FEAT_MTRR } },
+	{ MSR_IA32_MTRR_FIX64K_00000, MSR_IA32_MTRR_FIX64K_00000, rd_mtrr, wr_mtrr, { FEAT_MTRR } },
+	{ MSR_IA32_MTRR_FIX16K_80000, MSR_IA32_MTRR_FIX16K_A0000, rd_mtrr, wr_mtrr, { FEAT_MTRR } },
+	{ MSR_IA32_MTRR_FIX4K_C0000, MSR_IA32_MTRR_FIX4K_F8000, rd_mtrr, wr_mtrr, { FEAT_MTRR } },
+	{ MSR_IA32_MTRR_DEF_TYPE, MSR_IA32_MTRR_DEF_TYPE, rd_mtrr, wr_mtrr, { FEAT_MTRR } },
+	/* Model-specific MSRs an OS reads without a fault handler (Linux: rdmsr, not rdmsr_safe). */
+	{ MSR_PLATFORM_INFO, MSR_PLATFORM_INFO, rd_platform_info, NULL, { FEAT_MSR } },
+	{ MSR_IA32_BIOS_SIGN_ID, MSR_IA32_BIOS_SIGN_ID, rd_bios_sign_id, wr_bios_sign_id, { FEAT_MSR } },
 };
 /* clang-format on */
 

@@ -1,7 +1,8 @@
 /*
  * The guest's CPUID: the host's answers minus what ptvisor does not
- * virtualize (VMX, SMX, MTRRs, the PMU, thermal/power, MONITOR, CET, ...),
- * plus the hypervisor bit and leaves 0x40000000-0x40000001 (the ptvisor signature).
+ * virtualize (VMX, SMX, MCA, thermal/power, MONITOR, CET, ...), with its own
+ * PMU (leaf 0AH, vpmu.c), plus the hypervisor bit and leaves 0x40000000-0x40000001
+ * (the ptvisor signature).
  */
 #include "vmx/guest_cpuid.h"
 #include "vmx/pt_backend.h"
@@ -29,7 +30,6 @@
 #define CPUID_1_ECX_HYPERVISOR BIT(31)
 #define CPUID_1_EDX_MCE        BIT(7)
 #define CPUID_1_EDX_APIC       BIT(9)
-#define CPUID_1_EDX_MTRR       BIT(12)
 #define CPUID_1_EDX_MCA        BIT(14)
 #define CPUID_1_EDX_DS         BIT(21)
 #define CPUID_1_EDX_ACPI       BIT(22)
@@ -76,8 +76,9 @@ static void cpuid_filter(struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpu
 		/* OSXSAVE mirrors the guest's own CR4 (SDM Vol. 2A CPUID: "OSXSAVE"). */
 		if (vmcs_readnat(GUEST_CR4) & CR4_OSXSAVE)
 			r->ecx |= CPUID_1_ECX_OSXSAVE;
-		r->edx &= ~(uint32_t)(CPUID_1_EDX_MCE | CPUID_1_EDX_MTRR | CPUID_1_EDX_MCA | CPUID_1_EDX_DS |
-				      CPUID_1_EDX_ACPI | CPUID_1_EDX_TM | CPUID_1_EDX_PBE);
+		/* MTRRs are offered as registers (vmtrr.c). */
+		r->edx &= ~(uint32_t)(CPUID_1_EDX_MCE | CPUID_1_EDX_MCA | CPUID_1_EDX_DS | CPUID_1_EDX_ACPI |
+				      CPUID_1_EDX_TM | CPUID_1_EDX_PBE);
 		/* The APIC flag follows IA32_APIC_BASE's global enable (SDM 11.4.3). */
 		if (!vlapic_hw_enabled(&v->lapic))
 			r->edx &= ~(uint32_t)CPUID_1_EDX_APIC;
@@ -89,14 +90,8 @@ static void cpuid_filter(struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpu
 		r->eax = r->ebx = r->ecx = r->edx = 0;
 		break;
 	case 0xa:
-		/*
-		 * No counters are virtualized. A guest with Intel PT still has the ToPA PMI's status MSRs
-		 * (SDM 33.2.7.2), which come with architectural PMU version 2 (SDM 20.2.2): version 2, no
-		 * general-purpose or fixed counters.
-		 */
-		r->eax = r->ebx = r->ecx = r->edx = 0;
-		if (vcpu_has(v, FEAT_INTEL_PT))
-			r->eax = 2;
+		/* The virtual PMU's (vpmu.c): version 2, whose status MSRs carry the ToPA PMI (SDM 33.2.7.2). */
+		vpmu_cpuid(r);
 		break;
 	case 7:
 		if (sub == 0) {

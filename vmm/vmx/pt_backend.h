@@ -18,7 +18,7 @@ struct pt_backend_ops {
 	const char *name;
 	/* CPUID 07H.EBX[25] and leaf 14H as the guest sees them; r holds the host's answer with PT cleared. */
 	void (*cpuid)(struct vcpu *v, uint32_t leaf, uint32_t sub, struct cpuid_regs *r);
-	/* IA32_RTIT_* and the PMU MSRs of the ToPA PMI (IA32_PERF_GLOBAL_STATUS, _RESET); false = #GP. */
+	/* IA32_RTIT_*; false = #GP. (The ToPA PMI's status MSRs are the vCPU's PMU's: vpmu.h.) */
 	bool (*rdmsr)(struct vcpu *v, uint32_t msr, uint64_t *val);
 	bool (*wrmsr)(struct vcpu *v, uint32_t msr, uint64_t val);
 	/* Right before every VM entry and right after every VM exit (interrupts off). */

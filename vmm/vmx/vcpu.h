@@ -12,6 +12,8 @@
 #include "dev/vioapic.h"
 #include "dev/vlapic.h"
 #include "dev/vuart.h"
+#include "vmx/vmtrr.h"
+#include "vmx/vpmu.h"
 #include "x86/arch.h"
 
 /* Guest GPRs the exit stub saves; RSP and RIP live in the VMCS. Offsets go to vmx_run.asm via asm_offsets.c. */
@@ -127,6 +129,8 @@ struct vcpu {
 	/* The guest's TSC is the host's plus TSC_OFFSET; IA32_TSC_ADJUST follows its writes (SDM 18.17.3). */
 	uint64_t tsc_offset;
 	uint64_t tsc_adjust;
+	struct vpmu pmu;   /* the PMU, owner of IA32_PERF_GLOBAL_STATUS (vpmu.h) */
+	struct vmtrr mtrr; /* MTRRs as registers (vmtrr.h) */
 	struct vcpu_stats stats;
 };
 

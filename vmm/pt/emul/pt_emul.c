@@ -16,7 +16,7 @@
  */
 #include "pt/emul/pt_emul_int.h"
 #include "pt/rtit.h"
-#include "vmx/vlapic_vmx.h"
+#include "vmx/vpmu.h"
 #include "lib/string.h"
 #include "log.h"
 
@@ -129,8 +129,7 @@ static void stage_flush(struct vcpu *v, struct pt_guest *pg, struct pt_emul *e)
 	if (e->out.pmi) {
 		/* Trace_ToPA_PMI (IA32_PERF_GLOBAL_STATUS[55]), raised through the guest's LVT PC (SDM 33.2.7.2). */
 		e->out.pmi = false;
-		pg->perf_global_status |= PERF_GLOBAL_STATUS_TOPA_PMI;
-		vlapic_pmi(v);
+		vpmu_pmi(v, PERF_GLOBAL_STATUS_TOPA_PMI);
 	}
 	if (r == PT_OUT_STOPPED) {
 		trace_off(v, e, "a ToPA STOP region filled (IA32_RTIT_STATUS.Stopped set)");

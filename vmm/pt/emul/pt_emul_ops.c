@@ -14,8 +14,6 @@ static bool emul_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
 	struct pt_guest *pg = v->pt;
 
-	if (msr == MSR_IA32_PERF_GLOBAL_STATUS || msr == MSR_IA32_PERF_GLOBAL_STATUS_RESET)
-		return pt_guest_perf_rdmsr(pg, msr, val);
 	*val = 0;
 	return pg->caps.enabled && rtit_is_rtit_msr(msr) && rtit_read(&pg->ctx, &pg->caps, msr, val) == RTIT_OK;
 }
@@ -26,8 +24,6 @@ static bool emul_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val)
 	struct pt_guest *pg = v->pt;
 	uint64_t old = pg->ctx.ctl;
 
-	if (msr == MSR_IA32_PERF_GLOBAL_STATUS || msr == MSR_IA32_PERF_GLOBAL_STATUS_RESET)
-		return pt_guest_perf_wrmsr(pg, msr, val);
 	if (!pg->caps.enabled || !rtit_is_rtit_msr(msr) || rtit_write(&pg->ctx, &pg->caps, msr, val) != RTIT_OK)
 		return false;
 	if (msr == MSR_IA32_RTIT_CTL)

@@ -29,8 +29,6 @@ static bool hw_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *val)
 {
 	if (!is_hw(v))
 		return false;
-	if (msr == MSR_IA32_PERF_GLOBAL_STATUS || msr == MSR_IA32_PERF_GLOBAL_STATUS_RESET)
-		return pt_guest_perf_rdmsr(v->pt, msr, val);
 	return pt_hw_rdmsr(&pt_rt.cpu, v->pt, msr, val);
 }
 
@@ -38,8 +36,6 @@ static bool hw_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val)
 {
 	if (!is_hw(v))
 		return false;
-	if (msr == MSR_IA32_PERF_GLOBAL_STATUS || msr == MSR_IA32_PERF_GLOBAL_STATUS_RESET)
-		return pt_guest_perf_wrmsr(v->pt, msr, val);
 	return pt_hw_wrmsr(&pt_rt.cpu, v->pt, msr, val);
 }
 
