@@ -130,7 +130,21 @@ do-test: $(UNIT_TESTS) $(ISO) $(HOST_TOOLS) $(ANALYZE_LOGS)
 do-bench: $(ISO) $(HOST_TOOLS)
 	@tools/bench.sh
 
+# ---- the Linux test image: Debian's kernel and an initramfs with perf (tools/mk-linux-image.sh) ----
+.PHONY: linux-image run-linux-bare
+LINUX_IMAGE := $(BUILD)/linux/initrd.cpio.gz
+linux-image: deps
+	@$(MAKE) --no-print-directory $(LINUX_IMAGE)
+$(LINUX_IMAGE): tools/mk-linux-image.sh tools/mkcpio.py $(wildcard guest/linux/*)
+	@echo "  IMAGE   $(BUILD)/linux"
+	@tools/mk-linux-image.sh $(BUILD)/linux
+
+# Boots it on bare Bochs (no ptvisor; no Intel PT there, so it ends with exit status 2).
+run-linux-bare: linux-image
+	tools/run-linux-bare.sh --console || [ $$? -eq 2 ]
+
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+# build/linux-cache holds unpacked Debian packages, whose /etc has directories named *.d.
+-include $(shell find $(BUILD) -path $(BUILD)/linux-cache -prune -o -name '*.d' -type f -print 2>/dev/null)

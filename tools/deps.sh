@@ -25,6 +25,8 @@ need=(
   "python3:/usr/bin/python3"               # test and benchmark scripts
   "gdb:/usr/bin/gdb"                       # stops QEMU at power_off for the framebuffer screenshot test
   "clang-format-14:/usr/bin/clang-format-14"  # C layout check (tools/format.sh); .clang-format is tuned for 14
+  "libc6-dev:/usr/lib/x86_64-linux-gnu/libc.a"  # static C library for the Linux image's workload
+  "cpio:/usr/bin/cpio"                     # reads the Linux image's initramfs in its test
 )
 
 missing=()

@@ -29,6 +29,7 @@ GUEST_SPECS := hello:mb2:hello,hello_mb2,hello_mb1 \
                bench:mb2:bench \
                exitprobe:mb2:exitprobe \
                ptwork:mb2:ptwork,ptwork_load,ptwork_lm \
+               ptring:mb2:ptring,ptring_lm \
                dregs:mb2:dregs \
                modules:mb2:modules:0x8000 \
                modules-mb1:mb1:modules:0x8000 \

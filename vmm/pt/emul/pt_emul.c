@@ -98,7 +98,6 @@ static void riplog_print(struct vcpu *v, struct pt_emul *e)
 		return;
 	log_raw(LOG_ERR, "ptvisor: pt-riplog %s count=%lu fnv=%016lx first=%lx last=%lx\n", v->name, e->rip_count,
 		e->rip_count ? e->rip_fnv : 0, e->rip_first, e->rip_last);
-	e->rip_count = 0;
 }
 
 static void trace_off(struct vcpu *v, struct pt_emul *e, const char *why)
@@ -126,8 +125,9 @@ static void stage_flush(struct vcpu *v, struct pt_guest *pg, struct pt_emul *e)
 		return;
 	r = pt_out_write(&e->out, &pg->ctx, e->stage, e->stage_len);
 	e->stage_len = 0;
+	/* The guest reads its progress towards the next PSB (SDM 33.2.8.4 "IA32_RTIT_STATUS MSR"). */
+	pg->ctx.status = (pg->ctx.status & ~RTIT_STATUS_BYTECNT) | ((uint64_t)pt_gen_byte_cnt(&e->gen) << 32);
 	if (e->out.pmi) {
-		/* Trace_ToPA_PMI (IA32_PERF_GLOBAL_STATUS[55]), raised through the guest's LVT PC (SDM 33.2.7.2). */
 		e->out.pmi = false;
 		vpmu_pmi(v, PERF_GLOBAL_STATUS_TOPA_PMI);
 	}
@@ -168,14 +168,14 @@ static void queue_guest_db(uint64_t bits)
 static void deliver_guest_db(struct vcpu *v, struct pt_guest *pg, struct pt_emul *e, uint64_t ip, uint64_t bits)
 {
 	uint64_t handler;
+	unsigned cpl;
 
 	queue_guest_db(bits);
 	e->have_prev = false;
 	e->st.events++;
-	if (!pt_emul_idt_handler(v, X86_VEC_DB, &handler))
+	if (!pt_emul_idt_gate(v, X86_VEC_DB, &handler, &cpl))
 		return;
-	if (e->in_ctx)
-		pt_gen_event(&e->gen, ip, handler, pt_emul_cpu_mode(v));
+	pt_emul_event_packets(v, e, ip, handler, cpl);
 	stage_flush(v, pg, e);
 	if (e->active && !v->pt_step_mtf)
 		pt_emul_bp_arm(e, handler, false);
@@ -199,6 +199,12 @@ static void on_step(struct vcpu *v, struct pt_guest *pg, struct pt_emul *e, uint
 		pt_emul_fix_event_frame(v, e);
 	} else if (e->have_prev) {
 		due = pt_emul_account(v, e, ip);
+		/* A CPU that traps after SYSCALL reaches its target before the breakpoint there fires. */
+		if (e->bp.armed && ip == e->bp.ip && !e->bp_frame) {
+			pt_emul_bp_disarm(e);
+			if (!guest_bits)
+				vmcs_writenat(GUEST_RFLAGS, vmcs_readnat(GUEST_RFLAGS) | RFLAGS_RF);
+		}
 	}
 	if (pt_emul_trace_stop_hit(pg, ip)) {
 		pt_gen_stop(&e->gen, ip);
@@ -226,15 +232,19 @@ static void on_step(struct vcpu *v, struct pt_guest *pg, struct pt_emul *e, uint
 /* An exception in traced code: FUP(faulting IP) TIP(handler), then re-deliver it (SDM 33.4.2.4). */
 static void on_exception(struct vcpu *v, struct pt_guest *pg, struct pt_emul *e, uint32_t info)
 {
-	unsigned vector = info & 0xff;
+	unsigned vector = info & 0xff, cpl = 0;
 	uint64_t ip = vcpu_lip(), handler = 0;
 
 	e->st.events++;
 	e->have_prev = false; /* the faulting instruction did not retire */
-	bool have_handler = pt_emul_idt_handler(v, vector, &handler);
-	if (e->in_ctx && have_handler)
-		pt_gen_event(&e->gen, ip, handler, pt_emul_cpu_mode(v));
+	bool have_handler = pt_emul_idt_gate(v, vector, &handler, &cpl);
+	if (have_handler)
+		pt_emul_event_packets(v, e, ip, handler, cpl);
 	stage_flush(v, pg, e);
+	/* A #PF that exits leaves CR2 unwritten (SDM 27.1 "Architectural State before a VM Exit"):
+	   the guest's handler must find the faulting address there. */
+	if (vector == X86_VEC_PF)
+		v->regs.cr2 = vmcs_readnat(EXIT_QUALIFICATION);
 	/* An intercepted #DB left DR6 alone (SDM 27.1): the guest's conditions are in the qualification. */
 	if (vector == X86_VEC_DB)
 		pt_emul_dr6_report(vmcs_readnat(EXIT_QUALIFICATION) & (DR6_TRAP_BITS | DR6_BD | DR6_BS | DR6_BT));
@@ -255,6 +265,7 @@ void pt_emul_event_injected(struct vcpu *v, unsigned vector)
 	struct pt_guest *pg = v->pt;
 	struct pt_emul *e = &pg->emul;
 	uint64_t ip = vcpu_lip(), handler;
+	unsigned cpl;
 
 	if (!v->pt_stepping || !e->active)
 		return;
@@ -265,12 +276,11 @@ void pt_emul_event_injected(struct vcpu *v, unsigned vector)
 		vmcs_writenat(GUEST_PENDING_DBG_EXCEPTIONS, 0);
 	}
 	e->have_prev = false; /* the instruction at ip runs after the handler returns */
-	if (!pt_emul_idt_handler(v, vector, &handler))
+	if (!pt_emul_idt_gate(v, vector, &handler, &cpl))
 		return;
-	if (e->in_ctx) {
-		pt_gen_event(&e->gen, ip, handler, pt_emul_cpu_mode(v));
+	if (e->in_ctx)
 		e->st.events++;
-	}
+	pt_emul_event_packets(v, e, ip, handler, cpl);
 	stage_flush(v, pg, e);
 	if (e->active && !v->pt_step_mtf)
 		pt_emul_bp_arm(e, handler, false);
@@ -344,8 +354,20 @@ void pt_emul_ctl_written(struct vcpu *v, struct pt_guest *pg, uint64_t old_ctl)
 	e->active = true;
 	e->have_prev = false;
 	e->in_ctx = pt_emul_filters_pass(pg, next);
-	if (e->in_ctx)
-		pt_gen_start(&e->gen, next, pt_emul_cpu_mode(v), vmcs_readnat(GUEST_CR3), vcpu_guest_tsc(v));
+	uint32_t byte_cnt = (uint32_t)((pg->ctx.status & RTIT_STATUS_BYTECNT) >> 32);
+	/* The ground truth covers one decodable trace: from the enable that starts with a PSB on. */
+	if (byte_cnt == 0)
+		e->rip_count = 0;
+	/* Linux clears PacketByteCnt only on a trace's first start and keeps it across sched-out/in,
+	   so later enables carry on without a PSB, as hardware does. */
+	pt_gen_enable(&e->gen, &(struct pt_gen_enable){
+				       .ip = next,
+				       .mode = pt_emul_cpu_mode(v),
+				       .cr3 = vmcs_readnat(GUEST_CR3),
+				       .tsc = vcpu_guest_tsc(v),
+				       .in_ctx = e->in_ctx,
+				       .byte_cnt = byte_cnt,
+			       });
 	stage_flush(v, pg, e);
 	if (e->active)
 		stepping_arm(v, e);

@@ -54,7 +54,8 @@ struct pt_emul {
 	 */
 	bool vtf;
 	bool prev_sets_tf, prev_new_tf, prev_pushes_flags;
-	bool bp_frame, bp_frame_err; /* the handler breakpoint follows a delivery whose frame holds our TF */
+	bool prev_syscall, prev_sysret; /* R11 holds the guest's RFLAGS image (SDM Vol. 2B SYSCALL, SYSRET) */
+	bool bp_frame, bp_frame_err;    /* the handler breakpoint follows a delivery whose frame holds our TF */
 	struct pt_emul_bp bp;
 	uint32_t saved_exc_bitmap;
 	/* The page the last instruction was fetched from, valid while the translation cannot have changed. */

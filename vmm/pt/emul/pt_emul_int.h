@@ -12,10 +12,16 @@ enum pt_cpu_mode pt_emul_cpu_mode(const struct vcpu *v);
 void pt_emul_ranges_init(struct pt_guest *pg);
 /* SDM 33.2.4 "Trace Filtering": CPL (OS/User), CR3 match, and IP filter ranges (ADDRn_CFG = 1). */
 bool pt_emul_filters_pass(const struct pt_guest *pg, uint64_t ip);
+/* The same for code at privilege level cpl (where an event or far transfer goes). */
+bool pt_emul_filters_pass_at(const struct pt_guest *pg, uint64_t ip, unsigned cpl);
 /* An ADDRn range with ADDRn_CFG = 2 (TraceStop) holds ip. */
 bool pt_emul_trace_stop_hit(const struct pt_guest *pg, uint64_t ip);
 /* The handler of `vector` from the guest IDT (IVT in real mode). */
 bool pt_emul_idt_handler(struct vcpu *v, unsigned vector, uint64_t *ip);
+/* ... and the CPL its gate leads to. */
+bool pt_emul_idt_gate(struct vcpu *v, unsigned vector, uint64_t *ip, unsigned *cpl);
+/* An event from ip to handler (at cpl) while traced: FUP+TIP, or FUP+TIP.PGD if it leaves the context. */
+void pt_emul_event_packets(struct vcpu *v, struct pt_emul *e, uint64_t ip, uint64_t handler, unsigned cpl);
 /* Decodes the instruction at ip so the next step exit can account for it; false if it cannot. */
 bool pt_emul_decode_next(struct vcpu *v, struct pt_emul *e, uint64_t ip);
 /* `prev` retired and execution went on at next_ip: packets; true if the guest's own TF trap is due. */

@@ -43,8 +43,12 @@ static bool in_ranges(const struct pt_guest *pg, unsigned ranges, uint64_t ip)
 
 bool pt_emul_filters_pass(const struct pt_guest *pg, uint64_t ip)
 {
+	return pt_emul_filters_pass_at(pg, ip, vcpu_cpl());
+}
+
+bool pt_emul_filters_pass_at(const struct pt_guest *pg, uint64_t ip, unsigned cpl)
+{
 	uint64_t ctl = pg->ctx.ctl;
-	unsigned cpl = vcpu_cpl();
 
 	if (cpl == 0 ? !(ctl & RTIT_CTL_OS) : !(ctl & RTIT_CTL_USER))
 		return false;
@@ -58,8 +62,15 @@ bool pt_emul_trace_stop_hit(const struct pt_guest *pg, uint64_t ip)
 	return pg->emul.stop_ranges && in_ranges(pg, pg->emul.stop_ranges, ip);
 }
 
-/* The handler of `vector` from the guest IDT (SDM 6.10-6.14): 8-byte gates, 16 in IA-32e mode. */
 bool pt_emul_idt_handler(struct vcpu *v, unsigned vector, uint64_t *ip)
+{
+	unsigned cpl;
+
+	return pt_emul_idt_gate(v, vector, ip, &cpl);
+}
+
+/* The handler of `vector` from the guest IDT (SDM 6.10-6.14): 8-byte gates, 16 in IA-32e mode. */
+bool pt_emul_idt_gate(struct vcpu *v, unsigned vector, uint64_t *ip, unsigned *cpl)
 {
 	uint64_t base = vmcs_readnat(GUEST_IDTR_BASE);
 	uint32_t limit = vmcs_read32(GUEST_IDTR_LIMIT);
@@ -74,8 +85,12 @@ bool pt_emul_idt_handler(struct vcpu *v, unsigned vector, uint64_t *ip)
 		if (vcpu_fetch(v, vector * 4, &ent, 4) != 4)
 			return false;
 		*ip = ((ent >> 16) << 4) + (ent & 0xffff);
+		*cpl = 0;
 		return true;
 	}
+	/* A gate to a more privileged code segment moves to its DPL (SDM 6.12.1); taken here from the
+	   selector's RPL, which equals the DPL for every OS's kernel code selector. */
+	*cpl = MIN(vcpu_cpl(), (gate[0] >> 16) & 3);
 	*ip = (gate[0] & 0xffff) | (gate[1] & 0xffff0000u);
 	if (size == 16)
 		*ip |= (uint64_t)gate[2] << 32;
@@ -154,8 +169,18 @@ static void note_tf_effects(struct vcpu *v, struct pt_emul *e)
 {
 	uint32_t flags;
 
-	e->prev_sets_tf = e->prev_pushes_flags = false;
-	if (v->pt_step_mtf || !e->have_prev || e->prev.map != INSN_MAP_1BYTE)
+	e->prev_sets_tf = e->prev_pushes_flags = e->prev_syscall = e->prev_sysret = false;
+	if (v->pt_step_mtf || !e->have_prev)
+		return;
+	if (e->prev.cls == INSN_SYSCALL) {
+		e->prev_syscall = true;
+	} else if (e->prev.cls == INSN_SYSRET) {
+		/* SYSRET loads RFLAGS from R11: with the guest's TF there, our stepping TF would be lost. */
+		e->prev_sysret = e->prev_sets_tf = true;
+		e->prev_new_tf = v->regs.r11 & RFLAGS_TF;
+		v->regs.r11 |= RFLAGS_TF;
+	}
+	if (e->prev.map != INSN_MAP_1BYTE)
 		return;
 	if (e->prev.opcode == 0x9d && stack_read32(v, 0, &flags)) {
 		e->prev_sets_tf = true;
@@ -175,9 +200,16 @@ static bool apply_tf_effects(struct vcpu *v, struct pt_emul *e)
 
 	if (e->prev_pushes_flags)
 		stack_fix_tf(v, 0, e->vtf);
+	if (e->prev_syscall) {
+		/* SYSCALL saved RFLAGS in R11 and cleared the bits IA32_FMASK sets (Linux's include TF). */
+		v->regs.r11 = (v->regs.r11 & ~(uint64_t)RFLAGS_TF) | (e->vtf ? RFLAGS_TF : 0);
+		e->vtf = e->vtf && !(v->msrs.fmask & RFLAGS_TF);
+	}
+	if (e->prev_sysret)
+		v->regs.r11 = (v->regs.r11 & ~(uint64_t)RFLAGS_TF) | (e->prev_new_tf ? RFLAGS_TF : 0);
 	if (e->prev_sets_tf)
 		e->vtf = e->prev_new_tf;
-	e->prev_sets_tf = e->prev_pushes_flags = false;
+	e->prev_sets_tf = e->prev_pushes_flags = e->prev_syscall = e->prev_sysret = false;
 	return due;
 }
 
@@ -214,6 +246,14 @@ static size_t fetch_code(struct vcpu *v, struct pt_emul *e, uint64_t ip, uint8_t
 	return vcpu_fetch(v, ip, buf, INSN_MAX_LEN);
 }
 
+/* Where SYSCALL goes: IA32_LSTAR from 64-bit code, IA32_CSTAR from compatibility mode, else STAR's EIP. */
+static uint64_t syscall_target(const struct vcpu *v)
+{
+	if (!v->efer_lma)
+		return (uint32_t)v->msrs.star;
+	return vcpu_insn_mode(v) == INSN_MODE64 ? v->msrs.lstar : v->msrs.cstar;
+}
+
 bool pt_emul_decode_next(struct vcpu *v, struct pt_emul *e, uint64_t ip)
 {
 	uint8_t code[INSN_MAX_LEN];
@@ -229,6 +269,11 @@ bool pt_emul_decode_next(struct vcpu *v, struct pt_emul *e, uint64_t ip)
 		uint64_t h;
 		if (pt_emul_idt_handler(v, (unsigned)e->prev.imm, &h))
 			pt_emul_bp_arm(e, h, false);
+	}
+	/* IA32_FMASK may clear TF at SYSCALL (Linux's does): its target is caught like a handler. */
+	if (!v->pt_step_mtf && e->prev_syscall && !pt_emul_bp_would_hide(e, ip)) {
+		pt_emul_bp_arm(e, syscall_target(v), false);
+		e->bp_frame = false; /* SYSCALL pushes nothing */
 	}
 	return e->have_prev;
 }
@@ -266,15 +311,41 @@ bool pt_emul_account(struct vcpu *v, struct pt_emul *e, uint64_t next_ip)
 	riplog_add(e, e->prev_ip);
 	if (s.cofi == PT_COFI_JCC)
 		s.taken = next_ip != e->prev_ip + e->prev.len;
+	/* The instruction left the traced context (SYSCALL into CPL 0 under User-only, a jump out of
+	   the ranges): TIP.PGD instead of its branch packet (SDM 33.4.2 "Packet Generation Disable"). */
+	bool leaves = !pt_emul_filters_pass(v->pt, next_ip);
 	if (s.cofi == PT_COFI_NONE && next_ip != e->prev_ip + e->prev.len && e->prev.cls != INSN_HLT) {
 		/* Flow changed without a branch: an event we did not intercept (SDM 33.4.2.4). */
 		pt_gen_insn(&e->gen, &s);
-		pt_gen_event(&e->gen, e->prev_ip + e->prev.len, next_ip, s.mode);
+		if (leaves)
+			pt_gen_stop(&e->gen, e->prev_ip + e->prev.len);
+		else
+			pt_gen_event(&e->gen, e->prev_ip + e->prev.len, next_ip, s.mode);
+		e->in_ctx = !leaves;
 		e->st.events++;
 		return due;
 	}
-	pt_gen_insn(&e->gen, &s);
+	if (leaves) {
+		pt_gen_insn_exit(&e->gen, &s);
+		e->in_ctx = false;
+	} else {
+		pt_gen_insn(&e->gen, &s);
+	}
 	return due;
+}
+
+void pt_emul_event_packets(struct vcpu *v, struct pt_emul *e, uint64_t ip, uint64_t handler, unsigned cpl)
+{
+	if (!e->in_ctx)
+		return;
+	if (pt_emul_filters_pass_at(v->pt, handler, cpl)) {
+		pt_gen_event(&e->gen, ip, handler, pt_emul_cpu_mode(v));
+		return;
+	}
+	/* An interrupt or exception into code not traced (user-only tracing, a kernel handler): FUP of
+	   the interrupted IP, TIP.PGD without IP (SDM 33.7 "Packet Generation Scenarios"). */
+	pt_gen_stop(&e->gen, ip);
+	e->in_ctx = false;
 }
 
 void pt_emul_fix_event_frame(struct vcpu *v, struct pt_emul *e)

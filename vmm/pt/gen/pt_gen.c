@@ -150,13 +150,39 @@ static void psb_due(struct pt_gen *g, uint64_t ip)
 
 void pt_gen_start(struct pt_gen *g, uint64_t ip, enum pt_cpu_mode mode, uint64_t cr3, uint64_t tsc)
 {
-	/* A PSB+ first, then the TIP.PGE of the first IP (SDM 33.4.2, "Packet Generation Enable (TIP.PGE) Packet"). */
+	pt_gen_enable(g, &(struct pt_gen_enable){ .ip = ip, .mode = mode, .cr3 = cr3, .tsc = tsc, .in_ctx = true });
+}
+
+/*
+ * SDM 33.2.8.3 "Enabling and Disabling Packet Generation with TraceEn": a full PSB+ when
+ * PacketByteCnt is 0, else only timing packets (TSC, CBR); then TIP.PGE if the filters pass at once
+ * (SDM 33.7 "Packet Generation Scenarios", WRMSR that sets TraceEn).
+ */
+void pt_gen_enable(struct pt_gen *g, const struct pt_gen_enable *en)
+{
+	uint8_t b[PT_PKT_MAX];
+
 	g->on = false;
-	g->cr3 = cr3;
-	g->tsc = tsc;
-	g->mode = mode;
-	pt_gen_psb(g, ip);
-	pt_gen_resume(g, ip, mode);
+	g->cr3 = en->cr3;
+	g->tsc = en->tsc;
+	g->mode = en->mode;
+	if (en->byte_cnt == 0) {
+		pt_gen_psb(g, en->ip);
+	} else {
+		g->since_psb = en->byte_cnt;
+		if (g->cfg.tsc_en)
+			put_state(g, false);
+		if (g->cfg.cbr)
+			out(g, b, pt_put_cbr(b, g->cfg.cbr));
+	}
+	if (en->in_ctx)
+		pt_gen_resume(g, en->ip, en->mode);
+}
+
+uint32_t pt_gen_byte_cnt(const struct pt_gen *g)
+{
+	/* The counter only has to reach the largest PSB period (2K << 5 bytes here); 17 bits hold it. */
+	return (uint32_t)(g->since_psb & PT_GEN_BYTE_CNT_MASK);
 }
 
 void pt_gen_resume(struct pt_gen *g, uint64_t ip, enum pt_cpu_mode mode)

@@ -73,6 +73,19 @@ struct pt_gen {
 void pt_gen_init(struct pt_gen *g, const struct pt_gen_cfg *cfg, pt_emit_fn emit, void *ctx);
 /* TraceEn 0->1 at ip: PSB+ (PSB, TSC, CBR, PIP, PSBEND), then MODE.Exec and TIP.PGE(ip). */
 void pt_gen_start(struct pt_gen *g, uint64_t ip, enum pt_cpu_mode mode, uint64_t cr3, uint64_t tsc);
+/* What TraceEn 0->1 found: where, in what state, whether the filters pass, IA32_RTIT_STATUS.PacketByteCnt. */
+struct pt_gen_enable {
+	uint64_t ip;
+	enum pt_cpu_mode mode;
+	uint64_t cr3, tsc;
+	bool in_ctx;
+	uint32_t byte_cnt;
+};
+#define PT_GEN_BYTE_CNT_MASK 0x1ffffu /* IA32_RTIT_STATUS bits 48:32 */
+/* TraceEn 0->1: PSB+ only when byte_cnt is 0 (else TSC/CBR), then MODE.Exec + TIP.PGE(ip) if in_ctx. */
+void pt_gen_enable(struct pt_gen *g, const struct pt_gen_enable *en);
+/* IA32_RTIT_STATUS.PacketByteCnt: bytes since the last PSB (never 0 once a PSB went out). */
+uint32_t pt_gen_byte_cnt(const struct pt_gen *g);
 /* After each executed instruction; may append a PSB+ at the boundary. */
 void pt_gen_insn(struct pt_gen *g, const struct pt_step *s);
 /*
