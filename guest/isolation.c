@@ -13,7 +13,7 @@
 #define ALL_ONES     0xffffffffu
 #define WRITE_PROBE  0x12345678u
 #define GPA_1G       0x40000000u
-#define GPA_IOAPIC   0xfec00000u /* unbacked: 0xFEE00000 is the virtual local APIC now */
+#define GPA_HPET     0xfed00000u /* unbacked: 0xFEC00000 and 0xFEE00000 are the virtual I/O and local APICs */
 #define GPA_TOP_PAGE 0xfffff000u
 #define NAME_MAX     32
 
@@ -77,7 +77,7 @@ int guest_main(uint32_t magic, uint32_t info)
 	iso_check_beyond(mem + 0x1000);
 	if (mem <= GPA_1G)
 		iso_check_beyond(GPA_1G);
-	iso_check_beyond(GPA_IOAPIC);
+	iso_check_beyond(GPA_HPET);
 	iso_check_beyond(GPA_TOP_PAGE);
 
 	/* Last, so the peer has had the whole run to write into us if it could. */

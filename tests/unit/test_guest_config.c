@@ -101,6 +101,24 @@ static void test_all_options(void **state)
 	assert_int_equal(c.problems, 0);
 }
 
+static void test_input(void **state)
+{
+	struct guest_config c;
+	(void)state;
+
+	guest_config_parse("/k", 0, &c);
+	assert_false(c.input_serial);
+	guest_config_parse("/k input=serial", 0, &c);
+	assert_true(c.input_serial);
+	assert_int_equal(c.problems, 0);
+	guest_config_parse("/k input=serial input=none", 0, &c);
+	assert_false(c.input_serial);
+	guest_config_parse("/k input=keyboard", 2, &c);
+	assert_false(c.input_serial);
+	assert_int_equal(c.problems, 1);
+	assert_true(host_console_contains("guest 2: bad value 'keyboard' for input (expected serial|none) ignored\n"));
+}
+
 static void test_mem(void **state)
 {
 	struct guest_config c;
@@ -228,10 +246,10 @@ static void test_random_input(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_defaults, setup),        cmocka_unit_test_setup(test_name_from_path, setup),
-		cmocka_unit_test_setup(test_all_options, setup),     cmocka_unit_test_setup(test_mem, setup),
-		cmocka_unit_test_setup(test_bad_words_named, setup), cmocka_unit_test_setup(test_guest_cmdline, setup),
-		cmocka_unit_test_setup(test_random_input, setup),
+		cmocka_unit_test_setup(test_defaults, setup),      cmocka_unit_test_setup(test_name_from_path, setup),
+		cmocka_unit_test_setup(test_all_options, setup),   cmocka_unit_test_setup(test_input, setup),
+		cmocka_unit_test_setup(test_mem, setup),           cmocka_unit_test_setup(test_bad_words_named, setup),
+		cmocka_unit_test_setup(test_guest_cmdline, setup), cmocka_unit_test_setup(test_random_input, setup),
 	};
 	return cmocka_run_group_tests_name("guest_config", tests, NULL, NULL);
 }

@@ -4,6 +4,7 @@
 #include "cpu.h"
 
 #define UART_THR 0
+#define UART_RBR 0
 #define UART_IER 1
 #define UART_DLL 0
 #define UART_DLM 1
@@ -13,6 +14,7 @@
 #define UART_LSR 5
 #define UART_SCR 7
 
+#define LSR_DR   (1u << 0)
 #define LSR_THRE (1u << 5)
 #define LSR_TEMT (1u << 6)
 
@@ -55,6 +57,13 @@ void serial_flush(void)
 			return;
 		cpu_pause();
 	}
+}
+
+int serial_getc(void)
+{
+	if (!serial_console.enabled || !(cpu_inb(COM1_BASE + UART_LSR) & LSR_DR))
+		return -1;
+	return cpu_inb(COM1_BASE + UART_RBR);
 }
 
 bool serial_init(void)

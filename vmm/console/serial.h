@@ -9,5 +9,7 @@
 /* Returns false (and stays disabled) where no UART answers. */
 bool serial_init(void);
 void serial_flush(void);
+/* A byte received on COM1 (LSR.DR), or -1 when none is waiting or there is no UART. Never waits. */
+int serial_getc(void);
 
 #endif

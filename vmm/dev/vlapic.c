@@ -4,8 +4,9 @@
  * vlapic_timer.c's. What it does not model: IPIs to
  * other vCPUs (each guest has one vCPU: the ICR accepts everything, and only IPIs that reach the
  * sender itself deliver), relocation of the register page,
- * level-triggered interrupts (TMR stays 0), LINT0/LINT1, thermal and CMCI sources (their LVT entries
- * are storage), and x2APIC mode.
+ * LINT0/LINT1, thermal and CMCI sources (their LVT entries are storage), EOI-broadcast suppression and
+ * x2APIC mode. Level-triggered interrupts come from the I/O APIC only (vlapic_deliver); their EOI goes
+ * back to it through level_eoi.
  */
 #include "dev/vlapic.h"
 #include "lib/string.h"
@@ -111,6 +112,7 @@ bool vlapic_set_irr(struct vlapic *a, unsigned vector)
 		return false;
 	}
 	a->irr[vector >> 5] |= BIT(vector & 31);
+	a->tmr[vector >> 5] &= ~(uint32_t)BIT(vector & 31); /* edge triggered (SDM 11.8.4) */
 	return true;
 }
 
@@ -138,13 +140,49 @@ void vlapic_unaccept(struct vlapic *a, unsigned vector)
 	a->irr[vector >> 5] |= BIT(vector & 31);
 }
 
-/* SDM 11.8.5 "Signaling Interrupt Servicing Completion": EOI retires the highest-priority ISR bit. */
+/*
+ * SDM 11.8.5 "Signaling Interrupt Servicing Completion": EOI retires the highest-priority ISR bit; for a
+ * level-triggered vector (its TMR bit set) the EOI message also goes to the I/O APIC.
+ */
 static void eoi(struct vlapic *a)
 {
 	int v = highest_bit(a->isr);
 
-	if (v >= 0)
-		a->isr[v >> 5] &= ~(uint32_t)BIT(v & 31);
+	if (v < 0)
+		return;
+	a->isr[v >> 5] &= ~(uint32_t)BIT(v & 31);
+	if ((a->tmr[v >> 5] & BIT(v & 31)) && a->level_eoi)
+		a->level_eoi(a->level_eoi_ctx, (unsigned)v);
+}
+
+void vlapic_set_level_eoi(struct vlapic *a, vlapic_eoi_fn fn, void *ctx)
+{
+	a->level_eoi = fn;
+	a->level_eoi_ctx = ctx;
+}
+
+bool vlapic_deliver(struct vlapic *a, unsigned vector, bool level)
+{
+	if (!vlapic_hw_enabled(a) || !(a->svr & APIC_SVR_ENABLE) || !vlapic_set_irr(a, vector))
+		return false;
+	if (level)
+		a->tmr[vector >> 5] |= BIT(vector & 31);
+	return true;
+}
+
+bool vlapic_match_dest(const struct vlapic *a, unsigned dest, bool logical)
+{
+	unsigned ldr = a->ldr >> 24;
+
+	dest &= 0xff;
+	if (dest == 0xff)
+		return true; /* broadcast in both modes */
+	if (!logical)
+		return dest == a->id >> 24;
+	/* DFR[31:28] 1111: flat model, LDR a bit mask; 0000: cluster model, cluster in bits 7:4 (SDM 11.6.2.2). */
+	if ((a->dfr >> 28) == 0xf)
+		return (dest & ldr) != 0;
+	return (dest >> 4) == (ldr >> 4) && (dest & ldr & 0xf) != 0;
 }
 
 /*
@@ -283,8 +321,14 @@ bool vlapic_write_base(struct vlapic *a, uint64_t val, unsigned maxphyaddr)
 		reserved |= ~0ULL << maxphyaddr;
 	if ((val & reserved) || (val & ~0xfffULL) != VLAPIC_BASE_GPA)
 		return false;
-	if ((a->base & APIC_BASE_ENABLE) && !(val & APIC_BASE_ENABLE))
-		vlapic_reset(a, a->id >> 24); /* disabled: back to the power-up state, ID kept */
+	if ((a->base & APIC_BASE_ENABLE) && !(val & APIC_BASE_ENABLE)) {
+		/* Disabled: back to the power-up state, ID and the I/O APIC's wiring kept. */
+		vlapic_eoi_fn fn = a->level_eoi;
+		void *ctx = a->level_eoi_ctx;
+
+		vlapic_reset(a, a->id >> 24);
+		vlapic_set_level_eoi(a, fn, ctx);
+	}
 	a->base = val;
 	return true;
 }

@@ -48,6 +48,9 @@
 #define APIC_ESR_SEND_ILLEGAL BIT(5) /* Send Illegal Vector (SDM 11.5.3 "Error Handling") */
 #define APIC_ESR_RECV_ILLEGAL BIT(6) /* Receive Illegal Vector */
 
+/* Told of the EOI of a vector whose TMR bit is set (the I/O APICs' EOI message, SDM 11.8.5). */
+typedef void (*vlapic_eoi_fn)(void *ctx, unsigned vector);
+
 /* IA32_APIC_BASE (SDM 11.4.4, Figure 11-5): BSP flag, x2APIC enable, global enable, base address. */
 #define APIC_BASE_BSP    BIT(8)
 #define APIC_BASE_EXTD   BIT(10)
@@ -83,6 +86,8 @@ struct vlapic {
 	uint32_t icr_lo, icr_hi;
 	uint32_t timer_icr, timer_dcr;
 	uint32_t irr[8], isr[8], tmr[8]; /* 256 bits each, 32 per register */
+	vlapic_eoi_fn level_eoi;         /* wiring, not APIC state: kept when the guest disables the APIC */
+	void *level_eoi_ctx;             /* its first argument */
 	uint64_t base;                   /* IA32_APIC_BASE */
 	bool nmi_pending;                /* an NMI (self-IPI or LVT entry in NMI mode) not yet delivered */
 	struct vlapic_timer timer;       /* vlapic_timer.c */
@@ -105,8 +110,21 @@ bool vlapic_write_base(struct vlapic *a, uint64_t val, unsigned maxphyaddr);
 uint32_t vlapic_read(const struct vlapic *a, uint32_t off);
 /* A 32-bit write; writes to read-only registers and reserved offsets are ignored. */
 void vlapic_write(struct vlapic *a, uint32_t off, uint32_t val);
-/* A fixed interrupt arrives for `vector`; vectors 0-15 are illegal and only set ESR. False if refused. */
+/* A fixed edge-triggered interrupt arrives for `vector` (TMR bit cleared); vectors 0-15 are illegal and only set ESR. False if refused. */
 bool vlapic_set_irr(struct vlapic *a, unsigned vector);
+/*
+ * An interrupt message from an I/O APIC: fixed delivery of `vector`, edge or level triggered. IRR is set
+ * and TMR set for level, cleared for edge (SDM 11.8.4); refused (false) while the APIC is disabled,
+ * globally or by software, and for vectors 0-15 (ESR).
+ */
+bool vlapic_deliver(struct vlapic *a, unsigned vector, bool level);
+/*
+ * Whether a message for `dest` in physical (its APIC ID, or FFH) or logical mode (flat or cluster model
+ * by DFR, against LDR) reaches this APIC (SDM 11.6.2 "Determining IPI Destination").
+ */
+bool vlapic_match_dest(const struct vlapic *a, unsigned dest, bool logical);
+/* Wires the EOI of level-triggered vectors to fn (an I/O APIC); vlapic_reset() unwires it. */
+void vlapic_set_level_eoi(struct vlapic *a, vlapic_eoi_fn fn, void *ctx);
 /* Processor priority (SDM 11.8.3.1 "Task and Processor Priorities"). */
 uint32_t vlapic_ppr(const struct vlapic *a);
 /* The highest IRR vector whose priority class is above PPR, or -1 when none can be delivered. */

@@ -93,6 +93,16 @@ static bool parse_riplog(const char *val, size_t len, struct guest_config *c)
 	return parse_switch(val, len, &c->pt_riplog);
 }
 
+/* input=serial: what is typed on the host's COM1 goes to this guest's UART (one guest at most). */
+static bool parse_input(const char *val, size_t len, struct guest_config *c)
+{
+	if (modline_word_is(val, len, "serial") || modline_word_is(val, len, "none")) {
+		c->input_serial = modline_word_is(val, len, "serial");
+		return true;
+	}
+	return false;
+}
+
 /* Later options are added as rows here. */
 static const struct guest_option guest_options[] = {
 	{ "name", "1-31 of A-Z a-z 0-9 _ -", parse_name },
@@ -102,6 +112,7 @@ static const struct guest_option guest_options[] = {
 	{ "privileged", "yes|no", parse_privileged },
 	{ "limit", "a TSC tick count, K/M/G suffixes allowed", parse_limit },
 	{ "pt_riplog", "on|off", parse_riplog },
+	{ "input", "serial|none", parse_input },
 	{ "pt_caps", "all, none or features: cr3,psb,ip,mtc,ptwrite,power,topa,multi,single,fabric,ranges=N",
 	  parse_pt_caps },
 };

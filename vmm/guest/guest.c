@@ -5,13 +5,17 @@
 #include "guest/layout.h"
 #include "guest/linux_boot.h"
 #include "guest/mbinfo.h"
+#include "guest/mptable.h"
 #include "pt/pt_guest.h"
 #include "vmx/caps.h"
 #include "vmx/exit_reason.h"
 #include "vmx/hypercall.h"
 #include "vmx/pt_backend.h"
+#include "vmx/vcpu_input.h"
 #include "vmx/vmcs_init.h"
 #include "ept/ept_walk.h"
+#include "console/serial.h"
+#include "cpu.h"
 #include "hypercall_abi.h"
 #include "lib/format.h"
 #include "lib/string.h"
@@ -70,6 +74,51 @@ static void guest_init(struct guest *g, unsigned id)
 	g->vcpu.pt_ops = &pt_backend_none; /* until vcpu_create, guest_destroy may run */
 }
 
+/*
+ * A Linux guest's MP table, in its reserved BIOS area (e820 marks [GUEST_LEGACY_LO, 1 MiB) reserved and
+ * the layout places nothing there): its one CPU, with the host's signature and features as CPUID
+ * shows them, and its I/O APIC.
+ */
+static int guest_mptable_write(struct guest *g)
+{
+	struct cpuid_regs id = cpu_cpuid(1, 0);
+	struct mptable_params p = {
+		.apic_id = (uint8_t)(g->vcpu.lapic.id >> 24),
+		.apic_version = APIC_VERSION_VALUE & 0xff,
+		.cpu_signature = id.eax,
+		.cpu_features = id.edx,
+		.ioapic_id = (uint8_t)(g->vcpu.ioapic.id >> 24),
+		.ioapic_version = IOAPIC_VERSION,
+		.ioapic_addr = (uint32_t)VIOAPIC_BASE_GPA,
+		.lapic_addr = (uint32_t)VLAPIC_BASE_GPA,
+	};
+	void *at = guest_mem_ptr(&g->mem, MPTABLE_GPA, MPTABLE_SIZE);
+
+	_Static_assert(MPTABLE_GPA >= GUEST_LEGACY_LO && MPTABLE_GPA + MPTABLE_SIZE <= GUEST_LEGACY_HI,
+		       "the MP table lies in the reserved legacy hole");
+	if (!at || !mptable_build(at, MPTABLE_SIZE, MPTABLE_GPA, &p)) {
+		pr_err("guest %s: refused: no room for its MP table at 0x%x\n", g->cfg.name, MPTABLE_GPA);
+		return -1;
+	}
+	return 0;
+}
+
+/* Host serial input goes to one guest: a second guest asking for it is refused, naming the first. */
+static int guest_input_claim(struct guest *g)
+{
+	if (!g->cfg.input_serial)
+		return 0;
+	for (unsigned i = 0; i < guest_count; i++) {
+		if (&guests[i] != g && guests[i].state == GUEST_RUNNABLE && guests[i].cfg.input_serial) {
+			pr_err("guest %s: refused: input=serial is already guest %s's; one guest takes the serial "
+			       "input\n",
+			       g->cfg.name, guests[i].cfg.name);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* A Linux guest takes one initrd and no multiboot modules; a multiboot guest no initrd. */
 static int guest_modules_fit(const struct guest *g, const struct guest_image *img, const struct guest_layout *l)
 {
@@ -110,6 +159,11 @@ int guest_create(unsigned index, const struct guest_config *cfg, const void *ima
 	guest_init(g, index);
 	g->cfg = *cfg;
 
+	if (guest_input_claim(g) < 0) {
+		ptv_snprintf(g->stop_reason, sizeof(g->stop_reason), "input=serial taken by another guest");
+		g->exit_status = -1;
+		return -1;
+	}
 	if (guest_image_check(g->cfg.name, image, size, g->cfg.mem_size, &img) < 0 ||
 	    guest_modules_fit(g, &img, l) < 0 || guest_layout_place(g->cfg.name, &img, g->cfg.mem_size, l) < 0) {
 		ptv_snprintf(g->stop_reason, sizeof(g->stop_reason), "image refused");
@@ -125,6 +179,8 @@ int guest_create(unsigned index, const struct guest_config *cfg, const void *ima
 	}
 	uint32_t info = img.proto == BOOT_LINUX ? linux_zeropage_build(&img, image, &g->cfg, &g->mem, l)
 						: guest_mbinfo_build(&img, &g->cfg, &g->mem, l);
+	if (info && img.proto == BOOT_LINUX && guest_mptable_write(g) < 0)
+		info = 0;
 	if (!info) {
 		if (img.proto != BOOT_LINUX)
 			pr_err("guest %s: refused: its multiboot information does not fit\n", g->cfg.name);
@@ -147,6 +203,11 @@ int guest_create(unsigned index, const struct guest_config *cfg, const void *ima
 	struct pt_guest_config pc = { g->cfg.pt, g->cfg.pt_caps, g->cfg.pt_riplog };
 	pt_guest_attach(&g->pt, &g->vcpu, &pc);
 	g->state = GUEST_RUNNABLE;
+	if (g->cfg.input_serial) {
+		vcpu_input_attach(&g->vcpu, serial_getc);
+		g->vcpu.uart.interactive = true;
+		pr_info("guest %s: takes the serial input (input=serial)\n", g->cfg.name);
+	}
 	pr_info("guest %s: %s %s kernel, entry 0x%x, %lu MiB RAM at host 0x%lx, EPT %lu table pages%s\n", g->cfg.name,
 		guest_image_kind_name(img.kind), guest_boot_proto_name(img.proto), img.entry, g->cfg.mem_size >> 20,
 		g->ram_hpa, g->ept.table_pages, g->cfg.guest_cmdline[0] ? ", with a command line" : "");
@@ -199,6 +260,7 @@ void guest_stop(struct guest *g, int status, const char *fmt, ...)
 	if (g->state != GUEST_RUNNABLE)
 		return;
 	vuart_flush(&g->vcpu.uart);
+	vcpu_input_detach(&g->vcpu);
 	vcpu_pt_stopped(&g->vcpu);
 	va_start(ap, fmt);
 	ptv_vsnprintf(g->stop_reason, sizeof(g->stop_reason), fmt, ap);
@@ -243,6 +305,7 @@ void guest_destroy(struct guest *g)
 {
 	/* Its PT state goes first: the hardware path may still own the CPU's RTIT MSRs for it. */
 	vcpu_pt_release(&g->vcpu);
+	vcpu_input_detach(&g->vcpu);
 	vcpu_destroy(&g->vcpu);
 	if (g->ept.pml4)
 		ept_destroy(&g->ept);

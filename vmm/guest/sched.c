@@ -11,6 +11,7 @@
 #include "guest/sched.h"
 #include "guest/guest.h"
 #include "vmx/exit.h"
+#include "vmx/vcpu_input.h"
 #include "vmx/vcpu_switch.h"
 #include "vmx/vcpu_time.h"
 #include "time/idle.h"
@@ -86,6 +87,7 @@ static void run_slice(struct guest *g)
 	uint64_t start = cpu_rdtsc();
 	enum exit_action a;
 
+	vcpu_input_poll(); /* host serial input, at least once per slice */
 	switch_to(g);
 	a = vmx_run_guest(v, slice_end(g, start));
 	g->run_tsc += cpu_rdtsc() - start;

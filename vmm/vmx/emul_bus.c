@@ -1,11 +1,12 @@
 /*
  * The guest-physical bus as emulated instructions see it. Guest RAM is reached through the EPT walker
- * only; the local APIC page is the one device (vlapic_vmx.c); every other address behaves like an
- * unclaimed PC bus: each byte reads FFH and writes go nowhere, so nothing outside the guest is touched.
+ * only; the local APIC page (vlapic_vmx.c) and the I/O APIC page (vioapic_vmx.c) are the devices;
+ * every other address behaves like an unclaimed PC bus: each byte reads FFH and writes go nowhere, so nothing outside the guest is touched.
  * The first few such accesses are reported, once per page in a row, to keep logs short.
  */
 #include "vmx/emul.h"
 #include "ept/ept_walk.h"
+#include "vmx/vioapic_vmx.h"
 #include "vmx/vlapic_vmx.h"
 #include "log.h"
 
@@ -23,7 +24,7 @@ static bool in_ram(const struct vcpu *v, uint64_t gpa, unsigned size)
 
 bool emul_bus_unbacked(const struct vcpu *v, uint64_t gpa)
 {
-	return !in_ram(v, gpa, 1) && !vlapic_claims(gpa);
+	return !in_ram(v, gpa, 1) && !vlapic_claims(gpa) && !vioapic_claims(gpa);
 }
 
 static void report(struct vcpu *v, uint64_t gpa, unsigned size, bool write)
@@ -45,6 +46,10 @@ int emul_bus_read(struct vcpu *v, uint64_t gpa, unsigned size, uint64_t *val)
 		*val = vlapic_mmio_read(v, gpa, size);
 		return 0;
 	}
+	if (vioapic_claims(gpa)) {
+		*val = vioapic_mmio_read(v, gpa, size);
+		return 0;
+	}
 	report(v, gpa, size, false);
 	*val = size_mask(size);
 	return 0;
@@ -56,6 +61,8 @@ int emul_bus_write(struct vcpu *v, uint64_t gpa, unsigned size, uint64_t val)
 		return ept_write_guest(v->mem.ept, gpa, &val, size) == size ? 0 : -1;
 	if (vlapic_claims(gpa))
 		vlapic_mmio_write(v, gpa, size, val);
+	else if (vioapic_claims(gpa))
+		vioapic_mmio_write(v, gpa, size, val);
 	else
 		report(v, gpa, size, true);
 	return 0;

@@ -179,6 +179,8 @@ enum exit_action vmx_run_guest(struct vcpu *v, uint64_t slice_end)
 	v->slice_end = slice_end ? slice_end : UINT64_MAX;
 	vcpu_time_before_entry(v, cpu_rdtsc());
 	vcpu_pt_before_entry(v);
+	/* Interrupts raised while the vCPU was off the CPU (serial input) arm their window now. */
+	vlapic_request_windows(v);
 	int fail = vmx_run(&v->regs, v->launched);
 	if (fail) {
 		vcpu_pt_after_exit(v); /* no exit happened: the host trace still comes back on */

@@ -4,7 +4,8 @@
  * guest RAM behind it behaves like an unclaimed bus: the instruction that
  * touched it is emulated (exit_mem.c), reads return all ones and writes are
  * dropped, so nothing outside the guest is ever read or written; the local
- * APIC page at 0xFEE00000 is the one device there (vlapic_vmx.c). Anything
+ * APIC page at 0xFEE00000 (vlapic_vmx.c) and the I/O APIC page at
+ * 0xFEC00000 (vioapic_vmx.c) are the devices there. Anything
  * else stops the guest.
  */
 #include "vmx/emul.h"

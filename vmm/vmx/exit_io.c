@@ -1,11 +1,14 @@
 /*
  * Port I/O (exit qualification: SDM 28.2.1, Table 28-5). Every port exits:
- * COM1 is the guest's virtual 16550, 0xf4 is isa-debug-exit (the guest ends
+ * COM1 is the guest's virtual 16550 (its IRQ line on I/O APIC pin 4), 0xf4 is isa-debug-exit (the guest ends
  * with the value written as its status), 0x8900 is the Bochs shutdown port
  * ("Shutdown" ends the guest); any other port reads all ones and ignores
  * writes, reported once per port.
  */
 #include "vmx/exit.h"
+#include "vmx/vcpu_input.h"
+#include "vmx/vioapic_vmx.h"
+#include "vmx/vlapic_vmx.h"
 #include "vmx/vmcs_ops.h"
 #include "ept/ept_walk.h"
 #include "log.h"
@@ -14,12 +17,20 @@
 #define DEBUG_EXIT_PORT     0xf4
 #define BOCHS_SHUTDOWN_PORT 0x8900
 
+/* The UART's IRQ line may have changed with the access: pin 4 follows it, an interrupt arms the window. */
+static void uart_irq_update(struct vcpu *v)
+{
+	if (vcpu_uart_irq_sync(v))
+		vlapic_request_windows(v);
+}
+
 /* Returns false when the access stopped the guest (v->stop says why). */
 static bool io_out(struct vcpu *v, uint16_t port, unsigned size, uint32_t val)
 {
 	if (port >= COM1_PORT && port < COM1_PORT + 8) {
 		for (unsigned i = 0; i < size && port + i < COM1_PORT + 8; i++)
 			vuart_write(&v->uart, port + i - COM1_PORT, (uint8_t)(val >> (8 * i)));
+		uart_irq_update(v);
 		return true;
 	}
 	if (port == DEBUG_EXIT_PORT) {
@@ -50,10 +61,14 @@ static uint32_t io_in(struct vcpu *v, uint16_t port, unsigned size)
 	uint32_t val = 0;
 
 	if (port >= COM1_PORT && port < COM1_PORT + 8) {
+		/* A guest polling its UART for input finds what was typed meanwhile. */
+		if (v == vcpu_input_owner())
+			vcpu_input_poll();
 		for (unsigned i = 0; i < size; i++) {
 			uint8_t b = port + i < COM1_PORT + 8 ? vuart_read(&v->uart, port + i - COM1_PORT) : 0xff;
 			val |= (uint32_t)b << (8 * i);
 		}
+		uart_irq_update(v);
 		return val;
 	}
 	if (port != BOCHS_SHUTDOWN_PORT && port != DEBUG_EXIT_PORT && !(v->io.logged[port / 8] & (1u << (port % 8)))) {

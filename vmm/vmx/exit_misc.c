@@ -2,6 +2,7 @@
 #include "vmx/exit.h"
 #include "vmx/exit_reason.h"
 #include "vmx/pt_backend.h"
+#include "vmx/vcpu_input.h"
 #include "vmx/vcpu_switch.h"
 #include "vmx/vcpu_time.h"
 #include "vmx/vlapic_vmx.h"
@@ -25,6 +26,9 @@ enum exit_action handle_hlt(struct vcpu *v)
 		v->probe_exit = EXIT_REASON_HLT;
 		return EXIT_STOPPED;
 	}
+	/* Input typed for this guest (or another) comes in now: it may be what this HLT waits for. */
+	if (vcpu_input_poll())
+		vlapic_request_windows(v);
 	/* An NMI wakes HLT whatever IF says; the NMI-window exit that follows delivers it. */
 	bool nmi = vlapic_nmi_pending(v);
 	if (!(vmcs_readnat(GUEST_RFLAGS) & RFLAGS_IF) && !nmi)

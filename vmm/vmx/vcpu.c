@@ -59,6 +59,7 @@ int vcpu_create(struct vcpu *v, const struct vcpu_config *c)
 	v->dregs.dr6 = DR6_RESET;
 	vlapic_timer_set_clock(&v->lapic, c->tsc_khz, c->crystal_khz);
 	vlapic_reset(&v->lapic, c->id);
+	vioapic_reset(&v->ioapic, &v->lapic, VIOAPIC_ID);
 	vmtrr_reset(&v->mtrr);
 	v->window_exiting = c->window_exiting;
 	vuart_init(&v->uart, c->name);

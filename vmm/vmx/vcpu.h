@@ -1,7 +1,7 @@
 /*
  * A virtual CPU: the one owner of a guest's CPU state. Whatever the VMCS does
  * not hold lives here (GPRs, DR0-DR3/DR6, the XSAVE area and XCR0, the syscall
- * MSRs), with the guest's virtual APIC and UART, its port-I/O bookkeeping, its
+ * MSRs), with the guest's virtual APIC, I/O APIC and UART, its port-I/O bookkeeping, its
  * memory view and its Intel PT context. All of it is set up by vcpu_create()
  * when the guest is created and switched by vcpu_load()/vcpu_put().
  */
@@ -9,6 +9,7 @@
 #define PTV_VCPU_H
 
 #include "types.h"
+#include "dev/vioapic.h"
 #include "dev/vlapic.h"
 #include "dev/vuart.h"
 #include "vmx/vmtrr.h"
@@ -118,6 +119,7 @@ struct vcpu {
 	struct vcpu_syscall_msrs msrs;
 	struct vlapic lapic;
 	struct vuart uart;
+	struct vioapic ioapic; /* the guest's I/O APIC: one vCPU per guest, so it lives here */
 	struct vcpu_io io;
 	struct pt_guest *pt; /* the PT context, served by pt_ops (vmx/pt_backend.h) */
 	const struct pt_backend_ops *pt_ops;
