@@ -9,16 +9,26 @@
 static struct vcpu *input_vcpu;
 static vcpu_input_source_fn input_source;
 
+/* The sleeping receiver's poll hook: a HLT waiting for a key wakes when one arrives (vcpu_time.c). */
+static void input_poll_hook(struct vcpu *v)
+{
+	(void)v;
+	vcpu_input_poll();
+}
+
 void vcpu_input_attach(struct vcpu *v, vcpu_input_source_fn source)
 {
 	input_vcpu = v;
 	input_source = source;
+	v->poll = input_poll_hook;
 }
 
 void vcpu_input_detach(struct vcpu *v)
 {
-	if (input_vcpu == v)
+	if (input_vcpu == v) {
 		input_vcpu = NULL;
+		v->poll = NULL;
+	}
 }
 
 struct vcpu *vcpu_input_owner(void)
