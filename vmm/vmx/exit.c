@@ -160,7 +160,12 @@ int vmx_exit_dispatch(struct guest_regs *regs)
 
 	v->launched = true;
 	vcpu_pt_after_exit(v); /* PT hardware path: host trace back on */
+	uint64_t exit_tsc = cpu_rdtsc();
 	a = dispatch(v);
+	if (v->hide_exit_time) {
+		v->hide_exit_time = false;
+		vcpu_time_hide(v, cpu_rdtsc() - exit_tsc);
+	}
 	if (a == EXIT_RESUME) {
 		uint64_t now = cpu_rdtsc();
 		/* The slice ends by the TSC too: the preemption timer may be absent or restart at each entry. */

@@ -128,8 +128,11 @@ struct vcpu {
 	/* The guest's TSC is the host's plus TSC_OFFSET; IA32_TSC_ADJUST follows its writes (SDM 18.17.3). */
 	uint64_t tsc_offset;
 	uint64_t tsc_adjust;
-	struct vpmu pmu;   /* the PMU, owner of IA32_PERF_GLOBAL_STATUS (vpmu.h) */
-	struct vmtrr mtrr; /* MTRRs as registers (vmtrr.h) */
+	/* Set by a handler whose exit was the VMM's own work (an emulated-PT single step): its time is hidden. */
+	bool hide_exit_time;
+	uint64_t hidden_tsc; /* TSC ticks hidden from the guest so far (vcpu_time_hide) */
+	struct vpmu pmu;     /* the PMU, owner of IA32_PERF_GLOBAL_STATUS (vpmu.h) */
+	struct vmtrr mtrr;   /* MTRRs as registers (vmtrr.h) */
 	struct vcpu_stats stats;
 	/* Asleep in HLT until its timer is due or vcpu_kick() (vcpu_time.c); the scheduler skips it. */
 	bool halted;

@@ -42,6 +42,13 @@ void vcpu_time_before_entry(struct vcpu *v, uint64_t now)
 		preemption_timer_set(v, now);
 }
 
+void vcpu_time_hide(struct vcpu *v, uint64_t ticks)
+{
+	v->tsc_offset -= ticks;
+	v->hidden_tsc += ticks;
+	vmcs_write64(TSC_OFFSET, v->tsc_offset);
+}
+
 bool vcpu_can_sleep(const struct vcpu *v)
 {
 	return vlapic_timer_next(&v->lapic) != VLAPIC_TIMER_NONE || v->poll;

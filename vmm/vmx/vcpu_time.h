@@ -13,6 +13,13 @@
  * timer interrupt, whichever comes first.
  */
 void vcpu_time_before_entry(struct vcpu *v, uint64_t now);
+/*
+ * Takes `ticks` of host time out of the guest's clock (TSC_OFFSET lowered; the APIC timer, computed from
+ * the guest's TSC, follows): time the VMM spent on work the guest did not ask for, such as the emulated
+ * PT backend's single steps, which would otherwise make every traced instruction look a thousand times
+ * slower and let timer interrupts starve the traced code. The guest's TSC stays monotonic.
+ */
+void vcpu_time_hide(struct vcpu *v, uint64_t ticks);
 /* The host TSC at which the vCPU's next timer interrupt is due, or VCPU_WAKE_NEVER. */
 uint64_t vcpu_timer_next_host(const struct vcpu *v);
 /* HLT with IF=1 and nothing pending: whether something (timer, poll hook) can ever wake the vCPU. */

@@ -17,6 +17,7 @@
 #include "pt/emul/pt_emul_int.h"
 #include "pt/rtit.h"
 #include "vmx/vpmu.h"
+#include "lib/format.h"
 #include "lib/string.h"
 #include "log.h"
 
@@ -225,8 +226,11 @@ static void on_step(struct vcpu *v, struct pt_guest *pg, struct pt_emul *e, uint
 	}
 	if (!v->pt_step_mtf)
 		vmcs_writenat(GUEST_RFLAGS, vmcs_readnat(GUEST_RFLAGS) | RFLAGS_TF);
-	if (!pt_emul_decode_next(v, e, ip))
-		trace_off(v, e, "cannot fetch or decode the next instruction");
+	if (!pt_emul_decode_next(v, e, ip)) {
+		char why[64];
+		ptv_snprintf(why, sizeof(why), "cannot decode the instruction at 0x%lx", ip);
+		trace_off(v, e, why);
+	}
 }
 
 /* An exception in traced code: FUP(faulting IP) TIP(handler), then re-deliver it (SDM 33.4.2.4). */
@@ -292,6 +296,7 @@ bool pt_emul_mtf(struct vcpu *v)
 		return false;
 	/* Same accounting as a TF single-step: the instruction (or event delivery) before this boundary. */
 	on_step(v, v->pt, &v->pt->emul, DR6_BS);
+	v->hide_exit_time = true;
 	return true;
 }
 
@@ -302,6 +307,8 @@ bool pt_emul_exception(struct vcpu *v, uint32_t info)
 
 	if (!v->pt_stepping && !e->bp.armed)
 		return false;
+	/* Stepping is ptvisor's work, not the guest's: its time stays out of the guest's clock (vcpu_time.h). */
+	v->hide_exit_time = true;
 	if ((info & 0xff) == X86_VEC_DB && !v->pt_step_mtf) {
 		uint64_t dr6 = vmcs_readnat(EXIT_QUALIFICATION);
 		if ((dr6 & DR6_BS) || (e->bp.armed && (dr6 & DR6_B(e->bp.slot)))) {

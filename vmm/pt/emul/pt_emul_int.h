@@ -22,7 +22,8 @@ bool pt_emul_idt_handler(struct vcpu *v, unsigned vector, uint64_t *ip);
 bool pt_emul_idt_gate(struct vcpu *v, unsigned vector, uint64_t *ip, unsigned *cpl);
 /* An event from ip to handler (at cpl) while traced: FUP+TIP, or FUP+TIP.PGD if it leaves the context. */
 void pt_emul_event_packets(struct vcpu *v, struct pt_emul *e, uint64_t ip, uint64_t handler, unsigned cpl);
-/* Decodes the instruction at ip so the next step exit can account for it; false if it cannot. */
+/* Decodes the instruction at ip so the next step exit can account for it; false if its bytes can all be
+   fetched and still do not decode (tracing cannot go on). */
 bool pt_emul_decode_next(struct vcpu *v, struct pt_emul *e, uint64_t ip);
 /* `prev` retired and execution went on at next_ip: packets; true if the guest's own TF trap is due. */
 bool pt_emul_account(struct vcpu *v, struct pt_emul *e, uint64_t next_ip);

@@ -275,7 +275,9 @@ bool pt_emul_decode_next(struct vcpu *v, struct pt_emul *e, uint64_t ip)
 		pt_emul_bp_arm(e, syscall_target(v), false);
 		e->bp_frame = false; /* SYSCALL pushes nothing */
 	}
-	return e->have_prev;
+	/* Bytes the guest cannot fetch yet (a code page not mapped, as for a program's first run of a page)
+	   fault when it runs: its #PF is traced as an event and the instruction is decoded again after it. */
+	return e->have_prev || n < INSN_MAX_LEN;
 }
 
 void pt_emul_update_context(struct vcpu *v, struct pt_guest *pg, struct pt_emul *e, uint64_t ip)
