@@ -198,20 +198,44 @@ static void test_string_special_ports(void **state)
 	vmw(GUEST_LINEAR_ADDRESS, 0x20000);
 	assert_int_equal(io(IOQ(0xf4, 1, false) | IOQ_STRING, 1), EXIT_STOPPED);
 	expect_stop(&v, 7, "isa-debug-exit");
-	/* With paging on the linear address is not the GPA: not emulated. */
-	memset(&v.stop, 0, sizeof(v.stop));
-	env_guest64(&v);
-	v.regs.rcx = 1;
-	assert_int_equal(io(IOQ(0x3f8, 1, false) | IOQ_STRING | IOQ_REP, 2), EXIT_STOPPED);
-	expect_stop(&v, -1, "paging enabled");
-	assert_int_equal(v.regs.rcx, 1);
-	assert_int_equal(v.uart.bytes_out, 0);
+}
+
+/* With paging on each element's linear address goes through the guest's page tables. */
+static void test_string_paged(void **state)
+{
+	(void)state;
+	env_guest64(&v);                    /* GiBs 0 and 3 identity-mapped */
+	vmw(VMX_INSTRUCTION_INFO, 2u << 7); /* 64-bit addresses: RCX, RSI */
+	memcpy(env_gpa(0x20000), "ok", 2);
+	v.regs.rsi = 0x20000;
+	v.regs.rcx = 2;
+	vmw(GUEST_LINEAR_ADDRESS, 0x20000);
+	assert_int_equal(io(IOQ(0x3f8, 1, false) | IOQ_STRING | IOQ_REP, 2), EXIT_RESUME);
+	assert_int_equal(v.uart.bytes_out, 2);
+	assert_int_equal(v.regs.rcx, 0);
+	assert_int_equal(v.regs.rsi, 0x20002);
+	assert_int_equal(vmr(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID, 0);
+	/* The third element is on an unmapped page (GiB 1): #PF there, RCX/RSI count the two that went out,
+	   RIP stays at the instruction so it restarts. */
+	uint64_t la = 0x40000000 - 2;
+	v.regs.rsi = la;
+	v.regs.rcx = 5;
+	vmw(GUEST_LINEAR_ADDRESS, la);
+	assert_int_equal(io(IOQ(0x3f8, 1, false) | IOQ_STRING | IOQ_REP, 2), EXIT_RESUME);
+	assert_int_equal(v.uart.bytes_out, 4);
+	assert_int_equal(v.regs.rcx, 3);
+	assert_int_equal(v.regs.rsi, 0x40000000);
+	assert_int_equal(vmr(GUEST_RIP), ENV_RIP);
+	assert_int_equal(vmr(VM_ENTRY_INTR_INFO_FIELD),
+			 INTR_INFO_VALID | INTR_TYPE_HW_EXCEPTION | INTR_INFO_DELIVER_CODE | X86_VEC_PF);
+	assert_int_equal(v.regs.cr2, 0x40000000);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_com1, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_string_paged, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unclaimed_ports, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_debug_exit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bochs_shutdown, setup, teardown),

@@ -160,3 +160,11 @@ void emul_inject(struct vcpu *v, const struct emul_fault *fault)
 	/* #GP, #SS and #PF all push an error code in protected mode (SDM Vol. 3A 6.15). */
 	vcpu_inject_exception(v, fault->vector, true, fault->error);
 }
+
+enum exit_action emul_fault_or_stop(struct emul_ctx *c, enum emul_rc rc, const struct emul_fault *f)
+{
+	if (rc == EMUL_STOP)
+		return EXIT_STOPPED;
+	emul_inject(c->v, f);
+	return EXIT_RESUME;
+}

@@ -5,9 +5,11 @@
  * ("Shutdown" ends the guest); any other port reads all ones and ignores
  * writes, reported once per port.
  */
+#include "vmx/emul.h"
 #include "vmx/exit.h"
 #include "vmx/vcpu_input.h"
 #include "vmx/vioapic_vmx.h"
+#include "vmx/vcpu_vmcs.h"
 #include "vmx/vlapic_vmx.h"
 #include "vmx/vmcs_ops.h"
 #include "ept/ept_walk.h"
@@ -90,6 +92,53 @@ static void addr_reg_step(uint64_t *r, uint64_t mask, int64_t delta)
 	*r = mask == 0xffff ? (*r & ~mask) | moved : moved;
 }
 
+struct io_string_regs {
+	uint64_t *index, mask;
+	int64_t delta;
+	uint64_t base, gla;
+};
+
+/*
+ * INS/OUTS with paging on: each element's linear address goes through the guest's page tables
+ * (emul_access.c). A fault (#PF, rights) goes to the guest at the element that takes it, with rCX and
+ * rSI/rDI counting what completed and RIP at the instruction, so it restarts there as on hardware (SDM
+ * Vol. 2B REP: "interrupted ... the registers are updated"). INS translates before it reads the port,
+ * so a faulting element loses no input.
+ */
+static enum exit_action io_string_paged(struct vcpu *v, uint16_t port, unsigned size, bool in, bool rep,
+					struct io_string_regs r)
+{
+	static const struct mem_insn strio = { .kind = MEM_STRIO };
+	uint64_t count = rep ? v->regs.rcx & r.mask : 1;
+	struct emul_ctx c;
+
+	emul_ctx_init(&c, v, &strio, vcpu_insn_mode(v));
+	for (; count; count--) {
+		struct emul_span sp;
+		struct emul_fault f;
+		uint64_t val = 0;
+		enum emul_rc rc = emul_translate(&c, r.gla, size, in, &sp, &f);
+		if (rc == EMUL_OK && in) {
+			val = io_in(v, port, size);
+			rc = emul_write(&c, &sp, val);
+		} else if (rc == EMUL_OK) {
+			rc = emul_read(&c, &sp, &val);
+			if (rc == EMUL_OK && !io_out(v, port, size, (uint32_t)val))
+				return EXIT_STOPPED;
+		}
+		if (rc != EMUL_OK)
+			return emul_fault_or_stop(&c, rc, &f);
+		addr_reg_step(r.index, r.mask, r.delta);
+		r.gla = r.base + (*r.index & r.mask);
+		if (!vcpu_long_mode(v))
+			r.gla = (uint32_t)r.gla;
+		if (rep)
+			addr_reg_step(&v->regs.rcx, r.mask, -1);
+	}
+	vcpu_skip_instruction(v);
+	return EXIT_RESUME;
+}
+
 /*
  * INS/OUTS with paging off: the linear address is the guest-physical address (SDM 28.2.5). The
  * address size (16/32/64) is in the VM-exit instruction-information field (SDM 28.2.5, Table 28-8) and
@@ -107,7 +156,8 @@ static enum exit_action io_string(struct vcpu *v, uint16_t port, unsigned size, 
 	uint64_t base = gla - (*index & mask);
 
 	if (vmcs_readnat(GUEST_CR0) & CR0_PG)
-		return vcpu_stop(v, -1, "string I/O on port 0x%x with paging enabled is not emulated", port);
+		return io_string_paged(v, port, size, in, rep,
+				       (struct io_string_regs){ index, mask, delta, base, gla });
 	for (; count; count--) {
 		uint32_t val = 0;
 		if (in) {

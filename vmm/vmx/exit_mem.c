@@ -66,14 +66,6 @@ enum exit_action emul_retire(struct emul_ctx *c)
 	return EXIT_RESUME;
 }
 
-enum exit_action emul_fault_or_stop(struct emul_ctx *c, enum emul_rc rc, const struct emul_fault *f)
-{
-	if (rc == EMUL_STOP)
-		return EXIT_STOPPED;
-	emul_inject(c->v, f);
-	return EXIT_RESUME;
-}
-
 /* The operand's offset: ModRM/SIB/disp, moved by a BT* register's bit offset (SDM Vol. 2 "BT"). */
 uint64_t emul_operand_offset(struct emul_ctx *c, uint64_t *src, uint64_t rsp)
 {

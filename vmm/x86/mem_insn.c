@@ -342,6 +342,8 @@ const char *mem_insn_name(const struct mem_insn *m)
 		return "push";
 	case MEM_POP:
 		return "pop";
+	case MEM_STRIO:
+		return "ins/outs";
 	default:
 		return "?";
 	}

@@ -21,6 +21,7 @@ enum mem_kind {
 	MEM_CMPXCHG8B, /* the same with EDX:EAX and ECX:EBX (RDX:RAX, RCX:RBX for CMPXCHG16B: size 16) */
 	MEM_PUSH,      /* the stack (SS:RSP, after the decrement) <- memory */
 	MEM_POP,       /* memory <- the stack; the operand's address uses RSP after the increment */
+	MEM_STRIO,     /* INS/OUTS (not decoded here: vmx/exit_io.c names them for its messages) */
 };
 
 enum mem_string { STR_MOVS, STR_CMPS, STR_STOS, STR_LODS, STR_SCAS };
