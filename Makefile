@@ -131,13 +131,18 @@ do-bench: $(ISO) $(HOST_TOOLS)
 	@tools/bench.sh
 
 # ---- the Linux test image: Debian's kernel and an initramfs with perf (tools/mk-linux-image.sh) ----
-.PHONY: linux-image run-linux-bare
+.PHONY: linux-image run-linux-bare run-linux
 LINUX_IMAGE := $(BUILD)/linux/initrd.cpio.gz
 linux-image: deps
 	@$(MAKE) --no-print-directory $(LINUX_IMAGE)
 $(LINUX_IMAGE): tools/mk-linux-image.sh tools/mkcpio.py $(wildcard guest/linux/*)
 	@echo "  IMAGE   $(BUILD)/linux"
 	@tools/mk-linux-image.sh $(BUILD)/linux
+
+# Debian's kernel as a ptvisor guest, at a busybox shell on the terminal (tools/run-linux.sh).
+run-linux: linux-image
+	@$(MAKE) --no-print-directory do-iso
+	tools/run-linux.sh
 
 # Boots it on bare Bochs (no ptvisor; no Intel PT there, so it ends with exit status 2).
 run-linux-bare: linux-image

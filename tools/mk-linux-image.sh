@@ -81,7 +81,7 @@ busybox=$tree/bin/busybox
 [ -f "$busybox" ] || die "no /bin/busybox in busybox-static"
 
 rm -rf "$stage"
-mkdir -p "$stage"/{bin,sbin,usr/bin,lib/x86_64-linux-gnu,lib64,dev,proc,sys,tmp,root,etc}
+mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,lib/x86_64-linux-gnu,lib64,dev,proc,sys,tmp,root,etc}
 cp "$busybox" "$stage/bin/busybox"
 cp "$perf" "$stage/usr/bin/perf"
 cp "$root/guest/linux/init" "$stage/init"
