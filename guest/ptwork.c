@@ -50,6 +50,10 @@
 #define APIC_DM_NMI     (4u << 8)
 #define PMI_VECTOR      0xf0u
 #define IPI_VECTOR      0xe1u
+#define APIC_LVT_TIMER  0x320
+#define APIC_TIMER_ICR  0x380
+#define APIC_TIMER_DCR  0x3e0
+#define DELAY_VECTOR    0xe2u
 #define VEC_NMI         2 /* SDM Table 6-1 */
 
 static char name[32] = "ptwork";
@@ -144,6 +148,51 @@ static bool count_nmi(struct trap_frame *f)
 }
 
 /* The ToPA PMI through LVT PC: enable the APIC, vector 0xF0 with fixed delivery or NMI delivery, unmasked. */
+static volatile bool delay_fired;
+
+static bool delay_tick(struct trap_frame *f)
+{
+	if (f->vector != DELAY_VECTOR)
+		return false;
+	delay_fired = true;
+	apic_write(APIC_EOI, 0);
+	return true;
+}
+
+/*
+ * delay=MS: sleeps (STI;HLT) on the APIC timer's one-shot, counting at CPUID 15H's crystal clock, before
+ * tracing starts, so that this guest traces while another one does (tests of trace isolation).
+ */
+static void delay_ms(uint32_t ms)
+{
+	uint32_t crystal = cpu_cpuid(0x15, 0).ecx;
+	uint32_t chunk_ms = 10000;
+
+	if (!ms)
+		return;
+	if (!crystal) {
+		serial_printf("ptwork: no crystal clock in CPUID 15H: no delay\n");
+		return;
+	}
+	trap_hook = delay_tick;
+	apic_write(APIC_SVR, APIC_SVR_ENABLE | 0xff);
+	apic_write(APIC_TIMER_DCR, 0xb); /* divide by 1 */
+	for (uint32_t left = ms; left;) {
+		uint32_t now = left < chunk_ms ? left : chunk_ms;
+		delay_fired = false;
+		apic_write(APIC_LVT_TIMER, DELAY_VECTOR);
+		apic_write(APIC_TIMER_ICR, crystal / 1000 * now);
+		while (!delay_fired) {
+			cpu_sti_hlt();
+			cpu_cli();
+		}
+		left -= now;
+	}
+	apic_write(APIC_LVT_TIMER, DELAY_VECTOR | APIC_LVT_MASKED);
+	trap_hook = 0;
+	serial_printf("ptwork: slept %u ms\n", ms);
+}
+
 static void pmi_setup(bool nmi)
 {
 	apic_write(APIC_SVR, APIC_SVR_ENABLE | 0xff);
@@ -225,7 +274,8 @@ int guest_main(uint32_t magic, uint32_t info)
 	(void)magic;
 	cmdline_get_arg(cmd, "case", c, sizeof(c));
 	cmdline_get_arg(cmd, "iterations", iters, sizeof(iters));
-	char lm[8] = "off";
+	char lm[8] = "off", delay[16] = "0";
+	cmdline_get_arg(cmd, "delay", delay, sizeof(delay));
 	cmdline_get_arg(cmd, "longmode", lm, sizeof(lm));
 	ptw_long_mode = !strcmp(lm, "on");
 	if (hc_info(&hi) == 0)
@@ -234,6 +284,10 @@ int guest_main(uint32_t magic, uint32_t info)
 	for (const char *p = iters; *p >= '0' && *p <= '9'; p++)
 		n = n * 10 + (uint32_t)(*p - '0');
 	serial_printf("ptwork: case=%s iterations=%u longmode=%s\n", c, n, ptw_long_mode ? "on" : "off");
+	uint32_t delay_n = 0;
+	for (const char *p = delay; *p >= '0' && *p <= '9'; p++)
+		delay_n = delay_n * 10 + (uint32_t)(*p - '0');
+	delay_ms(delay_n);
 	check_cpuid();
 	check_rules();
 	check_eq(ptwork_own_tf(), 6, "own RFLAGS.TF single-steps, untraced: 6 #DB traps");

@@ -20,7 +20,7 @@ G=build/guest
 guest_iso "$TMP/lx.iso" $LX/vmlinuz $LX/initrd.cpio.gz $G/ptwork.elf <<'MODS'
 vmlinuz name=linux mem=384M -- console=ttyS0 earlyprintk=serial acpi=off pci=off tsc=reliable clocksource=tsc nokaslr
 initrd.cpio.gz initrd-of=linux
-ptwork.elf name=tracer pt_riplog=on -- case=topa iterations=3000 longmode=on
+ptwork.elf name=tracer pt_riplog=on -- case=topa iterations=900 longmode=on delay=200000
 MODS
 tools/run-bochs.sh --iso "$TMP/lx.iso" --serial "$TMP/serial.log" --megs 768 --timeout 900
 rc=$?
@@ -33,4 +33,15 @@ expect "$L" 'ptv-linux: intel_pt PMU type [0-9]+' "the guest's intel_pt PMU regi
 expect "$L" 'ptv-linux: PASS' "perf's decoded calls equal the workload's printed sequence"
 expect "$L" 'guest linux: stopped: wrote 0 to the isa-debug-exit port' "the Linux guest powered off with status 0"
 expect_not "$L" 'Oops|BUG:|Kernel panic|unchecked MSR|PANIC' "no kernel oops or VMM crash"
+# The tracer sleeps 200 s of TSC time first, so it traces while perf in the Linux guest does (its trace
+# window is ~165-340 s of TSC time in Bochs); the order of the stop lines shows the overlap.
+lx_first=$(line_of "$L" 'guest linux: PT tracing stopped')
+lx_last=$(tr -d '\r' <"$L" | grep -anE 'guest linux: PT tracing stopped' | tail -n 1 | cut -d: -f1)
+tr_stop=$(line_of "$L" 'guest tracer: PT tracing stopped')
+if [ "$lx_first" -gt 0 ] && [ "$lx_first" -lt "$tr_stop" ] && [ "$tr_stop" -lt "${lx_last:-0}" ]; then
+  pass "the tracer guest traced while perf in the Linux guest did"
+else
+  fail "no overlap of the two guests' tracing (linux $lx_first-${lx_last:-0}, tracer $tr_stop)"
+fi
+guest_done "$L" tracer 26
 python3 tools/ptverify.py "$L" tracer $G/ptwork.elf --outdir build/test-logs/linux-tracer
