@@ -33,8 +33,8 @@
 #define IER_THRE         0x02
 #define MCR_OUT2_ON      0x0b /* DTR, RTS, OUT2 */
 #define MCR_OUT2_OFF     0x03
-#define QUIET_HALTS      200
-#define WAIT_HALTS       20000
+#define QUIET_TSC        2000000ull   /* 40 ms at Bochs' 50 MHz: long enough for any pending interrupt */
+#define WAIT_TSC         100000000ull /* 2 s: an interrupt that is due comes long before */
 #define INPUT_TSC_BUDGET 3000000000ull
 
 static uint32_t pd[1024] __aligned(4096);
@@ -113,10 +113,17 @@ static bool irq_hook(struct trap_frame *f)
 }
 
 /* Halts with interrupts on until `count` interrupts were taken or `halts` HLTs passed. */
-static void wait_irqs(unsigned count, unsigned halts)
+/*
+ * Waits with interrupts open until `count` interrupts came or `ticks` of TSC time passed. It spins: a HLT
+ * with nothing to wake it sleeps for ever, as on hardware (the input guest's HLT sleeps until a key).
+ */
+static void wait_irqs(unsigned count, uint64_t ticks)
 {
-	for (unsigned i = 0; i < halts && irq.count < count; i++)
-		cpu_sti_hlt();
+	uint64_t start = cpu_rdtsc();
+
+	asm volatile("sti" : : : "memory");
+	while (irq.count < count && cpu_rdtsc() - start < ticks)
+		asm volatile("pause" : : : "memory");
 	cpu_cli();
 }
 
@@ -154,7 +161,7 @@ static void thre_edge(uint8_t me)
 	route(VEC_UART, me);
 	irq.count = 0;
 	uart_out(UART_IER, IER_THRE);
-	wait_irqs(1, WAIT_HALTS);
+	wait_irqs(1, WAIT_TSC);
 	uart_out(UART_IER, 0);
 	check_eq_dec(irq.count, 1, "THRE interrupt taken through I/O APIC pin 4 (edge)");
 	check_eq(irq.last_iir, 0xc2, "IIR in the handler: THRE, FIFOs on");
@@ -162,15 +169,15 @@ static void thre_edge(uint8_t me)
 	route(REDTBL_MASK | VEC_UART, me);
 	irq.count = 0;
 	uart_out(UART_IER, IER_THRE);
-	wait_irqs(1, QUIET_HALTS);
+	wait_irqs(1, QUIET_TSC);
 	uart_out(UART_IER, 0);
 	route(VEC_UART, me);
-	wait_irqs(1, QUIET_HALTS);
+	wait_irqs(1, QUIET_TSC);
 	check_eq_dec(irq.count, 0, "no interrupt while pin 4 is masked, none when unmasked (edge lost)");
 
 	uart_out(UART_MCR, MCR_OUT2_OFF);
 	uart_out(UART_IER, IER_THRE);
-	wait_irqs(1, QUIET_HALTS);
+	wait_irqs(1, QUIET_TSC);
 	uart_out(UART_IER, 0);
 	uart_out(UART_MCR, MCR_OUT2_ON);
 	check_eq_dec(irq.count, 0, "no interrupt with MCR.OUT2 clear");
@@ -182,7 +189,7 @@ static void level_remote_irr(uint8_t me)
 	irq.count = 0;
 	irq.mode = MODE_HOLD_ONCE;
 	uart_out(UART_IER, IER_THRE);
-	wait_irqs(2, WAIT_HALTS);
+	wait_irqs(2, WAIT_TSC);
 	uart_out(UART_IER, 0);
 	check(irq.held_remote_irr, "level pin: Remote IRR set while the interrupt is in service");
 	check(irq.held_tmr, "level pin: the local APIC's TMR bit set for the vector");
