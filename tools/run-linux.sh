@@ -4,9 +4,10 @@
 # (ptvtest=interactive); Ctrl-] ends the run. --test runs the image's own perf intel_pt test instead and
 # exits with ptvisor's status.
 # Usage: tools/run-linux.sh [--test] [--image DIR] [--mem SIZE] [--timeout S] [--serial FILE]
-#                           [--append "KERNEL OPTIONS"]
+#                           [--append "KERNEL OPTIONS"] [--script FILE]
+# --script types into the shell by a serial-relay.py script (expect/send lines) instead of the terminal.
 set -uo pipefail
-image=build/linux mem=384M timeout_s=3600 serial="" append="" mode=interactive
+image=build/linux mem=384M timeout_s=3600 serial="" append="" mode=interactive script=""
 while [ $# -gt 0 ]; do
   case $1 in
     --test) mode=test ;;
@@ -15,6 +16,7 @@ while [ $# -gt 0 ]; do
     --timeout) timeout_s=$2; shift ;;
     --serial) serial=$2; shift ;;
     --append) append=$2; shift ;;
+    --script) script=$(realpath "$2"); shift ;;
     *) echo "run-linux: unknown argument $1" >&2; exit 2 ;;
   esac
   shift
@@ -41,7 +43,9 @@ initrd.cpio.gz initrd-of=linux
 EOT
 args=(--iso "$TMP/linux.iso" --timeout "$timeout_s" --megs 768)
 [ -n "$serial" ] && args+=(--serial "$serial")
-if [ $mode = interactive ]; then
+if [ $mode = interactive ] && [ -n "$script" ]; then
+  args+=(--input-script "$script")
+elif [ $mode = interactive ]; then
   echo "run-linux: booting Debian's kernel under ptvisor in Bochs (a few minutes); Ctrl-] ends the run" >&2
   args+=(--interactive)
 else
