@@ -6,16 +6,6 @@
 #include "power.h"
 #include "status.h"
 
-struct idt_gate {
-	uint16_t offset_lo;
-	uint16_t selector;
-	uint8_t ist;
-	uint8_t type_attr;
-	uint16_t offset_mid;
-	uint32_t offset_hi;
-	uint32_t reserved;
-} __packed;
-
 struct extable_entry {
 	uint64_t insn;
 	uint64_t fixup;
@@ -69,16 +59,8 @@ const char *trap_vector_name(unsigned vector)
 void trap_init(void)
 {
 	for (unsigned v = 0; v < 32; v++) {
-		uint64_t off = isr_stub_table[v];
-		idt[v] = (struct idt_gate){
-			.offset_lo = (uint16_t)off,
-			.selector = GDT_SEL_CODE64,
-			/* #DF, NMI and #MC run on their own stack so a blown stack still reports. */
-			.ist = (v == 8 || v == 2 || v == 18) ? 1 : 0,
-			.type_attr = 0x8e, /* present, DPL 0, 64-bit interrupt gate */
-			.offset_mid = (uint16_t)(off >> 16),
-			.offset_hi = (uint32_t)(off >> 32),
-		};
+		/* #DF, NMI and #MC run on their own stack so a blown stack still reports. */
+		idt[v] = idt_gate_make(isr_stub_table[v], (v == 8 || v == 2 || v == 18) ? 1 : 0);
 	}
 	struct {
 		uint16_t limit;

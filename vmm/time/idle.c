@@ -25,18 +25,8 @@
 #define CPUID_1_ECX_TSC_DL BIT(24)
 #define CPUID_1_EDX_APIC   BIT(9)
 
-struct idle_gate {
-	uint16_t offset_lo;
-	uint16_t selector;
-	uint8_t ist;
-	uint8_t type_attr;
-	uint16_t offset_mid;
-	uint32_t offset_hi;
-	uint32_t reserved;
-} __packed;
-
 enum idle_mode idle_mode = IDLE_HLT;
-static struct idle_gate idle_idt[256] __aligned(16);
+static struct idt_gate idle_idt[256] __aligned(16);
 static volatile uint32_t *lapic;
 static bool hlt_ready;
 
@@ -57,15 +47,7 @@ __attribute__((interrupt)) static void idle_spurious_isr(struct interrupt_frame 
 
 static void gate_set(unsigned v, void (*fn)(struct interrupt_frame *))
 {
-	uint64_t off = (uint64_t)fn;
-
-	idle_idt[v] = (struct idle_gate){
-		.offset_lo = (uint16_t)off,
-		.selector = GDT_SEL_CODE64,
-		.type_attr = 0x8e, /* present, DPL 0, 64-bit interrupt gate */
-		.offset_mid = (uint16_t)(off >> 16),
-		.offset_hi = (uint32_t)(off >> 32),
-	};
+	idle_idt[v] = idt_gate_make((uint64_t)fn, 0);
 }
 
 static const char *hlt_prepare(void)
@@ -83,7 +65,7 @@ static const char *hlt_prepare(void)
 		return "the local APIC's page cannot be mapped";
 	/* Exceptions keep the VMM's own handlers; every other vector only ends the wait. */
 	cpu_sidt(&cur);
-	memcpy(idle_idt, (const void *)cur.base, MIN((size_t)cur.limit + 1, 32 * sizeof(struct idle_gate)));
+	memcpy(idle_idt, (const void *)cur.base, MIN((size_t)cur.limit + 1, 32 * sizeof(struct idt_gate)));
 	for (unsigned v = 32; v < 256; v++)
 		gate_set(v, idle_timer_isr);
 	gate_set(SPURIOUS_VECTOR, idle_spurious_isr);

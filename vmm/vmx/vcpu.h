@@ -130,9 +130,8 @@ struct vcpu {
 	uint64_t tsc_adjust;
 	/* Set by a handler whose exit was the VMM's own work (an emulated-PT single step): its time is hidden. */
 	bool hide_exit_time;
-	uint64_t hidden_tsc; /* TSC ticks hidden from the guest so far (vcpu_time_hide) */
-	struct vpmu pmu;     /* the PMU, owner of IA32_PERF_GLOBAL_STATUS (vpmu.h) */
-	struct vmtrr mtrr;   /* MTRRs as registers (vmtrr.h) */
+	struct vpmu pmu;   /* the PMU, owner of IA32_PERF_GLOBAL_STATUS (vpmu.h) */
+	struct vmtrr mtrr; /* MTRRs as registers (vmtrr.h) */
 	struct vcpu_stats stats;
 	/* Asleep in HLT until its timer is due or vcpu_kick() (vcpu_time.c); the scheduler skips it. */
 	bool halted;

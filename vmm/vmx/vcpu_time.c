@@ -45,7 +45,6 @@ void vcpu_time_before_entry(struct vcpu *v, uint64_t now)
 void vcpu_time_hide(struct vcpu *v, uint64_t ticks)
 {
 	v->tsc_offset -= ticks;
-	v->hidden_tsc += ticks;
 	vmcs_write64(TSC_OFFSET, v->tsc_offset);
 }
 
