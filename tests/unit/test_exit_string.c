@@ -140,9 +140,11 @@ static void test_rep_bounds(void **state)
 	partial("\xf3\xaa", HOLE, Q_WRITE);
 	assert_int_equal(v.regs.rcx, 5000 - EMUL_STRING_MAX);
 	assert_int_equal(v.regs.rdi, HOLE + EMUL_STRING_MAX);
+	assert_true(vmr(GUEST_RFLAGS) & RFLAGS_RF); /* as after an interrupt between iterations */
 	done("\xf3\xaa", HOLE + EMUL_STRING_MAX, Q_WRITE);
 	assert_int_equal(v.regs.rcx, 0);
 	assert_int_equal(v.regs.rdi, HOLE + 5000);
+	assert_false(vmr(GUEST_RFLAGS) & RFLAGS_RF);
 	/*
 	 * From the hole into RAM, stepping down: the two bytes at 400001H and 400000H are emulated, then the
 	 * source is RAM too and the CPU takes over at the same RIP with the registers advanced.

@@ -12,7 +12,6 @@
 #include "vmx/vcpu_vmcs.h"
 #include "vmx/vlapic_vmx.h"
 #include "vmx/vmcs_ops.h"
-#include "ept/ept_walk.h"
 #include "log.h"
 
 #define COM1_PORT           0x3f8
@@ -82,6 +81,13 @@ static uint32_t io_in(struct vcpu *v, uint16_t port, unsigned size)
 }
 
 /*
+ * Bytes one INS/OUTS moves per VM exit at most; the rest of a REP waits for the guest to re-execute
+ * it. A page's worth keeps the exit's own cost (a few thousand TSC ticks) a small part of the work
+ * while bounding the longest exit to a fraction of a time slice (README "Limits").
+ */
+#define IO_STRING_BYTES_MAX 4096u
+
+/*
  * Moves a string instruction's index or count register by delta in its address size: 16-bit forms
  * change only SI/DI/CX, 32-bit forms write ESI/EDI/ECX (zero-extended), 64-bit forms the whole register.
  */
@@ -92,93 +98,61 @@ static void addr_reg_step(uint64_t *r, uint64_t mask, int64_t delta)
 	*r = mask == 0xffff ? (*r & ~mask) | moved : moved;
 }
 
-struct io_string_regs {
-	uint64_t *index, mask;
-	int64_t delta;
-	uint64_t base, gla;
-};
-
-/*
- * INS/OUTS with paging on: each element's linear address goes through the guest's page tables
- * (emul_access.c). A fault (#PF, rights) goes to the guest at the element that takes it, with rCX and
- * rSI/rDI counting what completed and RIP at the instruction, so it restarts there as on hardware (SDM
- * Vol. 2B REP: "interrupted ... the registers are updated"). INS translates before it reads the port,
- * so a faulting element loses no input.
- */
-static enum exit_action io_string_paged(struct vcpu *v, uint16_t port, unsigned size, bool in, bool rep,
-					struct io_string_regs r)
+/* One element at seg:offset through segmentation, paging and the bus (emul_access.c). */
+static enum emul_rc io_string_element(struct emul_ctx *c, enum insn_seg seg, uint64_t offset, uint16_t port,
+				      unsigned size, bool in, struct emul_fault *f)
 {
-	static const struct mem_insn strio = { .kind = MEM_STRIO };
-	uint64_t count = rep ? v->regs.rcx & r.mask : 1;
-	struct emul_ctx c;
+	struct emul_span sp;
+	uint64_t val = 0;
+	/* INS translates before it reads the port, so a faulting element loses no input. */
+	enum emul_rc rc = emul_locate(c, seg, offset, size, in, &sp, f);
 
-	emul_ctx_init(&c, v, &strio, vcpu_insn_mode(v));
-	for (; count; count--) {
-		struct emul_span sp;
-		struct emul_fault f;
-		uint64_t val = 0;
-		enum emul_rc rc = emul_translate(&c, r.gla, size, in, &sp, &f);
-		if (rc == EMUL_OK && in) {
-			val = io_in(v, port, size);
-			rc = emul_write(&c, &sp, val);
-		} else if (rc == EMUL_OK) {
-			rc = emul_read(&c, &sp, &val);
-			if (rc == EMUL_OK && !io_out(v, port, size, (uint32_t)val))
-				return EXIT_STOPPED;
-		}
-		if (rc != EMUL_OK)
-			return emul_fault_or_stop(&c, rc, &f);
-		addr_reg_step(r.index, r.mask, r.delta);
-		r.gla = r.base + (*r.index & r.mask);
-		if (!vcpu_long_mode(v))
-			r.gla = (uint32_t)r.gla;
-		if (rep)
-			addr_reg_step(&v->regs.rcx, r.mask, -1);
-	}
-	vcpu_skip_instruction(v);
-	return EXIT_RESUME;
+	if (rc != EMUL_OK)
+		return rc;
+	if (in)
+		return emul_write(c, &sp, io_in(c->v, port, size));
+	rc = emul_read(c, &sp, &val);
+	if (rc == EMUL_OK && !io_out(c->v, port, size, (uint32_t)val))
+		return EMUL_STOP;
+	return rc;
 }
 
 /*
- * INS/OUTS with paging off: the linear address is the guest-physical address (SDM 28.2.5). The
- * address size (16/32/64) is in the VM-exit instruction-information field (SDM 28.2.5, Table 28-8) and
- * says which of CX/ECX/RCX, SI/ESI/RSI and DI/EDI/RDI the instruction uses (SDM Vol. 2B INS, OUTS, REP).
+ * INS/OUTS, with or without REP (SDM Vol. 2B "INS", "OUTS", "REP"). The CPU checks the I/O permission
+ * before the exit; the memory operand is ours (SDM 26.1.1): DS or its override for OUTS, ES for INS,
+ * and the address size, from the instruction-information field (SDM 28.2.5, Table 28-8), which says
+ * which of CX/ECX/RCX, SI/ESI/RSI and DI/EDI/RDI are used. Memory without RAM reads all ones and takes
+ * no writes (emul_bus.c). A fault goes to the guest at the element that takes it, rCX and rSI/rDI
+ * counting what completed and RIP at the instruction, so it restarts there as on hardware. After
+ * IO_STRING_BYTES_MAX bytes the guest re-enters at the same RIP as after an interrupt between iterations.
  */
 static enum exit_action io_string(struct vcpu *v, uint16_t port, unsigned size, bool in, bool rep)
 {
-	unsigned asz = (vmcs_read32(VMX_INSTRUCTION_INFO) >> 7) & 7;
+	static const struct mem_insn strio = { .kind = MEM_STRIO };
+	uint32_t info = vmcs_read32(VMX_INSTRUCTION_INFO);
+	unsigned asz = (info >> 7) & 7, sreg = (info >> 15) & 7;
 	uint64_t mask = asz == 0 ? 0xffff : asz == 1 ? 0xffffffff : ~(uint64_t)0;
+	enum insn_seg seg = in ? INSN_SEG_ES : sreg <= INSN_SEG_GS ? (enum insn_seg)sreg : INSN_SEG_DS;
 	uint64_t *index = in ? &v->regs.rdi : &v->regs.rsi;
 	uint64_t count = rep ? v->regs.rcx & mask : 1;
 	int64_t delta = (vmcs_readnat(GUEST_RFLAGS) & RFLAGS_DF) ? -(int64_t)size : (int64_t)size;
-	uint64_t gla = vmcs_readnat(GUEST_LINEAR_ADDRESS);
-	/* The segment base: the linear address less the offset the instruction used. */
-	uint64_t base = gla - (*index & mask);
+	unsigned budget = IO_STRING_BYTES_MAX / size;
+	struct emul_ctx c;
 
-	if (vmcs_readnat(GUEST_CR0) & CR0_PG)
-		return io_string_paged(v, port, size, in, rep,
-				       (struct io_string_regs){ index, mask, delta, base, gla });
-	for (; count; count--) {
-		uint32_t val = 0;
-		if (in) {
-			val = io_in(v, port, size);
-			if (ept_write_guest(v->mem.ept, gla, &val, size) != size)
-				break;
-		} else {
-			if (ept_read_guest(v->mem.ept, gla, &val, size) != size)
-				break;
-			if (!io_out(v, port, size, val))
-				return EXIT_STOPPED;
-		}
+	emul_ctx_init(&c, v, &strio, vcpu_insn_mode(v));
+	for (; count && budget; count--, budget--) {
+		struct emul_fault f;
+		enum emul_rc rc = io_string_element(&c, seg, *index & mask, port, size, in, &f);
+		if (rc != EMUL_OK)
+			return emul_fault_or_stop(&c, rc, &f);
 		addr_reg_step(index, mask, delta);
-		gla = base + (*index & mask);
-		if (!vcpu_long_mode(v))
-			gla = (uint32_t)gla;
 		if (rep)
 			addr_reg_step(&v->regs.rcx, mask, -1);
 	}
-	if (count)
-		return vcpu_stop(v, -1, "string I/O on port 0x%x touched GPA 0x%lx outside its RAM", port, gla);
+	if (count) {
+		vcpu_rep_pause();
+		return EXIT_RESUME;
+	}
 	vcpu_skip_instruction(v);
 	return EXIT_RESUME;
 }

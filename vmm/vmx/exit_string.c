@@ -121,5 +121,9 @@ enum exit_action emul_string(struct emul_ctx *c)
 		emul_inject(v, &f);
 		return EXIT_RESUME;
 	}
-	return finished ? emul_retire(c) : EXIT_RESUME;
+	if (finished)
+		return emul_retire(c);
+	if (s.done)
+		vcpu_rep_pause();
+	return EXIT_RESUME;
 }

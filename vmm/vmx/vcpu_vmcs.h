@@ -88,6 +88,16 @@ static inline void vcpu_advance(struct vcpu *v, uint64_t len)
 		vmcs_writenat(GUEST_PENDING_DBG_EXCEPTIONS, vmcs_readnat(GUEST_PENDING_DBG_EXCEPTIONS) | DR6_BS);
 }
 
+/*
+ * A REP instruction stops between iterations and continues when the guest re-enters, RIP still on it:
+ * RF set, as the CPU sets it in the frame of an interrupt taken there (SDM Vol. 3B 17.3.1.1), so an
+ * instruction breakpoint on it does not fire again; it clears when the instruction completes.
+ */
+static inline void vcpu_rep_pause(void)
+{
+	vmcs_writenat(GUEST_RFLAGS, vmcs_readnat(GUEST_RFLAGS) | RFLAGS_RF);
+}
+
 /* Advances RIP past the exiting instruction (VM-exit instruction length, SDM 28.2.4). */
 static inline void vcpu_skip_instruction(struct vcpu *v)
 {
