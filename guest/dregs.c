@@ -268,16 +268,6 @@ static void breakpoint_rounds(uint32_t seed, uint32_t rounds)
 	check(db_spurious == 0, "no #DB outside the calls and writes (%u)", db_spurious);
 }
 
-static uint32_t arg_u32(const char *cmd, const char *key, uint32_t dflt)
-{
-	char buf[16];
-	uint64_t v;
-
-	if (!cmdline_get_arg(cmd, key, buf, sizeof(buf)) || !ptv_parse_u64(buf, strlen(buf), false, &v))
-		return dflt;
-	return (uint32_t)v;
-}
-
 static int clobber(uint32_t rounds)
 {
 	struct dregs zero = { { 0, 0, 0, 0 }, DR6_FIXED, DR7_FIXED };
@@ -299,8 +289,8 @@ int guest_main(uint32_t magic, uint32_t info)
 	serial_init();
 	trap_hook = db_handler;
 	cmdline_get_arg(cmd, "role", role, sizeof(role));
-	uint32_t seed = arg_u32(cmd, "seed", 1), rounds = arg_u32(cmd, "rounds", 200);
-	uint32_t bp_rounds = arg_u32(cmd, "bp_rounds", 20);
+	uint32_t seed = cmdline_get_u32(cmd, "seed", 1), rounds = cmdline_get_u32(cmd, "rounds", 200);
+	uint32_t bp_rounds = cmdline_get_u32(cmd, "bp_rounds", 20);
 
 	if (!strcmp(role, "clobber")) {
 		serial_printf("dregs: role=clobber rounds=%u\n", rounds);

@@ -204,16 +204,6 @@ static void check_sleep(uint32_t sleeps, uint32_t long_ms)
 	      "a %u ms sleep in one HLT took %llu us", long_ms, (unsigned long long)us);
 }
 
-static uint32_t arg_u32(const char *cmd, const char *key, uint32_t dflt)
-{
-	char buf[16];
-	uint64_t v;
-
-	if (!cmdline_get_arg(cmd, key, buf, sizeof(buf)) || !ptv_parse_u64(buf, strlen(buf), false, &v))
-		return dflt;
-	return (uint32_t)v;
-}
-
 static int compute(uint32_t ms)
 {
 	struct cpuid_regs r15 = cpu_cpuid(0x15, 0);
@@ -240,7 +230,7 @@ int guest_main(uint32_t magic, uint32_t info)
 	/* The computing guest stays quiet until it ends: ptvisor's serial output of a line (about 5 ms at
 	   115200 baud) holds the CPU, and would delay the sleeper's wake-ups beside it. */
 	if (strcmp(role, "compute") == 0)
-		return compute(arg_u32(cmd, "ms", 100));
+		return compute(cmdline_get_u32(cmd, "ms", 100));
 	serial_printf("timer: role=%s\n", role);
 	if (!check_clock_leaves())
 		return test_finish();
@@ -249,6 +239,6 @@ int guest_main(uint32_t magic, uint32_t info)
 	check_oneshot();
 	check_periodic();
 	check_deadline();
-	check_sleep(arg_u32(cmd, "sleeps", 10), arg_u32(cmd, "long_ms", 300));
+	check_sleep(cmdline_get_u32(cmd, "sleeps", 10), cmdline_get_u32(cmd, "long_ms", 300));
 	return test_finish();
 }

@@ -87,3 +87,13 @@ bool cmdline_get_arg(const char *cmdline, const char *key, char *out, size_t siz
 	}
 	return false;
 }
+
+uint32_t cmdline_get_u32(const char *cmdline, const char *key, uint32_t dflt)
+{
+	char buf[16];
+	uint64_t v;
+
+	if (!cmdline_get_arg(cmdline, key, buf, sizeof(buf)) || !ptv_parse_u64(buf, strlen(buf), false, &v))
+		return dflt;
+	return (uint32_t)v;
+}

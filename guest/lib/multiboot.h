@@ -115,5 +115,7 @@ const char *mb2_cmdline(uint32_t info);
  * arguments); values end at a space. Returns false when the key is absent.
  */
 bool cmdline_get_arg(const char *cmdline, const char *key, char *out, size_t size);
+/* The decimal (or 0x hex) value of `key=` as cmdline_get_arg() finds it, or dflt. */
+uint32_t cmdline_get_u32(const char *cmdline, const char *key, uint32_t dflt);
 
 #endif
