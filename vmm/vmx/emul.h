@@ -41,6 +41,11 @@ struct emul_ctx {
 		bool valid, write;
 	} tlb[2]; /* translations made during this exit: a REP reuses them, as the CPU's TLB would */
 	unsigned tlb_next;
+	struct emul_ram_page {
+		uint64_t gpa_page;
+		uint8_t *host; /* NULL: none yet */
+		unsigned perms;
+	} ram; /* the last RAM page reached, through the EPT walker once per page instead of per element */
 };
 
 /* An operand's bytes: up to two pieces, split where it crosses a page. */

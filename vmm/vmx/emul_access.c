@@ -5,11 +5,13 @@
  * unbacked memory reads as all ones, as it would on hardware.
  */
 #include "vmx/emul.h"
+#include "ept/ept_walk.h"
 #include "vmx/caps.h"
 #include "vmx/gva.h"
 #include "vmx/vcpu_vmcs.h"
 #include "vmx/vmcs_ops.h"
 #include "x86/arch.h"
+#include "lib/string.h"
 
 static int walk_read(void *ctx, uint64_t gpa, unsigned size, uint64_t *val)
 {
@@ -27,6 +29,7 @@ void emul_ctx_init(struct emul_ctx *c, struct vcpu *v, const struct mem_insn *mi
 	c->seg_loaded = 0;
 	c->tlb[0].valid = c->tlb[1].valid = false;
 	c->tlb_next = 0;
+	c->ram.host = NULL;
 	c->v = v;
 	c->mi = mi;
 	c->mode = mode;
@@ -122,12 +125,35 @@ enum emul_rc emul_locate(struct emul_ctx *c, enum insn_seg seg, uint64_t offset,
 	return emul_translate(c, la, size, write, sp, fault);
 }
 
+/*
+ * The host bytes of `len` bytes of RAM at gpa (within one page) with the EPT rights `need`, or NULL for
+ * the bus to decide (not RAM, or refused). The page's walk is kept for the exit: a REP's elements reuse it.
+ */
+static uint8_t *ram_bytes(struct emul_ctx *c, uint64_t gpa, unsigned len, unsigned need)
+{
+	uint64_t page = gpa & ~(PAGE_SIZE - 1);
+
+	if (gpa >= c->v->mem.size || len > c->v->mem.size - gpa)
+		return NULL;
+	if (!c->ram.host || c->ram.gpa_page != page || (c->ram.perms & need) != need) {
+		uint8_t *p = ept_guest_ptr(c->v->mem.ept, page, PAGE_SIZE, need);
+		if (!p)
+			return NULL;
+		unsigned had = c->ram.host && c->ram.gpa_page == page ? c->ram.perms : 0;
+		c->ram = (struct emul_ram_page){ .gpa_page = page, .host = p, .perms = had | need };
+	}
+	return c->ram.host + (gpa - page);
+}
+
 enum emul_rc emul_read(struct emul_ctx *c, const struct emul_span *sp, uint64_t *val)
 {
 	*val = 0;
 	for (unsigned i = 0, shift = 0; i < sp->n; shift += 8 * sp->len[i], i++) {
-		uint64_t part;
-		if (emul_bus_read(c->v, sp->gpa[i], sp->len[i], &part))
+		uint64_t part = 0;
+		const uint8_t *ram = ram_bytes(c, sp->gpa[i], sp->len[i], EPT_R);
+		if (ram)
+			memcpy(&part, ram, sp->len[i]);
+		else if (emul_bus_read(c->v, sp->gpa[i], sp->len[i], &part))
 			return stop(c, "read refused by ptvisor's EPT at GPA", sp->gpa[i]);
 		*val |= part << shift;
 	}
@@ -137,7 +163,10 @@ enum emul_rc emul_read(struct emul_ctx *c, const struct emul_span *sp, uint64_t 
 enum emul_rc emul_write(struct emul_ctx *c, const struct emul_span *sp, uint64_t val)
 {
 	for (unsigned i = 0; i < sp->n; i++) {
-		if (emul_bus_write(c->v, sp->gpa[i], sp->len[i], val))
+		uint8_t *ram = ram_bytes(c, sp->gpa[i], sp->len[i], EPT_W);
+		if (ram)
+			memcpy(ram, &val, sp->len[i]);
+		else if (emul_bus_write(c->v, sp->gpa[i], sp->len[i], val))
 			return stop(c, "write refused by ptvisor's EPT at GPA", sp->gpa[i]);
 		if (i + 1 < sp->n)
 			val >>= 8 * sp->len[i]; /* a first piece is shorter than 8 bytes */
