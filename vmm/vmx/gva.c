@@ -44,17 +44,31 @@ bool vcpu_linear_to_phys(const struct vcpu *v, uint64_t la, uint64_t *gpa)
 	return true;
 }
 
-size_t vcpu_fetch(const struct vcpu *v, uint64_t la, void *buf, size_t len)
+/* Page by page: each linear page through the guest's page tables, then the EPT walker. */
+static size_t linear_copy(const struct vcpu *v, uint64_t la, uint8_t *dst, const uint8_t *src, size_t len)
 {
 	size_t done = 0;
 
 	while (done < len) {
 		uint64_t gpa;
 		size_t chunk = MIN(len - done, PAGE_SIZE - ((la + done) & (PAGE_SIZE - 1)));
-		if (!vcpu_linear_to_phys(v, la + done, &gpa) ||
-		    ept_read_guest(v->mem.ept, gpa, (uint8_t *)buf + done, chunk) != chunk)
+		if (!vcpu_linear_to_phys(v, la + done, &gpa))
 			break;
-		done += chunk;
+		size_t moved = dst ? ept_read_guest(v->mem.ept, gpa, dst + done, chunk)
+				   : ept_write_guest(v->mem.ept, gpa, src + done, chunk);
+		done += moved;
+		if (moved != chunk)
+			break;
 	}
 	return done;
+}
+
+size_t vcpu_fetch(const struct vcpu *v, uint64_t la, void *buf, size_t len)
+{
+	return linear_copy(v, la, buf, NULL, len);
+}
+
+size_t vcpu_store(const struct vcpu *v, uint64_t la, const void *buf, size_t len)
+{
+	return linear_copy(v, la, NULL, buf, len);
 }

@@ -155,13 +155,13 @@ static bool stack_read32(struct vcpu *v, uint64_t off, uint32_t *val)
 /* Rewrites the TF bit of a flags image on the guest's stack. */
 static void stack_fix_tf(struct vcpu *v, uint64_t off, bool tf)
 {
-	uint64_t gpa;
 	uint32_t flags;
 
-	if (!stack_read32(v, off, &flags) || !vcpu_linear_to_phys(v, stack_lin(v, off), &gpa))
+	if (!stack_read32(v, off, &flags))
 		return;
 	flags = (flags & ~(uint32_t)RFLAGS_TF) | (tf ? (uint32_t)RFLAGS_TF : 0);
-	ept_write_guest(v->mem.ept, gpa, &flags, 4);
+	/* The image may cross a page: each part goes where the guest's page tables put it. */
+	(void)vcpu_store(v, stack_lin(v, off), &flags, 4);
 }
 
 /* Before the instruction runs: does it load TF (POPF, IRET) or push the flags (PUSHF)? */
