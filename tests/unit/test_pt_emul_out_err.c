@@ -33,6 +33,43 @@ static void test_single_read_only(void **state)
 	rig_expect_error(rig_pattern(8, 1), 8, 0x300010, "single-range output outside guest RAM");
 }
 
+/*
+ * A packet across the end of RAM: the part in RAM lands, and the counts and OUTPUT_MASK_PTRS say exactly
+ * that much; the error names the first byte that did not land.
+ */
+static void expect_straddle(const char *what, uint64_t ptrs_index_or_mask)
+{
+	const uint8_t *p = rig_pattern(64, 3);
+
+	assert_int_equal(pt_out_write(&rig_out, &rig_ctx, p, 64), PT_OUT_ERROR);
+	rig_assert_guest_equal(RIG_RAM_SIZE - 16, p, 16);
+	assert_int_equal(rig_ctx.status, RTIT_STATUS_ERROR);
+	assert_int_equal(rig_out.error_gpa, RIG_RAM_SIZE);
+	assert_string_equal(rig_out.error_what, what);
+	assert_int_equal(rig_out.st.bytes, 16);
+	assert_int_equal(rig_out.st.dropped, 48);
+	assert_int_equal(rig_ctx.output_base, ptrs_index_or_mask == 0 ? TABLE_A : 0);
+	assert_int_equal(rig_ctx.output_mask_ptrs, ptrs_index_or_mask == 0
+							   ? rig_ptrs(0, RIG_RAM_SIZE)
+							   : (RIG_RAM_SIZE << 32) | (2 * RIG_RAM_SIZE - 1));
+}
+
+static void test_single_straddles_ram_end(void **state)
+{
+	(void)state;
+	rig_single(0, 2 * RIG_RAM_SIZE, RIG_RAM_SIZE - 16);
+	expect_straddle("single-range output outside guest RAM", 1);
+}
+
+static void test_topa_straddles_ram_end(void **state)
+{
+	(void)state;
+	rig_topa_set(TABLE_A, 0, rig_topa_region(0, 12, 0)); /* 16 MiB from GPA 0: RAM is its first half */
+	rig_topa_set(TABLE_A, 1, TABLE_A | TOPA_END);
+	rig_topa(TABLE_A, 0, RIG_RAM_SIZE - 16);
+	expect_straddle("ToPA output region outside guest RAM", 0);
+}
+
 /* Single-Range Output Errors (SDM 33.2.7.1): bad mask, base/mask overlap, offset past the mask. */
 static void test_single_config_errors(void **state)
 {
@@ -200,7 +237,8 @@ int main(void)
 		T(test_single_outside_ram),      T(test_single_read_only),       T(test_single_config_errors),
 		T(test_topa_reserved_bits),      T(test_topa_maxphyaddr),        T(test_topa_table_outside_ram),
 		T(test_topa_region_outside_ram), T(test_topa_region_misaligned), T(test_topa_table_misaligned),
-		T(test_topa_end_loops),          T(test_topa_end_flags),
+		T(test_topa_end_loops),          T(test_topa_end_flags),         T(test_single_straddles_ram_end),
+		T(test_topa_straddles_ram_end),
 	};
 	return cmocka_run_group_tests_name("pt_emul_out_err", tests, NULL, NULL);
 }
