@@ -254,6 +254,28 @@ static void test_efer(void **state)
 	assert_int_equal(vmr(GUEST_IA32_EFER), EFER_LME | EFER_LMA);
 }
 
+/* SCE, LME and NXE are reserved when the guest's CPUID hides SYSCALL, LM or NX: #GP, nothing loaded. */
+static void test_efer_hidden_features(void **state)
+{
+	static const struct {
+		uint64_t bit;
+		unsigned edx_bit;
+	} dep[] = { { EFER_SCE, 11 }, { EFER_NXE, 20 }, { EFER_LME, 29 } };
+
+	(void)state;
+	for (unsigned i = 0; i < ARRAY_SIZE(dep); i++) {
+		struct cpuid_regs r = cpu_model_cpuid(env.m, 0x80000001, 0), saved = r;
+		r.edx &= ~BIT(dep[i].edx_bit);
+		cpu_model_set_cpuid(env.m, 0x80000001, 0, &r);
+		wr_gp(MSR_IA32_EFER, dep[i].bit);
+		assert_int_equal(vmr(GUEST_IA32_EFER), 0);
+		cpu_model_set_cpuid(env.m, 0x80000001, 0, &saved);
+		wr_ok(MSR_IA32_EFER, dep[i].bit);
+		assert_int_equal(vmr(GUEST_IA32_EFER), dep[i].bit);
+		wr_ok(MSR_IA32_EFER, 0);
+	}
+}
+
 static void test_pat(void **state)
 {
 	static const unsigned bad[] = { 2, 3, 8, 0x10, 0xff };
@@ -499,6 +521,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_tsc_deadline, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_vmcs_msrs, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_efer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_efer_hidden_features, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pat, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_debugctl, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_syscall_msrs, setup, teardown),

@@ -160,12 +160,18 @@ static bool wr_efer(struct vcpu *v, uint64_t val)
 
 	if (val & ~(EFER_SCE | EFER_LME | EFER_LMA | EFER_NXE))
 		return false;
+	/*
+	 * A bit whose feature the guest's CPUID hides is reserved (SDM Vol. 4 Table 2-2, C000_0080H): #GP
+	 * here, where loading it into the VMCS would fail the next VM entry instead.
+	 */
+	if (((val & EFER_SCE) && !vcpu_has(v, FEAT_SYSCALL)) || ((val & EFER_LME) && !vcpu_has(v, FEAT_LM)) ||
+	    ((val & EFER_NXE) && !vcpu_has(v, FEAT_NX)))
+		return false;
 	/* LME may not change while paging is on (SDM 10.8.5); LMA is read-only (kept as is). */
 	if ((vmcs_readnat(GUEST_CR0) & BIT(31)) && ((val ^ cur) & EFER_LME))
 		return false;
 	val = (val & ~EFER_LMA) | (cur & EFER_LMA);
 	vmcs_write64(GUEST_IA32_EFER, val);
-	(void)v;
 	return true;
 }
 
