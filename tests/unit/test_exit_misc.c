@@ -212,6 +212,23 @@ static void test_xsetbv_refused(void **state)
 	assert_int_equal(v.fpu.xcr0, XCR0_X87);
 }
 
+/* A value the CPU refuses though ptvisor's checks pass (here: CPUID 0DH shrank under it): #GP, not a stop. */
+static void test_xsetbv_cpu_fault(void **state)
+{
+	struct cpuid_regs d = cpu_model_cpuid(env.m, 0xd, 0);
+	uint64_t xcr0 = env.m->xcr0;
+
+	(void)state;
+	d.eax &= ~(uint32_t)XCR0_AVX;
+	cpu_model_set_cpuid(env.m, 0xd, 0, &d);
+	assert_int_equal(xsetbv(0, ENV_XCOMP_AVX), EXIT_RESUME);
+	expect_gp();
+	assert_false(v.stop.requested);
+	assert_int_equal(env.m->xcr0, xcr0);
+	assert_int_equal(v.fpu.xcr0, XCR0_X87);
+	assert_true(host_console_contains("faulted after passing ptvisor's checks: #GP to the guest"));
+}
+
 static void test_cache_flush_cpl3(void **state)
 {
 	(void)state;
@@ -358,6 +375,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_hlt_sleeps_until_timer, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_probe_exits, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_xsetbv_valid, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_xsetbv_cpu_fault, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_xsetbv_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cache_flush_cpl3, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_refused_instructions, setup, teardown),

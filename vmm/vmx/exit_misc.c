@@ -43,7 +43,8 @@ enum exit_action handle_hlt(struct vcpu *v)
 /*
  * SDM Vol. 2C XSETBV: #UD without CR4.OSXSAVE; #GP(0) at CPL > 0, for ECX != 0 and for any value
  * xcr0_valid() refuses, which includes every component ptvisor does not save for guests. The value
- * is loaded into the CPU now (the guest is on it) and saved with the vCPU.
+ * is loaded into the CPU now (the guest is on it) and saved with the vCPU; should the CPU still refuse
+ * it, its #GP goes to the guest.
  */
 enum exit_action handle_xsetbv(struct vcpu *v)
 {
@@ -58,8 +59,13 @@ enum exit_action handle_xsetbv(struct vcpu *v)
 		vcpu_inject_gp(v);
 		return EXIT_RESUME;
 	}
-	if (!cpu_xsetbv_safe(0, val))
-		return vcpu_stop(v, -1, "XSETBV of XCR0 0x%lx faulted in ptvisor after passing its checks", val);
+	if (!cpu_xsetbv_safe(0, val)) {
+		/* The CPU knows a rule ptvisor's checks do not: its #GP, caught by the exception table, is the guest's. */
+		pr_info("guest %s: XSETBV of XCR0 0x%lx faulted after passing ptvisor's checks: #GP to the guest\n",
+			v->name, val);
+		vcpu_inject_gp(v);
+		return EXIT_RESUME;
+	}
 	v->fpu.xcr0 = val;
 	vcpu_skip_instruction(v);
 	return EXIT_RESUME;
