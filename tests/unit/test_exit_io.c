@@ -232,6 +232,27 @@ static void test_rep_bounded(void **state)
 	assert_int_equal(*(uint32_t *)env_gpa(0x300000 - 4096), 0xffffffff);
 }
 
+/* Under the guest's TF a REP goes one iteration per exit, each followed by its single-step trap. */
+static void test_rep_single_step(void **state)
+{
+	(void)state;
+	v.regs.rsi = 0x20000;
+	v.regs.rcx = 2;
+	vmw(GUEST_RFLAGS, RFLAGS_FIXED1 | RFLAGS_TF);
+	vmw(GUEST_PENDING_DBG_EXCEPTIONS, 0);
+	assert_int_equal(io(IOQ(0x80, 1, false) | IOQ_STRING | IOQ_REP, 2), EXIT_RESUME);
+	assert_int_equal(vmr(GUEST_RIP), ENV_RIP);
+	assert_int_equal(v.regs.rcx, 1);
+	assert_int_equal(v.regs.rsi, 0x20001);
+	assert_int_equal(vmr(GUEST_PENDING_DBG_EXCEPTIONS), DR6_BS);
+	assert_true(vmr(GUEST_RFLAGS) & RFLAGS_RF);
+	vmw(GUEST_PENDING_DBG_EXCEPTIONS, 0);
+	assert_int_equal(io(IOQ(0x80, 1, false) | IOQ_STRING | IOQ_REP, 2), EXIT_RESUME);
+	expect_retired(2);
+	assert_int_equal(v.regs.rcx, 0);
+	assert_int_equal(vmr(GUEST_PENDING_DBG_EXCEPTIONS), DR6_BS);
+}
+
 /* 16-bit address size: CX, SI wrap within 64 KiB and the bits above stay; 32-bit zero-extends. */
 static void test_string_addr_size(void **state)
 {
@@ -334,6 +355,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_string_outside_ram, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_string_special_ports, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rep_bounded, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rep_single_step, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_string_addr_size, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_string_segment, setup, teardown),
 	};

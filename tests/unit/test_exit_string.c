@@ -145,6 +145,18 @@ static void test_rep_bounds(void **state)
 	assert_int_equal(v.regs.rcx, 0);
 	assert_int_equal(v.regs.rdi, HOLE + 5000);
 	assert_false(vmr(GUEST_RFLAGS) & RFLAGS_RF);
+	/* Under the guest's TF: one element per exit, its single-step trap pending after each. */
+	vmw(GUEST_RFLAGS, RFLAGS_FIXED1 | RFLAGS_TF);
+	vmw(GUEST_PENDING_DBG_EXCEPTIONS, 0);
+	v.regs.rcx = 2;
+	partial("\xf3\xaa", HOLE + 5000, Q_WRITE);
+	assert_int_equal(v.regs.rcx, 1);
+	assert_int_equal(vmr(GUEST_PENDING_DBG_EXCEPTIONS), DR6_BS);
+	vmw(GUEST_PENDING_DBG_EXCEPTIONS, 0);
+	done("\xf3\xaa", HOLE + 5001, Q_WRITE);
+	assert_int_equal(v.regs.rcx, 0);
+	assert_int_equal(vmr(GUEST_PENDING_DBG_EXCEPTIONS), DR6_BS);
+	vmw(GUEST_RFLAGS, RFLAGS_FIXED1);
 	/*
 	 * From the hole into RAM, stepping down: the two bytes at 400001H and 400000H are emulated, then the
 	 * source is RAM too and the CPU takes over at the same RIP with the registers advanced.

@@ -136,7 +136,7 @@ static enum exit_action io_string(struct vcpu *v, uint16_t port, unsigned size, 
 	uint64_t *index = in ? &v->regs.rdi : &v->regs.rsi;
 	uint64_t count = rep ? v->regs.rcx & mask : 1;
 	int64_t delta = (vmcs_readnat(GUEST_RFLAGS) & RFLAGS_DF) ? -(int64_t)size : (int64_t)size;
-	unsigned budget = IO_STRING_BYTES_MAX / size;
+	unsigned budget = rep && vcpu_rep_single_step(v) ? 1 : IO_STRING_BYTES_MAX / size;
 	struct emul_ctx c;
 
 	emul_ctx_init(&c, v, &strio, vcpu_insn_mode(v));
@@ -150,7 +150,7 @@ static enum exit_action io_string(struct vcpu *v, uint16_t port, unsigned size, 
 			addr_reg_step(&v->regs.rcx, mask, -1);
 	}
 	if (count) {
-		vcpu_rep_pause();
+		vcpu_rep_pause(v);
 		return EXIT_RESUME;
 	}
 	vcpu_skip_instruction(v);

@@ -97,7 +97,9 @@ enum exit_action emul_string(struct emul_ctx *c)
 	enum emul_rc rc = EMUL_OK;
 	bool finished = mi->rep != REP_NONE && !(s.cx & amask), needs_vmm = true;
 
-	while (!finished && s.done < EMUL_STRING_MAX) {
+	unsigned max = vcpu_rep_single_step(v) ? 1 : EMUL_STRING_MAX;
+
+	while (!finished && s.done < max) {
 		unsigned before = s.done;
 		rc = element(c, &s, &needs_vmm, &f);
 		if (rc != EMUL_OK || s.done == before)
@@ -124,6 +126,6 @@ enum exit_action emul_string(struct emul_ctx *c)
 	if (finished)
 		return emul_retire(c);
 	if (s.done)
-		vcpu_rep_pause();
+		vcpu_rep_pause(v);
 	return EXIT_RESUME;
 }

@@ -89,13 +89,28 @@ static inline void vcpu_advance(struct vcpu *v, uint64_t len)
 }
 
 /*
- * A REP instruction stops between iterations and continues when the guest re-enters, RIP still on it:
- * RF set, as the CPU sets it in the frame of an interrupt taken there (SDM Vol. 3B 17.3.1.1), so an
- * instruction breakpoint on it does not fire again; it clears when the instruction completes.
+ * The guest's own TF single-steps a REP string instruction one iteration at a time: the trap comes
+ * after each, RIP still on the instruction while iterations remain (SDM Vol. 3B 18.3.1.4). Not while
+ * the emulated PT backend steps the guest: that TF is ptvisor's.
  */
-static inline void vcpu_rep_pause(void)
+static inline bool vcpu_rep_single_step(const struct vcpu *v)
 {
+	return !v->pt_stepping && (vmcs_readnat(GUEST_RFLAGS) & RFLAGS_TF);
+}
+
+/*
+ * A REP instruction stops between iterations and continues when the guest re-enters, RIP still on it:
+ * RF set, as the CPU sets it in the frame of an interrupt taken there (SDM Vol. 3B 18.3.1.1), so an
+ * instruction breakpoint on it does not fire again; it clears when the instruction completes. Under
+ * the guest's TF its single-step trap is due now (a pending debug exception, BS: SDM 25.4.2).
+ */
+static inline void vcpu_rep_pause(struct vcpu *v)
+{
+	bool step = vcpu_rep_single_step(v);
+
 	vmcs_writenat(GUEST_RFLAGS, vmcs_readnat(GUEST_RFLAGS) | RFLAGS_RF);
+	if (step)
+		vmcs_writenat(GUEST_PENDING_DBG_EXCEPTIONS, vmcs_readnat(GUEST_PENDING_DBG_EXCEPTIONS) | DR6_BS);
 }
 
 /* Advances RIP past the exiting instruction (VM-exit instruction length, SDM 28.2.4). */
