@@ -2,7 +2,8 @@
  * Area "strio": port I/O to a port nothing decodes (reads all ones, writes vanish) in every form: IN/OUT of
  * each size, INS/OUTS with and without REP, DF=1, and the 16-bit address size where only SI/DI/CX move and
  * wrap (SDM Vol. 2B "INS/INSB/INSW/INSD", "OUTS/OUTSB/OUTSW/OUTSD", "REP/REPE/REPNE"; Vol. 1 3.6 "Operand-
- * size and Address-size Attributes").
+ * size and Address-size Attributes"); a REP longer than what a VMM may move in one exit, and a REP under
+ * TF, which traps after every iteration (Vol. 3B 18.3.1.4).
  */
 #include "conf.h"
 #include "lib/format.h"
@@ -19,6 +20,9 @@ struct sio {
 };
 
 static uint8_t buf[BUF_LEN] __aligned(16);
+static uint8_t big[3 * 4096 + 16] __aligned(16); /* three times ptvisor's 4 KiB per exit */
+static volatile uint32_t steps_at_rep, steps;
+static uint32_t rep_eip;
 
 static const char *hex_bytes(const uint8_t *p, unsigned n)
 {
@@ -137,10 +141,57 @@ static void strio_outs(void)
 	conf_verdict("DF=1: rep outsd ECX=2: ESI %d, ECX 0x%x", (int)(s.esi - (base + 8)), s.ecx);
 }
 
+/* REP INSD of 3000 dwords stepping down: every byte written, the registers where the CPU leaves them. */
+static void strio_long(void)
+{
+	uint32_t end = (uint32_t)big + sizeof(big) - 4, ones = 0;
+	struct sio s = { 0, end, 3000 };
+
+	memset(big, BUF_FILL, sizeof(big));
+	SIO_RUN("rep insl", 1, s);
+	for (unsigned i = 0; i < sizeof(big); i++)
+		ones += big[i] == 0xff;
+	conf_verdict("DF=1: rep insd ECX=3000: EDI %d, ECX 0x%x, %u bytes of FFH", (int)(s.edi - end), s.ecx, ones);
+}
+
+static bool step_handler(struct trap_frame *f)
+{
+	if (f->vector != VEC_DB)
+		return false;
+	steps++;
+	steps_at_rep += f->eip == rep_eip;
+	return true;
+}
+
+/* REP INSB of 4 under TF: a trap after each iteration, three of them with EIP still on the instruction. */
+static void strio_single_step(void)
+{
+	struct sio s = { 0, (uint32_t)buf, 4 };
+
+	conf_set_handler(VEC_DB, step_handler);
+	steps = steps_at_rep = 0;
+	asm volatile("movl $1f, %[at]\n\t"
+		     "pushfl\n\t"
+		     "orl %[tf], (%%esp)\n\t"
+		     "popfl\n"
+		     "1: rep insb\n\t"
+		     "pushfl\n\t"
+		     "andl %[notf], (%%esp)\n\t"
+		     "popfl"
+		     : "+D"(s.edi), "+c"(s.ecx), [at] "=m"(rep_eip)
+		     : "d"(PORT_UNUSED), [tf] "i"(RFLAGS_TF), [notf] "i"(~RFLAGS_TF)
+		     : "memory", "cc");
+	conf_set_handler(VEC_DB, NULL);
+	conf_verdict("TF: rep insb ECX=4: %u traps with EIP at the instruction, %u in all, ECX 0x%x", steps_at_rep,
+		     steps, s.ecx);
+}
+
 void conf_area_strio(void)
 {
 	strio_plain();
 	strio_ins();
 	strio_outs();
 	strio_addr16();
+	strio_long();
+	strio_single_step();
 }
