@@ -2,9 +2,9 @@
  * repfreeze: one long string instruction beside a guest that watches the clock, to show that ptvisor
  * emulates a REP INS/OUTS a bounded piece per exit instead of holding the CPU for all of it.
  * Command line (after "--"):
- *   role=rep kib=N  one REP OUTSB of N KiB of its RAM to the unclaimed port 80H, timed by the TSC, with
- *       the VM exits it took (PTV_HC_STATS); at least one per 4 KiB when ptvisor bounds each exit.
- *   role=watch mticks=N limit_mticks=L  reads the TSC in a loop for N million ticks and reports the
+ *   kib=N  one REP OUTSB of N KiB of its RAM to the unclaimed port 80H, timed by the TSC, with the VM
+ *       exits it took (PTV_HC_STATS); at least one per 4 KiB when ptvisor bounds each exit.
+ *   watch_mticks=N limit_mticks=L  instead reads the TSC in a loop for N million ticks and reports the
  *       longest gap between two reads (the longest time it was kept off the CPU), which must be under
  *       L million ticks.
  */
@@ -13,7 +13,6 @@
 #include "multiboot.h"
 #include "serial.h"
 #include "test.h"
-#include "lib/string.h"
 
 #define UNCLAIMED_PORT 0x80
 #define RAM_FROM       0x200000u /* above the image (linked at 1 MiB): only read */
@@ -61,12 +60,11 @@ static int watch(uint32_t mticks, uint32_t limit_mticks)
 int guest_main(uint32_t magic, uint32_t info)
 {
 	const char *cmd = mb2_cmdline(info);
-	char role[16] = "rep";
+	uint32_t watch_mticks = cmdline_get_u32(cmd, "watch_mticks", 0);
 
 	(void)magic;
 	serial_init();
-	cmdline_get_arg(cmd, "role", role, sizeof(role));
-	if (strcmp(role, "watch") == 0)
-		return watch(cmdline_get_u32(cmd, "mticks", 200), cmdline_get_u32(cmd, "limit_mticks", 16));
+	if (watch_mticks)
+		return watch(watch_mticks, cmdline_get_u32(cmd, "limit_mticks", 16));
 	return rep(cmdline_get_u32(cmd, "kib", 256));
 }

@@ -65,6 +65,14 @@ line_of() {
   tr -d '\r' <"$1" | awk -v re="$2" '!found && $0 ~ re { print NR; found = 1 } END { if (!found) print 0 }'
 }
 
+# expect_before LOG FIRST LATER WHAT: a line matching FIRST comes before one matching LATER.
+expect_before() {
+  local a b
+  a=$(line_of "$1" "$2")
+  b=$(line_of "$1" "$3")
+  if [ "$a" -gt 0 ] && [ "$b" -gt "$a" ]; then pass "$4"; else fail "$4 (lines $a and $b)"; fi
+}
+
 # bare_iso OUT KERNEL [KERNEL ARGS...]: an image whose GRUB boots KERNEL itself, no ptvisor, with the
 # modules listed on stdin, one "HOST_PATH [string]" per line (each file is copied into /boot). BARE_MB=1
 # loads it with GRUB's multiboot/module commands instead of multiboot2/module2, BARE_LINUX=1 with its
