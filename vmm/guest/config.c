@@ -113,7 +113,7 @@ static const struct guest_option guest_options[] = {
 	{ "limit", "a TSC tick count, K/M/G suffixes allowed", parse_limit },
 	{ "pt_riplog", "on|off", parse_riplog },
 	{ "input", "serial|none", parse_input },
-	{ "pt_caps", "all, none or features: cr3,psb,ip,mtc,ptwrite,power,topa,multi,single,fabric,ranges=N",
+	{ "pt_caps", "all, none or features: cr3,psb,ip,mtc,ptwrite,power,topa,multi,single,ranges=N",
 	  parse_pt_caps },
 };
 

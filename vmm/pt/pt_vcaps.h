@@ -30,8 +30,8 @@ void pt_vcaps_emulated(struct pt_vcaps *c, uint8_t maxphyaddr);
  * The hardware path's set: the host's leaf 14H restricted to what ptvisor
  * virtualizes, then to `spec`. spec is NULL or "all" (everything), "none"
  * (PT hidden), or a comma-separated list of features:
- *   cr3 psb ip mtc ptwrite power topa multi single fabric ranges=N
- * (CPUID.14H.0:EBX bits 0-5, ECX bits 0-3, leaf 1 EAX[2:0]). Returns -1 and
+ *   cr3 psb ip mtc ptwrite power topa multi single ranges=N
+ * (CPUID.14H.0:EBX bits 0-5, ECX bits 0-2, leaf 1 EAX[2:0]). Returns -1 and
  * prints why when spec names something unknown or the host lacks, or when no
  * output scheme is left; c is then disabled. CPUID.14H.0:ECX[31] (the IP
  * payload format) is always the host's: it cannot be virtualized.
