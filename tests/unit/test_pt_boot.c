@@ -93,6 +93,19 @@ static void test_icelake(void **state)
 					  "2 with it tracing"));
 }
 
+/* The guest hardware path conceals VMX from PT even with the host not tracing (SDM 33.5.1). */
+static void test_hw_guests_conceal(void **state)
+{
+	struct pt_vmx_bits bits;
+	(void)state;
+	boot(&cpu_fixture_icelake_i7_1065g7, PT_MODE_HOST_GUEST, PT_BACKEND_HW);
+	d.host_trace = false;
+	pt_vmx_bits(&d, &caps, &bits);
+	assert_int_equal(bits.cpu2, CPU2_CONCEAL_VMX_FROM_PT | CPU2_PT_USE_GPA);
+	assert_int_equal(bits.exit, EXIT_CONCEAL_VMX_FROM_PT | EXIT_CLEAR_RTIT_CTL);
+	assert_int_equal(bits.entry, ENTRY_CONCEAL_VMX_FROM_PT | ENTRY_LOAD_RTIT_CTL);
+}
+
 static void test_skylake_modes(void **state)
 {
 	(void)state;
@@ -107,6 +120,8 @@ static void test_skylake_modes(void **state)
 	boot(&cpu_fixture_skylake_i7_6700k, PT_MODE_HOST_GUEST, PT_BACKEND_HW);
 	assert_true(host_console_contains("pt_backend=hw unavailable (missing secondary[24] entry[18] "
 					  "exit[25])"));
+	boot(&cpu_fixture_skylake_i7_6700k, PT_MODE_HOST_GUEST, PT_BACKEND_AUTO);
+	assert_true(host_console_contains("guest hardware PT refused (missing secondary[24] entry[18] exit[25])"));
 	assert_int_equal(pt_rt.vmx.entry & ENTRY_LOAD_RTIT_CTL, 0);
 }
 
@@ -291,6 +306,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_bochs, teardown),
 		cmocka_unit_test_teardown(test_icelake, teardown),
+		cmocka_unit_test_teardown(test_hw_guests_conceal, teardown),
 		cmocka_unit_test_teardown(test_skylake_modes, teardown),
 		cmocka_unit_test_teardown(test_broadwell_and_nested, teardown),
 		cmocka_unit_test_teardown(test_expected_matches_rig, teardown),
