@@ -244,7 +244,8 @@ static void test_guest_hw_needs_conceal(void **state)
 	assert_false(pt_guest_hw_possible(&c));
 	pt_decide(&c, PT_MODE_HOST_GUEST, PT_BACKEND_AUTO, &d);
 	assert_int_equal(d.guest_backend, PT_BACKEND_EMULATED);
-	assert_non_null(strstr(d.reason, "guest hardware PT refused (missing secondary[19]/exit[24]/entry[17]-conceal)"));
+	assert_non_null(
+		strstr(d.reason, "guest hardware PT refused (missing secondary[19]/exit[24]/entry[17]-conceal)"));
 	pt_decide(&c, PT_MODE_HOST_GUEST, PT_BACKEND_HW, &d);
 	assert_int_equal(d.guest_backend, PT_BACKEND_OFF);
 	assert_non_null(strstr(d.reason, HW_MISSING("secondary[19]/exit[24]/entry[17]-conceal")));

@@ -206,14 +206,10 @@ static void test_print(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_emulated_set),
-		cmocka_unit_test(test_cpuid_view),
-		cmocka_unit_test(test_from_host_all),
-		cmocka_unit_test(test_from_host_spec),
-		cmocka_unit_test(test_from_host_refused),
-		cmocka_unit_test(test_subset_of_host),
-		cmocka_unit_test(test_fabric_hidden),
-		cmocka_unit_test(test_print),
+		cmocka_unit_test(test_emulated_set),      cmocka_unit_test(test_cpuid_view),
+		cmocka_unit_test(test_from_host_all),     cmocka_unit_test(test_from_host_spec),
+		cmocka_unit_test(test_from_host_refused), cmocka_unit_test(test_subset_of_host),
+		cmocka_unit_test(test_fabric_hidden),     cmocka_unit_test(test_print),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

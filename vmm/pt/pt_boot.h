@@ -4,6 +4,7 @@
 
 #include "types.h"
 #include "pt/pt_host.h"
+#include "pt/hw/pt_fw.h"
 #include "vmx/vmcs_init.h"
 
 /* Everything PT that is per boot and per CPU (one CPU today). */
@@ -15,6 +16,7 @@ struct pt_runtime {
 	struct pt_vmx_bits vmx;
 	struct pt_vcaps guest_caps; /* the hw guests' default set: the host's, all of it */
 	struct vmx_caps host_caps;  /* for per-guest pt_caps= specs */
+	struct pt_fw_state fw;      /* what firmware left in the RTIT MSRs */
 };
 
 extern struct pt_runtime pt_rt;

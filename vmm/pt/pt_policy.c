@@ -61,7 +61,7 @@ static const struct pt_predicate guest_hw_predicates[] = {
 
 bool pt_host_trace_possible(const struct vmx_caps *c)
 {
-	/* With MISC[14]=0, VMXON clears TraceEn and RTIT writes #GP in VMX operation (SDM 33.5). */
+	/* With MISC[14]=0, VMXON clears TraceEn and a WRMSR to IA32_RTIT_CTL #GPs in VMX operation (SDM A.6). */
 	return cpu_has_intel_pt(c) && pt_caps_has_topa(c) && vmx_caps_pt_in_vmx(c);
 }
 

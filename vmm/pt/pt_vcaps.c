@@ -124,7 +124,7 @@ static int vcaps_apply_spec(struct pt_vcaps *c, const char *spec)
 
 int pt_vcaps_from_host(struct pt_vcaps *c, const struct vmx_caps *host, const char *spec)
 {
-	*c = (struct pt_vcaps){ .maxphyaddr = host->maxphyaddr };
+	*c = (struct pt_vcaps){ .maxphyaddr = host->maxphyaddr, .la57 = host->cpuid_la57 };
 	if (!cpu_has_intel_pt(host)) {
 		pr_err("PT caps: the host has no Intel PT (CPUID.7.EBX[25]=0)\n");
 		return -1;
@@ -147,7 +147,7 @@ int pt_vcaps_from_host(struct pt_vcaps *c, const struct vmx_caps *host, const ch
 	}
 	return 0;
 refuse:
-	*c = (struct pt_vcaps){ .maxphyaddr = host->maxphyaddr };
+	*c = (struct pt_vcaps){ .maxphyaddr = host->maxphyaddr, .la57 = host->cpuid_la57 };
 	return -1;
 }
 

@@ -15,6 +15,7 @@ struct pt_vcaps {
 	struct cpuid_regs leaf0, leaf1;
 	uint8_t maxphyaddr;
 	bool enabled;
+	bool la57; /* the guest sees CPUID.7.0:ECX[16] LA57: linear addresses are 57-bit canonical */
 };
 
 /*
@@ -46,6 +47,17 @@ void pt_vcaps_print(const char *guest, const struct pt_vcaps *c);
  * subleaves 0 and 1 = leaf0/leaf1 (zero when disabled), other subleaves 0.
  */
 void pt_vcaps_cpuid(const struct pt_vcaps *c, uint32_t leaf, uint32_t sub, struct cpuid_regs *r);
+
+/*
+ * The canonical width of the linear addresses in IA32_RTIT_ADDRn_A/B: 57 bits
+ * where the guest is offered 5-level paging (CPUID.7.0:ECX[16], passed through
+ * by guest_cpuid.c), whatever its CR4.LA57, else 48 (SDM Vol. 1, 3.3.7.1
+ * "Canonical Addressing").
+ */
+static inline unsigned pt_vcaps_linear_bits(const struct pt_vcaps *c)
+{
+	return c->la57 ? 57 : 48;
+}
 
 /* Named facts of the set (all false when disabled). */
 static inline bool pt_vcaps_has_ebx(const struct pt_vcaps *c, uint32_t bit)
