@@ -171,7 +171,7 @@ static int vmx_gate(void)
 	}
 	if (!region)
 		panic("no memory for the VMXON region");
-	if (vmx_enter(&boot_caps, (void *)region, region, &rep) < 0) {
+	if (pt_boot_vmx_enter(&boot_caps, (void *)region, region, &rep, options.pt_dump) < 0) {
 		pr_err("VMX: cannot enter VMX operation; stopping\n");
 		return PTV_STATUS_NO_VMX;
 	}

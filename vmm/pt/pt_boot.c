@@ -3,6 +3,7 @@
 #include "pt/pt_guest.h"
 #include "pt/pt_hc.h"
 #include "vmx/hypercall.h"
+#include "vmx/vmxon.h"
 #include "hypercall_abi.h"
 #include "log.h"
 
@@ -74,6 +75,14 @@ void pt_boot_finish(bool dump)
 		pt_host_buf_used(&pt_rt.buf, &pt_rt.cpu), pt_rt.cpu.host_status, pt_rt.cpu.host_pmis);
 	if (dump)
 		pt_host_dump(&pt_rt.buf, &pt_rt.cpu, "host");
+}
+
+int pt_boot_vmx_enter(const struct vmx_caps *c, void *region, paddr_t region_pa, struct vmxon_report *r, bool dump)
+{
+	if (vmx_enter(c, region, region_pa, r) == 0)
+		return 0;
+	pt_boot_finish(dump); /* the host trace started before VMXON: stopped and dumped all the same */
+	return -1;
 }
 
 void pt_vmx_controls(struct vmx_extra_controls *x)
