@@ -31,7 +31,7 @@ uint64_t pt_model_field(struct cpu_model *m, uint64_t field)
 	return 0;
 }
 
-static void pt_model_set_field(struct cpu_model *m, uint64_t field, uint64_t v)
+void pt_model_set_field(struct cpu_model *m, uint64_t field, uint64_t v)
 {
 	size_t i;
 
