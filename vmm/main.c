@@ -15,6 +15,7 @@
 #include "pt/pt_policy.h"
 #include "guest/step_probe.h"
 #include "pt/pt_boot.h"
+#include "pt/pt_selftest.h"
 #include "status.h"
 #include "trap.h"
 #include "vmx/caps.h"
@@ -236,6 +237,8 @@ void kmain(uint32_t magic, uint32_t mbi_pa)
 	pt_decide(&boot_caps, options.pt_mode, options.pt_backend, &pt_decision);
 	pt_decision_print(&pt_decision);
 	pt_boot_init(&boot_caps, &pt_decision);
+	if (options.selftest_pt)
+		pt_selftest_begin();
 
 	pic_mask_all();
 	tsc_init();

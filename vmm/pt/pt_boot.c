@@ -2,6 +2,7 @@
 #include "pt/pt_boot.h"
 #include "pt/pt_guest.h"
 #include "pt/pt_hc.h"
+#include "pt/pt_selftest.h"
 #include "vmx/hypercall.h"
 #include "vmx/vmxon.h"
 #include "hypercall_abi.h"
@@ -68,13 +69,14 @@ void pt_boot_init(const struct vmx_caps *c, const struct pt_decision *d)
 
 void pt_boot_finish(bool dump)
 {
-	if (!pt_rt.cpu.host_trace)
-		return;
-	pt_hw_host_stop(&pt_rt.cpu);
-	pr_info("PT: host trace stopped: %lu bytes, IA32_RTIT_STATUS 0x%lx, %lu ToPA PMIs\n",
-		pt_host_buf_used(&pt_rt.buf, &pt_rt.cpu), pt_rt.cpu.host_status, pt_rt.cpu.host_pmis);
-	if (dump)
-		pt_host_dump(&pt_rt.buf, &pt_rt.cpu, "host");
+	if (pt_rt.cpu.host_trace) {
+		pt_hw_host_stop(&pt_rt.cpu);
+		pr_info("PT: host trace stopped: %lu bytes, IA32_RTIT_STATUS 0x%lx, %lu ToPA PMIs\n",
+			pt_host_buf_used(&pt_rt.buf, &pt_rt.cpu), pt_rt.cpu.host_status, pt_rt.cpu.host_pmis);
+		if (dump)
+			pt_host_dump(&pt_rt.buf, &pt_rt.cpu, "host");
+	}
+	pt_selftest_end();
 }
 
 int pt_boot_vmx_enter(const struct vmx_caps *c, void *region, paddr_t region_pa, struct vmxon_report *r, bool dump)

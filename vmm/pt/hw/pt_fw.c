@@ -28,6 +28,7 @@ int pt_fw_takeover(struct pt_fw_state *fw)
 		return -1;
 	}
 	fw->readable = true;
+	fw->cleared = true;
 	if (!fw->ctl)
 		return 0;
 	fw->left_config = true;
@@ -41,6 +42,7 @@ int pt_fw_takeover(struct pt_fw_state *fw)
 	ok = ok && fw_write(MSR_IA32_RTIT_OUTPUT_BASE, 0);
 	ok = ok && fw_write(MSR_IA32_RTIT_OUTPUT_MASK_PTRS, RTIT_MASK_PTRS_LOWER);
 	ok = ok && fw_write(MSR_IA32_RTIT_STATUS, 0);
+	fw->cleared = ok;
 	if (fw->was_tracing)
 		pr_warn("PT: firmware left Intel PT tracing on: IA32_RTIT_CTL 0x%lx, OUTPUT_BASE 0x%lx, "
 			"OUTPUT_MASK_PTRS 0x%lx, STATUS 0x%lx; %s, its buffer is never used\n",

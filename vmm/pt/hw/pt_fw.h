@@ -9,6 +9,7 @@ struct pt_fw_state {
 	bool readable;    /* RDMSR IA32_RTIT_CTL did not #GP */
 	bool was_tracing; /* TraceEn was 1: firmware's trace was running, now stopped */
 	bool left_config; /* CTL was not 0: cleared */
+	bool cleared;     /* every write of the take-over succeeded: the MSRs are ptvisor's */
 	uint64_t ctl, output_base, output_mask_ptrs, status;
 };
 

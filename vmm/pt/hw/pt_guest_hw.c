@@ -9,6 +9,7 @@
 #include "pt/hw/pt_hw.h"
 #include "pt/hw/pt_outbuf.h"
 #include "pt/pt_boot.h"
+#include "pt/pt_selftest.h"
 #include "pt/rtit.h"
 #include "vmx/pt_backend.h"
 #include "log.h"
@@ -67,6 +68,8 @@ static int hw_ept_violation(struct vcpu *v, const struct ept_violation *ev)
 
 static void hw_release(struct vcpu *v)
 {
+	if (is_hw(v))
+		pt_selftest_guest(v);
 	pt_hw_guest_release(&pt_rt.cpu, v->pt);
 }
 

@@ -162,8 +162,10 @@ int pt_hw_before_entry(struct pt_hw_cpu *cpu, struct pt_guest *g, bool load_rtit
 void pt_hw_after_exit(struct pt_hw_cpu *cpu, struct pt_guest *g)
 {
 	cpu->window_start = cpu->accesses;
-	if (g && g->backend == PT_BACKEND_HW)
+	if (g && g->backend == PT_BACKEND_HW) {
 		g->ctx.ctl = vmcs_read64(GUEST_IA32_RTIT_CTL);
+		g->traced_exits += (g->ctx.ctl & RTIT_CTL_TRACEEN) != 0;
+	}
 	if (!host_stops_at_entry(cpu))
 		return;
 	if (cpu->outputs)
