@@ -53,9 +53,11 @@ static bool ept_walk(uint64_t eptp, uint64_t gpa, uint64_t *hpa, unsigned *perms
 }
 
 /* One access: HPA, or the EPT violation exit written into the VMCS. */
-static bool out_access(struct cpu_model *m, uint64_t gpa, unsigned need, uint64_t *hpa, struct pt_out_model_result *r)
+static bool out_access(struct cpu_model *m, bool guest, uint64_t gpa, unsigned need, uint64_t *hpa,
+		       struct pt_out_model_result *r)
 {
-	bool gpa_mode = (pt_model_field(m, F_CPU_BASED) & P_SECONDARY) && (pt_model_field(m, F_SECONDARY) & S_PT_GPA);
+	bool gpa_mode =
+		guest && (pt_model_field(m, F_CPU_BASED) & P_SECONDARY) && (pt_model_field(m, F_SECONDARY) & S_PT_GPA);
 	unsigned perms = 0;
 
 	if (!gpa_mode) {
@@ -74,7 +76,7 @@ static bool out_access(struct cpu_model *m, uint64_t gpa, unsigned need, uint64_
 	return false;
 }
 
-struct pt_out_model_result pt_out_model_write(struct cpu_model *m, const uint8_t *data, size_t len)
+static struct pt_out_model_result out_write(struct cpu_model *m, bool guest, const uint8_t *data, size_t len)
 {
 	struct pt_out_model_result r = { 0 };
 	struct cpu_model_msr *base = cpu_model_msr(m, MSR_IA32_RTIT_OUTPUT_BASE);
@@ -89,7 +91,7 @@ struct pt_out_model_result pt_out_model_write(struct cpu_model *m, const uint8_t
 		uint64_t index = (mask->value >> 7) & 0x1ffffff, off = mask->value >> 32;
 		uint64_t entry, hpa, size;
 
-		if (!out_access(m, base->value + index * 8, 1, &hpa, &r))
+		if (!out_access(m, guest, base->value + index * 8, 1, &hpa, &r))
 			return r;
 		memcpy(&entry, phys_arena_at(hpa), 8);
 		if (entry & T_END) {
@@ -100,7 +102,7 @@ struct pt_out_model_result pt_out_model_write(struct cpu_model *m, const uint8_t
 			continue;
 		}
 		size = 4096ULL << ((entry >> 6) & 0xf);
-		if (!out_access(m, (entry & E_ADDR) + off, 2, &hpa, &r))
+		if (!out_access(m, guest, (entry & E_ADDR) + off, 2, &hpa, &r))
 			return r;
 		*phys_arena_at(hpa) = data[r.written++];
 		off++;
@@ -113,4 +115,14 @@ struct pt_out_model_result pt_out_model_write(struct cpu_model *m, const uint8_t
 		}
 	}
 	return r;
+}
+
+struct pt_out_model_result pt_out_model_write(struct cpu_model *m, const uint8_t *data, size_t len)
+{
+	return out_write(m, true, data, len);
+}
+
+size_t pt_out_model_write_root(struct cpu_model *m, const uint8_t *data, size_t len)
+{
+	return out_write(m, false, data, len).written;
 }

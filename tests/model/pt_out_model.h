@@ -32,5 +32,7 @@ struct pt_out_model_result {
  * or .Stopped set nothing is written.
  */
 struct pt_out_model_result pt_out_model_write(struct cpu_model *m, const uint8_t *data, size_t len);
+/* The same in VMX root operation (the host's trace): physical addresses, no EPT, no exit. */
+size_t pt_out_model_write_root(struct cpu_model *m, const uint8_t *data, size_t len);
 
 #endif
