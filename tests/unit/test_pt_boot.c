@@ -154,8 +154,6 @@ static void test_firmware_tracing(void **state)
 	assert_true(host_console_contains("PT: firmware left Intel PT tracing on: IA32_RTIT_CTL 0x210d, "
 					  "OUTPUT_BASE 0x1e00000, OUTPUT_MASK_PTRS 0x1230000007f, STATUS 0x0; "
 					  "stopped, its buffer is never used"));
-	assert_true(pt_rt.fw.was_tracing);
-	assert_int_equal(pt_rt.fw.output_base, 0x01e00000);
 	/* the host traces into its own buffer */
 	assert_true(pt_rt.cpu.host_trace);
 	assert_int_equal(cpu_model_msr_value(m, MSR_IA32_RTIT_OUTPUT_BASE, 0), pt_rt.buf.table);
