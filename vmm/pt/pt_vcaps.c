@@ -7,7 +7,7 @@
 /*
  * What ptvisor virtualizes: CPUID.14H.0:EBX bits 0-5 and ECX bits 0-2 (SDM Vol. 2A, leaf 14H).
  * ECX[3], output to the trace transport subsystem (IA32_RTIT_CTL.FabricEn), is never offered:
- * that output bypasses ToPA and EPT and leaves the guest for the platform (SDM 33.2.7.4).
+ * that output bypasses ToPA and EPT and leaves the guest for the platform (SDM 33.2.7 "Trace Output").
  */
 #define VCAPS_EBX_KNOWN GENMASK(5, 0)
 #define VCAPS_ECX_KNOWN GENMASK(2, 0)
