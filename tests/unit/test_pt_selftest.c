@@ -1,7 +1,8 @@
 /*
  * selftest=pt against the CPU model: on an Ice Lake (PT in VMX operation)
  * a guest traces itself on the hardware path, the model writes its trace
- * through EPT and the host's into the host buffer, and the self-test prints
+ * through EPT (an output page write-protected on the way: the EPT violation
+ * exit goes through the backend's hook) and the host's into the host buffer, and the self-test prints
  * its PASS lines; a trace that does not start with PSB FAILs; on Bochs's CPU
  * it explains why the hardware path cannot be tested.
  */
@@ -21,6 +22,7 @@
 #include "pt/pt_guest.h"
 #include "pt/pt_selftest.h"
 #include "pt/rtit.h"
+#include "ept/ept_violation.h"
 #include "vmx/pt_backend.h"
 #include "vmx/vmcs.h"
 #include "../fixtures/cpu_fixtures.h"
@@ -65,9 +67,16 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* A guest with the VMX controls vmcs_init gives it, tracing `trace` into its ToPA, then stopping. */
-static void guest_run(const uint8_t *trace, size_t len)
+/*
+ * A guest with the VMX controls vmcs_init gives it, tracing `trace` into its
+ * ToPA, then stopping. With `protect`, its output page is read-only in its
+ * EPT: the model's EPT violation exit goes to the hook exit_ept.c calls, and
+ * the rest of the trace is written after the next entry.
+ */
+static void guest_run(const uint8_t *trace, size_t len, bool protect)
 {
+	struct pt_out_model_result r;
+	struct ept_violation ev;
 	struct pt_guest_config cfg = { true, "", false };
 	struct ept_caps ec;
 	uint64_t *t = (uint64_t *)phys_arena_at(RAM_HPA + TOPA);
@@ -88,9 +97,20 @@ static void guest_run(const uint8_t *trace, size_t len)
 	rig_controls(true, true, true);
 	cpu_vmwrite(EPT_POINTER, ept_eptp(&ept));
 	rig_guest_start(&pt_rt.cpu, &pg, TOPA);
+	if (protect)
+		assert_int_equal(ept_protect(&ept, OUTPUT, PAGE_SIZE, EPT_R), 0);
 	pt_hw_vcpu_before_entry(&v);
 	assert_int_equal(pt_model_vmentry(m), PT_MODEL_ENTRY_OK);
-	assert_false(pt_out_model_write(m, trace, len).exited);
+	r = pt_out_model_write(m, trace, len);
+	assert_int_equal(r.exited, protect);
+	if (r.exited) {
+		pt_hw_vcpu_after_exit(&v);
+		ept_violation_decode(r.qual, r.gpa, 0, &ev);
+		assert_int_equal(v.pt_ops->ept_violation(&v, &ev), EPT_FAULT_RETRY);
+		pt_hw_vcpu_before_entry(&v);
+		assert_int_equal(pt_model_vmentry(m), PT_MODEL_ENTRY_OK);
+		assert_int_equal(pt_out_model_write(m, trace + r.written, len - r.written).written, len - r.written);
+	}
 	pt_model_vmexit(m);
 	pt_hw_vcpu_after_exit(&v);
 	/* the host's trace, in root operation, into its own buffer */
@@ -114,13 +134,14 @@ static void test_icelake_passes(void **state)
 	assert_true(host_console_contains("PT self-test: hardware PT path in force; checking it"));
 	assert_true(host_console_contains("PT self-test: PASS RTIT MSRs taken over from firmware"));
 	assert_true(host_console_contains("PT self-test: PASS host trace running"));
-	guest_run(packets, sizeof(packets));
+	guest_run(packets, sizeof(packets), true);
 	assert_true(host_console_contains("PT self-test: guest ptwork"));
 	assert_true(host_console_contains("PT self-test: PASS VMX controls: conceal VMX from PT, PT uses "
 					  "guest-physical addresses, load/clear IA32_RTIT_CTL"));
 	assert_true(host_console_contains("PT self-test: PASS guest traced on the hardware path"));
 	assert_true(host_console_contains("PT self-test: PASS guest trace has no operational error"));
 	assert_true(host_console_contains("PT self-test: PASS every trace-output EPT violation resolved"));
+	assert_int_equal(pg.outbuf.resolved, 1); /* the write-protected output page, through the exit hook */
 	assert_true(host_console_contains("PT self-test: PASS guest trace starts with PSB"));
 	pt_boot_finish(false);
 	assert_true(host_console_contains("PT self-test: PASS host trace has no operational error"));
@@ -138,7 +159,7 @@ static void test_icelake_fails(void **state)
 	psb_plus(packets, sizeof(packets));
 	boot(&cpu_fixture_icelake_i7_1065g7);
 	pt_rt.vmx.cpu2 &= ~CPU2_CONCEAL_VMX_FROM_PT;
-	guest_run(junk, sizeof(junk));
+	guest_run(junk, sizeof(junk), false);
 	assert_true(host_console_contains("PT self-test: FAIL VMX controls: conceal VMX from PT, PT uses "
 					  "guest-physical addresses, load/clear IA32_RTIT_CTL: secondary 0x1000002"));
 	assert_true(host_console_contains("PT self-test: FAIL guest trace starts with PSB: first region at GPA "
