@@ -8,6 +8,7 @@
 #include "vcpu_env.h"
 #include "host_env.h"
 #include "../fixtures/cpu_fixtures.h"
+#include "ept/ept.h"
 #include "vmx/exit.h"
 #include "vmx/exit_reason.h"
 
@@ -232,6 +233,21 @@ static void test_rep_bounded(void **state)
 	assert_int_equal(*(uint32_t *)env_gpa(0x300000 - 4096), 0xffffffff);
 }
 
+/* RAM the EPT maps read-only (ptvisor's own restriction) takes no INS byte: the guest stops there. */
+static void test_ins_read_only_ram(void **state)
+{
+	(void)state;
+	assert_int_equal(ept_protect(&env.ept, 0x31000, PAGE_SIZE, EPT_R | EPT_X), 0);
+	memset(env_gpa(0x30ffe), 0x11, 4);
+	v.regs.rdi = 0x30ffe;
+	v.regs.rcx = 4;
+	assert_int_equal(io(IOQ(0x80, 1, true) | IOQ_STRING | IOQ_REP, 2), EXIT_STOPPED);
+	expect_stop(&v, -1, "write refused by ptvisor's EPT at GPA 0x31000");
+	assert_memory_equal(env_gpa(0x30ffe), "\xff\xff\x11\x11", 4);
+	assert_int_equal(v.regs.rdi, 0x31000);
+	assert_int_equal(v.regs.rcx, 2);
+}
+
 /* Under the guest's TF a REP goes one iteration per exit, each followed by its single-step trap. */
 static void test_rep_single_step(void **state)
 {
@@ -356,6 +372,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_string_special_ports, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rep_bounded, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rep_single_step, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ins_read_only_ram, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_string_addr_size, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_string_segment, setup, teardown),
 	};
