@@ -5,6 +5,8 @@
  * intercepted, or the monitor trap flag where its exit is delivered) and each
  * step becomes packets (pt_emul_step.c) written to the guest's ToPA or
  * single-range output as guest-physical addresses (pt_emul_out.c).
+ * Where nothing can be traced until a CR3 load (CR3 filtering, another
+ * CR3) the guest runs natively instead (pt_emul_outside.c).
  *
  * Instructions ptvisor emulates (CPUID, I/O, ...) retire in the VMM: the skip
  * sets the pending single-step (BS) so the next entry exits at once and the
