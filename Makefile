@@ -115,8 +115,9 @@ FUZZ_TIME   ?= 300
 FUZZ_CFLAGS := $(filter-out -fsanitize=%,$(HOST_CFLAGS)) -Itests/fuzz -fsanitize=fuzzer-no-link,address,undefined
 COMMON_FUZZ_SRCS := vmm/lib/string.c vmm/lib/format.c vmm/log.c vmm/console/console.c tests/fuzz/env.c
 FUZZERS     := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
-fuzz_objs    = $(patsubst %.c,$(BUILD)/fuzz-obj/%.o,$(COMMON_FUZZ_SRCS) $(filter-out -l%,$(shell cat tests/fuzz/$(1).srcs 2>/dev/null)))
-fuzz_libs    = $(filter -l%,$(shell cat tests/fuzz/$(1).srcs 2>/dev/null))
+fuzz_objs    = $(patsubst %.c,$(BUILD)/fuzz-obj/%.o,$(COMMON_FUZZ_SRCS) $(filter-out -%,$(shell cat tests/fuzz/$(1).srcs 2>/dev/null)))
+# Link words of a .srcs: libraries (-lipt) and linker options (-Wl,--wrap=SYMBOL to watch a VMM call).
+fuzz_libs    = $(filter -%,$(shell cat tests/fuzz/$(1).srcs 2>/dev/null))
 
 $(BUILD)/fuzz-obj/%.o: %.c
 	@mkdir -p $(dir $@)
