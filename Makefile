@@ -111,6 +111,7 @@ do-unit: $(UNIT_TESTS)
 # Each tests/fuzz/fuzz_X.c lists what it links in tests/fuzz/fuzz_X.srcs, like the unit tests; its seeds
 # are tests/fuzz/corpus/X/. `make test` runs each for a few seconds; `make fuzz` for FUZZ_TIME seconds.
 FUZZ_CC     ?= clang
+comma       := ,
 FUZZ_TIME   ?= 300
 FUZZ_CFLAGS := $(filter-out -fsanitize=%,$(HOST_CFLAGS)) -Itests/fuzz -fsanitize=fuzzer-no-link,address,undefined
 COMMON_FUZZ_SRCS := vmm/lib/string.c vmm/lib/format.c vmm/log.c vmm/console/console.c tests/fuzz/env.c
@@ -123,6 +124,12 @@ $(BUILD)/fuzz-obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  FUZZCC  $<"
 	@$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+# The test models (reference executors, rigs) are not what is fuzzed: sanitized but not coverage-guided.
+$(BUILD)/fuzz-obj/tests/model/%.o: tests/model/%.c
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $<"
+	@$(FUZZ_CC) $(subst fuzzer-no-link$(comma),,$(FUZZ_CFLAGS)) -c $< -o $@
 
 $(BUILD)/fuzz/%: tests/fuzz/%.c $$(call fuzz_objs,$$*)
 	@mkdir -p $(dir $@)
