@@ -13,11 +13,11 @@ crashes=build/fuzz-crashes
 log=build/fuzz-logs/$name.log
 
 if [ ! -x "$bin" ]; then
-  echo "fuzz $name: no fuzzer binary $bin (clang with libFuzzer missing? run tools/deps.sh)" >&2
+  echo "fuzz  $name: no fuzzer binary $bin (clang with libFuzzer missing? run tools/deps.sh)" >&2
   exit 1
 fi
 if [ ! -d "$seeds" ]; then
-  echo "fuzz $name: no seed corpus $seeds" >&2
+  echo "fuzz  $name: no seed corpus $seeds" >&2
   exit 1
 fi
 [ "${4:-}" = --fresh ] && rm -rf "$work"
@@ -28,12 +28,12 @@ rc=$?
 execs=$(grep -aoE 'stat::number_of_executed_units: [0-9]+' "$log" | awk '{print $2}')
 corpus=$(find "$work" -type f | wc -l)
 if [ "$rc" -ne 0 ]; then
-  echo "fuzz $name: FAILED (exit $rc) after ${execs:-?} executions; log $log"
+  echo "fuzz  $name: FAILED (exit $rc) after ${execs:-?} executions; log $log"
   grep -aE 'fuzz: |ERROR: |runtime error|SUMMARY|Test unit written' "$log" | head -n 12 | sed 's/^/      /'
   exit "$rc"
 fi
 if [ -z "$execs" ]; then
-  echo "fuzz $name: FAILED: no execution count in $log"
+  echo "fuzz  $name: FAILED: no execution count in $log"
   exit 1
 fi
-echo "fuzz $name: $execs executions in ${secs} s, corpus $corpus inputs (+ $(find "$seeds" -type f | wc -l) seeds)"
+echo "fuzz  $name: $execs executions in ${secs} s, corpus $corpus inputs (+ $(find "$seeds" -type f | wc -l) seeds)"

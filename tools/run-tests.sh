@@ -83,7 +83,7 @@ if [ "$which" = all ] || [ "$which" = unit ] || [ "$which" = fuzz ]; then
     bin=build/fuzz/$(basename "$src" .c)
     line=$(tools/fuzz.sh "$bin" "${PTV_FUZZ_TIME:-5}" "build/test-fuzz/$(basename "$bin")" --fresh 2>&1)
     rc=$?
-    echo "$line" | sed '1s/^/unit  /; 2,$s/^/      /'
+    echo "$line" | sed '2,$s/^/      /'
     if [ "$rc" -eq 0 ]; then
       passed=$((passed + 1))
     else

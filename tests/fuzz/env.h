@@ -6,10 +6,10 @@
 #include <stdint.h>
 
 /* A broken invariant: prints where and what, then aborts so that libFuzzer saves the input. */
-#define FUZZ_CHECK(cond)                                              \
-	do {                                                          \
-		if (!(cond))                                          \
-			fuzz_fail(__FILE__, __LINE__, "%s", #cond);   \
+#define FUZZ_CHECK(cond)                                            \
+	do {                                                        \
+		if (!(cond))                                        \
+			fuzz_fail(__FILE__, __LINE__, "%s", #cond); \
 	} while (0)
 
 void fuzz_fail(const char *file, int line, const char *fmt, ...) __attribute__((noreturn, format(printf, 3, 4)));

@@ -85,8 +85,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	bool cs_ok = cs_disasm_iter(cs[mode], &cp, &left, &addr, ci[mode]);
 	corpus_check(code, n, ip, mode, cs_ok ? ci[mode] : NULL, &t);
 	if (t.len_mismatch || t.cls_mismatch || t.target_mismatch || t.operand_mismatch)
-		fuzz_fail(__FILE__, __LINE__, "decoders differ (mode %d, ip %#llx): len %lu cls %lu target %lu operands %lu",
-			  (int)mode, (unsigned long long)ip, t.len_mismatch, t.cls_mismatch, t.target_mismatch,
+		fuzz_fail(__FILE__, __LINE__,
+			  "decoders differ (mode %d, ip %#llx): len %lu cls %lu target %lu operands %lu", (int)mode,
+			  (unsigned long long)ip, t.len_mismatch, t.cls_mismatch, t.target_mismatch,
 			  t.operand_mismatch);
 	free(code);
 	return 0;

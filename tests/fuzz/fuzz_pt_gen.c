@@ -37,7 +37,7 @@ struct schedule {
 	unsigned frames;
 };
 
-static struct fuzz_in in; /* Jcc outcomes come from the input as the executor asks for them */
+static struct fuzz_in in;   /* Jcc outcomes come from the input as the executor asks for them */
 static struct ptx_env *env; /* one for all runs: allocating it each time costs more than the run */
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -122,9 +122,8 @@ static void set_targets(struct ptx_env *e, struct layout *l, uint64_t handler)
 
 static void build_main(struct ptx_env *e, struct layout *l)
 {
-	static const enum ptx_kind kinds[] = { PTX_NOP,     PTX_NOP,     PTX_JCC,  PTX_JCC,     PTX_JMP,
-					       PTX_CALL,    PTX_CALL,    PTX_CALL_IND, PTX_JMP_IND, PTX_MOV_CR3,
-					       PTX_INT3,    PTX_HLT };
+	static const enum ptx_kind kinds[] = { PTX_NOP,  PTX_NOP,      PTX_JCC,     PTX_JCC,     PTX_JMP,  PTX_CALL,
+					       PTX_CALL, PTX_CALL_IND, PTX_JMP_IND, PTX_MOV_CR3, PTX_INT3, PTX_HLT };
 	struct ptx_insn *back;
 
 	l->nslots = 1 + fuzz_below(&in, SLOTS_MAX);
@@ -268,8 +267,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	in = (struct fuzz_in){ data, size, 0 };
 	c = fuzz_u8(&in);
-	cfg = (struct pt_gen_cfg){ .branch_en = true, .tsc_en = c & 1, .dis_retc = c & 2, .os = c & 4,
-				   .psb_freq = fuzz_u8(&in) % 16, .cbr = c & 8 ? fuzz_u8(&in) : 0 };
+	cfg = (struct pt_gen_cfg){ .branch_en = true,
+				   .tsc_en = c & 1,
+				   .dis_retc = c & 2,
+				   .os = c & 4,
+				   .psb_freq = fuzz_u8(&in) % 16,
+				   .cbr = c & 8 ? fuzz_u8(&in) : 0 };
 	memset(&l, 0, sizeof(l));
 	memset(&s, 0, sizeof(s));
 	s.handler = build_program(env, &l);

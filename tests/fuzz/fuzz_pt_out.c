@@ -158,7 +158,8 @@ static void check_pointers(const struct pt_vctx *ctx, uint64_t mask_before)
 	if (!(ctx->ctl & RTIT_CTL_TOPA)) {
 		uint64_t mask = ctx->output_mask_ptrs & 0xffffffffULL;
 		FUZZ_CHECK(mask == (mask_before & 0xffffffffULL));
-		FUZZ_CHECK(off ? ctx->output_base + off - 1 == seen.last_gpa : ctx->output_base + mask == seen.last_gpa);
+		FUZZ_CHECK(off ? ctx->output_base + off - 1 == seen.last_gpa
+			       : ctx->output_base + mask == seen.last_gpa);
 		return;
 	}
 	uint64_t idx = (ctx->output_mask_ptrs >> 7) & 0x1ffffff, e;

@@ -234,10 +234,18 @@ static void test_topa_partial(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_single_outside_ram),      T(test_single_read_only),       T(test_single_config_errors),
-		T(test_topa_reserved_bits),      T(test_topa_maxphyaddr),        T(test_topa_table_outside_ram),
-		T(test_topa_region_outside_ram), T(test_topa_region_misaligned), T(test_topa_table_misaligned),
-		T(test_topa_end_loops),          T(test_topa_end_flags),         T(test_single_partial),
+		T(test_single_outside_ram),
+		T(test_single_read_only),
+		T(test_single_config_errors),
+		T(test_topa_reserved_bits),
+		T(test_topa_maxphyaddr),
+		T(test_topa_table_outside_ram),
+		T(test_topa_region_outside_ram),
+		T(test_topa_region_misaligned),
+		T(test_topa_table_misaligned),
+		T(test_topa_end_loops),
+		T(test_topa_end_flags),
+		T(test_single_partial),
 		T(test_topa_partial),
 	};
 	return cmocka_run_group_tests_name("pt_emul_out_err", tests, NULL, NULL);
