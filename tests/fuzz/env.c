@@ -28,16 +28,20 @@ void fuzz_env_init(void)
 	console_select((1u << CONSOLE_COUNT) - 1);
 }
 
+static void __attribute__((noreturn)) vfail(const char *what, const char *file, int line, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "fuzz: %s at %s:%d: ", what, file, line);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	abort();
+}
+
 void fuzz_fail(const char *file, int line, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "fuzz: invariant broken at %s:%d: ", file, line);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	abort();
+	vfail("invariant broken", file, line, fmt, ap);
 }
 
 /* A VMM panic is a bug whatever the input: libFuzzer keeps the input that caused it. */
@@ -45,12 +49,8 @@ void panic_at(const char *file, int line, const char *fmt, ...)
 {
 	va_list ap;
 
-	fprintf(stderr, "fuzz: VMM panic at %s:%d: ", file, line);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	abort();
+	vfail("VMM panic", file, line, fmt, ap);
 }
 
 uint8_t fuzz_u8(struct fuzz_in *in)
