@@ -174,6 +174,11 @@ static const char *corpus_quirk(const uint8_t *p, size_t avail, enum insn_mode m
 	if (in->map == INSN_MAP_1BYTE && (in->prefixes & INSN_PFX_OPSZ) &&
 	    (in->prefixes & (INSN_PFX_REP | INSN_PFX_REPNE)) && (unsigned)ci->size == in->len + 2)
 		return "66 cancelled by f2/f3";
+	/* XOP map 0Ah (BEXTR, LWPINS, LWPVAL) always takes an id (AMD APM Vol. 3 "BEXTR (immediate form)");
+	 * Capstone 4 reads an iw in 16-bit code, objdump the id. */
+	if ((in->prefixes & INSN_PFX_XOP) && in->map == INSN_MAP_XOPA && mode == INSN_MODE16 &&
+	    (unsigned)ci->size + 2 == in->len)
+		return "xop map a imm in 16-bit";
 	/* PTWRITE (F3 [REX.W] 0F AE /4, SDM Vol. 2 "PTWRITE") is newer than Capstone 4, which shows XSAVE. */
 	if ((ci->id == X86_INS_XSAVE || ci->id == X86_INS_XSAVE64) && in->cls == INSN_PTWRITE && in->len == ci->size)
 		return "ptwrite as xsave";
