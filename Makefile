@@ -109,7 +109,7 @@ do-unit: $(UNIT_TESTS)
 
 # ---- host fuzzers: libFuzzer harnesses (tests/fuzz/fuzz_X.c) over the same VMM sources, clang + ASan/UBSan ----
 # Each tests/fuzz/fuzz_X.c lists what it links in tests/fuzz/fuzz_X.srcs, like the unit tests; its seeds
-# are tests/fuzz/corpus/X/. `make test` runs each for a few seconds; `make fuzz` for FUZZ_TIME seconds.
+# are tests/fuzz/corpus/X/. `make test` runs each for a few seconds (tools/run-tests.sh); `make fuzz` for FUZZ_TIME seconds.
 FUZZ_CC     ?= clang-14
 comma       := ,
 FUZZ_TIME   ?= 300

@@ -5,7 +5,7 @@
 # unit includes the bounded fuzz run;
 # PTV_TEST_FILTER=regex selects integration scripts by name; PTV_ANALYZE_LOGS lists the analyzer's
 # per-source logs, which `make test` builds: see the Makefile; PTV_FUZZ_TIME=seconds per fuzzer in the
-# bounded fuzz run, default 5)
+# bounded fuzz run, default 4)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 which=${PTV_TESTS:-all}
@@ -81,7 +81,7 @@ fi
 if [ "$which" = all ] || [ "$which" = unit ] || [ "$which" = fuzz ]; then
   for src in tests/fuzz/fuzz_*.c; do
     bin=build/fuzz/$(basename "$src" .c)
-    line=$(tools/fuzz.sh "$bin" "${PTV_FUZZ_TIME:-5}" "build/test-fuzz/$(basename "$bin")" --fresh 2>&1)
+    line=$(tools/fuzz.sh "$bin" "${PTV_FUZZ_TIME:-4}" "build/test-fuzz/$(basename "$bin")" --fresh 2>&1)
     rc=$?
     echo "$line" | sed '2,$s/^/      /'
     if [ "$rc" -eq 0 ]; then
