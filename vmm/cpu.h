@@ -19,6 +19,13 @@ enum vmx_status {
 	VMX_FAIL_VALID = 2,   /* ZF=1: error number in VM_INSTRUCTION_ERROR */
 };
 
+/*
+ * The host's own local APIC, by register offset (SDM Table 11-1): xAPIC MMIO or, in x2APIC mode,
+ * MSR 800H + offset/16 (SDM 11.12.1.2). False when the CPU has no enabled local APIC.
+ */
+bool cpu_lapic_read(uint32_t reg, uint32_t *val);
+bool cpu_lapic_write(uint32_t reg, uint32_t val);
+
 #ifdef PTV_HOST_TEST
 
 struct cpuid_regs cpu_cpuid(uint32_t leaf, uint32_t subleaf);

@@ -3,8 +3,10 @@
 #include "cpu.h"
 #include "desc.h"
 #include "log.h"
+#include "nmi.h"
 #include "power.h"
 #include "status.h"
+#include "x86/arch.h"
 
 struct extable_entry {
 	uint64_t insn;
@@ -96,6 +98,13 @@ void trap_dispatch(struct trap_frame *f)
 {
 	if (f->vector == 13 && trap_fixup(f))
 		return;
+	/* An NMI not claimed (not a ToPA PMI) is reported and dismissed, as on the NMI-exit path. */
+	if (f->vector == X86_VEC_NMI) {
+		if (!nmi_claim(false))
+			pr_warn("NMI in VMX root with no known source (not a ToPA PMI) at RIP 0x%lx; ignored\n",
+				f->rip);
+		return;
+	}
 
 	uint64_t cr2;
 	asm volatile("mov %%cr2, %0" : "=r"(cr2));
