@@ -74,8 +74,8 @@ bool pt_hw_pmi_setup(struct pt_hw_cpu *cpu, const struct vmx_caps *c)
 		pr_info("PT: a ToPA PMI was pending at boot; cleared\n");
 	if (why) {
 		(void)cpu_lapic_write(APIC_LVT_PC, APIC_LVT_MASKED);
-		pr_warn("PT: ToPA PMIs off (%s): LVT PC masked, host ToPA without INT, guests' INT regions are "
-			"reported at the next output switch only\n",
+		pr_warn("PT: ToPA PMIs off (%s): LVT PC masked, host ToPA without INT, a guest's filled INT "
+			"region reaches it only at the next output switch\n",
 			why);
 		return false;
 	}
