@@ -132,6 +132,14 @@ static void guest_trace_start(void)
 				  RTIT_CTL_TRACEEN | RTIT_CTL_OS | RTIT_CTL_USER | RTIT_CTL_TOPA | RTIT_CTL_BRANCHEN));
 }
 
+/* Boots (firmware left LVT PC masked) with or without host tracing; a guest whose LVT PC is `lvt_pc` traces. */
+static void traced_guest(bool host_trace, uint32_t lvt_pc)
+{
+	boot(&(struct firmware){ .lvt_pc = APIC_LVT_MASKED, .host_trace = host_trace });
+	guest_attach(lvt_pc);
+	guest_trace_start();
+}
+
 /* NMIs the model left pending are taken in VMX root: the IDT's vector 2, as trap_dispatch hands it on. */
 static void root_nmis(void)
 {
@@ -230,9 +238,7 @@ static void test_guest_region_pmi_exits(void **state)
 {
 	(void)state;
 	for (unsigned host = 0; host < 2; host++) {
-		boot(&(struct firmware){ .lvt_pc = APIC_LVT_MASKED, .host_trace = host });
-		guest_attach(GUEST_PMI_V);
-		guest_trace_start();
+		traced_guest(host, GUEST_PMI_V);
 		assert_false(slice(0x800, false)); /* half the region: no PMI */
 		assert_int_equal(m->pmis_signalled, 0);
 		assert_true(slice(0x800, false)); /* the region fills: the PMI exits the guest */
@@ -253,9 +259,7 @@ static void test_guest_region_pmi_exits(void **state)
 		vcpu_pt_release(&v);
 	}
 	/* A guest whose LVT PC is in NMI mode (as Linux's) gets a virtual NMI. */
-	boot(&(struct firmware){ .lvt_pc = APIC_LVT_MASKED, .host_trace = true });
-	guest_attach(APIC_DM_NMI << 8);
-	guest_trace_start();
+	traced_guest(true, APIC_DM_NMI << 8);
 	assert_true(slice(0x1000, false));
 	slice(0x10, false);
 	assert_true(v.lapic.nmi_pending);
@@ -267,9 +271,7 @@ static void test_pmi_after_exit(void **state)
 {
 	(void)state;
 	for (unsigned early = 0; early < 2; early++) {
-		boot(&(struct firmware){ .lvt_pc = APIC_LVT_MASKED, .host_trace = true });
-		guest_attach(GUEST_PMI_V);
-		guest_trace_start();
+		traced_guest(true, GUEST_PMI_V);
 		m->pmi_skid = true; /* the PMI reaches the APIC only after the VM exit */
 		assert_false(slice(0x1000, early));
 		assert_int_equal(root_claimed, 1);
@@ -289,9 +291,7 @@ static void test_pmi_after_exit(void **state)
 static void test_stray_nmi(void **state)
 {
 	(void)state;
-	boot(&(struct firmware){ .lvt_pc = APIC_LVT_MASKED, .host_trace = true });
-	guest_attach(GUEST_PMI_V);
-	guest_trace_start();
+	traced_guest(true, GUEST_PMI_V);
 	cpu_model_msr(m, MSR_IA32_PERF_GLOBAL_STATUS)->value = BIT(0); /* a counter's overflow, not PT's */
 	m->nmi_pending = 1;                                            /* e.g. a platform NMI */
 	assert_true(slice(0x100, false));
