@@ -51,6 +51,7 @@ void cpu_outw(uint16_t port, uint16_t v);
 void cpu_outl(uint16_t port, uint32_t v);
 uint64_t cpu_rdtsc(void);
 void cpu_pause(void);
+void cpu_nmi_unblock(void);
 enum vmx_status cpu_vmxon(paddr_t region);
 enum vmx_status cpu_vmxoff(void);
 enum vmx_status cpu_vmclear(paddr_t vmcs);
@@ -329,6 +330,29 @@ static inline void cpu_sidt(struct cpu_idtr *r)
 static inline void cpu_lidt(const struct cpu_idtr *r)
 {
 	asm volatile("lidt %0" : : "m"(*r) : "memory");
+}
+
+/*
+ * An IRET to the next instruction, which ends blocking by NMI (SDM 6.7.1 "Handling Multiple NMIs").
+ * After a VM exit caused by an NMI no handler's IRET follows; KVM and Xen both execute one there so that
+ * NMIs (the next ToPA PMI) are not left blocked in root. Harmless where nothing is blocked.
+ */
+static inline void cpu_nmi_unblock(void)
+{
+	asm volatile("mov %%rsp, %%rcx\n\t"
+		     "mov %%ss, %%eax\n\t"
+		     "pushq %%rax\n\t"
+		     "pushq %%rcx\n\t"
+		     "pushfq\n\t"
+		     "mov %%cs, %%eax\n\t"
+		     "pushq %%rax\n\t"
+		     "leaq 1f(%%rip), %%rax\n\t"
+		     "pushq %%rax\n\t"
+		     "iretq\n"
+		     "1:"
+		     :
+		     :
+		     : "rax", "rcx", "memory", "cc");
 }
 
 /* Waits for one interrupt with interrupts open only for it: STI's shadow covers HLT (SDM Vol. 2B STI). */

@@ -69,6 +69,8 @@ void trap_init(void)
 		uint64_t base;
 	} __packed idtr = { sizeof(idt) - 1, (uint64_t)idt };
 	asm volatile("lidt %0" : : "m"(idtr));
+	/* The IRET frame NMI exits rely on (cpu_nmi_unblock), run once on every boot where emulators see it. */
+	cpu_nmi_unblock();
 }
 
 static bool trap_fixup(struct trap_frame *f)

@@ -246,6 +246,11 @@ void cpu_model_pmi(struct cpu_model *m)
 		m->lapic[(MODEL_APIC_IRR >> 4) + vector / 32] |= 1u << (vector % 32);
 }
 
+void cpu_nmi_unblock(void)
+{
+	cpu_model_get()->nmi_unblocks++;
+}
+
 bool cpu_lapic_read(uint32_t reg, uint32_t *val)
 {
 	struct cpu_model *m = cpu_model_get();

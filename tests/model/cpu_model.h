@@ -134,6 +134,7 @@ struct cpu_model {
 	bool lapic_off;
 	uint32_t lapic[64];
 	unsigned nmi_pending;
+	unsigned nmi_unblocks;              /* IRETs that end blocking by NMI (cpu_nmi_unblock) */
 	unsigned pmis_signalled, pmis_lost; /* lost: LVT PC was masked */
 	bool pmi_skid;                      /* a ToPA PMI is signalled at the next VM exit, not at once */
 	bool pmi_deferred;

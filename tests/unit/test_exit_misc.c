@@ -371,6 +371,7 @@ static void test_nmi_exit(void **state)
 	}
 	nmi_set_claimant(NULL);
 	assert_int_equal(nmi_claims, 2);
+	assert_int_equal(env.m->nmi_unblocks, 2); /* no NMI left blocked in root after either exit */
 	assert_int_equal(env_console_count("host NMI while the guest ran (not a ToPA PMI); ignored"), 1);
 	assert_false(v.stop.requested);
 }

@@ -148,6 +148,7 @@ enum exit_action handle_exception(struct vcpu *v)
 	if ((info & INTR_TYPE_MASK) == INTR_TYPE_NMI) {
 		if (!nmi_claim(true))
 			pr_warn("guest %s: host NMI while the guest ran (not a ToPA PMI); ignored\n", v->name);
+		cpu_nmi_unblock();
 		return EXIT_RESUME;
 	}
 	if (vcpu_pt_exception(v, info))
