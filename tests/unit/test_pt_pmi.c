@@ -43,6 +43,7 @@ struct firmware {
 	uint32_t lvt_pc;
 	bool stale_pmi;
 	bool no_virtual_nmis;
+	bool no_lapic;
 	bool host_trace;
 };
 
@@ -64,6 +65,7 @@ static void boot(const struct firmware *fw)
 	m = rig_load(&cpu_fixture_icelake_i7_1065g7);
 	cpu_model_map_phys(m, 0, phys_map(0, ARENA), ARENA);
 	m->lapic[APIC_LVT_PC >> 4] = fw->lvt_pc;
+	m->lapic_off = fw->no_lapic;
 	if (fw->stale_pmi)
 		cpu_model_msr(m, MSR_IA32_PERF_GLOBAL_STATUS)->value = PERF_GLOBAL_STATUS_TOPA_PMI;
 	if (fw->no_virtual_nmis) {
@@ -207,6 +209,11 @@ static void test_boot_takes_lvt_pc(void **state)
 	t = phys_map(pt_rt.buf.table, PAGE_SIZE);
 	assert_false(t[0] & TOPA_INT);
 	assert_true(t[0] & TOPA_STOP);
+	/* No enabled local APIC: nothing could deliver the PMI either. */
+	boot(&(struct firmware){ .no_lapic = true, .host_trace = true });
+	assert_true(host_console_contains("PT: no enabled local APIC: no ToPA PMIs"));
+	assert_false(pt_rt.cpu.pmi_owned);
+	assert_false(((const uint64_t *)phys_map(pt_rt.buf.table, PAGE_SIZE))[0] & TOPA_INT);
 	/* The host fills its whole buffer: no INT, no PMI reaches anybody. */
 	pt_model_output(m, pt_host_buf_size(&pt_rt.buf));
 	assert_true(cpu_model_msr_value(m, MSR_IA32_RTIT_STATUS, 0) & RTIT_STATUS_STOPPED);
