@@ -86,6 +86,10 @@ bool pt_hw_pmi_setup(struct pt_hw_cpu *cpu, const struct vmx_caps *c)
 	return true;
 }
 
+/*
+ * An NMI taken between this RDMSR and its RESET finds the bit too and records it for the same owner:
+ * pmi_pending is set twice (harmless), the counters count it twice.
+ */
 void pt_hw_pmi_poll(struct pt_hw_cpu *cpu)
 {
 	if (pmi_take_status())
