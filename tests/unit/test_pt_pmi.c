@@ -107,7 +107,7 @@ static uint64_t real_status(void)
 /* A guest with PT on the hardware path whose LVT PC takes the PMI as `lvt_pc` (its APIC enabled). */
 static void guest_attach(uint32_t lvt_pc)
 {
-	struct pt_guest_config c = { true, "", false };
+	struct pt_guest_config c = { .pt = true, .pt_caps = "", .outside = true };
 
 	memset(&v, 0, sizeof(v));
 	v.name = "g";
