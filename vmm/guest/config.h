@@ -20,10 +20,11 @@ struct guest_config {
 	bool privileged;            /* privileged=yes|no default no (may read the host trace buffer later) */
 	char pt_caps[64];           /* pt_caps= the Intel PT features the hw path exposes (pt_vcaps.h); "" = all */
 	bool pt_riplog;             /* pt_riplog=on: print count and hash of the traced IPs (tests' ground truth) */
-	uint64_t run_limit;         /* limit= TSC ticks of run time after which the guest is stopped; 0: none */
-	bool input_serial;          /* input=serial|none  default none: host COM1 input goes to this guest (one) */
-	char guest_cmdline[256];    /* everything after a standalone "--" is the guest kernel's own command line */
-	unsigned problems;          /* options reported and ignored */
+	bool pt_step_engine;     /* pt_engine=step: the emulated PT backend steps every instruction (default block) */
+	uint64_t run_limit;      /* limit= TSC ticks of run time after which the guest is stopped; 0: none */
+	bool input_serial;       /* input=serial|none  default none: host COM1 input goes to this guest (one) */
+	char guest_cmdline[256]; /* everything after a standalone "--" is the guest kernel's own command line */
+	unsigned problems;       /* options reported and ignored */
 };
 
 /*
