@@ -32,6 +32,7 @@ struct pt_guest {
 	struct vpmu *pmu;
 	bool pmi_pending; /* hardware path: a ToPA PMI recorded, its LVT PC interrupt not yet raised */
 	bool error_reported;
+	uint64_t traced_exits;         /* hardware path: VM exits with the guest's TraceEn=1 (selftest=pt) */
 	struct pt_outbuf_stats outbuf; /* hardware path */
 	struct pt_emul emul;           /* emulated backend */
 };
@@ -41,6 +42,7 @@ struct pt_guest_config {
 	bool pt;             /* pt=on: the guest may see Intel PT if the mode allows */
 	const char *pt_caps; /* pt_caps= for the hardware path; "" = all */
 	bool riplog;         /* pt_riplog=on */
+	bool outside;        /* pt_outside=on (the default) */
 	bool step_engine;    /* pt_engine=step */
 };
 
