@@ -19,6 +19,13 @@ enum vmx_status {
 	VMX_FAIL_VALID = 2,   /* ZF=1: error number in VM_INSTRUCTION_ERROR */
 };
 
+/*
+ * The host's own local APIC, by register offset (SDM Table 11-1): xAPIC MMIO or, in x2APIC mode,
+ * MSR 800H + offset/16 (SDM 11.12.1.2). False when the CPU has no enabled local APIC.
+ */
+bool cpu_lapic_read(uint32_t reg, uint32_t *val);
+bool cpu_lapic_write(uint32_t reg, uint32_t val);
+
 #ifdef PTV_HOST_TEST
 
 struct cpuid_regs cpu_cpuid(uint32_t leaf, uint32_t subleaf);
@@ -44,6 +51,7 @@ void cpu_outw(uint16_t port, uint16_t v);
 void cpu_outl(uint16_t port, uint32_t v);
 uint64_t cpu_rdtsc(void);
 void cpu_pause(void);
+void cpu_nmi_unblock(void);
 enum vmx_status cpu_vmxon(paddr_t region);
 enum vmx_status cpu_vmxoff(void);
 enum vmx_status cpu_vmclear(paddr_t vmcs);
@@ -322,6 +330,29 @@ static inline void cpu_sidt(struct cpu_idtr *r)
 static inline void cpu_lidt(const struct cpu_idtr *r)
 {
 	asm volatile("lidt %0" : : "m"(*r) : "memory");
+}
+
+/*
+ * An IRET to the next instruction, which ends blocking by NMI (SDM 6.7.1 "Handling Multiple NMIs").
+ * After a VM exit caused by an NMI no handler's IRET follows; KVM and Xen both execute one there so that
+ * NMIs (the next ToPA PMI) are not left blocked in root. Harmless where nothing is blocked.
+ */
+static inline void cpu_nmi_unblock(void)
+{
+	asm volatile("mov %%rsp, %%rcx\n\t"
+		     "mov %%ss, %%eax\n\t"
+		     "pushq %%rax\n\t"
+		     "pushq %%rcx\n\t"
+		     "pushfq\n\t"
+		     "mov %%cs, %%eax\n\t"
+		     "pushq %%rax\n\t"
+		     "leaq 1f(%%rip), %%rax\n\t"
+		     "pushq %%rax\n\t"
+		     "iretq\n"
+		     "1:"
+		     :
+		     :
+		     : "rax", "rcx", "memory", "cc");
 }
 
 /* Waits for one interrupt with interrupts open only for it: STI's shadow covers HLT (SDM Vol. 2B STI). */

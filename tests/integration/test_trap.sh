@@ -1,5 +1,6 @@
 # The VMM's own exceptions: a faulting RDMSR is fixed up through __ex_table, and an unexpected #UD is
 # reported with vector, error code, RIP and registers, then ptvisor powers off with status 3 (no triple fault).
+# A self-NMI, which is no ToPA PMI, is reported and the VMM goes on.
 source "$(dirname "$0")/lib.sh"
 make_iso "$TMP/trap.iso" "selftest=trap"
 tools/run-bochs.sh --iso "$TMP/trap.iso" --serial "$TMP/serial.log" --timeout 120
@@ -13,3 +14,5 @@ expect "$L" '^  RIP [0-9a-f]{16}  CS 0008' "RIP and CS reported"
 expect "$L" '^  RAX [0-9a-f]{16}  RBX' "general registers reported"
 expect "$L" '^  CR0 [0-9a-f]{16}  CR3' "control registers reported"
 expect "$L" '^ptvisor: exit status 3' "exit status 3 printed"
+expect "$L" 'NMI in VMX root with no known source \(not a ToPA PMI\) at RIP 0x[0-9a-f]+; ignored' "a stray NMI reported"
+expect "$L" 'selftest: self-NMI sent and returned from' "the VMM goes on after a stray NMI"

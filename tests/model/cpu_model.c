@@ -9,6 +9,10 @@
 #define CR0_PG   BIT(31)
 #define CR4_VMXE BIT(13)
 /* A long-mode kernel's registers: PE MP ET NE WP AM PG, and PAE PGE OSFXSR OSXMMEXCPT. */
+#define MODEL_APIC_LVT_PC 0x340 /* SDM Table 11-1 */
+#define MODEL_LVT_MASKED  BIT(16)
+#define MODEL_APIC_IRR    0x200
+#define MODEL_DM_NMI      4
 #define MODEL_CR0_DEFAULT 0x80050033ULL
 #define MODEL_CR4_DEFAULT 0x000006a0ULL
 /* CR4 bits a CPU without the VMX MSRs implements: 0-10, 16-18, 20-21 (no VMXE). */
@@ -155,6 +159,7 @@ struct cpu_model *cpu_model_load(const struct cpu_fixture *f)
 	model.cr4 = MODEL_CR4_DEFAULT;
 	model.cr4_valid = cpu_model_msr_value(&model, MSR_IA32_VMX_CR4_FIXED1, MODEL_CR4_VALID_NO_VMX);
 	model.current_vmcs = CPU_MODEL_NO_VMCS;
+	model.lapic[MODEL_APIC_LVT_PC >> 4] = MODEL_LVT_MASKED;
 	cpu_model_wrmsr_check = NULL;
 	cpu_model_current = &model;
 	return &model;
@@ -211,6 +216,59 @@ bool cpu_wrmsr_safe(uint32_t msr, uint64_t val)
 	e->writes++;
 	e->value = val;
 	cpu_model_log(m, CPU_OP_WRMSR, msr, val, CPU_FAULT_NONE, VMX_OK);
+	/* Each set bit clears that bit of IA32_PERF_GLOBAL_STATUS (SDM 20.2.2, Figure 20-5). */
+	if (msr == MSR_IA32_PERF_GLOBAL_STATUS_RESET) {
+		struct cpu_model_msr *st = cpu_model_msr(m, MSR_IA32_PERF_GLOBAL_STATUS);
+
+		if (st)
+			st->value &= ~val;
+		e->value = 0;
+	}
+	return true;
+}
+
+void cpu_model_pmi(struct cpu_model *m)
+{
+	uint32_t *lvt = &m->lapic[MODEL_APIC_LVT_PC >> 4];
+	uint32_t vector = *lvt & 0xff;
+
+	m->pmis_signalled++;
+	if (m->lapic_off || (*lvt & MODEL_LVT_MASKED)) {
+		m->pmis_lost++;
+		return;
+	}
+	/* "When a performance monitoring counters interrupt is generated, the mask bit for its associated LVT
+	   entry is set" (SDM 11.5.1 "Local Vector Table"). */
+	*lvt |= MODEL_LVT_MASKED;
+	if (((*lvt >> 8) & 7) == MODEL_DM_NMI)
+		m->nmi_pending++;
+	else
+		m->lapic[(MODEL_APIC_IRR >> 4) + vector / 32] |= 1u << (vector % 32);
+}
+
+void cpu_nmi_unblock(void)
+{
+	cpu_model_get()->nmi_unblocks++;
+}
+
+bool cpu_lapic_read(uint32_t reg, uint32_t *val)
+{
+	struct cpu_model *m = cpu_model_get();
+
+	*val = 0;
+	if (m->lapic_off || reg >= 0x400 || (reg & 0xf))
+		return false;
+	*val = m->lapic[reg >> 4];
+	return true;
+}
+
+bool cpu_lapic_write(uint32_t reg, uint32_t val)
+{
+	struct cpu_model *m = cpu_model_get();
+
+	if (m->lapic_off || reg >= 0x400 || (reg & 0xf))
+		return false;
+	m->lapic[reg >> 4] = val;
 	return true;
 }
 

@@ -126,6 +126,19 @@ struct cpu_model {
 	struct cpu_model_mem mem[CPU_MODEL_MAX_MEM];
 	size_t mem_count;
 
+	/*
+	 * The local APIC (cpu_model.c), register offset >> 4: enabled unless lapic_off, every LVT entry
+	 * masked at reset (SDM 11.5.1). A PMI (pt_topa_model.c) goes out through LVT PC, which then masks
+	 * itself; an NMI waits in nmi_pending for the rig to deliver it (VM exit or root IDT).
+	 */
+	bool lapic_off;
+	uint32_t lapic[64];
+	unsigned nmi_pending;
+	unsigned nmi_unblocks;              /* IRETs that end blocking by NMI (cpu_nmi_unblock) */
+	unsigned pmis_signalled, pmis_lost; /* lost: LVT PC was masked */
+	bool pmi_skid;                      /* a ToPA PMI is signalled at the next VM exit, not at once */
+	bool pmi_deferred;
+
 	unsigned fault_count;
 	enum cpu_model_fault last_fault;
 	struct cpu_model_event log[CPU_MODEL_LOG_MAX];
@@ -164,5 +177,7 @@ void cpu_model_log(struct cpu_model *m, enum cpu_model_op op, uint64_t index, ui
 bool cpu_model_is_rtit_msr(uint32_t msr);
 unsigned cpu_model_maxphyaddr(const struct cpu_model *m);
 struct cpu_model *cpu_model_get(void);
+/* A performance-monitoring interrupt through LVT PC: NMI mode makes an NMI pending, fixed mode sets IRR. */
+void cpu_model_pmi(struct cpu_model *m);
 
 #endif

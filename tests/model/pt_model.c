@@ -173,4 +173,9 @@ void pt_model_vmexit(struct cpu_model *m)
 	if (ctl && (pt_model_field(m, F_EXIT_CTLS) & X_CLEAR_RTIT))
 		ctl->value = 0;
 	cpu_model_log(m, CPU_OP_VMEXIT, m->current_vmcs, ctl ? ctl->value : 0, CPU_FAULT_NONE, VMX_OK);
+	/* A PMI is not precise (SDM 33.2.7.2 "ToPA PMI"): with pmi_skid it reaches the APIC after the exit. */
+	if (m->pmi_deferred) {
+		m->pmi_deferred = false;
+		cpu_model_pmi(m);
+	}
 }

@@ -14,6 +14,7 @@
 #include "vmx/vlapic_vmx.h"
 #include "vmx/vcpu_time.h"
 #include "vmx/vmcs_init.h"
+#include "nmi.h"
 
 static struct vcpu v;
 
@@ -349,6 +350,32 @@ static void test_exception_and_mtf(void **state)
 	expect_stop(&v, -1, "monitor trap flag");
 }
 
+static unsigned nmi_claims;
+static bool nmi_claim_pt(bool in_guest)
+{
+	assert_true(in_guest);
+	nmi_claims++;
+	return nmi_claims == 1; /* the first is a ToPA PMI, the second not */
+}
+
+/* An NMI exit goes to the NMI claimant (PT's PMI handler); one it does not claim is reported, never injected. */
+static void test_nmi_exit(void **state)
+{
+	(void)state;
+	nmi_set_claimant(nmi_claim_pt);
+	for (unsigned i = 0; i < 2; i++) {
+		env_exit(&v, EXIT_REASON_EXCEPTION_NMI, 0, 0);
+		vmw(VM_EXIT_INTR_INFO, 0x80000202); /* NMI, vector 2 */
+		assert_int_equal(handle_exception(&v), EXIT_RESUME);
+		assert_false(vmr(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID);
+	}
+	nmi_set_claimant(NULL);
+	assert_int_equal(nmi_claims, 2);
+	assert_int_equal(env.m->nmi_unblocks, 2); /* no NMI left blocked in root after either exit */
+	assert_int_equal(env_console_count("host NMI while the guest ran (not a ToPA PMI); ignored"), 1);
+	assert_false(v.stop.requested);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -363,6 +390,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_refused_instructions, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stops_and_yields, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exception_and_mtf, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_nmi_exit, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

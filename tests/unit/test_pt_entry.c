@@ -122,7 +122,7 @@ static void test_pmi_before_entry(void **state)
 	assert_int_equal(pt_hw_before_entry(&cpu, &g, true, &st), 0);
 	cpu_model_msr(m, MSR_IA32_PERF_GLOBAL_STATUS)->value = PERF_GLOBAL_STATUS_TOPA_PMI;
 	size_t mark = m->log_len;
-	assert_true(pt_hw_pmi(&cpu, &g, false));
+	assert_int_equal(pt_hw_pmi(&cpu), PT_PMI_HOST);
 	assert_int_equal(cpu_model_find(m, CPU_OP_WRMSR, MSR_IA32_RTIT_CTL, mark), -1);
 	assert_int_equal(cpu.host_pmis, 1);
 	assert_int_equal(pt_model_vmentry(m), PT_MODEL_ENTRY_OK);

@@ -221,33 +221,40 @@ static void test_guest_wrmsr_paths(void **state)
 	assert_int_equal(m->fault_count, 0);
 }
 
-/* ToPA PMIs: to the guest whose output was live, else to the host buffer; others are not PT's. */
+/* ToPA PMIs: to the owner of the output MSRs when the PMI is taken; others are not PT's. */
 static void test_pmi(void **state)
 {
 	(void)state;
 	rig(PT_MODE_HOST_GUEST, false, PT_BACKEND_HW);
 	rig_controls(true, true, true);
-	assert_false(pt_hw_pmi(&cpu, &g1, true)); /* IA32_PERF_GLOBAL_STATUS[55] = 0 */
+	assert_int_equal(pt_hw_pmi(&cpu), PT_PMI_NONE); /* IA32_PERF_GLOBAL_STATUS[55] = 0 */
 	assert_int_equal(cpu.guest_pmis + cpu.host_pmis, 0);
 	rig_guest_start(&cpu, &g1, GUEST_BASE);
 	assert_int_equal(rig_run(&cpu, &g1, true, 1, &st), 0);
 	cpu_model_msr(m, MSR_IA32_PERF_GLOBAL_STATUS)->value = PERF_GLOBAL_STATUS_TOPA_PMI;
-	assert_true(pt_hw_pmi(&cpu, &g1, true));
+	/* g1 holds the outputs: its PMI, in the guest or in root alike */
+	assert_int_equal(pt_hw_pmi(&cpu), PT_PMI_GUEST);
 	assert_true(g1.pmi_pending);
 	assert_int_equal(cpu.guest_pmis, 1);
 	long ack = cpu_model_find(m, CPU_OP_WRMSR, MSR_IA32_PERF_GLOBAL_STATUS_RESET, 0);
 	assert_true(ack >= 0);
 	assert_int_equal(m->log[ack].value, PERF_GLOBAL_STATUS_TOPA_PMI);
-	/* the guest's vPMU shows bit 55 (vpmu.c serves its MSRs) */
-	assert_int_equal(pmu1.global_status, PERF_GLOBAL_STATUS_TOPA_PMI);
-	assert_int_equal(pmu2.global_status, 0);
-	/* in the VMM, or from a guest whose output is not live: the host buffer's */
-	assert_true(pt_hw_pmi(&cpu, &g1, false));
-	assert_true(pt_hw_pmi(&cpu, &g2, true));
-	assert_int_equal(cpu.host_pmis, 2);
-	assert_true(cpu.host_pmi_pending);
+	assert_int_equal(cpu_model_msr_value(m, MSR_IA32_PERF_GLOBAL_STATUS, 0), 0);
+	/* the vPMU's bit 55 is set when the vCPU next enters (pt_hw_pmi_deliver, test_pt_pmi) */
+	assert_int_equal(pmu1.global_status | pmu2.global_status, 0);
+	/* g2 enters and takes the outputs: a set bit 55 is g1's, collected before they move */
+	rig_guest_start(&cpu, &g2, GUEST_BASE + 0x1000);
+	cpu_model_msr(m, MSR_IA32_PERF_GLOBAL_STATUS)->value = PERF_GLOBAL_STATUS_TOPA_PMI;
+	assert_int_equal(rig_run(&cpu, &g2, true, 1, &st), 0);
+	assert_int_equal(cpu.guest_pmis, 2);
 	assert_false(g2.pmi_pending);
-	assert_int_equal(pmu2.global_status, 0);
+	assert_int_equal(cpu_model_msr_value(m, MSR_IA32_PERF_GLOBAL_STATUS, 0), 0);
+	/* nobody's outputs but the host's: the host buffer's */
+	pt_hw_guest_release(&cpu, &g2);
+	cpu_model_msr(m, MSR_IA32_PERF_GLOBAL_STATUS)->value = PERF_GLOBAL_STATUS_TOPA_PMI;
+	assert_int_equal(pt_hw_pmi(&cpu), PT_PMI_HOST);
+	assert_int_equal(cpu.host_pmis, 1);
+	assert_true(cpu.host_pmi_pending);
 }
 
 int main(void)

@@ -21,7 +21,7 @@ unsigned pt_expected_accesses(enum pt_mode mode, bool host_trace, bool guest_tra
 
 static void pt_boot_host(void)
 {
-	if (pt_host_buf_alloc(&pt_rt.buf, PT_HOST_BUF_SIZE_CODE, true) < 0 ||
+	if (pt_host_buf_alloc(&pt_rt.buf, PT_HOST_BUF_SIZE_CODE, true, pt_rt.cpu.pmi_owned) < 0 ||
 	    pt_hw_host_start(&pt_rt.cpu, pt_rt.buf.table) < 0) {
 		pt_rt.cpu.host_trace = false;
 		pr_warn("PT: host tracing could not start; the VMM is not traced\n");
@@ -56,6 +56,8 @@ void pt_boot_init(const struct vmx_caps *c, const struct pt_decision *d)
 			"RTIT MSR accesses per exit: 0\n");
 		return;
 	}
+	/* LVT PC is ours before anything traces: firmware may have left it unmasked in NMI mode. */
+	pt_hw_pmi_setup(&pt_rt.cpu, c);
 	if (host_trace)
 		pt_boot_host();
 	pr_info("PT: VMX controls + secondary %08x exit %08x entry %08x; RTIT MSR accesses per "
@@ -71,8 +73,10 @@ void pt_boot_finish(bool dump)
 {
 	if (pt_rt.cpu.host_trace) {
 		pt_hw_host_stop(&pt_rt.cpu);
-		pr_info("PT: host trace stopped: %lu bytes, IA32_RTIT_STATUS 0x%lx, %lu ToPA PMIs\n",
-			pt_host_buf_used(&pt_rt.buf, &pt_rt.cpu), pt_rt.cpu.host_status, pt_rt.cpu.host_pmis);
+		pr_info("PT: host trace stopped: %lu bytes, IA32_RTIT_STATUS 0x%lx, %lu ToPA PMIs (guests' %lu, "
+			"%lu in root, %lu late)\n",
+			pt_host_buf_used(&pt_rt.buf, &pt_rt.cpu), pt_rt.cpu.host_status, pt_rt.cpu.host_pmis,
+			pt_rt.cpu.guest_pmis, pt_rt.cpu.root_pmis, pt_rt.cpu.late_pmis);
 		if (dump)
 			pt_host_dump(&pt_rt.buf, &pt_rt.cpu, "host");
 	}

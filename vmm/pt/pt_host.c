@@ -10,24 +10,24 @@
 #include "lib/string.h"
 #include "log.h"
 
-int pt_topa_build(uint64_t *table, paddr_t table_pa, paddr_t region, unsigned size_code, bool stop_when_full)
+int pt_topa_build(uint64_t *table, paddr_t table_pa, paddr_t region, unsigned size_code, bool stop_when_full, bool intr)
 {
 	/* A region is naturally aligned to its size; the table to 4K (SDM 33.2.7.2). */
 	if (size_code > TOPA_SIZE_MAX || !IS_ALIGNED(region, PAGE_SIZE << size_code) ||
 	    !IS_ALIGNED(table_pa, PAGE_SIZE))
 		return -1;
-	table[0] = (region & TOPA_BASE_MASK) | ((uint64_t)size_code << TOPA_SIZE_SHIFT) | TOPA_INT |
+	table[0] = (region & TOPA_BASE_MASK) | ((uint64_t)size_code << TOPA_SIZE_SHIFT) | (intr ? TOPA_INT : 0) |
 		   (stop_when_full ? TOPA_STOP : 0);
 	table[1] = (table_pa & TOPA_BASE_MASK) | TOPA_END;
 	return 0;
 }
 
-int pt_host_buf_alloc(struct pt_host_buf *b, unsigned size_code, bool stop_when_full)
+int pt_host_buf_alloc(struct pt_host_buf *b, unsigned size_code, bool stop_when_full, bool intr)
 {
 	uint64_t pages = 1ULL << size_code;
 	uint64_t *t;
 
-	*b = (struct pt_host_buf){ .size_code = size_code, .stop_when_full = stop_when_full };
+	*b = (struct pt_host_buf){ .size_code = size_code, .stop_when_full = stop_when_full, .intr = intr };
 	if (size_code > TOPA_SIZE_MAX)
 		return -1;
 	b->table = frame_alloc();
@@ -43,7 +43,7 @@ int pt_host_buf_alloc(struct pt_host_buf *b, unsigned size_code, bool stop_when_
 		return -1;
 	}
 	memset(t, 0, PAGE_SIZE);
-	return pt_topa_build(t, b->table, b->region, size_code, stop_when_full);
+	return pt_topa_build(t, b->table, b->region, size_code, stop_when_full, intr);
 }
 
 uint64_t pt_host_ctl(enum pt_mode mode)

@@ -24,16 +24,18 @@ struct pt_host_buf {
 	paddr_t region;
 	unsigned size_code;
 	bool stop_when_full; /* STOP (keep the start) rather than wrap (keep the end) */
+	bool intr;           /* INT: only when ptvisor owns the PMI (pt_pmi.c), else nobody would take it */
 };
 
 /*
  * Writes a ToPA table at `table` (host pointer, 2 entries): the region with
- * INT (the PMI that tells the consumer), STOP when asked, then END back to
- * table_pa. -1 for a misaligned region or a size code above TOPA_SIZE_MAX.
+ * INT when asked (the PMI that tells the consumer), STOP when asked, then END
+ * back to table_pa. -1 for a misaligned region or a size code above TOPA_SIZE_MAX.
  */
-int pt_topa_build(uint64_t *table, paddr_t table_pa, paddr_t region, unsigned size_code, bool stop_when_full);
+int pt_topa_build(uint64_t *table, paddr_t table_pa, paddr_t region, unsigned size_code, bool stop_when_full,
+		  bool intr);
 /* Frames for the table and a naturally aligned region; -1 (nothing kept) when memory is short. */
-int pt_host_buf_alloc(struct pt_host_buf *b, unsigned size_code, bool stop_when_full);
+int pt_host_buf_alloc(struct pt_host_buf *b, unsigned size_code, bool stop_when_full, bool intr);
 static inline uint64_t pt_host_buf_size(const struct pt_host_buf *b)
 {
 	return PAGE_SIZE << b->size_code;

@@ -183,6 +183,17 @@ static inline bool vmx_caps_has_preemption_timer(const struct vmx_caps *c)
 {
 	return vmx_ctl_can_set(c->pinbased, PIN_PREEMPTION_TIMER);
 }
+/*
+ * Virtual NMIs: NMI exiting plus "virtual NMIs" (SDM 25.6.1) and NMI-window exiting to wait for the
+ * guest's IRET (SDM 27.7.6). With them every host NMI during guest execution exits (guest NMIs are
+ * virtual); without them ptvisor leaves NMIs to the guest's IDT and the host can own no NMI source.
+ */
+static inline bool vmx_caps_has_virtual_nmis(const struct vmx_caps *c)
+{
+	return vmx_ctl_can_set(c->pinbased, PIN_NMI_EXITING) && vmx_ctl_can_set(c->pinbased, PIN_VIRTUAL_NMIS) &&
+	       vmx_ctl_can_set(c->procbased, CPU_NMI_WINDOW_EXITING);
+}
+
 static inline bool vmx_caps_has_mtf(const struct vmx_caps *c)
 {
 	return vmx_ctl_can_set(c->procbased, CPU_MONITOR_TRAP_FLAG);

@@ -9,6 +9,7 @@
 #include "vmx/vmcs_ops.h"
 #include "vmx/xsave.h"
 #include "log.h"
+#include "nmi.h"
 
 /*
  * A HLT with IF=1 and an interrupt the guest can take (virtual APIC IRR above
@@ -140,11 +141,14 @@ enum exit_action handle_exception(struct vcpu *v)
 
 	/*
 	 * With NMI exiting (for virtual NMIs) an NMI the host receives while the guest runs exits here
-	 * (SDM 27.2 "Other Causes of VM Exits"). Nothing in ptvisor sends NMIs; it is reported and dropped,
+	 * (SDM 27.2 "Other Causes of VM Exits"): a ToPA PMI goes to its claimant (pt/hw/pt_pmi.c), which
+	 * hands a guest's to that guest's virtual PMU. Any other is the host's: reported and dropped,
 	 * never delivered into the guest.
 	 */
 	if ((info & INTR_TYPE_MASK) == INTR_TYPE_NMI) {
-		pr_warn("guest %s: host NMI while the guest ran; ignored\n", v->name);
+		if (!nmi_claim(true))
+			pr_warn("guest %s: host NMI while the guest ran (not a ToPA PMI); ignored\n", v->name);
+		cpu_nmi_unblock();
 		return EXIT_RESUME;
 	}
 	if (vcpu_pt_exception(v, info))

@@ -57,8 +57,7 @@ int vmx_controls_decide(const struct vmx_caps *c, const struct vmx_extra_control
 	 * NMIs reach a guest (self-IPI, LVT entries) only with virtual NMIs, which need NMI exiting, and
 	 * NMI-window exiting to wait for the guest's IRET (SDM 25.6.1, 25.6.2, 27.7.6 "NMI-Window Exiting").
 	 */
-	o->virtual_nmis = (o->pin & (PIN_NMI_EXITING | PIN_VIRTUAL_NMIS)) == (PIN_NMI_EXITING | PIN_VIRTUAL_NMIS) &&
-			  vmx_ctl_can_set(c->procbased, CPU_NMI_WINDOW_EXITING);
+	o->virtual_nmis = vmx_caps_has_virtual_nmis(c);
 	if (!o->virtual_nmis)
 		o->pin &= ~(PIN_NMI_EXITING | PIN_VIRTUAL_NMIS);
 	o->vpid = o->cpu2 & CPU2_ENABLE_VPID;

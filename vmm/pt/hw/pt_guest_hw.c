@@ -12,6 +12,7 @@
 #include "pt/pt_selftest.h"
 #include "pt/rtit.h"
 #include "vmx/pt_backend.h"
+#include "vmx/vpmu.h"
 #include "log.h"
 #include "msr.h"
 
@@ -46,15 +47,30 @@ int pt_hw_vcpu_entry_ready(struct vcpu *v)
 	return pt_hw_before_entry(&pt_rt.cpu, v->pt, v->entry_controls & ENTRY_LOAD_RTIT_CTL, &v->stats);
 }
 
+/*
+ * A ToPA PMI recorded for this guest goes out through its virtual PMU (VMCS current): its
+ * IA32_PERF_GLOBAL_STATUS[55] and its LVT PC, as the emulated backend raises it.
+ */
+static void pmi_deliver(struct vcpu *v)
+{
+	if (!v->pt->pmi_pending)
+		return;
+	v->pt->pmi_pending = false;
+	vpmu_pmi(v, PERF_GLOBAL_STATUS_TOPA_PMI);
+}
+
 void pt_hw_vcpu_before_entry(struct vcpu *v)
 {
 	if (pt_hw_vcpu_entry_ready(v) < 0)
 		panic("PT: VM entry with \"load IA32_RTIT_CTL\" while host TraceEn=1 (SDM 27.2.1.3)");
+	if (is_hw(v))
+		pmi_deliver(v);
 }
 
 void pt_hw_vcpu_after_exit(struct vcpu *v)
 {
 	pt_hw_after_exit(&pt_rt.cpu, v->pt);
+	pt_hw_pmi_report(&pt_rt.cpu);
 }
 
 static int hw_ept_violation(struct vcpu *v, const struct ept_violation *ev)

@@ -101,9 +101,12 @@ static bool guest_tracing(const struct pt_guest *g)
 static void outputs_switch(struct pt_hw_cpu *cpu, struct pt_guest *g)
 {
 	struct pt_guest *old = cpu->outputs;
-	uint64_t base = hw_rd(cpu, MSR_IA32_RTIT_OUTPUT_BASE);
-	uint64_t mask = hw_rd(cpu, MSR_IA32_RTIT_OUTPUT_MASK_PTRS);
-	uint64_t status = hw_rd(cpu, MSR_IA32_RTIT_STATUS);
+	uint64_t base, mask, status;
+
+	pt_hw_pmi_poll(cpu); /* a PMI of the ToPA leaving the CPU is its owner's, whenever it is delivered */
+	base = hw_rd(cpu, MSR_IA32_RTIT_OUTPUT_BASE);
+	mask = hw_rd(cpu, MSR_IA32_RTIT_OUTPUT_MASK_PTRS);
+	status = hw_rd(cpu, MSR_IA32_RTIT_STATUS);
 
 	if (old) {
 		old->ctx.output_base = base, old->ctx.output_mask_ptrs = mask, old->ctx.status = status;

@@ -22,8 +22,11 @@ struct pt_hw_cpu {
 	bool traceen;                               /* IA32_RTIT_CTL.TraceEn as ptvisor last left it */
 	uint64_t accesses;                          /* every RDMSR/WRMSR of an IA32_RTIT_* MSR made here */
 	uint64_t window_start;                      /* `accesses` at the last VM exit */
-	uint64_t host_pmis, guest_pmis;
-	bool host_pmi_pending; /* the host buffer's consumer has a region to drain */
+	bool pmi_owned;                             /* LVT PC is ptvisor's, NMI mode (pt_pmi.c) */
+	uint64_t host_pmis, guest_pmis;             /* ToPA PMIs by the ToPA that raised them */
+	uint64_t root_pmis;                         /* of those, delivered in VMX root */
+	uint64_t late_pmis;                         /* PMIs whose status pt_hw_pmi_poll had taken */
+	bool host_pmi_pending;                      /* a host PMI not yet reported */
 };
 
 /* Pure set-up: no MSR is touched. host_ctl matters only with host_trace. */
@@ -61,13 +64,31 @@ bool pt_hw_wrmsr(struct pt_hw_cpu *cpu, struct pt_guest *g, uint32_t msr, uint64
 void pt_hw_guest_error(struct pt_hw_cpu *cpu, struct pt_guest *g);
 /* g goes away: the CPU forgets it as an owner. */
 void pt_hw_guest_release(struct pt_hw_cpu *cpu, struct pt_guest *g);
+struct vmx_caps;
 /*
- * A PMI arrived (in_guest: it made g exit). If IA32_PERF_GLOBAL_STATUS[55]
- * says a ToPA region with INT=1 filled, acknowledges it and records it for
- * its owner: g when g's output was live, else the host buffer. false when
- * the PMI was not PT's.
+ * Boot, before any tracing: takes LVT PC over from firmware, in NMI mode when every NMI during a
+ * guest exits (virtual NMIs), else masked; clears a stale IA32_PERF_GLOBAL_STATUS[55]. True when
+ * ptvisor owns the PMI (then, and only then, the host's ToPA may set INT).
  */
-bool pt_hw_pmi(struct pt_hw_cpu *cpu, struct pt_guest *g, bool in_guest);
+bool pt_hw_pmi_setup(struct pt_hw_cpu *cpu, const struct vmx_caps *c);
+/* With TraceEn=0, right before the output MSRs change owner: a set bit 55 is the old owner's. */
+void pt_hw_pmi_poll(struct pt_hw_cpu *cpu);
+
+enum pt_pmi_result {
+	PT_PMI_NONE,  /* not a ToPA PMI: the NMI is someone else's */
+	PT_PMI_GUEST, /* recorded for the guest owning the outputs (pmi_pending) */
+	PT_PMI_HOST,  /* recorded for the host buffer */
+	PT_PMI_LATE,  /* LVT PC fired for a status pt_hw_pmi_poll already attributed */
+};
+/*
+ * An NMI arrived: if IA32_PERF_GLOBAL_STATUS[55] says a ToPA region with INT=1 filled, clears it
+ * (IA32_PERF_GLOBAL_STATUS_RESET), records it for the owner of the output MSRs and re-arms LVT PC.
+ */
+enum pt_pmi_result pt_hw_pmi(struct pt_hw_cpu *cpu);
+/* The NMI claimant (nmi.h) for the CPU pt_hw_pmi_setup took over. */
+bool pt_hw_pmi_claim(bool in_guest);
+/* Outside NMI context: reports a host PMI once. */
+void pt_hw_pmi_report(struct pt_hw_cpu *cpu);
 
 struct pt_backend_ops;
 /* The hardware path's hooks for a vCPU (pt_guest_hw.c), and its entry/exit pair on its own. */
