@@ -29,6 +29,8 @@ extern volatile uint32_t ptw_int80_frames, ptw_int80_tf;
 void ptw_int80_entry(void);
 /* Executes INT 0x80 `count` times in a loop. */
 void ptwork_int80(uint32_t count);
+/* The smc case: code rewritten just ahead of itself while traced; returns the iterations that ran a CMC. */
+uint32_t ptwork_smc(uint32_t count);
 
 /* Runs the workload: conditional branches, direct and indirect calls and jumps, returns, recursion,
    INT3 and #UD handled by the guest's IDT, a CR3 write. Returns a checksum. */

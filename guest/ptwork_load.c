@@ -138,6 +138,27 @@ uint32_t ptwork_run(uint32_t iterations)
 }
 
 /*
+ * The smc case: each iteration rewrites the displacement of a 2-byte JMP three instructions ahead (0, or
+ * 1 to skip a CMC) and runs it, so code decoded before the store is stale by the time it runs. Returns how
+ * many iterations ran the CMC (the even ones).
+ */
+uint32_t ptwork_smc(uint32_t count)
+{
+	uint32_t ran = 0;
+
+	for (uint32_t i = 0; i < count; i++)
+		asm volatile("movb %b1, 1f+1\n\t"
+			     "clc\n"
+			     "1: .byte 0xeb, 0x00\n\t"
+			     "cmc\n\t"
+			     "adcl $0, %0\n\t"
+			     : "+r"(ran)
+			     : "q"((uint8_t)(i & 1))
+			     : "cc", "memory");
+	return ran;
+}
+
+/*
  * The loop's length varies (a 16-bit Galois LFSR adds an XOR on about half the iterations), so the
  * ends of ptvisor's time slices, which come at whatever step the slice's TSC budget runs out, fall on
  * every instruction of it: Bochs is deterministic, and a loop of fixed length meets the slice end at

@@ -18,26 +18,39 @@ tools/run-bochs.sh --iso "$work/bench.iso" --serial "$work/serial.log" --timeout
   exit 1
 }
 cp "$work/serial.log" build/bench.serial.log
-# The traced workload: one guest tracing itself through the emulated PT backend.
-printf '\tmodule2 /boot/ptwork.elf name=pt-bench pt_riplog=on -- case=topa iterations=900\n' >"$work/pt.cfg"
-PTV_GRUB_TIMEOUT=0 PTV_MODULES_CFG="$work/pt.cfg" tools/mkiso.sh "$work/pt.iso" build/ptvisor.elf \
-  build/guest/ptwork.elf >/dev/null
-tools/run-bochs.sh --iso "$work/pt.iso" --serial "$work/pt.log" --timeout 300 2>/dev/null || {
-  echo "bench: the traced workload failed" >&2
-  exit 1
+# The traced workloads, each in a Bochs run of its own (the pt-stats TSC span covers all guests that run):
+# ptwork (calls, returns, indirect jumps, Jcc) and ptring (a ring-3 program traced User-only under a
+# 64-bit kernel: SYSCALL, INT/IRET, #PF, IPIs, TraceEn toggles), each with both engines of the emulated
+# backend (pt_engine=block, the default, and pt_engine=step, the reference).
+run_pt() { # NAME ELF ENGINE GUEST-ARGS
+  printf '\tmodule2 /boot/%s name=%s pt_riplog=on pt_engine=%s -- %s\n' "$(basename "$2")" "$1" "$3" "$4" >"$work/$1.cfg"
+  PTV_GRUB_TIMEOUT=0 PTV_MODULES_CFG="$work/$1.cfg" tools/mkiso.sh "$work/$1.iso" build/ptvisor.elf "$2" >/dev/null
+  tools/run-bochs.sh --iso "$work/$1.iso" --serial "$work/$1.log" --timeout 300 2>/dev/null || {
+    echo "bench: the traced workload $1 failed" >&2
+    exit 1
+  }
+  python3 tools/ptextract.py -o "$work" --source "$1" "$work/$1.log" >/dev/null
 }
-cp "$work/pt.log" build/bench-pt.serial.log
-python3 tools/ptextract.py -o "$work" --source pt-bench "$work/pt.log" >/dev/null
+run_pt pt-bench build/guest/ptwork.elf block "case=topa iterations=900"
+run_pt pt-bench-step build/guest/ptwork.elf step "case=topa iterations=900"
+run_pt pt-ring build/guest/ptring.elf block "iterations=400"
+run_pt pt-ring-step build/guest/ptring.elf step "iterations=400"
+cp "$work/pt-bench.log" build/bench-pt.serial.log
+same() { python3 tools/ptcompare.py "$work/$1.pt" "$work/$2.pt" >/dev/null && echo yes || echo no; }
+same_ptwork=$(same pt-bench pt-bench-step)
+same_ptring=$(same pt-ring pt-ring-step)
 # Decoder throughput on a larger trace: the workload's trace repeated end to end (PSB+ resynchronises).
 for i in $(seq 1 64); do cat "$work/pt-bench.pt"; done >"$work/big.pt"
 build/ptdecode --bench --json --elf build/guest/ptwork.elf "$work/big.pt" >"$work/decode.json" 2>/dev/null || true
 read -r _ cpuid_trace < <(tools/trace-exit.sh cpuid)
 read -r _ vmcall_trace < <(tools/trace-exit.sh vmcall)
 
-python3 - "$work/serial.log" "$cpuid_trace" "$vmcall_trace" "$work/pt.log" "$work/decode.json" <<'PY'
+python3 - "$work/serial.log" "$cpuid_trace" "$vmcall_trace" "$work" "$work/decode.json" "$same_ptwork" "$same_ptring" <<'PY'
 import json, re, sys
 log, cpuid_trace, vmcall_trace = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
-pt_log, decode_json = sys.argv[4], sys.argv[5]
+work, decode_json = sys.argv[4], sys.argv[5]
+same = {"ptwork": sys.argv[6] == "yes", "ptring": sys.argv[7] == "yes"}
+pt_log = work + "/pt-bench.log"
 rows = {}
 for line in open(log, errors="replace"):
     m = re.search(r"\[bench\] bench: (\w+) min=(\d+) median=(\d+)", line)
@@ -76,7 +89,7 @@ print(f"instructions in ptvisor for one exit, counted from the Bochs debugger tr
 print(f"  CPUID {cpuid_trace}, VMCALL {vmcall_trace} (target < 150)")
 pt = {}
 for line in open(pt_log, errors="replace"):
-    m = re.search(r"pt-stats pt-bench steps=(\d+) traced=(\d+) exits=(\d+) tsc=(\d+) bytes=(\d+)", line)
+    m = re.search(r"pt-stats pt-bench steps=(\d+) traced=(\d+) exits=(\d+) tsc=(\d+) bytes=(\d+) ", line)
     if m:
         steps, traced, exits, tsc, nbytes = map(int, m.groups())
         pt = {"traced_instructions": traced, "exits": exits, "tsc": tsc, "trace_bytes": nbytes,
@@ -89,6 +102,24 @@ try:
     pt["decoder_instructions_per_s"] = int(float(dec.get("insns_per_s", dec.get("insns/s", 0))))
 except (OSError, ValueError):
     pass
+def engine_cost(name):
+    """Sums a guest's pt-stats lines (one per tracing period): cost per traced instruction."""
+    t = {"steps": 0, "traced": 0, "exits": 0, "tsc": 0, "bytes": 0}
+    for line in open(f"{work}/{name}.log", errors="replace"):
+        m = re.search(r"pt-stats " + re.escape(name) + r" (steps=.*)", line)
+        if m:
+            for k, v in re.findall(r"(\w+)=(\d+)", m.group(1)):
+                if k in t:
+                    t[k] += int(v)
+    tr = max(t["traced"], 1)
+    return {"instructions_while_traceen": t["steps"], "traced_instructions": t["traced"], "exits": t["exits"],
+            "exits_per_traced_instruction": round(t["exits"] / tr, 3),
+            "ptvisor_instructions_per_traced_instruction": round((t["tsc"] - t["steps"]) / tr, 1),
+            "trace_bytes": t["bytes"]}
+engines = {}
+for wl, base in (("ptwork", "pt-bench"), ("ptring", "pt-ring")):
+    engines[wl] = {"block": engine_cost(base), "step": engine_cost(base + "-step"),
+                   "traces_identical": same[wl]}
 if pt:
     print("\nEmulated Intel PT, traced workload (ptwork, ToPA, 900 iterations):")
     print(f"  traced guest instructions         {pt['traced_instructions']}")
@@ -98,6 +129,14 @@ if pt:
     if "decoder_mb_per_s" in pt:
         print(f"  tools/ptdecode (libipt) throughput  {pt['decoder_mb_per_s']} MB/s, "
               f"{pt['decoder_instructions_per_s']} instructions/s")
+print("\nEmulated Intel PT engines (Bochs TSC: ptvisor instructions = TSC span - guest instructions):")
+print(f"  {'workload':<8} {'engine':<6} {'traced':>8} {'exits/traced':>13} {'ptvisor insns/traced':>21}  traces identical")
+for wl, r in engines.items():
+    for eng in ("block", "step"):
+        c = r[eng]
+        print(f"  {wl:<8} {eng:<6} {c['traced_instructions']:>8} {c['exits_per_traced_instruction']:>13} "
+              f"{c['ptvisor_instructions_per_traced_instruction']:>21}  {'yes' if r['traces_identical'] else 'NO'}")
+print("  (ptring traces User only: kernel instructions while TraceEn=1 are stepped, not traced)")
 result = {
     "machine": "Bochs 2.7 tigerlake, TSC counts instructions",
     "round_trips": rows,
@@ -105,6 +144,7 @@ result = {
     "rtit_msr_accesses_per_exit": rtit,
     "trace_instructions_per_exit": {"cpuid": cpuid_trace, "vmcall": vmcall_trace},
     "emulated_pt": pt,
+    "emulated_pt_engines": engines,
     "targets": {"cpuid_over_null_max": 1.5, "instructions_per_exit_max": 150,
                 "met": ratio <= 1.5 and max(cpuid_trace, vmcall_trace) < 150},
 }

@@ -5,24 +5,34 @@
 # the ToPA PMI as an NMI the way perf does. The guest checks
 # that nothing of ptvisor's stepping shows (TF in R11, frames, PUSHFQ; CR2 at the #PF); the trace is
 # decoded by libipt and must equal the user instructions ptvisor traced, with none of the kernel's,
-# one PSB for the first enable only, TIP.PGD/TIP.PGE around every kernel entry, and no PIP.
+# one PSB for the first enable only, TIP.PGD/TIP.PGE around every kernel entry, and no PIP. A second
+# guest runs the same with pt_engine=step: its trace must be the block engine's, packet for packet.
 source "$(dirname "$0")/lib.sh"
 G=build/guest
 N=400
 guest_iso "$TMP/ring.iso" $G/ptring.elf <<MODS
 ptring.elf name=pt-ring pt_riplog=on -- iterations=$N
+ptring.elf name=pt-ring-step pt_riplog=on pt_engine=step -- iterations=$N
 MODS
 tools/run-bochs.sh --iso "$TMP/ring.iso" --serial "$TMP/serial.log" --timeout 120
 rc=$?
 L=$TMP/serial.log
 keep_log "$L" pt-ring.serial.log
-expect_status "$rc" 0 "the tracing guest ends with status 0"
+expect_status "$rc" 0 "the tracing guests end with status 0"
 expect "$L" 'guest PT backend emulated' "the emulated backend is chosen"
 guest_done "$L" pt-ring 27
+guest_done "$L" pt-ring-step 27
 S=$((N / 16 + (N % 16 >= 8 ? 1 : 0)))
 n=$(tr -d '\r' <"$L" | grep -c 'guest pt-ring: PT tracing stopped: TraceEn cleared by the guest')
 if [ "$n" -eq $((S + 2)) ]; then pass "TraceEn cleared $n times (the $S sched-outs, the PMI handler, the exit)"; else fail "TraceEn cleared $n times, expected $((S + 2))"; fi
 python3 tools/ptverify.py "$L" pt-ring $G/ptring.elf --outdir build/test-logs/pt-ring
+# The same run in the step engine (the reference): same ground truth, same packets.
+python3 tools/ptverify.py "$L" pt-ring-step $G/ptring.elf --outdir build/test-logs/pt-ring
+b=$(tr -d '\r' <"$L" | grep -a "pt-riplog pt-ring " | sed 's/.*count=//' | md5sum)
+s=$(tr -d '\r' <"$L" | grep -a "pt-riplog pt-ring-step " | sed 's/.*count=//' | md5sum)
+if [ "$b" = "$s" ]; then pass "block and step engines: same ground truth in every tracing period"; else fail "ground truths differ between the engines"; fi
+expect "$L" 'pt-stats pt-ring .* engine=block blocks=[1-9]' "the block engine ran user code in blocks"
+python3 tools/ptcompare.py build/test-logs/pt-ring/pt-ring.pt build/test-logs/pt-ring/pt-ring-step.pt
 
 T=build/test-logs/pt-ring/pt-ring.pt
 IPS=build/test-logs/pt-ring/ips.txt

@@ -7,6 +7,7 @@
  * injection and pending debug exceptions are played at each VM entry.
  */
 #include <stdio.h>
+#include <string.h>
 #include "pt_emul_rig.h"
 #include "cpu_model.h"
 #include "pt/pt_guest.h"
@@ -15,6 +16,7 @@
 
 #define RFLAGS_TF        BIT(8)
 #define RFLAGS_RF        BIT(16)
+#define RFLAGS_ZF        BIT(6)
 #define DR6_BS           BIT(14)
 #define INTR_TYPE_HW_EXC (3u << 8)
 #define INTR_TYPE_OTHER  (7u << 8) /* vector 0: a pending MTF VM exit */
@@ -184,12 +186,16 @@ static bool execute(struct per_rig *r, struct per_insn *in)
 		if (r->depth == ARRAY_SIZE(r->stack))
 			return false;
 		r->stack[r->depth++] = next;
+		/* The return address on the guest's stack too, where a RET's target is read from. */
+		vmcs_writenat(GUEST_RSP, per_vmcs(GUEST_RSP) - 4);
+		memcpy(per_gpa((uint32_t)per_vmcs(GUEST_RSP)), &next, 4);
 		next = in->target;
 		break;
 	case PER_RET:
 		if (!r->depth)
 			return false;
 		next = r->stack[--r->depth];
+		vmcs_writenat(GUEST_RSP, per_vmcs(GUEST_RSP) + 4);
 		break;
 	case PER_IRET:
 		if (!r->nframes)
@@ -236,6 +242,11 @@ bool per_run(struct per_rig *r, uint32_t ip, unsigned max)
 		if (ev > 0)
 			continue;
 		uint64_t lip = per_vmcs(GUEST_CS_BASE) + per_vmcs(GUEST_RIP);
+		struct per_insn *jcc = find(r, lip);
+		/* The program's conditional jumps are JNZ: ZF as the instruction before left it (taken: 0). */
+		if (jcc && jcc->kind == PER_JCC)
+			vmcs_writenat(GUEST_RFLAGS, (per_vmcs(GUEST_RFLAGS) & ~RFLAGS_ZF) |
+							    (jcc->count < jcc->taken ? 0 : RFLAGS_ZF));
 		uint64_t hits = bp_hits(lip);
 		if (hits) {
 			if (!exc_exit(r, 1, hits, PER_EXIT_DB_BP, NULL))

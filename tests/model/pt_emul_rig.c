@@ -96,8 +96,10 @@ void per_setup(struct per_rig *r, enum pt_step_mech mech)
 	pt_rt.d.guest_backend = PT_BACKEND_EMULATED;
 	pt_rt.host_caps.maxphyaddr = 36;
 	pt_step_mech = mech;
-	pt_guest_attach(r->pg, r->v, &(struct pt_guest_config){ .pt = true, .pt_caps = "", .riplog = true });
+	pt_guest_attach(r->pg, r->v,
+			&(struct pt_guest_config){ .pt = true, .pt_caps = "", .riplog = true, .step_engine = true });
 	vmcs_init();
+	vmcs_writenat(GUEST_RSP, PER_STACK); /* CALL and RET move it (pt_emul_cpu.c) */
 	/* One 64 KiB region (size code 4), then END back to the table (SDM 33.2.7.2 "Table of Physical
 	   Addresses (ToPA)"). */
 	topa = (uint64_t *)per_gpa(PER_TOPA);

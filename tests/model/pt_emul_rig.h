@@ -16,6 +16,7 @@
 #define PER_RAM_HPA  (32ULL << 20)
 #define PER_RAM_SIZE (2ULL << 20)
 #define PER_IDT      0x3000u
+#define PER_STACK    0x8000u /* initial ESP */
 #define PER_TOPA     0x10000u
 #define PER_OUT      0x20000u
 #define PER_OUT_SIZE 0x10000u

@@ -257,6 +257,45 @@ static void test_same_trace_both(void **state)
 }
 
 /*
+ * The block engine (pt_emul_block.c) against the step engine on the same program: the same trace
+ * bytes, the same retired IPs and ground truth, with the straight-line code run natively (fewer
+ * single-step exits, the block breakpoint in DR0) and every piece of state given back at the end.
+ */
+static void test_block_same_trace(void **state)
+{
+	static uint8_t step_trace[PER_OUT_SIZE];
+	size_t step_len = 0, len = 0;
+	uint64_t step_fnv, step_count;
+	unsigned step_bs;
+	uint8_t *t;
+
+	assert_true(per_run(&rig, PEP_ENTRY, 400));
+	t = per_trace(&rig, &step_len);
+	memcpy(step_trace, t, step_len);
+	step_fnv = rig.pg->emul.rip_fnv;
+	step_count = rig.pg->emul.rip_count;
+	step_bs = rig.exits[PER_EXIT_DB_BS];
+	teardown(state);
+	setup_tf(state);
+	rig.pg->emul.blk.enabled = true;
+	rig.hook = NULL;
+	assert_true(per_run(&rig, PEP_ENTRY, 400));
+	t = per_trace(&rig, &len);
+
+	assert_int_equal(len, step_len);
+	assert_memory_equal(t, step_trace, len);
+	assert_int_equal(rig.pg->emul.rip_count, step_count);
+	assert_int_equal(rig.pg->emul.rip_fnv, step_fnv);
+	assert_true(rig.pg->emul.blk.st.blocks > 0);
+	assert_true(rig.exits[PER_EXIT_DB_BS] < step_bs);
+	assert_true(rig.exits[PER_EXIT_DB_BP] > 2); /* more than the two handler breakpoints */
+	assert_int_equal(cpu_model_get()->dr[0], PER_DR0);
+	assert_int_equal(per_vmcs(GUEST_DR7), PER_DR7);
+	assert_false(rig.pg->emul.blk.on);
+	assert_int_equal(rig.pg->emul.blk.wp_n, 0);
+}
+
+/*
  * A WRMSR of 0 clears ToPA with TraceEn: the final FUP + TIP.PGD must still go to the ToPA region the
  * trace was using, not single-range output at the table page.
  */
@@ -300,6 +339,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_mtf_flow, setup_mtf, teardown),
 		cmocka_unit_test_setup_teardown(test_tf_flow, setup_tf, teardown),
 		cmocka_unit_test_setup_teardown(test_same_trace_both, setup_mtf, teardown),
+		cmocka_unit_test_setup_teardown(test_block_same_trace, setup_tf, teardown),
 		cmocka_unit_test_setup_teardown(test_mtf_flow_disable_zero, setup_mtf_zero, teardown),
 		cmocka_unit_test_setup_teardown(test_disarm_drops_pending, setup_mtf, teardown),
 		cmocka_unit_test_setup_teardown(test_disarm_drops_pending, setup_tf, teardown),

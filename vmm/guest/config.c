@@ -99,6 +99,15 @@ static bool parse_riplog(const char *val, size_t len, struct guest_config *c)
 	return parse_switch(val, len, &c->pt_riplog);
 }
 
+/* pt_engine=block|step: how the emulated PT backend runs traced code (block by default; step is the reference). */
+static bool parse_engine(const char *val, size_t len, struct guest_config *c)
+{
+	if (!modline_word_is(val, len, "block") && !modline_word_is(val, len, "step"))
+		return false;
+	c->pt_step_engine = modline_word_is(val, len, "step");
+	return true;
+}
+
 /* input=serial: what is typed on the host's COM1 goes to this guest's UART (one guest at most). */
 static bool parse_input(const char *val, size_t len, struct guest_config *c)
 {
@@ -118,6 +127,7 @@ static const struct guest_option guest_options[] = {
 	{ "privileged", "yes|no", parse_privileged },
 	{ "limit", "a TSC tick count, K/M/G suffixes allowed", parse_limit },
 	{ "pt_riplog", "on|off", parse_riplog },
+	{ "pt_engine", "block|step", parse_engine },
 	{ "pt_outside", "on|off", parse_outside },
 	{ "input", "serial|none", parse_input },
 	{ "pt_caps", "all, none or features: cr3,psb,ip,mtc,ptwrite,power,topa,multi,single,ranges=N", parse_pt_caps },

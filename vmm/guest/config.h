@@ -21,10 +21,11 @@ struct guest_config {
 	char pt_caps[64];           /* pt_caps= the Intel PT features the hw path exposes (pt_vcaps.h); "" = all */
 	bool pt_outside;            /* pt_outside=off: the emulated PT backend steps even where nothing is traced */
 	bool pt_riplog;             /* pt_riplog=on: print count and hash of the traced IPs (tests' ground truth) */
-	uint64_t run_limit;         /* limit= TSC ticks of run time after which the guest is stopped; 0: none */
-	bool input_serial;          /* input=serial|none  default none: host COM1 input goes to this guest (one) */
-	char guest_cmdline[256];    /* everything after a standalone "--" is the guest kernel's own command line */
-	unsigned problems;          /* options reported and ignored */
+	bool pt_step_engine;     /* pt_engine=step: the emulated PT backend steps every instruction (default block) */
+	uint64_t run_limit;      /* limit= TSC ticks of run time after which the guest is stopped; 0: none */
+	bool input_serial;       /* input=serial|none  default none: host COM1 input goes to this guest (one) */
+	char guest_cmdline[256]; /* everything after a standalone "--" is the guest kernel's own command line */
+	unsigned problems;       /* options reported and ignored */
 };
 
 /*

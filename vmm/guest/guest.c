@@ -200,7 +200,11 @@ int guest_create(unsigned index, const struct guest_config *cfg, const void *ima
 		g->vcpu.regs.rsi = info;
 		g->vcpu.regs.rbx = 0;
 	}
-	struct pt_guest_config pc = { g->cfg.pt, g->cfg.pt_caps, g->cfg.pt_riplog, g->cfg.pt_outside };
+	struct pt_guest_config pc = { .pt = g->cfg.pt,
+				      .pt_caps = g->cfg.pt_caps,
+				      .riplog = g->cfg.pt_riplog,
+				      .outside = g->cfg.pt_outside,
+				      .step_engine = g->cfg.pt_step_engine };
 	pt_guest_attach(&g->pt, &g->vcpu, &pc);
 	g->state = GUEST_RUNNABLE;
 	if (g->cfg.input_serial) {

@@ -8,6 +8,7 @@
 #include "ept/ept_walk.h"
 #include "vmx/caps.h"
 #include "vmx/gva.h"
+#include "vmx/pt_backend.h"
 #include "vmx/vcpu_vmcs.h"
 #include "vmx/vmcs_ops.h"
 #include "x86/arch.h"
@@ -137,6 +138,10 @@ static uint8_t *ram_bytes(struct emul_ctx *c, uint64_t gpa, unsigned len, unsign
 		return NULL;
 	if (!c->ram.host || c->ram.gpa_page != page || (c->ram.perms & need) != need) {
 		uint8_t *p = ept_guest_ptr(c->v->mem.ept, page, PAGE_SIZE, need);
+		if (!p && (need & EPT_W)) {
+			vcpu_pt_vmm_write(c->v, page);
+			p = ept_guest_ptr(c->v->mem.ept, page, PAGE_SIZE, need);
+		}
 		if (!p)
 			return NULL;
 		unsigned had = c->ram.host && c->ram.gpa_page == page ? c->ram.perms : 0;

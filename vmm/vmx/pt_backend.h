@@ -34,6 +34,9 @@ struct pt_backend_ops {
 	/* A MOV to CR3 exited (CR3-load exiting, which only a backend turns on): true if the backend took it
 	   and the instruction is left to run at RIP; false to emulate it. */
 	bool (*cr3_load)(struct vcpu *v);
+	/* ptvisor writes the guest's RAM page at gpa for it (an emulated instruction): a page the backend
+	   write-protected for its own use is given back first, so the write lands as on hardware. */
+	void (*vmm_write)(struct vcpu *v, uint64_t gpa);
 	/* The guest stopped (VMCS current): flush what is pending and stop tracing. */
 	void (*stopped)(struct vcpu *v);
 	/* The guest goes away: the CPU forgets it. */
@@ -47,6 +50,12 @@ static inline void vcpu_pt_cpuid(struct vcpu *v, uint32_t leaf, uint32_t sub, st
 {
 	if (v->pt_ops->cpuid)
 		v->pt_ops->cpuid(v, leaf, sub, r);
+}
+
+static inline void vcpu_pt_vmm_write(struct vcpu *v, uint64_t gpa)
+{
+	if (v->pt_ops && v->pt_ops->vmm_write)
+		v->pt_ops->vmm_write(v, gpa);
 }
 
 static inline bool vcpu_pt_rdmsr(struct vcpu *v, uint32_t msr, uint64_t *val)

@@ -35,13 +35,14 @@ const char *pt_step_mech_name(enum pt_step_mech m)
 	return m == PT_STEP_MTF ? "monitor trap flag" : "RFLAGS.TF with #DB intercepted";
 }
 
-void pt_emul_init(struct vcpu *v, bool riplog, bool outside)
+void pt_emul_init(struct vcpu *v, bool riplog, bool outside, bool block)
 {
 	struct pt_emul *e = &v->pt->emul;
 
 	memset(e, 0, sizeof(*e));
 	e->riplog = riplog;
 	e->outside_on = outside;
+	e->blk.enabled = block;
 	e->out.ept = v->mem.ept;
 }
 
@@ -77,6 +78,7 @@ static void stepping_arm(struct vcpu *v, struct pt_emul *e)
 
 static void stepping_disarm(struct vcpu *v, struct pt_emul *e)
 {
+	pt_emul_block_off(v, e);
 	pt_emul_bp_disarm(e);
 	vmcs_write32(EXCEPTION_BITMAP, e->saved_exc_bitmap);
 	if (v->pt_step_mtf) {
@@ -118,15 +120,17 @@ static void trace_off(struct vcpu *v, struct pt_emul *e, const char *why)
 		v->name, why, e->out.st.bytes, e->out.st.dropped, e->st.steps);
 	/* Cost of this tracing period, for make bench (on Bochs the TSC counts instructions). */
 	log_raw(LOG_INFO,
-		"ptvisor: pt-stats %s steps=%lu traced=%lu exits=%lu tsc=%lu bytes=%lu outside=%lu outside_exits=%lu\n",
+		"ptvisor: pt-stats %s steps=%lu traced=%lu exits=%lu tsc=%lu bytes=%lu outside=%lu outside_exits=%lu "
+		"engine=%s blocks=%lu continued=%lu handed=%lu smc=%lu decoded=%lu\n",
 		v->name, e->st.steps, e->st.traced, v->stats.exits - e->st.exits_at_enable,
 		cpu_rdtsc() - e->st.tsc_at_enable, e->out.st.bytes - e->st.bytes_at_enable, e->st.outside,
-		e->st.outside_exits);
+		e->st.outside_exits, e->blk.enabled ? "block" : "step", e->blk.st.blocks, e->blk.st.continued,
+		e->blk.st.handed, e->blk.st.smc, e->blk.st.decoded);
 	riplog_print(v, e);
 }
 
 /* Writes what this step produced; a STOP region or an error ends tracing as on hardware. */
-static void stage_flush(struct vcpu *v, struct pt_guest *pg, struct pt_emul *e)
+void pt_emul_flush(struct vcpu *v, struct pt_guest *pg, struct pt_emul *e)
 {
 	enum pt_out_result r;
 
@@ -185,7 +189,7 @@ static void deliver_guest_db(struct vcpu *v, struct pt_guest *pg, struct pt_emul
 	if (!pt_emul_idt_gate(v, X86_VEC_DB, &handler, &cpl))
 		return;
 	pt_emul_event_packets(v, e, ip, handler, cpl);
-	stage_flush(v, pg, e);
+	pt_emul_flush(v, pg, e);
 	if (e->active && !v->pt_step_mtf)
 		pt_emul_bp_arm(e, handler, false);
 }
@@ -218,14 +222,14 @@ static void on_step(struct vcpu *v, struct pt_guest *pg, struct pt_emul *e, uint
 	if (pt_emul_trace_stop_hit(pg, ip)) {
 		pt_gen_stop(&e->gen, ip);
 		pg->ctx.status |= RTIT_STATUS_STOPPED;
-		stage_flush(v, pg, e);
+		pt_emul_flush(v, pg, e);
 		trace_off(v, e, "TraceStop address range reached (IA32_RTIT_STATUS.Stopped set)");
 		if (due || guest_bits) /* no longer traced: the guest's #DB goes to it as it is */
 			queue_guest_db(guest_bits | (due ? DR6_BS : 0));
 		return;
 	}
 	pt_emul_update_context(v, pg, e, ip);
-	stage_flush(v, pg, e);
+	pt_emul_flush(v, pg, e);
 	if (!e->active)
 		return;
 	if (due || guest_bits) {
@@ -243,7 +247,9 @@ static void on_step(struct vcpu *v, struct pt_guest *pg, struct pt_emul *e, uint
 		char why[64];
 		ptv_snprintf(why, sizeof(why), "cannot decode the instruction at 0x%lx", ip);
 		trace_off(v, e, why);
+		return;
 	}
+	pt_emul_block_try(v, pg, e, ip);
 }
 
 /* An exception in traced code: FUP(faulting IP) TIP(handler), then re-deliver it (SDM 33.4.2.4). */
@@ -257,7 +263,7 @@ static void on_exception(struct vcpu *v, struct pt_guest *pg, struct pt_emul *e,
 	bool have_handler = pt_emul_idt_gate(v, vector, &handler, &cpl);
 	if (have_handler)
 		pt_emul_event_packets(v, e, ip, handler, cpl);
-	stage_flush(v, pg, e);
+	pt_emul_flush(v, pg, e);
 	/* A #PF that exits leaves CR2 unwritten (SDM 27.1 "Architectural State before a VM Exit"):
 	   the guest's handler must find the faulting address there. */
 	if (vector == X86_VEC_PF)
@@ -286,6 +292,7 @@ void pt_emul_event_injected(struct vcpu *v, unsigned vector)
 
 	if (!v->pt_stepping || !e->active)
 		return;
+	pt_emul_block_leave(v, pg, e);
 	/* A step still due for an instruction that retired in the VMM is accounted first. */
 	if (!v->pt_step_mtf && (vmcs_readnat(GUEST_PENDING_DBG_EXCEPTIONS) & DR6_BS)) {
 		if (e->have_prev)
@@ -298,7 +305,7 @@ void pt_emul_event_injected(struct vcpu *v, unsigned vector)
 	if (e->in_ctx)
 		e->st.events++;
 	pt_emul_event_packets(v, e, ip, handler, cpl);
-	stage_flush(v, pg, e);
+	pt_emul_flush(v, pg, e);
 	if (e->active && !v->pt_step_mtf)
 		pt_emul_bp_arm(e, handler, false);
 }
@@ -322,6 +329,11 @@ bool pt_emul_exception(struct vcpu *v, uint32_t info)
 		return false;
 	/* Stepping is ptvisor's work, not the guest's: its time stays out of the guest's clock (vcpu_time.h). */
 	v->hide_exit_time = true;
+	if (e->blk.on) {
+		if ((info & 0xff) == X86_VEC_DB && pt_emul_block_db(v, pg, e, vmcs_readnat(EXIT_QUALIFICATION)))
+			return true;
+		pt_emul_block_leave(v, pg, e);
+	}
 	if ((info & 0xff) == X86_VEC_DB && !v->pt_step_mtf) {
 		uint64_t dr6 = vmcs_readnat(EXIT_QUALIFICATION);
 		if ((dr6 & DR6_BS) || (e->bp.armed && (dr6 & DR6_B(e->bp.slot)))) {
@@ -340,6 +352,8 @@ void pt_emul_ctl_written(struct vcpu *v, struct pt_guest *pg, uint64_t old_ctl)
 	/* Tracing starts or ends at the instruction after the WRMSR. */
 	uint64_t next = vcpu_lip() + vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
 
+	pt_emul_block_leave(v, pg, e);
+
 	if ((old_ctl & RTIT_CTL_TRACEEN) && !(ctl & RTIT_CTL_TRACEEN)) {
 		if (e->active && e->have_prev)
 			(void)pt_emul_account(v, e, next); /* the WRMSR itself retired while traced */
@@ -348,7 +362,7 @@ void pt_emul_ctl_written(struct vcpu *v, struct pt_guest *pg, uint64_t old_ctl)
 		/* The last packets go where the output was configured while tracing, not per the new CTL
 		   (a write of 0 also clears ToPA). */
 		pg->ctx.ctl = old_ctl;
-		stage_flush(v, pg, e);
+		pt_emul_flush(v, pg, e);
 		pg->ctx.ctl = ctl;
 		e->st.disables++;
 		trace_off(v, e, "TraceEn cleared by the guest");
@@ -388,7 +402,7 @@ void pt_emul_ctl_written(struct vcpu *v, struct pt_guest *pg, uint64_t old_ctl)
 				       .in_ctx = e->in_ctx,
 				       .byte_cnt = byte_cnt,
 			       });
-	stage_flush(v, pg, e);
+	pt_emul_flush(v, pg, e);
 	if (e->active && !e->in_ctx && pt_emul_outside_wanted(pg))
 		pt_emul_outside_enter(v, pg);
 	else if (e->active)
@@ -421,7 +435,8 @@ void pt_emul_stopped(struct vcpu *v)
 
 	if (!e->active)
 		return;
+	pt_emul_block_leave(v, v->pt, e);
 	pt_gen_flush(&e->gen);
-	stage_flush(v, v->pt, e);
+	pt_emul_flush(v, v->pt, e);
 	trace_off(v, e, "the guest stopped");
 }

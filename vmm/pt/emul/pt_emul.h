@@ -1,4 +1,4 @@
-/* The emulated Intel PT backend: single-steps a tracing guest and produces the packets hardware would. */
+/* The emulated Intel PT backend: runs a tracing guest block by block or steps it, and produces the packets hardware would. */
 #ifndef PTV_PT_EMUL_H
 #define PTV_PT_EMUL_H
 
@@ -6,6 +6,7 @@
 #include "x86/insn.h"
 #include "pt/emul/pt_emul_out.h"
 #include "pt/gen/pt_gen.h"
+#include "pt/emul/pt_emul_block.h"
 
 struct vcpu;
 struct pt_backend_ops;
@@ -75,6 +76,7 @@ struct pt_emul {
 	bool riplog;
 	uint64_t rip_count, rip_fnv, rip_first, rip_last;
 	struct pt_emul_stats st;
+	struct pt_emul_blk blk; /* pt_engine=block (pt_emul_block.c) */
 };
 
 /* How tracing guests are single-stepped; chosen at boot by the MTF self-test (guest/step_probe.c). */
@@ -90,8 +92,9 @@ const char *pt_step_mech_name(enum pt_step_mech m);
 extern const struct pt_backend_ops pt_emul_ops;
 extern const struct pt_backend_ops pt_emul_ops_host_traced;
 
-/* At guest creation (pt_guest_attach): fresh state; riplog from pt_riplog=, outside from pt_outside=. */
-void pt_emul_init(struct vcpu *v, bool riplog, bool outside);
+/* At guest creation (pt_guest_attach): fresh state; riplog from pt_riplog=, outside from pt_outside=,
+   block from pt_engine=. */
+void pt_emul_init(struct vcpu *v, bool riplog, bool outside, bool block);
 
 /* The hooks, also called directly by the unit tests' CPU model (pt_emul_cpu.c). */
 bool pt_emul_exception(struct vcpu *v, uint32_t intr_info);

@@ -43,7 +43,16 @@ uint64_t pt_emul_guest_db_bits(const struct pt_emul *e, uint64_t dr6, uint64_t i
 /* The guest's DR6 after a #DB with `bits` detected (B0-B3 replaced, the rest sticky; SDM 17.2.3). */
 void pt_emul_dr6_report(uint64_t bits);
 
+/* The packet class of an instruction class (SDM 33.4.2.2 "Indirect Transfer COFI" etc.). */
+enum pt_cofi pt_emul_cofi(enum insn_class c);
+/* pt_riplog=on: one more traced instruction at ip in the ground truth. */
+void pt_emul_riplog_add(struct pt_emul *e, uint64_t ip);
+/* Up to INSN_MAX_LEN bytes of code at linear ip (fewer where they cannot all be fetched). */
+size_t pt_emul_fetch_code(struct vcpu *v, struct pt_emul *e, uint64_t ip, uint8_t *buf);
+
 /* pt_emul.c */
 void pt_emul_ctl_written(struct vcpu *v, struct pt_guest *pg, uint64_t old_ctl);
+/* Writes the packets made so far to the guest's output (a STOP region or an error ends tracing). */
+void pt_emul_flush(struct vcpu *v, struct pt_guest *pg, struct pt_emul *e);
 
 #endif

@@ -161,3 +161,40 @@ enum pt_out_result pt_out_write(struct pt_out *o, struct pt_vctx *ctx, const uin
 	}
 	return (ctx->ctl & RTIT_CTL_TOPA) ? write_topa(o, ctx, p, n) : write_single(o, ctx, p, n);
 }
+
+uint64_t pt_out_room(const struct pt_out *o, const struct pt_vctx *ctx, uint64_t enough)
+{
+	uint64_t table = ctx->output_base, index = MASK_PTRS_INDEX(ctx->output_mask_ptrs);
+	uint64_t off = MASK_PTRS_OFFSET(ctx->output_mask_ptrs), room = 0;
+
+	if (ctx->status & (RTIT_STATUS_ERROR | RTIT_STATUS_STOPPED))
+		return 0;
+	if (!(ctx->ctl & RTIT_CTL_TOPA))
+		return UINT64_MAX; /* single-range output wraps: no boundary has an effect */
+	/* Regions that fill without INT or STOP act on nothing: the room runs on into the next ones. */
+	for (unsigned hops = 0; hops < 2 * TOPA_END_HOPS_MAX; hops++) {
+		uint64_t e;
+		if (ept_read_guest(o->ept, table + index * 8, &e, sizeof(e)) != sizeof(e) ||
+		    topa_entry_problem(o, e, index))
+			return room;
+		if (e & TOPA_END) {
+			table = e & ~(PAGE_SIZE - 1);
+			index = off = 0;
+			continue;
+		}
+		uint64_t size = PAGE_SIZE << ((e & TOPA_SIZE_MASK) >> TOPA_SIZE_SHIFT);
+		uint64_t base = e & ~(PAGE_SIZE - 1);
+		/* Writes that would fail (an error) are no room either. */
+		if ((base & (size - 1)) || off >= size)
+			return room;
+		uint64_t len = MIN(size - off, enough - room);
+		if (!ept_guest_ptr(o->ept, base + off, len, EPT_W))
+			return room;
+		room += len;
+		if (room >= enough || (e & (TOPA_INT | TOPA_STOP)))
+			return room;
+		index++;
+		off = 0;
+	}
+	return room;
+}

@@ -47,5 +47,8 @@ struct pt_out {
  * current and setting STATUS.Stopped/Error as hardware does.
  */
 enum pt_out_result pt_out_write(struct pt_out *o, struct pt_vctx *ctx, const uint8_t *p, size_t n);
+/* Bytes that go out before a ToPA region with INT or STOP fills (or a write would fail), counted up to
+   `enough`: writes shorter than this have no effect but the bytes. UINT64_MAX for single-range output. */
+uint64_t pt_out_room(const struct pt_out *o, const struct pt_vctx *ctx, uint64_t enough);
 
 #endif

@@ -97,7 +97,7 @@ bool pt_emul_idt_gate(struct vcpu *v, unsigned vector, uint64_t *ip, unsigned *c
 	return true;
 }
 
-static enum pt_cofi cofi_of(enum insn_class c)
+enum pt_cofi pt_emul_cofi(enum insn_class c)
 {
 	/* clang-format off */
 	switch (c) {
@@ -125,7 +125,7 @@ static enum pt_cofi cofi_of(enum insn_class c)
 #define FNV64_OFFSET 0xcbf29ce484222325ULL
 #define FNV64_PRIME  0x100000001b3ULL
 
-static void riplog_add(struct pt_emul *e, uint64_t ip)
+void pt_emul_riplog_add(struct pt_emul *e, uint64_t ip)
 {
 	if (!e->riplog)
 		return;
@@ -160,7 +160,13 @@ static void stack_fix_tf(struct vcpu *v, uint64_t off, bool tf)
 	if (!stack_read32(v, off, &flags))
 		return;
 	flags = (flags & ~(uint32_t)RFLAGS_TF) | (tf ? (uint32_t)RFLAGS_TF : 0);
-	/* The image may cross a page: each part goes where the guest's page tables put it. */
+	/* The image may cross a page: each part goes where the guest's page tables put it, and a code page
+	   the block engine write-protected is given back first. */
+	for (uint64_t off_b = 0; off_b < 4; off_b += 3) {
+		uint64_t gpa;
+		if (vcpu_linear_to_phys(v, stack_lin(v, off) + off_b, &gpa))
+			pt_emul_block_writable(v, gpa);
+	}
 	(void)vcpu_store(v, stack_lin(v, off), &flags, 4);
 }
 
@@ -219,7 +225,7 @@ static bool apply_tf_effects(struct vcpu *v, struct pt_emul *e)
  * seen), else through the full walk. With paging on every fetch walks the guest's tables: a guest may
  * change a PTE and INVLPG without an exit, and this cache has no way to hear of it.
  */
-static size_t fetch_code(struct vcpu *v, struct pt_emul *e, uint64_t ip, uint8_t *buf)
+size_t pt_emul_fetch_code(struct vcpu *v, struct pt_emul *e, uint64_t ip, uint8_t *buf)
 {
 	const struct ept *ept = v->mem.ept;
 	uint64_t page = ip & ~(PAGE_SIZE - 1), off = ip & (PAGE_SIZE - 1);
@@ -257,7 +263,7 @@ static uint64_t syscall_target(const struct vcpu *v)
 bool pt_emul_decode_next(struct vcpu *v, struct pt_emul *e, uint64_t ip)
 {
 	uint8_t code[INSN_MAX_LEN];
-	size_t n = fetch_code(v, e, ip, code);
+	size_t n = pt_emul_fetch_code(v, e, ip, code);
 
 	e->have_prev = n && insn_decode(code, n, vcpu_insn_mode(v), &e->prev) == 0;
 	e->prev_ip = ip;
@@ -299,7 +305,7 @@ bool pt_emul_account(struct vcpu *v, struct pt_emul *e, uint64_t next_ip)
 	struct pt_step s = {
 		.ip = e->prev_ip,
 		.next_ip = next_ip,
-		.cofi = cofi_of(e->prev.cls),
+		.cofi = pt_emul_cofi(e->prev.cls),
 		.len = (uint8_t)e->prev.len,
 		.mode = pt_emul_cpu_mode(v),
 		.cr3 = vmcs_readnat(GUEST_CR3),
@@ -310,7 +316,7 @@ bool pt_emul_account(struct vcpu *v, struct pt_emul *e, uint64_t next_ip)
 	if (!e->in_ctx)
 		return due;
 	e->st.traced++;
-	riplog_add(e, e->prev_ip);
+	pt_emul_riplog_add(e, e->prev_ip);
 	if (s.cofi == PT_COFI_JCC)
 		s.taken = next_ip != e->prev_ip + e->prev.len;
 	/* The instruction left the traced context (SYSCALL into CPL 0 under User-only, a jump out of

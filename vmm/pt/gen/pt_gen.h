@@ -111,6 +111,8 @@ void pt_gen_overflow(struct pt_gen *g, uint64_t ip, uint64_t tsc);
 void pt_gen_tsc(struct pt_gen *g, uint64_t tsc);
 /* A PSB+ now at the boundary before ip (also done every 2K << PSBFreq bytes). */
 void pt_gen_psb(struct pt_gen *g, uint64_t ip);
+/* An instruction without a packet of its own (not a branch, or a direct JMP) emits nothing now: no PSB is due. */
+bool pt_gen_quiet(const struct pt_gen *g);
 /* Writes out pending TNT bits, e.g. before the engine hands the buffer over. */
 void pt_gen_flush(struct pt_gen *g);
 

@@ -1,0 +1,95 @@
+/* The emulated PT backend's block engine: traced code runs natively from one branch decision to the next. */
+#ifndef PTV_PT_EMUL_BLOCK_H
+#define PTV_PT_EMUL_BLOCK_H
+
+#include "types.h"
+#include "x86/insn.h"
+
+struct vcpu;
+struct pt_guest;
+struct pt_emul;
+struct ept_violation;
+
+#define PT_BLK_MAX    24 /* instructions decoded ahead per block */
+#define PT_BLK_WP_MAX 16 /* code pages kept write-protected while blocks run */
+/* Trace bytes a block may produce at most: a TIP (9 bytes) or TNT per instruction and one PSB+. */
+#define PT_BLK_ROOM       ((PT_BLK_MAX + 1) * 9 + 64)
+#define PT_BLK_ROOM_AHEAD 0x10000 /* output checked ahead at once (pt_out_room) */
+#define PT_BLK_CACHE      64      /* decoded paths remembered, by start IP */
+
+/* One instruction of the running block, as decoded before it ran. */
+struct pt_blk_insn {
+	uint64_t ip; /* linear */
+	uint8_t len;
+	uint8_t cls; /* enum insn_class */
+};
+
+/* A decoded path from `start` (after the pending instruction at `pend`, 0 if none), valid in one epoch,
+   under one CR3, EPT and decoding mode. */
+struct pt_blk_cached {
+	uint64_t start, pend, epoch, ept_gen, cr3;
+	enum insn_mode mode;
+	unsigned n;
+	struct pt_blk_insn seq[PT_BLK_MAX];
+	struct insn term;
+};
+
+struct pt_blk_stats {
+	uint64_t blocks;    /* blocks started (from the step engine or at a decided branch) */
+	uint64_t continued; /* of which at a branch decided at its breakpoint */
+	uint64_t handed;    /* terminators handed to the step engine */
+	uint64_t smc;       /* writes to a write-protected code page */
+	uint64_t decoded;   /* paths decoded (not found in the cache) */
+};
+
+/*
+ * seq[0..n-1] is the path the guest runs natively; an execute breakpoint in DR<slot> sits on
+ * seq[n-1] (the terminator), cursor is the instruction the guest is at. When `pending`, seq[0] is the
+ * previous terminator whose outcome was decided at its breakpoint: it runs with RF=1 and seq[n-1] may
+ * be the same instruction (a one-block loop), told apart by RF (cleared once seq[0] retires).
+ */
+struct pt_emul_blk {
+	bool enabled; /* pt_engine=block */
+	bool on;      /* the guest runs natively towards the terminator */
+	bool pending;
+	unsigned n, cursor;
+	struct pt_blk_insn seq[PT_BLK_MAX + 1];
+	struct insn term; /* seq[n-1] decoded: its bytes are write-protected since */
+	uint64_t saved_dr0, saved_dr7;
+	/* While a path is decoded: the linear code page last mapped and the last one made read-only. */
+	uint64_t walk_page, prot_page;
+	const uint8_t *walk_host;
+	uint64_t room_end; /* out.st.bytes at which the current ToPA region fills */
+	struct {
+		uint64_t gpa;
+		unsigned perms;
+	} wp[PT_BLK_WP_MAX];
+	unsigned wp_n;
+	bool warned;
+	/*
+	 * Paths decoded earlier stay good while their bytes are write-protected and no instruction that
+	 * remaps code (MOV CR, INVLPG, a far transfer; all stepped) or an emulated one has run since: those
+	 * start a new epoch. A guest that edits a live PTE of its code without INVLPG is not seen.
+	 */
+	uint64_t epoch;
+	struct pt_blk_cached cache[PT_BLK_CACHE];
+	struct pt_blk_stats st;
+};
+
+/* In the step engine, the instruction at ip decoded into `prev`: runs natively from here when it can. */
+void pt_emul_block_try(struct vcpu *v, struct pt_guest *pg, struct pt_emul *e, uint64_t ip);
+/* A #DB while blocks run: true when it was the block breakpoint or a step due after an emulated instruction. */
+bool pt_emul_block_db(struct vcpu *v, struct pt_guest *pg, struct pt_emul *e, uint64_t dr6);
+/*
+ * Back to the step engine at the current IP (an event, an exception, a TraceEn write): the block's
+ * instructions before it are accounted and the one there is decoded into `prev`, as stepping leaves it.
+ */
+void pt_emul_block_leave(struct vcpu *v, struct pt_guest *pg, struct pt_emul *e);
+/* Tracing stops: breakpoint and code-page write protection go. */
+void pt_emul_block_off(struct vcpu *v, struct pt_emul *e);
+/* ptvisor itself writes the guest page at gpa (a frame's TF): it may hold code, writable again. */
+void pt_emul_block_writable(struct vcpu *v, uint64_t gpa);
+/* An EPT violation: a write to a protected code page ends the block (enum ept_fault_result). */
+int pt_emul_block_ept(struct vcpu *v, const struct ept_violation *ev);
+
+#endif
