@@ -70,7 +70,7 @@ include tools/guests.mk
 
 do-iso: $(ISO)
 # The release image boots demo guests: hello, and two guests proving EPT isolation from each other.
-$(ISO): $(ELF) tools/mkiso.sh tools/demo-modules.cfg $(GUEST_BINS)
+$(ISO): $(ELF) tools/mkiso.sh tools/demo-modules.cfg tools/selftest-pt.cfg $(GUEST_BINS)
 	PTV_MODULES_CFG=tools/demo-modules.cfg tools/mkiso.sh $@ $(ELF) $(GUEST_BINS)
 
 do-run: $(ISO)

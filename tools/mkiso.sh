@@ -7,6 +7,7 @@ out=$1 elf=$2
 shift 2
 timeout=${PTV_GRUB_TIMEOUT:-1}
 extra=${PTV_CMDLINE:-}
+selftest_cfg=$(dirname "$0")/selftest-pt.cfg
 
 stage=$(mktemp -d)
 log=$(mktemp)
@@ -45,6 +46,10 @@ EOT
   entry "ptvisor (pt_mode=system)" "pt_mode=system $extra"
   entry "ptvisor (pt_mode=host-guest, debug log)" "pt_mode=host-guest loglevel=debug $extra"
   entry "ptvisor (no guests: CPU probe and VMXON only)" "$extra" ""
+  # selftest=pt: PASS/FAIL lines for the hardware PT path with a ptwork guest tracing itself (README).
+  st_opts=$(grep -v '^#' "$selftest_cfg" | sed -n 1p)
+  st_mod=$(grep -v '^#' "$selftest_cfg" | sed -n 2p)
+  entry "ptvisor (Intel PT silicon self-test: selftest=pt)" "$st_opts $extra" "	module2 /boot/$st_mod"
 } > "$stage/boot/grub/grub.cfg"
 
 mods="multiboot2 normal configfile echo serial terminal iso9660 fat

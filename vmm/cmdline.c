@@ -106,15 +106,22 @@ static bool parse_pt_dump(const char *val, size_t len, struct vmm_options *o)
 	return false;
 }
 
-/* selftest=trap: check the exception path at boot (an #GP fixed up, then a #UD that must be reported). */
+/*
+ * selftest=trap: check the exception path at boot (an #GP fixed up, then a #UD that must be reported);
+ * selftest=pt: check the hardware Intel PT path on this CPU (pt_selftest.c).
+ */
 static bool parse_selftest(const char *val, size_t len, struct vmm_options *o)
 {
 	if (word_is(val, len, "trap")) {
 		o->selftest_trap = true;
 		return true;
 	}
+	if (word_is(val, len, "pt")) {
+		o->selftest_pt = true;
+		return true;
+	}
 	if (word_is(val, len, "none")) {
-		o->selftest_trap = false;
+		o->selftest_trap = o->selftest_pt = false;
 		return true;
 	}
 	return false;
@@ -141,7 +148,7 @@ static const struct cmdline_option cmdline_options[] = {
 	{ "console", "a list of serial,vga,fb or all or none", parse_console },
 	{ "loglevel", "error|warn|info|debug or 0-3", parse_loglevel },
 	{ "pt_dump", "0|1|on|off|yes|no", parse_pt_dump },
-	{ "selftest", "trap|none", parse_selftest },
+	{ "selftest", "trap|pt|none", parse_selftest },
 	{ "idle", "hlt|spin", parse_idle },
 };
 

@@ -28,6 +28,7 @@ struct vmm_options {
 	enum log_level loglevel;    /* default LOG_INFO, see log_level_parse() */
 	bool pt_dump;               /* dump the host trace at shutdown; default false */
 	bool selftest_trap;         /* selftest=trap: exercise the exception path at boot */
+	bool selftest_pt;           /* selftest=pt: PASS/FAIL lines for the hardware PT path (pt_selftest.c) */
 	enum idle_mode idle;        /* idle=: how the host waits while all guests sleep; default IDLE_HLT */
 	unsigned problems;          /* options reported and ignored */
 };

@@ -15,6 +15,7 @@
 #include "pt/pt_policy.h"
 #include "guest/step_probe.h"
 #include "pt/pt_boot.h"
+#include "pt/pt_selftest.h"
 #include "status.h"
 #include "trap.h"
 #include "vmx/caps.h"
@@ -171,7 +172,7 @@ static int vmx_gate(void)
 	}
 	if (!region)
 		panic("no memory for the VMXON region");
-	if (vmx_enter(&boot_caps, (void *)region, region, &rep) < 0) {
+	if (pt_boot_vmx_enter(&boot_caps, (void *)region, region, &rep, options.pt_dump) < 0) {
 		pr_err("VMX: cannot enter VMX operation; stopping\n");
 		return PTV_STATUS_NO_VMX;
 	}
@@ -236,6 +237,8 @@ void kmain(uint32_t magic, uint32_t mbi_pa)
 	pt_decide(&boot_caps, options.pt_mode, options.pt_backend, &pt_decision);
 	pt_decision_print(&pt_decision);
 	pt_boot_init(&boot_caps, &pt_decision);
+	if (options.selftest_pt)
+		pt_selftest_begin();
 
 	pic_mask_all();
 	tsc_init();

@@ -185,15 +185,15 @@ bool cpu_rdmsr_safe(uint32_t msr, uint64_t *val)
 	return true;
 }
 
-/* WRMSR #GP causes: absent or read-only MSR, a locked IA32_FEATURE_CONTROL (SDM 24.7), or an
- * IA32_RTIT_* MSR in VMX operation when IA32_VMX_MISC[14] is 0 (SDM 33.5). */
+/* WRMSR #GP causes: absent or read-only MSR, a locked IA32_FEATURE_CONTROL (SDM 24.7), or
+ * IA32_RTIT_CTL (that one alone) in VMX operation when IA32_VMX_MISC[14] is 0 (SDM A.6). */
 static bool wrmsr_faults(struct cpu_model *m, const struct cpu_model_msr *e)
 {
 	if (!e || e->read_only)
 		return true;
 	if (e->msr == MSR_IA32_FEATURE_CONTROL && (e->value & FEATURE_CONTROL_LOCKED))
 		return true;
-	return cpu_model_is_rtit_msr(e->msr) && m->vmx_operation &&
+	return e->msr == MSR_IA32_RTIT_CTL && m->vmx_operation &&
 	       !(cpu_model_msr_value(m, MSR_IA32_VMX_MISC, 0) & BIT(14));
 }
 

@@ -31,7 +31,7 @@ uint64_t pt_model_field(struct cpu_model *m, uint64_t field)
 	return 0;
 }
 
-static void pt_model_set_field(struct cpu_model *m, uint64_t field, uint64_t v)
+void pt_model_set_field(struct cpu_model *m, uint64_t field, uint64_t v)
 {
 	size_t i;
 
@@ -70,9 +70,12 @@ uint64_t pt_model_ctl_valid(struct cpu_model *m)
 	return v;
 }
 
-static bool sign_ok(uint64_t a)
+/* Canonical to 57 bits where CPUID.7.0:ECX[16] enumerates 5-level paging, else 48 (SDM Vol. 1, 3.3.7.1). */
+static bool sign_ok(struct cpu_model *m, uint64_t a)
 {
-	return (uint64_t)((int64_t)(a << 16) >> 16) == a;
+	unsigned shift = (cpu_model_cpuid(m, 7, 0).ecx & BIT(16)) ? 7 : 16;
+
+	return (uint64_t)((int64_t)(a << shift) >> shift) == a;
 }
 
 /* true = #GP. Only the rules a VMM could break on the host's own MSRs. */
@@ -99,7 +102,7 @@ static bool pt_model_wrmsr_check(struct cpu_model *m, uint32_t msr, uint64_t val
 	case MSR_IA32_RTIT_CR3_MATCH:
 		return val & 0x1f;
 	default:
-		return !sign_ok(val);
+		return !sign_ok(m, val);
 	}
 }
 

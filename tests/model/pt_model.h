@@ -26,6 +26,8 @@ enum pt_model_entry pt_model_vmentry(struct cpu_model *m);
 void pt_model_vmexit(struct cpu_model *m);
 /* A VMCS field of the current VMCS, bypassing the instruction checks (0 when unwritten). */
 uint64_t pt_model_field(struct cpu_model *m, uint64_t field);
+/* Writes a field of the current VMCS as the CPU does (exit information), bypassing VMWRITE. */
+void pt_model_set_field(struct cpu_model *m, uint64_t field, uint64_t v);
 /* The IA32_RTIT_CTL bits this CPU implements, from its CPUID leaf 14H. */
 uint64_t pt_model_ctl_valid(struct cpu_model *m);
 

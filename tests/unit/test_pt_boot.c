@@ -27,6 +27,11 @@ static struct vmx_caps caps;
 static struct pt_decision d;
 static struct cpu_model *m;
 
+/* Firmware's RTIT MSRs at hand-over (test_firmware_tracing); ctl 0 = none. */
+static struct {
+	uint64_t ctl, base, mask, status;
+} fw;
+
 static void boot(const struct cpu_fixture *f, enum pt_mode mode, enum pt_backend backend)
 {
 	const struct mem_range map[] = { { 1 * MiB, 31 * MiB, MEM_USABLE } };
@@ -35,10 +40,20 @@ static void boot(const struct cpu_fixture *f, enum pt_mode mode, enum pt_backend
 	phys_arena_init(32 * MiB);
 	frame_init(map, 1, NULL, 0);
 	m = rig_load(f);
+	/* ptvisor boots before VMXON: the firmware's state is written outside VMX operation. */
+	m->vmx_operation = false;
+	if (fw.ctl && cpu_model_msr(m, MSR_IA32_RTIT_CTL)) {
+		assert_true(cpu_wrmsr_safe(MSR_IA32_RTIT_OUTPUT_BASE, fw.base));
+		assert_true(cpu_wrmsr_safe(MSR_IA32_RTIT_OUTPUT_MASK_PTRS, fw.mask));
+		assert_true(cpu_wrmsr_safe(MSR_IA32_RTIT_STATUS, fw.status));
+		assert_true(cpu_wrmsr_safe(MSR_IA32_RTIT_CTL, fw.ctl));
+	}
+	m->log_len = 0;
 	vmx_caps_read(&caps);
 	pt_decide(&caps, mode, backend, &d);
 	pt_decision_print(&d);
-	pt_boot_init(&caps, &d);
+	pt_boot_init(&caps, &d); /* as kmain: before VMXON */
+	m->vmx_operation = true;
 }
 
 static int teardown(void **state)
@@ -93,6 +108,70 @@ static void test_icelake(void **state)
 					  "2 with it tracing"));
 }
 
+/* The guest hardware path conceals VMX from PT even with the host not tracing (SDM 33.5.1). */
+static void test_hw_guests_conceal(void **state)
+{
+	struct pt_vmx_bits bits;
+	(void)state;
+	boot(&cpu_fixture_icelake_i7_1065g7, PT_MODE_HOST_GUEST, PT_BACKEND_HW);
+	d.host_trace = false;
+	pt_vmx_bits(&d, &caps, &bits);
+	assert_int_equal(bits.cpu2, CPU2_CONCEAL_VMX_FROM_PT | CPU2_PT_USE_GPA);
+	assert_int_equal(bits.exit, EXIT_CONCEAL_VMX_FROM_PT | EXIT_CLEAR_RTIT_CTL);
+	assert_int_equal(bits.entry, ENTRY_CONCEAL_VMX_FROM_PT | ENTRY_LOAD_RTIT_CTL);
+}
+
+/*
+ * Firmware hands over with Intel PT tracing into a buffer of its own, inside
+ * memory the frame allocator hands out (MISC[14]=1, so VMXON keeps it on).
+ * ptvisor reads IA32_RTIT_CTL before any other RTIT MSR, clears TraceEn
+ * before writing any other (the model #GPs those writes while TraceEn=1),
+ * reports what was there, and traces the host into its own buffer: the
+ * firmware's OUTPUT_BASE is never live again with TraceEn=1.
+ */
+static void test_firmware_tracing(void **state)
+{
+	long first_wr;
+	(void)state;
+	fw.ctl = RTIT_CTL_TRACEEN | RTIT_CTL_TOPA | RTIT_CTL_BRANCHEN | RTIT_CTL_OS | RTIT_CTL_USER;
+	fw.base = 0x01e00000, fw.mask = 0x0000012300000000ULL | 0x7f, fw.status = 0;
+	boot(&cpu_fixture_icelake_i7_1065g7, PT_MODE_HOST_GUEST, PT_BACKEND_AUTO);
+	fw.ctl = 0;
+	/* the first RTIT access reads CTL: nothing was written before it was known */
+	for (size_t i = 0; i < m->log_len; i++)
+		if ((m->log[i].op == CPU_OP_RDMSR || m->log[i].op == CPU_OP_WRMSR) &&
+		    cpu_model_is_rtit_msr((uint32_t)m->log[i].index)) {
+			assert_int_equal(m->log[i].op, CPU_OP_RDMSR);
+			assert_int_equal(m->log[i].index, MSR_IA32_RTIT_CTL);
+			break;
+		}
+	first_wr = cpu_model_find(m, CPU_OP_WRMSR, MSR_IA32_RTIT_CTL, 0);
+	assert_true(first_wr >= 0);
+	assert_int_equal(m->log[first_wr].value & RTIT_CTL_TRACEEN, 0);
+	assert_true(cpu_model_find(m, CPU_OP_WRMSR, MSR_IA32_RTIT_OUTPUT_BASE, 0) > first_wr);
+	assert_int_equal(cpu_model_msr(m, MSR_IA32_RTIT_OUTPUT_BASE)->faults, 0);
+	assert_int_equal(cpu_model_msr(m, MSR_IA32_RTIT_CTL)->faults, 0);
+	assert_true(host_console_contains("PT: firmware left Intel PT tracing on: IA32_RTIT_CTL 0x210d, "
+					  "OUTPUT_BASE 0x1e00000, OUTPUT_MASK_PTRS 0x1230000007f, STATUS 0x0; "
+					  "stopped, its buffer is never used"));
+	/* the host traces into its own buffer */
+	assert_true(pt_rt.cpu.host_trace);
+	assert_int_equal(cpu_model_msr_value(m, MSR_IA32_RTIT_OUTPUT_BASE, 0), pt_rt.buf.table);
+	assert_int_equal(cpu_model_msr_value(m, MSR_IA32_RTIT_CTL, 0), pt_host_ctl(PT_MODE_HOST_GUEST));
+	boot(&cpu_fixture_skylake_i7_6700k, PT_MODE_HOST_GUEST, PT_BACKEND_OFF);
+	assert_false(host_console_contains("firmware left")); /* CTL 0: nothing to report */
+	/* CTL left configured but not tracing: cleared and said */
+	fw.ctl = RTIT_CTL_TOPA | RTIT_CTL_BRANCHEN, fw.base = 0x01e00000, fw.mask = 0x7f;
+	boot(&cpu_fixture_nested_l1, PT_MODE_HOST_GUEST, PT_BACKEND_AUTO); /* no PT: nothing read */
+	assert_int_equal(rig_rtit_ops(m, 0), 0);
+	boot(&cpu_fixture_broadwell_i7_5600u, PT_MODE_HOST_GUEST, PT_BACKEND_AUTO);
+	fw.ctl = 0;
+	assert_true(host_console_contains("PT: firmware left IA32_RTIT_CTL 0x2100 (TraceEn=0), OUTPUT_BASE "
+					  "0x1e00000; cleared"));
+	assert_int_equal(cpu_model_msr_value(m, MSR_IA32_RTIT_CTL, 1), 0);
+	assert_int_equal(cpu_model_msr_value(m, MSR_IA32_RTIT_OUTPUT_BASE, 1), 0);
+}
+
 static void test_skylake_modes(void **state)
 {
 	(void)state;
@@ -107,6 +186,8 @@ static void test_skylake_modes(void **state)
 	boot(&cpu_fixture_skylake_i7_6700k, PT_MODE_HOST_GUEST, PT_BACKEND_HW);
 	assert_true(host_console_contains("pt_backend=hw unavailable (missing secondary[24] entry[18] "
 					  "exit[25])"));
+	boot(&cpu_fixture_skylake_i7_6700k, PT_MODE_HOST_GUEST, PT_BACKEND_AUTO);
+	assert_true(host_console_contains("guest hardware PT refused (missing secondary[24] entry[18] exit[25])"));
 	assert_int_equal(pt_rt.vmx.entry & ENTRY_LOAD_RTIT_CTL, 0);
 }
 
@@ -116,7 +197,9 @@ static void test_broadwell_and_nested(void **state)
 	boot(&cpu_fixture_broadwell_i7_5600u, PT_MODE_HOST_GUEST, PT_BACKEND_AUTO);
 	assert_true(host_console_contains("IA32_VMX_MISC[14]=0"));
 	assert_false(pt_rt.hw_active);
-	assert_int_equal(rig_rtit_ops(m, 0), 0);
+	/* the fixture's firmware left CTL 0x2100 (TraceEn=0): read, outputs read, all four reset (pt_fw.c) */
+	assert_true(host_console_contains("PT: firmware left IA32_RTIT_CTL 0x2100 (TraceEn=0)"));
+	assert_int_equal(rig_rtit_ops(m, 0), 8);
 	boot(&cpu_fixture_nested_l1, PT_MODE_HOST_GUEST, PT_BACKEND_AUTO);
 	assert_true(host_console_contains("PT: hardware path idle"));
 	assert_false(pt_rt.hw_active);
@@ -291,6 +374,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_bochs, teardown),
 		cmocka_unit_test_teardown(test_icelake, teardown),
+		cmocka_unit_test_teardown(test_hw_guests_conceal, teardown),
+		cmocka_unit_test_teardown(test_firmware_tracing, teardown),
 		cmocka_unit_test_teardown(test_skylake_modes, teardown),
 		cmocka_unit_test_teardown(test_broadwell_and_nested, teardown),
 		cmocka_unit_test_teardown(test_expected_matches_rig, teardown),

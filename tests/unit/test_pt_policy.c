@@ -27,12 +27,12 @@
 #define HW_MISSING(list)    "pt_backend=hw unavailable (missing " list "); guest PT off"
 #define MISS_NO_PT                                                               \
 	"CPUID.7.EBX[25] CPUID.14H:ECX[0]-ToPA IA32_VMX_MISC[14] secondary[24] " \
-	"entry[18] exit[25]"
-#define MISS_BDW "IA32_VMX_MISC[14] secondary[24] entry[18] exit[25]"
+	"entry[18] exit[25] secondary[19]/exit[24]/entry[17]-conceal"
+#define MISS_BDW "IA32_VMX_MISC[14] secondary[24] entry[18] exit[25] secondary[19]/exit[24]/entry[17]-conceal"
 #define MISS_SKL "secondary[24] entry[18] exit[25]"
 #define MISS_AMD                                                                     \
 	"CPUID.7.EBX[25] CPUID.14H:ECX[0]-ToPA IA32_VMX_MISC[14] EPT secondary[24] " \
-	"entry[18] exit[25]"
+	"entry[18] exit[25] secondary[19]/exit[24]/entry[17]-conceal"
 #define NO_EMU(b)        "pt_backend=" b ": emulated guest PT needs VMX with EPT; guest PT off"
 #define IGNORED(b, mode) "pt_backend=" b " ignored: guests get no PT in pt_mode=" mode
 
@@ -68,7 +68,7 @@ static const struct expect expected[6][3][4] = {
 			   { HOST, OFF, true, IGNORED("hw", "host"), NULL },
 			   { HOST, OFF, true, IGNORED("emulated", "host"), NULL },
 			   { HOST, OFF, true, "as requested", NULL } },
-		[HG] = { { HG, EMU, true, "as requested", NULL },
+		[HG] = { { HG, EMU, true, "guest hardware PT refused (missing " MISS_SKL ")", NULL },
 			 { HG, OFF, true, HW_MISSING(MISS_SKL), NULL },
 			 { HG, EMU, true, "as requested", NULL },
 			 { HG, OFF, true, "as requested", NULL } },
@@ -163,7 +163,7 @@ static void test_every_combination(void **state)
 
 static void test_missing_predicates(void **state)
 {
-	char buf[128];
+	char buf[192];
 	struct vmx_caps c = caps_env_read(&cpu_fixture_skylake_i7_6700k);
 
 	(void)state;
@@ -174,11 +174,11 @@ static void test_missing_predicates(void **state)
 	assert_string_equal(buf, "");
 	assert_true(pt_guest_hw_possible(&c));
 	c = caps_env_read(&cpu_fixture_amd_ryzen_1800x);
-	assert_int_equal(pt_guest_hw_missing(&c, buf, sizeof(buf)), 7);
+	assert_int_equal(pt_guest_hw_missing(&c, buf, sizeof(buf)), 8);
 	assert_string_equal(buf, MISS_AMD);
 	assert_false(pt_guest_emulated_possible(&c));
 	/* A short buffer truncates but still counts. */
-	assert_int_equal(pt_guest_hw_missing(&c, buf, 8), 7);
+	assert_int_equal(pt_guest_hw_missing(&c, buf, 8), 8);
 	assert_string_equal(buf, "CPUID.7");
 }
 
@@ -224,6 +224,33 @@ static void test_conceal_missing_reported(void **state)
 	assert_string_equal(d.reason, "as requested");
 }
 
+/*
+ * Ice Lake without the "conceal VMX from PT" controls: the guest hardware path
+ * is refused by name (a VM entry loading TraceEn=1 would write PIP.NR and a
+ * VMCS packet into the guest's buffer, SDM 33.5.1) and auto falls back to the
+ * emulated backend (test_pt_boot checks the hardware path sets all three).
+ */
+static void test_guest_hw_needs_conceal(void **state)
+{
+	struct cpu_model *m = cpu_model_load(&cpu_fixture_icelake_i7_1065g7);
+	uint64_t sec = cpu_model_msr_value(m, MSR_IA32_VMX_PROCBASED_CTLS2, 0);
+	struct vmx_caps c;
+	struct pt_decision d;
+
+	(void)state;
+	/* Secondary allowed-1 without bit 19. */
+	cpu_model_set_msr(m, MSR_IA32_VMX_PROCBASED_CTLS2, sec & ~((uint64_t)CPU2_CONCEAL_VMX_FROM_PT << 32), true);
+	vmx_caps_read(&c);
+	assert_false(pt_guest_hw_possible(&c));
+	pt_decide(&c, PT_MODE_HOST_GUEST, PT_BACKEND_AUTO, &d);
+	assert_int_equal(d.guest_backend, PT_BACKEND_EMULATED);
+	assert_non_null(
+		strstr(d.reason, "guest hardware PT refused (missing secondary[19]/exit[24]/entry[17]-conceal)"));
+	pt_decide(&c, PT_MODE_HOST_GUEST, PT_BACKEND_HW, &d);
+	assert_int_equal(d.guest_backend, PT_BACKEND_OFF);
+	assert_non_null(strstr(d.reason, HW_MISSING("secondary[19]/exit[24]/entry[17]-conceal")));
+}
+
 static void test_print_line(void **state)
 {
 	struct vmx_caps c = caps_env_read(&cpu_fixture_bochs_tigerlake);
@@ -251,6 +278,7 @@ int main(void)
 		cmocka_unit_test_setup(test_missing_predicates, caps_env_setup),
 		cmocka_unit_test_setup(test_no_topa, caps_env_setup),
 		cmocka_unit_test_setup(test_conceal_missing_reported, caps_env_setup),
+		cmocka_unit_test_setup(test_guest_hw_needs_conceal, caps_env_setup),
 		cmocka_unit_test_setup(test_print_line, caps_env_setup),
 	};
 	return cmocka_run_group_tests_name("pt_policy", tests, NULL, NULL);

@@ -8,6 +8,7 @@
 #include "host_env.h"
 #include "cpu_model.h"
 #include "pt/pt_vcaps.h"
+#include "pt/rtit.h"
 #include "../fixtures/cpu_fixtures.h"
 
 static struct vmx_caps host;
@@ -131,6 +132,39 @@ static void test_from_host_refused(void **state)
 	assert_false(c.enabled);
 }
 
+/*
+ * A host whose Intel PT can write to the trace transport (CPUID.14H.0:ECX[3],
+ * Trace Hub platforms): the guest never sees it, may not ask for it, and its
+ * WRMSR of IA32_RTIT_CTL.FabricEn #GPs (output there bypasses ToPA and EPT).
+ */
+static void test_fabric_hidden(void **state)
+{
+	struct cpu_model *m;
+	struct cpuid_regs l0, r = { 0, 0, 0, 0 };
+	struct pt_vctx x;
+	struct pt_vcaps c;
+	(void)state;
+	host_env_reset();
+	m = cpu_model_load(&cpu_fixture_icelake_i7_1065g7);
+	l0 = cpu_model_cpuid(m, 0x14, 0);
+	l0.ecx |= CPUID_14_0_ECX_TRANSPORT;
+	cpu_model_set_cpuid(m, 0x14, 0, &l0);
+	vmx_caps_read(&host);
+	assert_true(host.pt_leaf0.ecx & CPUID_14_0_ECX_TRANSPORT);
+	assert_int_equal(pt_vcaps_from_host(&c, &host, NULL), 0);
+	assert_int_equal(c.leaf0.ecx & CPUID_14_0_ECX_TRANSPORT, 0);
+	pt_vcaps_cpuid(&c, 0x14, 0, &r);
+	assert_int_equal(r.ecx & CPUID_14_0_ECX_TRANSPORT, 0);
+	assert_int_equal(rtit_ctl_writable(&c) & RTIT_CTL_FABRICEN, 0);
+	pt_vctx_reset(&x);
+	assert_int_equal(rtit_write(&x, &c, MSR_IA32_RTIT_CTL, RTIT_CTL_FABRICEN), RTIT_GP);
+	assert_int_equal(rtit_write(&x, &c, MSR_IA32_RTIT_CTL, RTIT_CTL_TRACEEN | RTIT_CTL_FABRICEN), RTIT_GP);
+	assert_int_equal(x.ctl, 0);
+	assert_int_equal(pt_vcaps_from_host(&c, &host, "topa,fabric"), -1);
+	assert_true(host_console_contains("'fabric' is never offered to guests"));
+	assert_false(c.enabled);
+}
+
 /* For every fixture with PT, every single-feature spec is a subset of the host's leaf 14H. */
 static void test_subset_of_host(void **state)
 {
@@ -172,13 +206,10 @@ static void test_print(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_emulated_set),
-		cmocka_unit_test(test_cpuid_view),
-		cmocka_unit_test(test_from_host_all),
-		cmocka_unit_test(test_from_host_spec),
-		cmocka_unit_test(test_from_host_refused),
-		cmocka_unit_test(test_subset_of_host),
-		cmocka_unit_test(test_print),
+		cmocka_unit_test(test_emulated_set),      cmocka_unit_test(test_cpuid_view),
+		cmocka_unit_test(test_from_host_all),     cmocka_unit_test(test_from_host_spec),
+		cmocka_unit_test(test_from_host_refused), cmocka_unit_test(test_subset_of_host),
+		cmocka_unit_test(test_fabric_hidden),     cmocka_unit_test(test_print),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -77,8 +77,14 @@ static void test_broadwell_idle_trace_untouched(void **state)
 	assert_int_equal(r.rtit_ctl, 0x2100);
 	assert_int_equal(cpu_model_count(m, CPU_OP_WRMSR, MSR_IA32_RTIT_CTL), 0);
 	assert_false(host_console_contains("host tracing stopped"));
-	/* In VMX operation with MISC[14]=0 the model refuses RTIT writes, as the SDM says. */
+	/* In VMX operation with MISC[14]=0 the model refuses WRMSR to IA32_RTIT_CTL only (SDM A.6):
+	 * the output and status MSRs stay writable. */
 	assert_false(cpu_wrmsr_safe(MSR_IA32_RTIT_CTL, 0x2101));
+	assert_false(cpu_wrmsr_safe(MSR_IA32_RTIT_CTL, 0));
+	assert_true(cpu_wrmsr_safe(MSR_IA32_RTIT_OUTPUT_BASE, 0x200000));
+	assert_true(cpu_wrmsr_safe(MSR_IA32_RTIT_OUTPUT_MASK_PTRS, 0x7f));
+	assert_true(cpu_wrmsr_safe(MSR_IA32_RTIT_STATUS, 0));
+	assert_int_equal(cpu_model_msr_value(m, MSR_IA32_RTIT_OUTPUT_BASE, 0), 0x200000);
 	assert_int_equal(vmx_leave(&r), 0);
 	assert_true(cpu_wrmsr_safe(MSR_IA32_RTIT_CTL, 0x2101));
 }

@@ -113,8 +113,7 @@ static const struct guest_option guest_options[] = {
 	{ "limit", "a TSC tick count, K/M/G suffixes allowed", parse_limit },
 	{ "pt_riplog", "on|off", parse_riplog },
 	{ "input", "serial|none", parse_input },
-	{ "pt_caps", "all, none or features: cr3,psb,ip,mtc,ptwrite,power,topa,multi,single,fabric,ranges=N",
-	  parse_pt_caps },
+	{ "pt_caps", "all, none or features: cr3,psb,ip,mtc,ptwrite,power,topa,multi,single,ranges=N", parse_pt_caps },
 };
 
 static void config_apply_word(const char *w, size_t len, unsigned index, struct guest_config *c)

@@ -2,7 +2,9 @@
 #include "pt/pt_boot.h"
 #include "pt/pt_guest.h"
 #include "pt/pt_hc.h"
+#include "pt/pt_selftest.h"
 #include "vmx/hypercall.h"
+#include "vmx/vmxon.h"
 #include "hypercall_abi.h"
 #include "log.h"
 
@@ -33,19 +35,28 @@ void pt_boot_init(const struct vmx_caps *c, const struct pt_decision *d)
 {
 	bool hw_guests = d->mode == PT_MODE_HOST_GUEST && d->guest_backend == PT_BACKEND_HW;
 
+	bool host_trace = d->host_trace;
+
 	pt_rt = (struct pt_runtime){ .d = *d, .host_caps = *c };
-	pt_vmx_bits(d, c, &pt_rt.vmx);
+	/* Before any other RTIT MSR is touched: firmware may have left a trace running. */
+	if (cpu_has_intel_pt(c) && pt_fw_takeover(&pt_rt.fw) < 0 && (host_trace || hw_guests)) {
+		pr_err("PT: the RTIT MSRs are not in ptvisor's hands; host tracing and hardware guest PT off\n");
+		host_trace = hw_guests = false;
+		pt_rt.d.host_trace = false;
+		pt_rt.d.guest_backend = PT_BACKEND_OFF;
+	}
+	pt_vmx_bits(&pt_rt.d, c, &pt_rt.vmx);
 	if (hw_guests && pt_vcaps_from_host(&pt_rt.guest_caps, c, NULL) < 0)
 		hw_guests = false;
-	pt_hw_cpu_init(&pt_rt.cpu, d->mode, d->host_trace, pt_host_ctl(d->mode));
-	pt_rt.hw_active = d->host_trace || hw_guests;
+	pt_hw_cpu_init(&pt_rt.cpu, d->mode, host_trace, pt_host_ctl(d->mode));
+	pt_rt.hw_active = host_trace || hw_guests;
 	hypercall_register(PTV_HC_PT_HOST_READ, pt_hc_host_read);
 	if (!pt_rt.hw_active) {
 		pr_info("PT: hardware path idle (no host tracing, no hardware guest PT); "
 			"RTIT MSR accesses per exit: 0\n");
 		return;
 	}
-	if (d->host_trace)
+	if (host_trace)
 		pt_boot_host();
 	pr_info("PT: VMX controls + secondary %08x exit %08x entry %08x; RTIT MSR accesses per "
 		"exit: %u with the guest not tracing, %u with it tracing\n",
@@ -58,13 +69,22 @@ void pt_boot_init(const struct vmx_caps *c, const struct pt_decision *d)
 
 void pt_boot_finish(bool dump)
 {
-	if (!pt_rt.cpu.host_trace)
-		return;
-	pt_hw_host_stop(&pt_rt.cpu);
-	pr_info("PT: host trace stopped: %lu bytes, IA32_RTIT_STATUS 0x%lx, %lu ToPA PMIs\n",
-		pt_host_buf_used(&pt_rt.buf, &pt_rt.cpu), pt_rt.cpu.host_status, pt_rt.cpu.host_pmis);
-	if (dump)
-		pt_host_dump(&pt_rt.buf, &pt_rt.cpu, "host");
+	if (pt_rt.cpu.host_trace) {
+		pt_hw_host_stop(&pt_rt.cpu);
+		pr_info("PT: host trace stopped: %lu bytes, IA32_RTIT_STATUS 0x%lx, %lu ToPA PMIs\n",
+			pt_host_buf_used(&pt_rt.buf, &pt_rt.cpu), pt_rt.cpu.host_status, pt_rt.cpu.host_pmis);
+		if (dump)
+			pt_host_dump(&pt_rt.buf, &pt_rt.cpu, "host");
+	}
+	pt_selftest_end();
+}
+
+int pt_boot_vmx_enter(const struct vmx_caps *c, void *region, paddr_t region_pa, struct vmxon_report *r, bool dump)
+{
+	if (vmx_enter(c, region, region_pa, r) == 0)
+		return 0;
+	pt_boot_finish(dump); /* the host trace started before VMXON: stopped and dumped all the same */
+	return -1;
 }
 
 void pt_vmx_controls(struct vmx_extra_controls *x)

@@ -4,6 +4,7 @@
 
 #include "types.h"
 #include "pt/pt_host.h"
+#include "pt/hw/pt_fw.h"
 #include "vmx/vmcs_init.h"
 
 /* Everything PT that is per boot and per CPU (one CPU today). */
@@ -15,6 +16,7 @@ struct pt_runtime {
 	struct pt_vmx_bits vmx;
 	struct pt_vcaps guest_caps; /* the hw guests' default set: the host's, all of it */
 	struct vmx_caps host_caps;  /* for per-guest pt_caps= specs */
+	struct pt_fw_state fw;      /* what firmware left in the RTIT MSRs */
 };
 
 extern struct pt_runtime pt_rt;
@@ -30,6 +32,13 @@ extern struct pt_runtime pt_rt;
 void pt_boot_init(const struct vmx_caps *c, const struct pt_decision *d);
 /* At shutdown: stops host tracing and, when asked, dumps the host buffer as a frame. */
 void pt_boot_finish(bool dump);
+struct vmxon_report;
+/*
+ * VMXON (vmx_enter); when it fails, pt_boot_finish runs as it would at
+ * shutdown, so a host trace started at boot is stopped, reported and
+ * dumped (`dump`) before ptvisor powers off. 0 in VMX operation.
+ */
+int pt_boot_vmx_enter(const struct vmx_caps *c, void *region, paddr_t region_pa, struct vmxon_report *r, bool dump);
 /* The PT controls decided at boot, for vmx_controls_decide() (none on Bochs). */
 void pt_vmx_controls(struct vmx_extra_controls *x);
 

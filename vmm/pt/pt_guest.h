@@ -32,6 +32,7 @@ struct pt_guest {
 	struct vpmu *pmu;
 	bool pmi_pending; /* hardware path: a ToPA PMI recorded, its LVT PC interrupt not yet raised */
 	bool error_reported;
+	uint64_t traced_exits;         /* hardware path: VM exits with the guest's TraceEn=1 (selftest=pt) */
 	struct pt_outbuf_stats outbuf; /* hardware path */
 	struct pt_emul emul;           /* emulated backend */
 };

@@ -55,13 +55,16 @@ uint64_t pt_host_ctl(enum pt_mode mode)
 
 void pt_vmx_bits(const struct pt_decision *d, const struct vmx_caps *c, struct pt_vmx_bits *out)
 {
+	bool hw_guests = d->mode == PT_MODE_HOST_GUEST && d->guest_backend == PT_BACKEND_HW && pt_guest_hw_possible(c);
+
 	*out = (struct pt_vmx_bits){ 0 };
-	if (d->host_trace && d->mode != PT_MODE_SYSTEM && vmx_caps_has_conceal_pt(c)) {
+	/* Concealed for the host's trace, and always for a guest's own (pt_policy.c: required). */
+	if (((d->host_trace && d->mode != PT_MODE_SYSTEM) || hw_guests) && vmx_caps_has_conceal_pt(c)) {
 		out->cpu2 |= CPU2_CONCEAL_VMX_FROM_PT;
 		out->exit |= EXIT_CONCEAL_VMX_FROM_PT;
 		out->entry |= ENTRY_CONCEAL_VMX_FROM_PT;
 	}
-	if (d->mode == PT_MODE_HOST_GUEST && d->guest_backend == PT_BACKEND_HW && pt_guest_hw_possible(c)) {
+	if (hw_guests) {
 		out->cpu2 |= CPU2_PT_USE_GPA;
 		out->exit |= EXIT_CLEAR_RTIT_CTL;
 		out->entry |= ENTRY_LOAD_RTIT_CTL;

@@ -38,23 +38,30 @@ static bool has_ept(const struct vmx_caps *c)
 {
 	return vmx_caps_has_ept(c);
 }
+static bool has_conceal(const struct vmx_caps *c)
+{
+	return vmx_caps_has_conceal_pt(c);
+}
 
 /*
  * Everything a guest's own hardware PT needs (SDM 33.5.2.4 "Virtualization of
  * Guest Output Packet Streams", 25.5.4 "Intel PT in VMX Non-Root Operation"):
  * output addresses translated through EPT, and IA32_RTIT_CTL swapped by the
- * VM-entry load / VM-exit clear controls.
+ * VM-entry load / VM-exit clear controls; and the three "conceal VMX from PT"
+ * controls, without which a VM entry that loads TraceEn=1 writes PIP.NR and a
+ * VMCS packet (the VMCS's host-physical address) into the guest's own buffer
+ * (SDM 33.5.1 "VMX-Specific Packets and VMCS Controls").
  */
 static const struct pt_predicate guest_hw_predicates[] = {
 	{ "CPUID.7.EBX[25]", has_cpuid_pt },    { "CPUID.14H:ECX[0]-ToPA", has_topa },
 	{ "IA32_VMX_MISC[14]", has_pt_in_vmx }, { "EPT", has_ept },
 	{ "secondary[24]", has_pt_use_gpa },    { "entry[18]", has_load_rtit },
-	{ "exit[25]", has_clear_rtit },
+	{ "exit[25]", has_clear_rtit },         { "secondary[19]/exit[24]/entry[17]-conceal", has_conceal },
 };
 
 bool pt_host_trace_possible(const struct vmx_caps *c)
 {
-	/* With MISC[14]=0, VMXON clears TraceEn and RTIT writes #GP in VMX operation (SDM 33.5). */
+	/* With MISC[14]=0, VMXON clears TraceEn and a WRMSR to IA32_RTIT_CTL #GPs in VMX operation (SDM A.6). */
 	return cpu_has_intel_pt(c) && pt_caps_has_topa(c) && vmx_caps_pt_in_vmx(c);
 }
 
@@ -114,7 +121,7 @@ static void pt_reason_add(struct pt_decision *d, const char *fmt, ...)
 
 static void pt_decide_guest(const struct vmx_caps *c, struct pt_decision *d)
 {
-	char missing[128];
+	char missing[160];
 
 	switch (d->backend_requested) {
 	case PT_BACKEND_AUTO:
@@ -129,7 +136,11 @@ static void pt_decide_guest(const struct vmx_caps *c, struct pt_decision *d)
 			d->guest_backend = PT_BACKEND_OFF;
 			return;
 		}
-		/* auto without hardware support tries emulation */
+		/* auto without hardware support tries emulation; say why where PT works in VMX operation */
+		if (cpu_has_intel_pt(c) && vmx_caps_pt_in_vmx(c)) {
+			pt_guest_hw_missing(c, missing, sizeof(missing));
+			pt_reason_add(d, "guest hardware PT refused (missing %s)", missing);
+		}
 		__attribute__((fallthrough));
 	case PT_BACKEND_EMULATED:
 		if (pt_guest_emulated_possible(c)) {

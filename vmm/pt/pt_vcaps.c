@@ -4,9 +4,13 @@
 #include "lib/format.h"
 #include "log.h"
 
-/* What ptvisor virtualizes: CPUID.14H.0:EBX bits 0-5 and ECX bits 0-3 (SDM Vol. 2A, leaf 14H). */
+/*
+ * What ptvisor virtualizes: CPUID.14H.0:EBX bits 0-5 and ECX bits 0-2 (SDM Vol. 2A, leaf 14H).
+ * ECX[3], output to the trace transport subsystem (IA32_RTIT_CTL.FabricEn), is never offered:
+ * that output bypasses ToPA and EPT and leaves the guest for the platform (SDM 33.2.7 "Trace Output").
+ */
 #define VCAPS_EBX_KNOWN GENMASK(5, 0)
-#define VCAPS_ECX_KNOWN GENMASK(3, 0)
+#define VCAPS_ECX_KNOWN GENMASK(2, 0)
 
 struct vcaps_feature {
 	const char *name;
@@ -19,7 +23,7 @@ static const struct vcaps_feature features[] = {
 	{ "ip", false, CPUID_14_0_EBX_IP_FILTER },       { "mtc", false, CPUID_14_0_EBX_MTC },
 	{ "ptwrite", false, CPUID_14_0_EBX_PTWRITE },    { "power", false, CPUID_14_0_EBX_POWER_EVENT },
 	{ "topa", true, CPUID_14_0_ECX_TOPA },           { "multi", true, CPUID_14_0_ECX_TOPA_MULTI },
-	{ "single", true, CPUID_14_0_ECX_SINGLE_RANGE }, { "fabric", true, CPUID_14_0_ECX_TRANSPORT },
+	{ "single", true, CPUID_14_0_ECX_SINGLE_RANGE },
 };
 
 void pt_vcaps_emulated(struct pt_vcaps *c, uint8_t maxphyaddr)
@@ -78,6 +82,11 @@ static int vcaps_spec_word(const char *w, size_t len, const struct pt_vcaps *hos
 		*ranges = (unsigned)n;
 		return 0;
 	}
+	if (!f && !strcmp(word, "fabric")) {
+		pr_err("PT caps: 'fabric' is never offered to guests: trace transport output (FabricEn) "
+		       "bypasses ToPA and EPT and leaves the guest's memory\n");
+		return -1;
+	}
 	if (!f) {
 		pr_err("PT caps: unknown feature '%s'\n", word);
 		return -1;
@@ -115,7 +124,7 @@ static int vcaps_apply_spec(struct pt_vcaps *c, const char *spec)
 
 int pt_vcaps_from_host(struct pt_vcaps *c, const struct vmx_caps *host, const char *spec)
 {
-	*c = (struct pt_vcaps){ .maxphyaddr = host->maxphyaddr };
+	*c = (struct pt_vcaps){ .maxphyaddr = host->maxphyaddr, .la57 = host->cpuid_la57 };
 	if (!cpu_has_intel_pt(host)) {
 		pr_err("PT caps: the host has no Intel PT (CPUID.7.EBX[25]=0)\n");
 		return -1;
@@ -132,13 +141,13 @@ int pt_vcaps_from_host(struct pt_vcaps *c, const struct vmx_caps *host, const ch
 	if (spec && strcmp(spec, "all") && vcaps_apply_spec(c, spec) < 0)
 		goto refuse;
 	vcaps_normalize(c);
-	if (!(c->leaf0.ecx & (CPUID_14_0_ECX_TOPA | CPUID_14_0_ECX_SINGLE_RANGE | CPUID_14_0_ECX_TRANSPORT))) {
-		pr_err("PT caps: no output scheme left (topa, single or fabric)\n");
+	if (!(c->leaf0.ecx & (CPUID_14_0_ECX_TOPA | CPUID_14_0_ECX_SINGLE_RANGE))) {
+		pr_err("PT caps: no output scheme left (topa or single)\n");
 		goto refuse;
 	}
 	return 0;
 refuse:
-	*c = (struct pt_vcaps){ .maxphyaddr = host->maxphyaddr };
+	*c = (struct pt_vcaps){ .maxphyaddr = host->maxphyaddr, .la57 = host->cpuid_la57 };
 	return -1;
 }
 

@@ -15,6 +15,7 @@ struct pt_vcaps {
 	struct cpuid_regs leaf0, leaf1;
 	uint8_t maxphyaddr;
 	bool enabled;
+	bool la57; /* the guest sees CPUID.7.0:ECX[16] LA57: linear addresses are 57-bit canonical */
 };
 
 /*
@@ -30,8 +31,8 @@ void pt_vcaps_emulated(struct pt_vcaps *c, uint8_t maxphyaddr);
  * The hardware path's set: the host's leaf 14H restricted to what ptvisor
  * virtualizes, then to `spec`. spec is NULL or "all" (everything), "none"
  * (PT hidden), or a comma-separated list of features:
- *   cr3 psb ip mtc ptwrite power topa multi single fabric ranges=N
- * (CPUID.14H.0:EBX bits 0-5, ECX bits 0-3, leaf 1 EAX[2:0]). Returns -1 and
+ *   cr3 psb ip mtc ptwrite power topa multi single ranges=N
+ * (CPUID.14H.0:EBX bits 0-5, ECX bits 0-2, leaf 1 EAX[2:0]). Returns -1 and
  * prints why when spec names something unknown or the host lacks, or when no
  * output scheme is left; c is then disabled. CPUID.14H.0:ECX[31] (the IP
  * payload format) is always the host's: it cannot be virtualized.
@@ -46,6 +47,17 @@ void pt_vcaps_print(const char *guest, const struct pt_vcaps *c);
  * subleaves 0 and 1 = leaf0/leaf1 (zero when disabled), other subleaves 0.
  */
 void pt_vcaps_cpuid(const struct pt_vcaps *c, uint32_t leaf, uint32_t sub, struct cpuid_regs *r);
+
+/*
+ * The canonical width of the linear addresses in IA32_RTIT_ADDRn_A/B: 57 bits
+ * where the guest is offered 5-level paging (CPUID.7.0:ECX[16], passed through
+ * by guest_cpuid.c), whatever its CR4.LA57, else 48 (SDM Vol. 1, 3.3.7.1
+ * "Canonical Addressing").
+ */
+static inline unsigned pt_vcaps_linear_bits(const struct pt_vcaps *c)
+{
+	return c->la57 ? 57 : 48;
+}
 
 /* Named facts of the set (all false when disabled). */
 static inline bool pt_vcaps_has_ebx(const struct pt_vcaps *c, uint32_t bit)

@@ -54,10 +54,10 @@ enum rtit_result rtit_read(const struct pt_vctx *x, const struct pt_vcaps *c, ui
 	return RTIT_OK;
 }
 
-/* 48-bit canonical: bits 63:47 all equal (SDM Vol. 1, 3.3.7.1 "Canonical Addressing"). */
-static bool rtit_canonical(uint64_t a)
+/* Canonical in `bits`: bits 63:bits-1 all equal (SDM Vol. 1, 3.3.7.1 "Canonical Addressing"). */
+static bool rtit_canonical(uint64_t a, unsigned bits)
 {
-	return (uint64_t)((int64_t)(a << 16) >> 16) == a;
+	return (uint64_t)((int64_t)(a << (64 - bits)) >> (64 - bits)) == a;
 }
 
 /* The value to store for a write to an MSR other than IA32_RTIT_CTL; RTIT_GP if refused. */
@@ -78,7 +78,7 @@ static enum rtit_result rtit_check_other(const struct pt_vcaps *c, uint32_t msr,
 	default:
 		/* ADDRn_A/B hold linear addresses and must be canonical (SDM 33.2.8.5 "IA32_RTIT_ADDRn_A and
 		 * IA32_RTIT_ADDRn_B MSRs"). */
-		return rtit_canonical(*val) ? RTIT_OK : RTIT_GP;
+		return rtit_canonical(*val, pt_vcaps_linear_bits(c)) ? RTIT_OK : RTIT_GP;
 	}
 }
 

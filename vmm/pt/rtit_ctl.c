@@ -21,8 +21,7 @@ uint64_t rtit_ctl_writable(const struct pt_vcaps *c)
 		ok |= RTIT_CTL_PWREVTEN;
 	if (pt_vcaps_has_ecx(c, CPUID_14_0_ECX_TOPA))
 		ok |= RTIT_CTL_TOPA;
-	if (pt_vcaps_has_ecx(c, CPUID_14_0_ECX_TRANSPORT))
-		ok |= RTIT_CTL_FABRICEN;
+	/* FabricEn stays reserved (#GP) for guests: pt_vcaps never offers trace transport output. */
 	for (unsigned n = 0; n < pt_vcaps_ranges(c) && n < PT_ADDR_RANGES_MAX; n++)
 		ok |= RTIT_CTL_ADDR_CFG(n);
 	return ok;
@@ -45,8 +44,7 @@ enum rtit_result rtit_ctl_check(uint64_t cur, const struct pt_vcaps *c, uint64_t
 	if ((cur & RTIT_CTL_TRACEEN) && (val & RTIT_CTL_TRACEEN) && val != cur)
 		return RTIT_GP;
 	/* Single-range output is used when ToPA and FabricEn are both 0 (SDM 33.2.8.2 ToPA). */
-	if ((val & RTIT_CTL_TRACEEN) && !(val & (RTIT_CTL_TOPA | RTIT_CTL_FABRICEN)) &&
-	    !pt_vcaps_has_ecx(c, CPUID_14_0_ECX_SINGLE_RANGE))
+	if ((val & RTIT_CTL_TRACEEN) && !(val & RTIT_CTL_TOPA) && !pt_vcaps_has_ecx(c, CPUID_14_0_ECX_SINGLE_RANGE))
 		return RTIT_GP;
 	if (pt_vcaps_has_ebx(c, CPUID_14_0_EBX_MTC) &&
 	    !rtit_encoding_ok(val, RTIT_CTL_MTCFREQ, RTIT_CTL_MTCFREQ_SHIFT, c->leaf1.eax >> 16))

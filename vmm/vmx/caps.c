@@ -89,9 +89,13 @@ static void caps_read_ident(struct vmx_caps *c)
 
 static void caps_read_pt(struct vmx_caps *c)
 {
+	struct cpuid_regs r;
+
 	if (c->max_leaf < 7)
 		return;
-	c->cpuid_pt = cpu_cpuid(7, 0).ebx & CPUID_7_EBX_INTEL_PT;
+	r = cpu_cpuid(7, 0);
+	c->cpuid_pt = r.ebx & CPUID_7_EBX_INTEL_PT;
+	c->cpuid_la57 = r.ecx & CPUID_7_ECX_LA57;
 	/* Leaf 14H is defined only when CPUID.07H:EBX[25] says PT exists (SDM Vol. 2A, CPUID). */
 	if (!c->cpuid_pt || c->max_leaf < 0x14)
 		return;

@@ -9,6 +9,7 @@
 /* CPUID feature bits (SDM Vol. 2A, CPUID, "Feature Information" and leaf 14H). */
 #define CPUID_1_ECX_VMX             BIT(5)
 #define CPUID_7_EBX_INTEL_PT        BIT(25)
+#define CPUID_7_ECX_LA57            BIT(16) /* 57-bit linear addresses (5-level paging) */
 #define CPUID_14_0_EBX_CR3_FILTER   BIT(0)
 #define CPUID_14_0_EBX_PSB_CYC      BIT(1)
 #define CPUID_14_0_EBX_IP_FILTER    BIT(2)
@@ -98,6 +99,7 @@ struct vmx_caps {
 	uint32_t msr_faulted; /* BIT(enum vmx_caps_msr): RDMSR took #GP */
 
 	bool cpuid_pt;              /* CPUID.(EAX=07H,ECX=0):EBX[25] */
+	bool cpuid_la57;            /* CPUID.(EAX=07H,ECX=0):ECX[16] */
 	struct cpuid_regs pt_leaf0; /* CPUID.(EAX=14H,ECX=0), zero when absent */
 	struct cpuid_regs pt_leaf1; /* CPUID.(EAX=14H,ECX=1), zero when absent */
 };

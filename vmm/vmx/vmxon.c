@@ -104,9 +104,9 @@ static int vmxon_check_crs(const struct vmx_caps *c, struct vmxon_report *r)
 }
 
 /*
- * With IA32_VMX_MISC[14] = 0, VMXON clears IA32_RTIT_CTL.TraceEn and every
- * WRMSR to an IA32_RTIT_* MSR #GPs in VMX operation (SDM 33.5.1 "VMX-Specific
- * Packets and VMCS Controls"; the "VMXON - Enter VMX Operation" pseudocode).
+ * With IA32_VMX_MISC[14] = 0, VMXON clears IA32_RTIT_CTL.TraceEn and a WRMSR
+ * to IA32_RTIT_CTL (the other RTIT MSRs stay writable) #GPs in VMX operation
+ * (SDM A.6 "Miscellaneous Data"; the "VMXON - Enter VMX Operation" pseudocode).
  * Stop the trace ourselves first, so it ends at a known point and its status
  * is saved while it is still ours.
  */

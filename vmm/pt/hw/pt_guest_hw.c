@@ -9,6 +9,7 @@
 #include "pt/hw/pt_hw.h"
 #include "pt/hw/pt_outbuf.h"
 #include "pt/pt_boot.h"
+#include "pt/pt_selftest.h"
 #include "pt/rtit.h"
 #include "vmx/pt_backend.h"
 #include "log.h"
@@ -39,9 +40,15 @@ static bool hw_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val)
 	return pt_hw_wrmsr(&pt_rt.cpu, v->pt, msr, val);
 }
 
+int pt_hw_vcpu_entry_ready(struct vcpu *v)
+{
+	/* The control the check protects, as this vCPU's VMCS has it: not the guest's backend. */
+	return pt_hw_before_entry(&pt_rt.cpu, v->pt, v->entry_controls & ENTRY_LOAD_RTIT_CTL, &v->stats);
+}
+
 void pt_hw_vcpu_before_entry(struct vcpu *v)
 {
-	if (pt_hw_before_entry(&pt_rt.cpu, v->pt, is_hw(v), &v->stats) < 0)
+	if (pt_hw_vcpu_entry_ready(v) < 0)
 		panic("PT: VM entry with \"load IA32_RTIT_CTL\" while host TraceEn=1 (SDM 27.2.1.3)");
 }
 
@@ -61,6 +68,8 @@ static int hw_ept_violation(struct vcpu *v, const struct ept_violation *ev)
 
 static void hw_release(struct vcpu *v)
 {
+	if (is_hw(v))
+		pt_selftest_guest(v);
 	pt_hw_guest_release(&pt_rt.cpu, v->pt);
 }
 

@@ -23,11 +23,13 @@ static uint64_t hw_rd(struct pt_hw_cpu *cpu, uint32_t msr)
 	return v;
 }
 
-static void hw_wr(struct pt_hw_cpu *cpu, uint32_t msr, uint64_t v)
+static bool hw_wr(struct pt_hw_cpu *cpu, uint32_t msr, uint64_t v)
 {
 	cpu->accesses++;
-	if (!cpu_wrmsr_safe(msr, v))
-		pr_err("PT: WRMSR 0x%x <- 0x%lx faulted\n", msr, v);
+	if (cpu_wrmsr_safe(msr, v))
+		return true;
+	pr_err("PT: WRMSR 0x%x <- 0x%lx faulted\n", msr, v);
+	return false;
 }
 
 void pt_hw_cpu_init(struct pt_hw_cpu *cpu, enum pt_mode mode, bool host_trace, uint64_t host_ctl)
@@ -46,11 +48,13 @@ int pt_hw_host_start(struct pt_hw_cpu *cpu, paddr_t topa_pa)
 	cpu->host_base = topa_pa;
 	cpu->host_mask = RTIT_MASK_PTRS_LOWER; /* table entry 0, offset 0 (SDM 33.2.8.8) */
 	cpu->host_status = 0;
-	hw_wr(cpu, MSR_IA32_RTIT_OUTPUT_BASE, cpu->host_base);
-	hw_wr(cpu, MSR_IA32_RTIT_OUTPUT_MASK_PTRS, cpu->host_mask);
-	hw_wr(cpu, MSR_IA32_RTIT_STATUS, 0);
+	/* TraceEn only over outputs that are ours: never over whatever the MSRs held before. */
+	if (!hw_wr(cpu, MSR_IA32_RTIT_OUTPUT_BASE, cpu->host_base) ||
+	    !hw_wr(cpu, MSR_IA32_RTIT_OUTPUT_MASK_PTRS, cpu->host_mask) || !hw_wr(cpu, MSR_IA32_RTIT_STATUS, 0))
+		return -1;
 	cpu->outputs = NULL;
-	hw_wr(cpu, MSR_IA32_RTIT_CTL, cpu->host_ctl);
+	if (!hw_wr(cpu, MSR_IA32_RTIT_CTL, cpu->host_ctl))
+		return -1;
 	cpu->traceen = cpu->host_ctl & RTIT_CTL_TRACEEN;
 	return 0;
 }
@@ -158,8 +162,10 @@ int pt_hw_before_entry(struct pt_hw_cpu *cpu, struct pt_guest *g, bool load_rtit
 void pt_hw_after_exit(struct pt_hw_cpu *cpu, struct pt_guest *g)
 {
 	cpu->window_start = cpu->accesses;
-	if (g && g->backend == PT_BACKEND_HW)
+	if (g && g->backend == PT_BACKEND_HW) {
 		g->ctx.ctl = vmcs_read64(GUEST_IA32_RTIT_CTL);
+		g->traced_exits += (g->ctx.ctl & RTIT_CTL_TRACEEN) != 0;
+	}
 	if (!host_stops_at_entry(cpu))
 		return;
 	if (cpu->outputs)

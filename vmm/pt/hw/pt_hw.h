@@ -73,6 +73,8 @@ struct pt_backend_ops;
 /* The hardware path's hooks for a vCPU (pt_guest_hw.c), and its entry/exit pair on its own. */
 extern const struct pt_backend_ops pt_hw_ops;
 void pt_hw_vcpu_before_entry(struct vcpu *v);
+/* pt_hw_before_entry for v with its VMCS's "load IA32_RTIT_CTL" entry control; -1 = must not enter. */
+int pt_hw_vcpu_entry_ready(struct vcpu *v);
 void pt_hw_vcpu_after_exit(struct vcpu *v);
 
 #endif
