@@ -6,6 +6,7 @@
 #include "cpu.h"
 #include "hostile.h"
 #include "msr.h"
+#include "serial.h"
 #include "trap.h"
 
 #define TOPA_END  BIT(0)
@@ -15,6 +16,12 @@
 #define CTL_TRACEEN  BIT(0)
 #define CTL_TOPA     BIT(8)
 #define CTL_BRANCHEN BIT(13)
+
+#define STATUS_ERROR   BIT(4)
+#define STATUS_STOPPED BIT(5)
+
+/* Outcomes of the configurations: TraceEn accepted, then Error, Stopped or output written. */
+static uint32_t traced, errors, stopped, wrote;
 
 /* A 4 KiB-aligned address for a table or region. */
 static uint32_t pt_addr(void)
@@ -58,7 +65,11 @@ static uint32_t __attribute__((noinline)) traced_work(uint32_t x)
 
 static void pt_config(void)
 {
-	uint64_t base, mask, ctl = CTL_TRACEEN | CTL_BRANCHEN | (rnd32() & 0x0f0ffeeu);
+	/* Mostly what this backend offers (CPUID 14H: CYC, OS/User, TSC, DisRETC, the PSB frequencies 14H.1
+	   lists, two address ranges), sometimes any of bits 1-27 (#GP where not offered). */
+	uint64_t ctl = CTL_TRACEEN | CTL_BRANCHEN |
+		       (rnd_below(4) ? (rnd32() & 0x0c0eu) | rnd_below(6) << 24 : rnd32() & 0x0f0ffeeu);
+	uint64_t base, mask;
 	uint32_t n = 1 + rnd_below(8);
 
 	if (rnd_below(3)) {
@@ -77,6 +88,7 @@ static void pt_config(void)
 		mask = ((1ull << size_log) - 1) | ((uint64_t)rnd_below(MIN(1u << size_log, 0x1000u)) << 32);
 		ctl &= ~(uint64_t)CTL_TOPA;
 	}
+	ctl |= (uint64_t)rnd_below(3) << 32 | (uint64_t)rnd_below(3) << 36; /* ADDR0/1_CFG: off, filter, stop */
 	if (rnd_below(16) == 0)
 		ctl |= 1ull << rnd_below(64); /* anything, reserved bits included: #GP where reserved */
 	ctl &= ~(uint64_t)(BIT(6) | BIT(7));  /* FabricEn is #GP anyway; no CR3 filter, so the run is traced */
@@ -86,12 +98,19 @@ static void pt_config(void)
 	hostile_count(HC_TOPA, cpu_wrmsr_safe(MSR_IA32_RTIT_ADDR0_A, rnd32()));
 	int f = cpu_wrmsr_safe(MSR_IA32_RTIT_CTL, ctl);
 	hostile_count(HC_TOPA, f);
-	if (f == FAULT_NONE)
+	if (f == FAULT_NONE) {
+		traced++;
 		asm volatile("" : : "r"(traced_work(rnd32())));
+	}
 	hostile_count(HC_TOPA, cpu_wrmsr_safe(MSR_IA32_RTIT_CTL, ctl & ~(uint64_t)CTL_TRACEEN));
-	uint64_t v;
-	hostile_count(HC_TOPA, cpu_rdmsr_safe(MSR_IA32_RTIT_STATUS, &v));
-	hostile_count(HC_TOPA, cpu_rdmsr_safe(MSR_IA32_RTIT_OUTPUT_MASK_PTRS, &v));
+	uint64_t status = 0, ptrs = 0;
+	hostile_count(HC_TOPA, cpu_rdmsr_safe(MSR_IA32_RTIT_STATUS, &status));
+	hostile_count(HC_TOPA, cpu_rdmsr_safe(MSR_IA32_RTIT_OUTPUT_MASK_PTRS, &ptrs));
+	if (f == FAULT_NONE) {
+		errors += (status & STATUS_ERROR) != 0;
+		stopped += (status & STATUS_STOPPED) != 0;
+		wrote += ptrs != mask;
+	}
 	cpu_wrmsr_safe(MSR_IA32_RTIT_CTL, 0);
 }
 
@@ -99,4 +118,7 @@ void hostile_topa(uint32_t n)
 {
 	for (uint32_t i = 0; i < n; i++)
 		pt_config();
+	serial_printf("hostile: topa: %u configurations, %u traced (TraceEn accepted): %u Error, %u Stopped, %u "
+		      "moved the output pointers\n",
+		      n, traced, errors, stopped, wrote);
 }

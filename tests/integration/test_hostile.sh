@@ -8,7 +8,7 @@ source "$(dirname "$0")/lib.sh"
 G=build/guest
 SEED=${HOSTILE_SEED:-20261206}
 guest_iso "$TMP/hostile.iso" $G/hostile.elf $G/ptwork.elf <<MODS
-hostile.elf name=hostile mem=16M -- seed=$SEED scale=100
+hostile.elf name=hostile mem=16M -- seed=$SEED scale=100 addr16=on
 ptwork.elf name=victim pt_riplog=on -- case=topa iterations=900 pattern=on
 MODS
 tools/run-bochs.sh --iso "$TMP/hostile.iso" --serial "$TMP/serial.log" --timeout 240
@@ -21,7 +21,7 @@ expect_not "$L" '^ptvisor: (PANIC|panic|unexpected exception|.*invariant)' "no p
 expect "$L" "^\[hostile\] hostile: seed=$SEED " "the fuzzer ran with seed $SEED"
 tr -d '\r' <"$L" | grep -a '^\[hostile\] hostile: class ' | sed 's/^\[hostile\] /  /'
 expect "$L" '^\[hostile\] hostile: done: seed=[0-9]+, [0-9]+ inputs, 0 mismatches' "the fuzzer finished with no architectural mismatch"
-for c in cpuid msr io string-io mmio hypercall topa xsetbv cr; do
+for c in cpuid msr io string-io string-io-addr16 mmio hypercall topa xsetbv cr; do
   expect "$L" "^\[hostile\] hostile: class $c: [1-9][0-9]* inputs" "class $c was fuzzed"
 done
 expect "$L" '^\[victim\] PASS: memory pattern intact: 0 of' "the victim's memory pattern is intact"

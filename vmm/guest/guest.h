@@ -33,7 +33,7 @@ struct guest {
 	uint64_t run_tsc; /* TSC ticks spent in run slices, for limit= */
 	/* Virtual time for fairness: wall time of its slices, VMM work included (sched.c). */
 	uint64_t sched_vtime;
-	bool sched_slept; /* seen asleep in HLT since it last ran */
+	bool sched_slept; /* asleep in HLT or yielded early since it last ran */
 	struct vcpu vcpu; /* everything of the CPU the guest can see or set */
 };
 

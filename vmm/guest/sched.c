@@ -14,8 +14,9 @@
  * against the guest that caused it. Turns go round robin, but a guest more than two slices (LEAD_TSC) ahead of the
  * guest furthest behind gives up its turn: one exit that outlasts a slice is paid for with turns. A
  * due timer of another guest ends a slice early only while that guest is at most as far ahead of the
- * one running, so interrupts cannot buy a guest more than its share; a guest back from sleep in HLT starts
- * at most a slice behind the others, so sleeping banks no time.
+ * one running, so interrupts cannot buy a guest more than its share; a guest back from sleep in HLT, or
+ * one that gave up the rest of its slice, starts at most a slice behind the others, so neither sleeping
+ * nor yielding banks time.
  */
 #include "guest/sched.h"
 #include "guest/guest.h"
@@ -46,7 +47,7 @@ static void switch_to(struct guest *g)
 	/* The preemption timer is set at every entry, for the slice's end or the guest's next timer interrupt. */
 }
 
-/* Awake guests back from a sleep start at most a slice behind the others awake: sleep banks no time. */
+/* Awake guests back from a sleep or a yield start at most a slice behind the others awake. */
 static void vtime_wake_clamp(void)
 {
 	uint64_t vmax = 0;
@@ -146,6 +147,9 @@ static void run_slice(struct guest *g)
 	now = cpu_rdtsc();
 	g->run_tsc += now - start;
 	g->sched_vtime += now - start;
+	/* Gave the CPU away before its slice ended (HLT): like a sleeper, it banks no time for later. */
+	if (now < end)
+		g->sched_slept = true;
 	if (a == EXIT_STOPPED)
 		guest_stop(g, v->stop.status, "%s", v->stop.reason);
 	else if (g->cfg.run_limit && g->run_tsc >= g->cfg.run_limit)
