@@ -19,11 +19,12 @@ if [ "$rc" -eq 124 ] || [ "$rc" -eq 125 ]; then fail "ptvisor hung or never repo
 expect_status "$rc" 0 "ptvisor ends with status 0: both guests ended with status 0, no VMM failure (3/4)"
 expect_not "$L" '^ptvisor: (PANIC|panic|unexpected exception|.*invariant)' "no panic or VMM exception report"
 expect "$L" "^\[hostile\] hostile: seed=$SEED " "the fuzzer ran with seed $SEED"
-tr -d '\r' <"$L" | grep -a '^\[hostile\] hostile: class ' | sed 's/^\[hostile\] /  /'
+tr -d '\r' <"$L" | grep -aE '^\[hostile\] hostile: (class |topa: )' | sed 's/^\[hostile\] /  /'
 expect "$L" '^\[hostile\] hostile: done: seed=[0-9]+, [0-9]+ inputs, 0 mismatches' "the fuzzer finished with no architectural mismatch"
 for c in cpuid msr io string-io string-io-addr16 mmio hypercall topa xsetbv cr; do
   expect "$L" "^\[hostile\] hostile: class $c: [1-9][0-9]* inputs" "class $c was fuzzed"
 done
+expect "$L" '^\[hostile\] hostile: topa: [0-9]+ configurations, [1-9][0-9]* traced .* [1-9][0-9]* moved the output' "random PT configurations were traced and wrote output"
 expect "$L" '^\[victim\] PASS: memory pattern intact: 0 of' "the victim's memory pattern is intact"
 guest_done "$L" victim 27
 python3 tools/ptverify.py "$L" victim $G/ptwork.elf --outdir build/test-logs/hostile-victim
