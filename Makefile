@@ -107,6 +107,42 @@ $(BUILD)/unit/%: tests/unit/%.c $$(call host_objs,$$*)
 
 do-unit: $(UNIT_TESTS)
 
+# ---- host fuzzers: libFuzzer harnesses (tests/fuzz/fuzz_X.c) over the same VMM sources, clang + ASan/UBSan ----
+# Each tests/fuzz/fuzz_X.c lists what it links in tests/fuzz/fuzz_X.srcs, like the unit tests; its seeds
+# are tests/fuzz/corpus/X/. `make test` runs each for a few seconds (tools/run-tests.sh); `make fuzz` for FUZZ_TIME seconds.
+FUZZ_CC     ?= clang-14
+comma       := ,
+FUZZ_TIME   ?= 300
+FUZZ_CFLAGS := $(filter-out -fsanitize=%,$(HOST_CFLAGS)) -Itests/fuzz -fsanitize=fuzzer-no-link,address,undefined
+COMMON_FUZZ_SRCS := vmm/lib/string.c vmm/lib/format.c vmm/log.c vmm/console/console.c tests/fuzz/env.c
+FUZZERS     := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+fuzz_objs    = $(patsubst %.c,$(BUILD)/fuzz-obj/%.o,$(COMMON_FUZZ_SRCS) $(filter-out -%,$(shell cat tests/fuzz/$(1).srcs 2>/dev/null)))
+# Link words of a .srcs: libraries (-lipt) and linker options (-Wl,--wrap=SYMBOL to watch a VMM call).
+fuzz_libs    = $(filter -%,$(shell cat tests/fuzz/$(1).srcs 2>/dev/null))
+
+$(BUILD)/fuzz-obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $<"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -c $< -o $@
+
+# The test models (reference executors, rigs) are not what is fuzzed: sanitized but not coverage-guided.
+$(BUILD)/fuzz-obj/tests/model/%.o: tests/model/%.c
+	@mkdir -p $(dir $@)
+	@echo "  FUZZCC  $<"
+	@$(FUZZ_CC) $(subst fuzzer-no-link$(comma),,$(FUZZ_CFLAGS)) -c $< -o $@
+
+$(BUILD)/fuzz/%: tests/fuzz/%.c $$(call fuzz_objs,$$*)
+	@mkdir -p $(dir $@)
+	@echo "  FUZZER  $@"
+	@$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer $< $(call fuzz_objs,$*) $(call fuzz_libs,$*) -o $@
+
+.PHONY: fuzz do-fuzz
+fuzz: deps
+	@$(MAKE) --no-print-directory do-fuzz
+# A long run of every fuzzer; what each finds stays in build/fuzz-corpus/X for the next run.
+do-fuzz: $(FUZZERS)
+	@for f in $(FUZZERS); do tools/fuzz.sh $$f $(FUZZ_TIME) $(BUILD)/fuzz-corpus/$$(basename $$f) || exit 1; done
+
 # ---- static analysis: gcc -fanalyzer over every VMM source, with the VMM's own flags ----
 # Each source's findings go to build/analyze/<source>.log, empty when it is clean (-Werror makes a
 # finding an error; a log is written either way so that the next run only redoes what changed).
@@ -124,7 +160,7 @@ do-analyze: $(ANALYZE_LOGS)
 	 exit 1; fi
 	@echo "analyze: $(words $^) VMM sources, no findings (gcc -fanalyzer)"
 
-do-test: $(UNIT_TESTS) $(ISO) $(HOST_TOOLS) $(ANALYZE_LOGS)
+do-test: $(UNIT_TESTS) $(FUZZERS) $(ISO) $(HOST_TOOLS) $(ANALYZE_LOGS)
 	@PTV_ANALYZE_LOGS="$(ANALYZE_LOGS)" tools/run-tests.sh $(UNIT_TESTS)
 
 do-bench: $(ISO) $(HOST_TOOLS)

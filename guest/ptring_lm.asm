@@ -42,6 +42,7 @@ LVT_PC_NMI  equ 0x400               ; delivery mode NMI, unmasked: what Linux pr
 ; SYSCALL clears these RFLAGS bits, TF among them, as Linux's IA32_FMASK does: TF IF DF IOPL NT AC.
 FMASK_BITS  equ 0x47700
 RFLAGS_TF   equ 0x100
+CTL_CR3FILTER equ 0x80              ; IA32_RTIT_CTL.CR3Filter
 
 PTR_PML4_A  equ 0xa20000            ; must match ptring.h
 PTR_PML4_B  equ 0xa23000
@@ -305,6 +306,14 @@ k_syscall:
 	rdmsr
 	or eax, 1
 	wrmsr
+	test dword [rel trace_ctl], CTL_CR3FILTER
+	jz .sched_done
+	mov rax, cr3                    ; with CR3 filtering: the other process's CR3 for a moment, traced on
+	mov rdx, rax
+	xor rax, PTR_PML4_A ^ PTR_PML4_B
+	mov cr3, rax
+	mov cr3, rdx
+.sched_done:
 	inc qword [rel ptr_counts + 8 * C_SCHED]
 	pop r11
 	pop rcx

@@ -2,7 +2,7 @@
 # Installs what ptvisor needs to build, boot and test on Debian/Ubuntu. Idempotent; quiet when all is there.
 set -euo pipefail
 
-# package : a file or command that shows it is installed
+# package : a file that shows it is installed (a glob where the path holds a version)
 need=(
   "gcc:/usr/bin/gcc"                       # C compiler (VMM and host tests; -fanalyzer for make analyze)
   "binutils:/usr/bin/ld"                   # linker
@@ -25,6 +25,8 @@ need=(
   "python3:/usr/bin/python3"               # test and benchmark scripts
   "gdb:/usr/bin/gdb"                       # stops QEMU at power_off for the framebuffer screenshot test
   "clang-format-14:/usr/bin/clang-format-14"  # C layout check (tools/format.sh); .clang-format is tuned for 14
+  "clang-14:/usr/bin/clang-14"             # host fuzzers (tests/fuzz): -fsanitize=fuzzer,address,undefined
+  "libclang-rt-14-dev:/usr/lib/llvm-14/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a" # libFuzzer, ASan, UBSan runtimes for clang-14
   "libc6-dev:/usr/lib/x86_64-linux-gnu/libc.a"  # static C library for the Linux image's workload
   "cpio:/usr/bin/cpio"                     # reads the Linux image's initramfs in its test
 )
@@ -33,7 +35,7 @@ missing=()
 for item in "${need[@]}"; do
   pkg=${item%%:*}
   probe=${item#*:}
-  [ -e "$probe" ] || missing+=("$pkg")
+  compgen -G "$probe" >/dev/null || missing+=("$pkg")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 

@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Runs the static checks, the host unit tests (cmocka) and the emulator integration tests, then
 # prints "N passed, M failed, K skipped" as its last line; exits non-zero on any failure.
-# Usage: tools/run-tests.sh UNIT_BINARIES...   (PTV_TESTS=checks|unit|integration|all, default all;
+# Usage: tools/run-tests.sh UNIT_BINARIES...   (PTV_TESTS=checks|unit|fuzz|integration|all, default all;
+# unit includes the bounded fuzz run;
 # PTV_TEST_FILTER=regex selects integration scripts by name; PTV_ANALYZE_LOGS lists the analyzer's
-# per-source logs, which `make test` builds: see the Makefile)
+# per-source logs, which `make test` builds: see the Makefile; PTV_FUZZ_TIME=seconds per fuzzer in the
+# bounded fuzz run, default 4)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 which=${PTV_TESTS:-all}
@@ -70,6 +72,23 @@ if [ "$which" = all ] || [ "$which" = unit ]; then
       grep -aE '^\[  FAILED  \] test|^\[  ERROR   \]|ERROR: |panic at|runtime error|AddressSanitizer' "$out" | head -n 20 | sed 's/^/      /'
     else
       echo "unit  $name: $p passed"
+    fi
+  done
+fi
+
+# The bounded fuzz run: every harness in tests/fuzz for a few seconds, one test each. A harness whose
+# binary was not built (no clang/libFuzzer) is a failure, never a skip.
+if [ "$which" = all ] || [ "$which" = unit ] || [ "$which" = fuzz ]; then
+  for src in tests/fuzz/fuzz_*.c; do
+    bin=build/fuzz/$(basename "$src" .c)
+    line=$(tools/fuzz.sh "$bin" "${PTV_FUZZ_TIME:-4}" "build/test-fuzz/$(basename "$bin")" --fresh 2>&1)
+    rc=$?
+    echo "$line" | sed '2,$s/^/      /'
+    if [ "$rc" -eq 0 ]; then
+      passed=$((passed + 1))
+    else
+      failed=$((failed + 1))
+      failures+=("$(basename "$bin") (see build/fuzz-logs/$(basename "$bin").log)")
     fi
   done
 fi

@@ -80,7 +80,8 @@ static void tag_module(struct mb2_walk *w, const struct mb2_tag *t)
 	struct boot_module *m = &bi->modules[bi->module_count++];
 	m->start = start;
 	m->end = end;
-	memcpy(m->cmdline, name, sizeof(m->cmdline));
+	/* Only the string: the rest of name is stack bytes, and the result must not depend on them. */
+	memcpy(m->cmdline, name, strlen(name) + 1);
 }
 
 static void tag_meminfo(struct mb2_walk *w, const struct mb2_tag *t)

@@ -169,6 +169,19 @@ static const char *corpus_quirk(const uint8_t *p, size_t avail, enum insn_mode m
 		}
 		return NULL;
 	}
+	/* 66 together with F2/F3 on a one-byte opcode: Capstone 4 lets the F2/F3 cancel the 66 and reads a
+	 * 32-bit immediate or rel; objdump and the SDM keep the 16-bit operand size (66 68 iw: PUSH imm16). */
+	if (in->map == INSN_MAP_1BYTE && (in->prefixes & INSN_PFX_OPSZ) &&
+	    (in->prefixes & (INSN_PFX_REP | INSN_PFX_REPNE)) && (unsigned)ci->size == in->len + 2)
+		return "66 cancelled by f2/f3";
+	/* XOP map 0Ah (BEXTR, LWPINS, LWPVAL) always takes an id (AMD APM Vol. 3 "BEXTR (immediate form)");
+	 * Capstone 4 reads an iw in 16-bit code, objdump the id. */
+	if ((in->prefixes & INSN_PFX_XOP) && in->map == INSN_MAP_XOPA && mode == INSN_MODE16 &&
+	    (unsigned)ci->size + 2 == in->len)
+		return "xop map a imm in 16-bit";
+	/* PTWRITE (F3 [REX.W] 0F AE /4, SDM Vol. 2 "PTWRITE") is newer than Capstone 4, which shows XSAVE. */
+	if ((ci->id == X86_INS_XSAVE || ci->id == X86_INS_XSAVE64) && in->cls == INSN_PTWRITE && in->len == ci->size)
+		return "ptwrite as xsave";
 	/* SDM Vol. 2 "UD": UD0 (0F FF) and UD1 (0F B9) take a ModRM; Capstone stops after the opcode. */
 	if ((ci->id == X86_INS_UD0 || ci->id == X86_INS_UD2B) && in->cls == INSN_UD && (unsigned)ci->size < in->len)
 		return "ud0/ud1 modrm";
@@ -196,6 +209,11 @@ static const char *corpus_quirk(const uint8_t *p, size_t avail, enum insn_mode m
 	if (in->has_rel && in->len == ci->size && in->addrsize == 16 &&
 	    ((uint64_t)ci->detail->x86.operands[0].imm & 0xffff) == (target & 0xffff))
 		return "16-bit address-size target";
+	/* ... and it keeps EIP's upper half where a 16-bit operand size clears it (SDM Vol. 2 "Jcc": "IF
+	 * OperandSize = 16 THEN EIP := EIP AND 0000FFFFH"), seen only away from IPs below 64 KiB. */
+	if (in->has_rel && in->len == ci->size && in->opsize == 16 && mode != INSN_MODE64 &&
+	    ((uint64_t)ci->detail->x86.operands[0].imm & 0xffff) == (target & 0xffff))
+		return "16-bit operand-size target";
 	return NULL;
 }
 

@@ -17,8 +17,8 @@ struct corpus_tally {
 	unsigned long cs_refused;       /* random: Capstone refused, insn_decode accepted */
 	unsigned long both_refused;     /* random */
 	unsigned long quirks;           /* differences on the documented Capstone allow-list */
-	const char *quirk_name[12];     /* ... broken down by reason */
-	unsigned long quirk_count[12];
+	const char *quirk_name[16];     /* ... broken down by reason */
+	unsigned long quirk_count[16];
 	unsigned long printed;
 	bool show_refused;            /* print refusals too (real binaries; random ones are only tallied) */
 	unsigned long cat[2][6][256]; /* [ours_refused, cs_refused][map kind][opcode] */

@@ -4,6 +4,8 @@
 #include <assert.h>
 #include "pt_decode.h"
 
+size_t ptd_max_ips = PTD_MAX_IPS;
+
 static int read_code(uint8_t *buf, size_t size, const struct pt_asid *asid, uint64_t ip, void *ctx)
 {
 	int n;
@@ -24,7 +26,7 @@ static void note_err(struct ptd_result *r, int status)
 
 static void add_ip(struct ptd_result *r, const struct pt_insn *insn)
 {
-	if (r->n >= PTD_MAX_IPS)
+	if (r->n >= ptd_max_ips)
 		return;
 	r->ips[r->n] = insn->ip;
 	r->modes[r->n] = insn->mode;
@@ -56,8 +58,8 @@ void ptd_decode(const struct ptx_prog *p, uint8_t *trace, size_t len, uint64_t s
 	int status;
 
 	memset(r, 0, sizeof(*r));
-	r->ips = calloc(PTD_MAX_IPS, sizeof(*r->ips));
-	r->modes = calloc(PTD_MAX_IPS, sizeof(*r->modes));
+	r->ips = calloc(ptd_max_ips, sizeof(*r->ips));
+	r->modes = calloc(ptd_max_ips, sizeof(*r->modes));
 	assert(r->ips && r->modes);
 	pt_config_init(&cfg);
 	cfg.begin = trace;
@@ -69,7 +71,7 @@ void ptd_decode(const struct ptx_prog *p, uint8_t *trace, size_t len, uint64_t s
 	assert(status == 0);
 
 	status = sync_offset == ~0ull ? pt_insn_sync_forward(dec) : pt_insn_sync_set(dec, sync_offset);
-	while (r->n < PTD_MAX_IPS) {
+	while (r->n < ptd_max_ips) {
 		struct pt_insn insn;
 
 		if (status < 0) {

@@ -20,6 +20,9 @@ struct ptd_result {
 	uint64_t time; /* last TSC seen by the decoder */
 };
 
+/* Decoded IPs kept, PTD_MAX_IPS unless lowered (the fuzzer's runs are short; the arrays are allocated each decode). */
+extern size_t ptd_max_ips;
+
 /* Decodes trace[0..len) from its first PSB, or from sync_offset if not ~0. */
 void ptd_decode(const struct ptx_prog *p, uint8_t *trace, size_t len, uint64_t sync_offset, struct ptd_result *r);
 void ptd_free(struct ptd_result *r);

@@ -157,6 +157,15 @@ static bool execute(struct per_rig *r, struct per_insn *in)
 		return emulated(r, in);
 	case PER_UD:
 		return exc_exit(r, 6, 0, PER_EXIT_EXCEPTION, in);
+	case PER_MOVCR3:
+		/* The exit comes before the load (SDM 26.1.3); the backend leaves RIP at the MOV. */
+		if (per_vmcs(CPU_BASED_VM_EXEC_CONTROL) & CPU_CR3_LOAD_EXITING) {
+			in->count--;
+			exit_begin();
+			return exit_end(r, vcpu_pt_cr3_load(r->v), PER_EXIT_CR3, in);
+		}
+		vmcs_writenat(GUEST_CR3, in->value);
+		break;
 	case PER_INT:
 		/* No single-step trap, delivery clears TF (SDM 18.3.1.4 "Single-Step Exception Condition");
 		   MTF exits at the handler. */

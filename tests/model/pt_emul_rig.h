@@ -29,17 +29,18 @@
 
 /* What the rig's CPU does with an instruction; the bytes in guest memory must say the same. */
 enum per_kind {
-	PER_SEQ,   /* falls through; value: DR6 B0-B3 of data breakpoints it triggers */
-	PER_JCC,   /* to target the first `taken` times, then falls through */
-	PER_JMP,   /* direct or indirect: to target */
-	PER_CALL,  /* near: pushes the next IP */
-	PER_RET,   /* near: pops */
-	PER_INT,   /* INT n: delivers `vector` through the IDT */
-	PER_IRET,  /* back to the last frame's IP, or to target when set; value ORed into its RFLAGS */
-	PER_UD,    /* faults with #UD (does not retire) */
-	PER_WRMSR, /* VM exit: IA32_RTIT_CTL := value, emulated by the VMM */
-	PER_CPUID, /* VM exit: emulated by the VMM */
-	PER_HLT,   /* ends the run */
+	PER_SEQ,    /* falls through; value: DR6 B0-B3 of data breakpoints it triggers */
+	PER_JCC,    /* to target the first `taken` times, then falls through */
+	PER_JMP,    /* direct or indirect: to target */
+	PER_CALL,   /* near: pushes the next IP */
+	PER_RET,    /* near: pops */
+	PER_INT,    /* INT n: delivers `vector` through the IDT */
+	PER_IRET,   /* back to the last frame's IP, or to target when set; value ORed into its RFLAGS */
+	PER_UD,     /* faults with #UD (does not retire) */
+	PER_WRMSR,  /* VM exit: IA32_RTIT_CTL := value, emulated by the VMM */
+	PER_CPUID,  /* VM exit: emulated by the VMM */
+	PER_MOVCR3, /* MOV to CR3 := value; a VM exit first while CR3-load exiting is on */
+	PER_HLT,    /* ends the run */
 };
 
 struct per_insn {
@@ -61,6 +62,7 @@ enum per_exit {
 	PER_EXIT_EXCEPTION, /* another intercepted exception */
 	PER_EXIT_WRMSR,
 	PER_EXIT_CPUID,
+	PER_EXIT_CR3, /* CR3-load exiting (SDM 26.1.3), taken by the PT backend */
 	PER_EXIT_COUNT
 };
 

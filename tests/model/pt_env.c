@@ -5,23 +5,39 @@
 #include <assert.h>
 #include "pt_env.h"
 
+static void ptx_env_init(struct ptx_env *e)
+{
+	ptx_prog_init(&e->prog);
+	e->r64 = ptx_region_add(&e->prog, PTX_R64, false);
+	e->rk = ptx_region_add(&e->prog, PTX_RK, false);
+	e->r32 = ptx_region_add(&e->prog, PTX_R32, true);
+}
+
 struct ptx_env *ptx_env_new(void)
 {
 	struct ptx_env *e = calloc(1, sizeof(*e));
 
 	assert(e);
-	ptx_prog_init(&e->prog);
-	e->r64 = ptx_region_add(&e->prog, PTX_R64, false);
-	e->rk = ptx_region_add(&e->prog, PTX_RK, false);
-	e->r32 = ptx_region_add(&e->prog, PTX_R32, true);
+	ptx_env_init(e);
 	return e;
 }
 
-void ptx_env_free(struct ptx_env *e)
+static void ptx_env_release(struct ptx_env *e)
 {
 	ptd_free(&e->r);
 	ptx_exec_free(&e->x);
 	ptx_sink_free(&e->sink);
+}
+
+void ptx_env_reset(struct ptx_env *e)
+{
+	ptx_env_release(e);
+	ptx_env_init(e);
+}
+
+void ptx_env_free(struct ptx_env *e)
+{
+	ptx_env_release(e);
 	free(e);
 }
 

@@ -21,6 +21,8 @@ struct ptx_env {
 
 struct ptx_env *ptx_env_new(void);
 void ptx_env_free(struct ptx_env *e);
+/* Frees what a run allocated and starts an empty program again, for many runs in one env. */
+void ptx_env_reset(struct ptx_env *e);
 /* Starts tracing at entry (pt_gen_start) with cfg. */
 void ptx_env_start(struct ptx_env *e, const struct pt_gen_cfg *cfg, uint64_t entry, enum pt_cpu_mode mode);
 /* Runs to HLT and decodes the whole trace from its first PSB. */

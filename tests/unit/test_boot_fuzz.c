@@ -6,6 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "boot_info.h"
+#include "boot_info_check.h"
 #include "host_env.h"
 #include "mb2_blob.h"
 
@@ -57,31 +58,10 @@ static void build_seed(void)
 
 static void check_result(int rc)
 {
-	assert_true(rc == 0 || rc == -1);
-	assert_true(bi.mmap_count <= BOOT_MMAP_MAX);
-	assert_true(bi.module_count <= BOOT_MODULES_MAX);
-	assert_true(strnlen(bi.cmdline, BOOT_CMDLINE_MAX) < BOOT_CMDLINE_MAX);
-	assert_true(strnlen(bi.loader_name, BOOT_LOADER_MAX) < BOOT_LOADER_MAX);
-	for (unsigned i = 0; i < bi.module_count; i++) {
-		assert_true(strnlen(bi.modules[i].cmdline, BOOT_MODCMD_MAX) < BOOT_MODCMD_MAX);
-		assert_true(bi.modules[i].end >= bi.modules[i].start);
-	}
-	for (unsigned i = 0; i < bi.mmap_count; i++) {
-		assert_true(bi.mmap[i].len > 0);
-		assert_true(bi.mmap[i].len <= UINT64_MAX - bi.mmap[i].base);
-		assert_true(bi.mmap[i].type >= MEM_USABLE && bi.mmap[i].type <= MEM_FIRMWARE);
-		if (i)
-			assert_true(bi.mmap[i - 1].base <= bi.mmap[i].base);
-	}
-	assert_true(bi.rsdp_len == 0 || bi.rsdp_len == 20 || bi.rsdp_len == 36);
-	assert_true(bi.fb.type <= BOOT_FB_INDEXED);
-	if (bi.fb.type == BOOT_FB_NONE)
-		assert_int_equal(bi.fb.addr, 0);
-	if (rc == -1) {
-		assert_int_equal(bi.mmap_count, 0);
-		assert_int_equal(bi.module_count, 0);
-		assert_int_equal(bi.cmdline[0], 0);
-	}
+	const char *why = boot_info_insane(rc, &bi);
+
+	if (why)
+		fail_msg("%s", why);
 	boot_info_print(&bi);
 }
 

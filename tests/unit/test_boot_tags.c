@@ -69,6 +69,30 @@ static void test_modules(void **state)
 	assert_true(host_console_contains("module 'm15' dropped: only 16 modules are kept\n"));
 }
 
+/* Leaves 0xAA in the stack below the caller, where the parser's locals will be. */
+static void __attribute__((noinline)) dirty_stack(void)
+{
+	volatile uint8_t junk[16384];
+
+	for (size_t i = 0; i < sizeof(junk); i++)
+		junk[i] = 0xaa;
+}
+
+/* A module's command line holds the name and zeroes, not the parser's stack bytes (found by fuzz_mb2). */
+static void test_module_name_tail(void **state)
+{
+	(void)state;
+	mb2_blob_module(&blob, 0x200000, 0x201000, "a");
+	mb2_blob_end(&blob);
+	dirty_stack();
+	assert_int_equal(mb2_blob_parse(&blob, &bi), 0);
+	assert_int_equal(bi.module_count, 1);
+	assert_string_equal(bi.modules[0].cmdline, "a");
+	for (size_t i = 2; i < BOOT_MODCMD_MAX; i++)
+		if (bi.modules[0].cmdline[i])
+			fail_msg("module command line byte %zu is 0x%02x", i, (uint8_t)bi.modules[0].cmdline[i]);
+}
+
 static void check_bad_fb(const struct mb2_fb_spec *fb, const char *msg)
 {
 	host_env_reset();
@@ -167,9 +191,12 @@ static void test_efi32(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup(test_strings, setup),         cmocka_unit_test_setup(test_modules, setup),
-		cmocka_unit_test_setup(test_bad_framebuffer, setup), cmocka_unit_test_setup(test_acpi, setup),
+		cmocka_unit_test_setup(test_strings, setup),
+		cmocka_unit_test_setup(test_modules, setup),
+		cmocka_unit_test_setup(test_bad_framebuffer, setup),
+		cmocka_unit_test_setup(test_acpi, setup),
 		cmocka_unit_test_setup(test_efi32, setup),
+		cmocka_unit_test_setup(test_module_name_tail, setup),
 	};
 	return cmocka_run_group_tests_name("boot_tags", tests, NULL, NULL);
 }

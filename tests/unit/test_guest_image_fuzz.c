@@ -9,6 +9,7 @@
 #include <cmocka.h>
 #include "host_env.h"
 #include "guest_image_build.h"
+#include "guest_image_check.h"
 
 static int setup(void **state)
 {
@@ -20,21 +21,10 @@ static int setup(void **state)
 /* A checked image's invariants: everything the loader will touch is in bounds. */
 static void assert_checked_sane(const struct guest_image *g, size_t size, uint64_t mem)
 {
-	bool entry_ok = false;
+	const char *why = guest_image_insane(g, size, mem);
 
-	assert_true(g->nseg >= 1 && g->nseg <= GUEST_IMAGE_SEGS_MAX);
-	for (unsigned i = 0; i < g->nseg; i++) {
-		const struct guest_seg *s = &g->seg[i];
-
-		assert_true(s->file_off <= size && s->filesz <= size - s->file_off);
-		assert_true(s->filesz <= s->memsz);
-		assert_true(s->gpa >= 0x1000 && s->gpa + s->memsz <= mem && s->gpa + s->memsz > s->gpa);
-		assert_true(s->gpa + s->memsz <= 0x9f000 || s->gpa >= 0x100000);
-		assert_true(g->load_lo <= s->gpa && g->load_hi >= s->gpa + s->memsz - 1);
-		if (s->exec && g->entry >= s->gpa && g->entry < s->gpa + s->memsz)
-			entry_ok = true;
-	}
-	assert_true(entry_ok);
+	if (why)
+		fail_msg("%s", why);
 }
 
 static void mutate(uint8_t *b, size_t size)

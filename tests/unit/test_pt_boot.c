@@ -295,7 +295,7 @@ static struct pt_guest pgs[3];
 
 static void attach(unsigned i, const char *name, bool pt, const char *spec)
 {
-	struct pt_guest_config c = { pt, spec, false };
+	struct pt_guest_config c = { .pt = pt, .pt_caps = spec };
 
 	memset(&vs[i], 0, sizeof(vs[i]));
 	vs[i].id = i;

@@ -1,4 +1,4 @@
-/* Emulated PT trace output: operational errors (SDM 33.2.7.1 and 33.2.7.2) stop the trace and write nothing. */
+/* Emulated PT trace output: operational errors (SDM 33.2.7.1 and 33.2.7.2) stop the trace; only bytes before the bad page land. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -192,15 +192,61 @@ static void test_topa_end_flags(void **state)
 	}
 }
 
+/*
+ * Output that runs from writable RAM into a page that is not: the bytes before it land, are counted
+ * and the pointers follow them; the rest is dropped with STATUS.Error (found by tests/fuzz/fuzz_pt_out).
+ */
+static void check_partial(uint64_t region, const char *what)
+{
+	const uint8_t *p = rig_pattern(200, 3);
+
+	assert_int_equal(pt_out_write(&rig_out, &rig_ctx, p, 200), PT_OUT_ERROR);
+	rig_assert_guest_equal(region + 4000, p, 96);
+	assert_int_equal(rig_out.st.bytes, 96);
+	assert_int_equal(rig_out.st.dropped, 104);
+	assert_int_equal(rig_ctx.status, RTIT_STATUS_ERROR);
+	assert_int_equal(rig_out.error_gpa, region + 4096);
+	assert_string_equal(rig_out.error_what, what);
+}
+
+static void test_single_partial(void **state)
+{
+	(void)state;
+	assert_int_equal(ept_protect(&rig_ept, 0x301000, PAGE_SIZE, EPT_R), 0);
+	rig_single(0x300000, 8 * KiB, 4000);
+	check_partial(0x300000, "single-range output outside guest RAM");
+	assert_int_equal(rig_ctx.output_mask_ptrs, (4096ULL << 32) | 0x1fff);
+}
+
+static void test_topa_partial(void **state)
+{
+	(void)state;
+	assert_int_equal(ept_protect(&rig_ept, 0x301000, PAGE_SIZE, EPT_R), 0);
+	rig_topa_set(TABLE_A, 0, rig_topa_region(0x300000, 1, 0));
+	rig_topa(TABLE_A, 0, 4000);
+	check_partial(0x300000, "ToPA output region outside guest RAM");
+	assert_int_equal(rig_ctx.output_base, TABLE_A);
+	assert_int_equal(rig_ctx.output_mask_ptrs, rig_ptrs(0, 4096));
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, rig_setup, rig_teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		T(test_single_outside_ram),      T(test_single_read_only),       T(test_single_config_errors),
-		T(test_topa_reserved_bits),      T(test_topa_maxphyaddr),        T(test_topa_table_outside_ram),
-		T(test_topa_region_outside_ram), T(test_topa_region_misaligned), T(test_topa_table_misaligned),
-		T(test_topa_end_loops),          T(test_topa_end_flags),
+		T(test_single_outside_ram),
+		T(test_single_read_only),
+		T(test_single_config_errors),
+		T(test_topa_reserved_bits),
+		T(test_topa_maxphyaddr),
+		T(test_topa_table_outside_ram),
+		T(test_topa_region_outside_ram),
+		T(test_topa_region_misaligned),
+		T(test_topa_table_misaligned),
+		T(test_topa_end_loops),
+		T(test_topa_end_flags),
+		T(test_single_partial),
+		T(test_topa_partial),
 	};
 	return cmocka_run_group_tests_name("pt_emul_out_err", tests, NULL, NULL);
 }

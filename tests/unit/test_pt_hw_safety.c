@@ -102,7 +102,7 @@ static void test_entry_check_follows_vmcs_control(void **state)
 {
 	struct vcpu v;
 	struct pt_guest pg;
-	struct pt_guest_config off = { false, "", false };
+	struct pt_guest_config off = { .pt = false, .pt_caps = "" };
 	(void)state;
 	/* system mode: the host keeps tracing across entries */
 	boot(&cpu_fixture_icelake_i7_1065g7, false, PT_MODE_SYSTEM, PT_BACKEND_AUTO);

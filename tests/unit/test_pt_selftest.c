@@ -77,7 +77,7 @@ static void guest_run(const uint8_t *trace, size_t len, bool protect)
 {
 	struct pt_out_model_result r;
 	struct ept_violation ev;
-	struct pt_guest_config cfg = { true, "", false };
+	struct pt_guest_config cfg = { .pt = true, .pt_caps = "" };
 	struct ept_caps ec;
 	uint64_t *t = (uint64_t *)phys_arena_at(RAM_HPA + TOPA);
 

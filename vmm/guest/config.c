@@ -87,6 +87,12 @@ static bool parse_pt_caps(const char *val, size_t len, struct guest_config *c)
 	return true;
 }
 
+/* pt_outside=off: keep stepping where nothing can be traced (the reference the native runs are checked against). */
+static bool parse_outside(const char *val, size_t len, struct guest_config *c)
+{
+	return parse_switch(val, len, &c->pt_outside);
+}
+
 /* pt_riplog=on: count and hash every instruction the emulated PT backend traces (test ground truth). */
 static bool parse_riplog(const char *val, size_t len, struct guest_config *c)
 {
@@ -112,6 +118,7 @@ static const struct guest_option guest_options[] = {
 	{ "privileged", "yes|no", parse_privileged },
 	{ "limit", "a TSC tick count, K/M/G suffixes allowed", parse_limit },
 	{ "pt_riplog", "on|off", parse_riplog },
+	{ "pt_outside", "on|off", parse_outside },
 	{ "input", "serial|none", parse_input },
 	{ "pt_caps", "all, none or features: cr3,psb,ip,mtc,ptwrite,power,topa,multi,single,ranges=N", parse_pt_caps },
 };
@@ -189,6 +196,7 @@ void guest_config_parse(const char *module_cmdline, unsigned index, struct guest
 	c->mem_size = GUEST_MEM_DEFAULT;
 	c->cpu = -1;
 	c->pt = true;
+	c->pt_outside = true;
 	c->privileged = false;
 	c->pt_caps[0] = '\0';
 	rest = modline_walk(module_cmdline, config_word, &cw);

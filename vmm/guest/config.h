@@ -19,6 +19,7 @@ struct guest_config {
 	bool pt;                    /* pt=on|off  default on (the guest may see Intel PT if the mode allows) */
 	bool privileged;            /* privileged=yes|no default no (may read the host trace buffer later) */
 	char pt_caps[64];           /* pt_caps= the Intel PT features the hw path exposes (pt_vcaps.h); "" = all */
+	bool pt_outside;            /* pt_outside=off: the emulated PT backend steps even where nothing is traced */
 	bool pt_riplog;             /* pt_riplog=on: print count and hash of the traced IPs (tests' ground truth) */
 	uint64_t run_limit;         /* limit= TSC ticks of run time after which the guest is stopped; 0: none */
 	bool input_serial;          /* input=serial|none  default none: host COM1 input goes to this guest (one) */

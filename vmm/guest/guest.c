@@ -200,7 +200,7 @@ int guest_create(unsigned index, const struct guest_config *cfg, const void *ima
 		g->vcpu.regs.rsi = info;
 		g->vcpu.regs.rbx = 0;
 	}
-	struct pt_guest_config pc = { g->cfg.pt, g->cfg.pt_caps, g->cfg.pt_riplog };
+	struct pt_guest_config pc = { g->cfg.pt, g->cfg.pt_caps, g->cfg.pt_riplog, g->cfg.pt_outside };
 	pt_guest_attach(&g->pt, &g->vcpu, &pc);
 	g->state = GUEST_RUNNABLE;
 	if (g->cfg.input_serial) {

@@ -7,6 +7,7 @@
  */
 #include "guest/step_probe.h"
 #include "pt/emul/pt_emul.h"
+#include "pt/emul/pt_emul_outside.h"
 #include "guest/guest.h"
 #include "vmx/exit.h"
 #include "vmx/exit_reason.h"
@@ -22,6 +23,10 @@ void pt_step_probe(const struct vmx_caps *c)
 	static struct guest probe;
 
 	pt_step_mech = PT_STEP_TF;
+	pt_outside_cr3_exiting = vmx_caps_has_cr3_load_exiting(c);
+	pr_info("PT emulation: %s\n",
+		pt_outside_cr3_exiting ? "native runs while CR3 filtering excludes the current CR3 (CR3-load exiting)"
+				       : "CR3-load exiting not allowed: a CR3-filtered guest is stepped throughout");
 	if (!vmx_caps_has_mtf(c)) {
 		pr_info("PT stepping: %s (the monitor trap flag control is not allowed)\n",
 			pt_step_mech_name(pt_step_mech));

@@ -42,6 +42,7 @@ struct pt_guest_config {
 	bool pt;             /* pt=on: the guest may see Intel PT if the mode allows */
 	const char *pt_caps; /* pt_caps= for the hardware path; "" = all */
 	bool riplog;         /* pt_riplog=on */
+	bool outside;        /* pt_outside=on (the default) */
 };
 
 /*

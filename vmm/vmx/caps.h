@@ -187,6 +187,10 @@ static inline bool vmx_caps_has_mtf(const struct vmx_caps *c)
 {
 	return vmx_ctl_can_set(c->procbased, CPU_MONITOR_TRAP_FLAG);
 }
+static inline bool vmx_caps_has_cr3_load_exiting(const struct vmx_caps *c)
+{
+	return vmx_ctl_can_set(c->procbased, CPU_CR3_LOAD_EXITING);
+}
 static inline bool vmx_caps_has_msr_bitmaps(const struct vmx_caps *c)
 {
 	return vmx_ctl_can_set(c->procbased, CPU_USE_MSR_BITMAPS);

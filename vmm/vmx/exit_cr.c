@@ -9,6 +9,7 @@
 #include "vmx/vlapic_vmx.h"
 #include "vmx/vmcs_ops.h"
 #include "vmx/vmcs_init.h"
+#include "vmx/pt_backend.h"
 #include "ept/ept_walk.h"
 #include "log.h"
 
@@ -146,6 +147,9 @@ enum exit_action handle_cr_access(struct vcpu *v)
 	unsigned cr = v->exit_qual & 15, type = (v->exit_qual >> 4) & 3, reg = (v->exit_qual >> 8) & 15;
 	bool ok = true;
 
+	/* Only the emulated PT backend turns CR3-load exiting on, to see when tracing may resume. */
+	if (cr == 3 && type == 0 && vcpu_pt_cr3_load(v))
+		return EXIT_RESUME;
 	if (cr == 8 && type <= 1) { /* only in 64-bit mode: CR8-load/store exiting */
 		if (!access_cr8(v, type, reg)) {
 			vcpu_inject_gp(v);

@@ -31,6 +31,9 @@ struct pt_backend_ops {
 	void (*event_injected)(struct vcpu *v, unsigned vector);
 	/* An EPT violation: an enum ept_fault_result, EPT_FAULT_UNHANDLED when it is not the backend's. */
 	int (*ept_violation)(struct vcpu *v, const struct ept_violation *ev);
+	/* A MOV to CR3 exited (CR3-load exiting, which only a backend turns on): true if the backend took it
+	   and the instruction is left to run at RIP; false to emulate it. */
+	bool (*cr3_load)(struct vcpu *v);
 	/* The guest stopped (VMCS current): flush what is pending and stop tracing. */
 	void (*stopped)(struct vcpu *v);
 	/* The guest goes away: the CPU forgets it. */
@@ -72,6 +75,11 @@ static inline void vcpu_pt_after_exit(struct vcpu *v)
 static inline bool vcpu_pt_exception(struct vcpu *v, uint32_t intr_info)
 {
 	return v->pt_ops->exception && v->pt_ops->exception(v, intr_info);
+}
+
+static inline bool vcpu_pt_cr3_load(struct vcpu *v)
+{
+	return v->pt_ops->cr3_load && v->pt_ops->cr3_load(v);
 }
 
 static inline bool vcpu_pt_mtf(struct vcpu *v)

@@ -5,6 +5,8 @@
  * intercepted, or the monitor trap flag where its exit is delivered) and each
  * step becomes packets (pt_emul_step.c) written to the guest's ToPA or
  * single-range output as guest-physical addresses (pt_emul_out.c).
+ * Where nothing can be traced until a CR3 load (CR3 filtering, another
+ * CR3) the guest runs natively instead (pt_emul_outside.c).
  *
  * Instructions ptvisor emulates (CPUID, I/O, ...) retire in the VMM: the skip
  * sets the pending single-step (BS) so the next entry exits at once and the
@@ -15,6 +17,7 @@
  * RFLAGS other than PUSHF (e.g. SYSCALL, a task switch) see TF=1.
  */
 #include "pt/emul/pt_emul_int.h"
+#include "pt/emul/pt_emul_outside.h"
 #include "pt/rtit.h"
 #include "vmx/vpmu.h"
 #include "lib/format.h"
@@ -32,12 +35,13 @@ const char *pt_step_mech_name(enum pt_step_mech m)
 	return m == PT_STEP_MTF ? "monitor trap flag" : "RFLAGS.TF with #DB intercepted";
 }
 
-void pt_emul_init(struct vcpu *v, bool riplog)
+void pt_emul_init(struct vcpu *v, bool riplog, bool outside)
 {
 	struct pt_emul *e = &v->pt->emul;
 
 	memset(e, 0, sizeof(*e));
 	e->riplog = riplog;
+	e->outside_on = outside;
 	e->out.ept = v->mem.ept;
 }
 
@@ -107,13 +111,17 @@ static void trace_off(struct vcpu *v, struct pt_emul *e, const char *why)
 		return;
 	e->active = false;
 	e->in_ctx = false;
-	stepping_disarm(v, e);
+	if (v->pt_stepping)
+		stepping_disarm(v, e);
+	pt_emul_outside_leave(v, v->pt);
 	pr_info("guest %s: PT tracing stopped: %s (%lu bytes written, %lu dropped, %lu instructions stepped)\n",
 		v->name, why, e->out.st.bytes, e->out.st.dropped, e->st.steps);
 	/* Cost of this tracing period, for make bench (on Bochs the TSC counts instructions). */
-	log_raw(LOG_INFO, "ptvisor: pt-stats %s steps=%lu traced=%lu exits=%lu tsc=%lu bytes=%lu\n", v->name,
-		e->st.steps, e->st.traced, v->stats.exits - e->st.exits_at_enable, cpu_rdtsc() - e->st.tsc_at_enable,
-		e->out.st.bytes - e->st.bytes_at_enable);
+	log_raw(LOG_INFO,
+		"ptvisor: pt-stats %s steps=%lu traced=%lu exits=%lu tsc=%lu bytes=%lu outside=%lu outside_exits=%lu\n",
+		v->name, e->st.steps, e->st.traced, v->stats.exits - e->st.exits_at_enable,
+		cpu_rdtsc() - e->st.tsc_at_enable, e->out.st.bytes - e->st.bytes_at_enable, e->st.outside,
+		e->st.outside_exits);
 	riplog_print(v, e);
 }
 
@@ -222,6 +230,11 @@ static void on_step(struct vcpu *v, struct pt_guest *pg, struct pt_emul *e, uint
 		return;
 	if (due || guest_bits) {
 		deliver_guest_db(v, pg, e, ip, guest_bits | (due ? DR6_BS : 0));
+		return;
+	}
+	if (!e->in_ctx && !e->bp.armed && pt_emul_outside_wanted(pg)) {
+		stepping_disarm(v, e);
+		pt_emul_outside_enter(v, pg);
 		return;
 	}
 	if (!v->pt_step_mtf)
@@ -344,7 +357,7 @@ void pt_emul_ctl_written(struct vcpu *v, struct pt_guest *pg, uint64_t old_ctl)
 	if ((old_ctl & RTIT_CTL_TRACEEN) || !(ctl & RTIT_CTL_TRACEEN))
 		return;
 	e->st.enables++;
-	e->st.steps = e->st.traced = 0;
+	e->st.steps = e->st.traced = e->st.outside = e->st.outside_exits = 0;
 	e->st.exits_at_enable = v->stats.exits;
 	e->st.tsc_at_enable = cpu_rdtsc();
 	e->st.bytes_at_enable = e->out.st.bytes;
@@ -376,8 +389,30 @@ void pt_emul_ctl_written(struct vcpu *v, struct pt_guest *pg, uint64_t old_ctl)
 				       .byte_cnt = byte_cnt,
 			       });
 	stage_flush(v, pg, e);
-	if (e->active)
+	if (e->active && !e->in_ctx && pt_emul_outside_wanted(pg))
+		pt_emul_outside_enter(v, pg);
+	else if (e->active)
 		stepping_arm(v, e);
+}
+
+/*
+ * A MOV to CR3 while the guest runs outside (pt_emul_outside.c): the step engine takes over at that
+ * instruction, so the CR3 load is stepped and accounted as it would have been without the native run.
+ */
+bool pt_emul_cr3_load(struct vcpu *v)
+{
+	struct pt_guest *pg = v->pt;
+	struct pt_emul *e = &pg->emul;
+
+	if (!e->outside)
+		return false;
+	v->hide_exit_time = true;
+	e->st.outside_exits++;
+	pt_emul_outside_leave(v, pg);
+	stepping_arm(v, e);
+	if (!pt_emul_decode_next(v, e, vcpu_lip()))
+		trace_off(v, e, "cannot decode the MOV to CR3");
+	return true;
 }
 
 void pt_emul_stopped(struct vcpu *v)

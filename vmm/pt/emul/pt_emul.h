@@ -19,6 +19,8 @@ struct pt_emul_stats {
 	uint64_t events;     /* exceptions and interrupts seen in traced code */
 	uint64_t enables, disables;
 	uint64_t exits_at_enable, tsc_at_enable, bytes_at_enable;
+	uint64_t outside;       /* times the guest went native with nothing traceable (pt_emul_outside.c) */
+	uint64_t outside_exits; /* MOV-to-CR3 exits taken while native */
 };
 
 /*
@@ -40,7 +42,9 @@ struct pt_emul_bp {
 struct pt_emul {
 	struct pt_gen gen;
 	struct pt_out out;
-	bool active;           /* TraceEn=1 with usable output: the guest is being stepped */
+	bool active;           /* TraceEn=1 with usable output: the guest is being stepped or runs outside */
+	bool outside_on;       /* pt_outside=on: run natively where nothing can be traced */
+	bool outside;          /* running natively now, until a MOV to CR3 exits (pt_emul_outside.c) */
 	uint8_t filter_ranges; /* ADDRn with ADDRn_CFG = 1 (FilterEn), bit n; fixed while TraceEn=1 */
 	uint8_t stop_ranges;   /* ADDRn with ADDRn_CFG = 2 (TraceStop) */
 	bool in_ctx;           /* the filters pass: packets are being generated */
@@ -86,13 +90,14 @@ const char *pt_step_mech_name(enum pt_step_mech m);
 extern const struct pt_backend_ops pt_emul_ops;
 extern const struct pt_backend_ops pt_emul_ops_host_traced;
 
-/* At guest creation (pt_guest_attach): fresh state; riplog from pt_riplog=. */
-void pt_emul_init(struct vcpu *v, bool riplog);
+/* At guest creation (pt_guest_attach): fresh state; riplog from pt_riplog=, outside from pt_outside=. */
+void pt_emul_init(struct vcpu *v, bool riplog, bool outside);
 
 /* The hooks, also called directly by the unit tests' CPU model (pt_emul_cpu.c). */
 bool pt_emul_exception(struct vcpu *v, uint32_t intr_info);
 bool pt_emul_mtf(struct vcpu *v);
 void pt_emul_event_injected(struct vcpu *v, unsigned vector);
 void pt_emul_stopped(struct vcpu *v);
+bool pt_emul_cr3_load(struct vcpu *v);
 
 #endif

@@ -33,7 +33,8 @@ static bool emul_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val)
 
 #define PT_EMUL_HOOKS                                                                                  \
 	.cpuid = emul_cpuid, .rdmsr = emul_rdmsr, .wrmsr = emul_wrmsr, .exception = pt_emul_exception, \
-	.mtf = pt_emul_mtf, .event_injected = pt_emul_event_injected, .stopped = pt_emul_stopped
+	.mtf = pt_emul_mtf, .cr3_load = pt_emul_cr3_load, .event_injected = pt_emul_event_injected,    \
+	.stopped = pt_emul_stopped
 
 const struct pt_backend_ops pt_emul_ops = {
 	.name = "emulated",

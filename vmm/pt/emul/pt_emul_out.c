@@ -4,7 +4,9 @@
  * exactly as hardware keeps them, so the guest reads where the trace ends.
  * ToPA tables and trace bytes are guest-physical and go through the EPT
  * walker: an address the guest's EPT does not map as writable RAM is an
- * operational error (STATUS.Error, trace stopped) and nothing is written.
+ * operational error (STATUS.Error, trace stopped). Bytes before the first page
+ * that is not writable RAM land, are counted in st.bytes and OUTPUT_MASK_PTRS
+ * points after them; the rest is dropped, as a store that faults part way.
  */
 #include "pt/emul/pt_emul_out.h"
 #include "ept/ept_walk.h"
@@ -44,12 +46,16 @@ static enum pt_out_result write_single(struct pt_out *o, struct pt_vctx *ctx, co
 		return out_error(o, ctx, base, "single-range output offset beyond the mask", n);
 	while (n) {
 		size_t k = (size_t)MIN((uint64_t)n, size - off);
-		if (ept_write_guest(o->ept, base + off, p, k) != k)
-			return out_error(o, ctx, base + off, "single-range output outside guest RAM", n);
-		o->st.bytes += k;
+		size_t done = ept_write_guest(o->ept, base + off, p, k);
+		o->st.bytes += done;
+		off += done;
+		if (done != k) {
+			/* The bytes before the first page that is not writable RAM landed: the pointers follow them. */
+			ctx->output_mask_ptrs = (off << 32) | mask;
+			return out_error(o, ctx, base + off, "single-range output outside guest RAM", n - done);
+		}
 		p += k;
 		n -= k;
-		off += k;
 		if (off == size) {
 			off = 0; /* single-range output wraps (SDM 33.2.7.1) */
 			o->st.wraps++;
@@ -109,12 +115,15 @@ static enum pt_out_result write_topa(struct pt_out *o, struct pt_vctx *ctx, cons
 		if (off >= size)
 			return out_error(o, ctx, egpa, "ToPA output offset beyond its region", n);
 		size_t k = (size_t)MIN((uint64_t)n, size - off);
-		if (ept_write_guest(o->ept, base + off, p, k) != k)
-			return out_error(o, ctx, base + off, "ToPA output region outside guest RAM", n);
-		o->st.bytes += k;
+		size_t done = ept_write_guest(o->ept, base + off, p, k);
+		o->st.bytes += done;
+		off += done;
+		if (done != k) {
+			set_ptrs(ctx, index, off); /* as for single-range: the landed bytes count */
+			return out_error(o, ctx, base + off, "ToPA output region outside guest RAM", n - done);
+		}
 		p += k;
 		n -= k;
-		off += k;
 		if (off < size) {
 			set_ptrs(ctx, index, off);
 			break;
