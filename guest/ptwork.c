@@ -6,6 +6,8 @@
  * case=smc traces code that rewrites a jump just ahead of itself (ptwork_smc), into single-range output.
  * case=int80 traces INT 0x80 executed `iterations` times in a loop instead of the workload, into a
  * 512 KiB single range, and checks that no frame its handler saw shows ptvisor's stepping TF.
+ * pattern=on fills PTW_PATTERN_SIZE bytes of its RAM with a pattern before it starts and checks them at
+ * the end: the victim beside the hostile guest (test_hostile.sh) sees its memory intact.
  */
 #include "cpu.h"
 #include "serial.h"
@@ -264,6 +266,28 @@ static void check_rules(void)
 	check_eq(cpu_rdmsr_safe(MSR_RTIT_CTL, &v) == FAULT_NONE ? v : ~0ull, 0, "IA32_RTIT_CTL still 0");
 }
 
+static uint32_t pattern_word(uint32_t addr)
+{
+	return (addr * 0x9e3779b1u) ^ 0xa5c3e1f0u;
+}
+
+static void pattern_fill(void)
+{
+	for (uint32_t a = PTW_PATTERN; a < PTW_PATTERN + PTW_PATTERN_SIZE; a += 4)
+		*(volatile uint32_t *)a = pattern_word(a);
+}
+
+static void pattern_check(void)
+{
+	uint32_t bad = 0, first = 0;
+
+	for (uint32_t a = PTW_PATTERN; a < PTW_PATTERN + PTW_PATTERN_SIZE; a += 4)
+		if (*(volatile uint32_t *)a != pattern_word(a) && !bad++)
+			first = a;
+	check(bad == 0, "memory pattern intact: %u of %u words differ (first at 0x%x)", bad, PTW_PATTERN_SIZE / 4,
+	      first);
+}
+
 int guest_main(uint32_t magic, uint32_t info)
 {
 	char c[24] = "topa", iters[16] = "900";
@@ -278,6 +302,11 @@ int guest_main(uint32_t magic, uint32_t info)
 	char lm[8] = "off", delay[16] = "0";
 	cmdline_get_arg(cmd, "delay", delay, sizeof(delay));
 	cmdline_get_arg(cmd, "longmode", lm, sizeof(lm));
+	char pat[8] = "off";
+	cmdline_get_arg(cmd, "pattern", pat, sizeof(pat));
+	bool pattern = !strcmp(pat, "on");
+	if (pattern)
+		pattern_fill();
 	ptw_long_mode = !strcmp(lm, "on");
 	if (hc_info(&hi) == 0)
 		memcpy(name, hi.name, sizeof(name) - 1);
@@ -328,6 +357,8 @@ int guest_main(uint32_t magic, uint32_t info)
 	serial_printf("ptwork: checksum 0x%x ctl 0x%x status 0x%x base 0x%x mask_ptrs 0x%x%08x\n", sum,
 		      (uint32_t)ctl_rd, (uint32_t)status, (uint32_t)base, (uint32_t)(mask >> 32), (uint32_t)mask);
 	check_eq(*(volatile uint32_t *)PTW_CANARY, PTW_CANARY_VALUE, "memory after the output buffers untouched");
+	if (pattern)
+		pattern_check();
 	if (int80) {
 		/* Delivery clears TF (SDM 6.12.1): the flags a handler finds in its frame are the guest's own. */
 		check_eq_dec(ptw_int80_frames, n, "int $0x80 handler ran %u times", n);

@@ -18,6 +18,8 @@
 #define PTW_INT80_OUT    0xc00000u /* single-range output of the int80 case, aligned to its size */
 #define PTW_INT80_SIZE   0x80000u  /* 512 KiB */
 #define PTW_INT80_VECTOR 0x80u
+#define PTW_PATTERN      0xd00000u /* pattern=on: 1 MiB checked at the end */
+#define PTW_PATTERN_SIZE 0x100000u
 
 /* Set from the command line (longmode=on): the workload also runs 64-bit code. */
 extern bool ptw_long_mode;

@@ -98,6 +98,21 @@ static void test_unclaimed_ports(void **state)
 	assert_false(v.stop.requested);
 }
 
+/* A sweep over every port: 32 reported, one line saying the rest are not, then silence. */
+static void test_unclaimed_reports_capped(void **state)
+{
+	(void)state;
+	for (unsigned port = 0x1000; port < 0x1100; port++)
+		assert_int_equal(in_ok((uint16_t)port, 1), 0x11223344556677ffULL);
+	out_ok(0x2000, 1, 0);
+	assert_int_equal(env_console_count("from unclaimed port"), 32);
+	assert_int_equal(env_console_count("IN from unclaimed port 0x101f "), 1);
+	assert_int_equal(env_console_count("unclaimed port 0x1020 "), 0);
+	assert_int_equal(env_console_count("more than 32 unclaimed ports used: no more reported"), 1);
+	assert_int_equal(env_console_count("unclaimed port 0x2000 "), 0);
+	assert_false(v.stop.requested);
+}
+
 static void test_debug_exit(void **state)
 {
 	(void)state;
@@ -364,6 +379,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_com1, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_string_paged, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_unclaimed_ports, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_unclaimed_reports_capped, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_debug_exit, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_bochs_shutdown, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_outs_rep, setup, teardown),

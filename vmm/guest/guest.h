@@ -31,6 +31,9 @@ struct guest {
 	struct pt_guest pt; /* served through vcpu.pt_ops */
 
 	uint64_t run_tsc; /* TSC ticks spent in run slices, for limit= */
+	/* Virtual time for fairness: wall time of its slices, VMM work included (sched.c). */
+	uint64_t sched_vtime;
+	bool sched_slept; /* asleep in HLT or yielded early since it last ran */
 	struct vcpu vcpu; /* everything of the CPU the guest can see or set */
 };
 

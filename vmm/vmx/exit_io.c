@@ -25,6 +25,26 @@ static void uart_irq_update(struct vcpu *v)
 		vlapic_request_windows(v);
 }
 
+/*
+ * An unclaimed port is reported once per port, and only for the first IO_REPORTS_MAX ports: a guest
+ * sweeping all 65536 would otherwise hold the CPU for minutes of serial output.
+ */
+#define IO_REPORTS_MAX 32
+
+static void report_unclaimed(struct vcpu *v, uint16_t port, bool out)
+{
+	if (v->io.logged[port / 8] & (1u << (port % 8)) || v->io.port_reports > IO_REPORTS_MAX)
+		return;
+	v->io.logged[port / 8] |= (uint8_t)(1u << (port % 8));
+	if (++v->io.port_reports > IO_REPORTS_MAX)
+		pr_info("guest %s: more than %u unclaimed ports used: no more reported\n", v->name, IO_REPORTS_MAX);
+	else if (out)
+		pr_info("guest %s: OUT to unclaimed port 0x%x ignored (reported once per port)\n", v->name, port);
+	else
+		pr_info("guest %s: IN from unclaimed port 0x%x reads all ones (reported once per port)\n", v->name,
+			port);
+}
+
 /* Returns false when the access stopped the guest (v->stop says why). */
 static bool io_out(struct vcpu *v, uint16_t port, unsigned size, uint32_t val)
 {
@@ -50,10 +70,7 @@ static bool io_out(struct vcpu *v, uint16_t port, unsigned size, uint32_t val)
 		}
 		return true;
 	}
-	if (!(v->io.logged[port / 8] & (1u << (port % 8)))) {
-		v->io.logged[port / 8] |= (uint8_t)(1u << (port % 8));
-		pr_info("guest %s: OUT to unclaimed port 0x%x ignored (reported once per port)\n", v->name, port);
-	}
+	report_unclaimed(v, port, true);
 	return true;
 }
 
@@ -72,11 +89,8 @@ static uint32_t io_in(struct vcpu *v, uint16_t port, unsigned size)
 		uart_irq_update(v);
 		return val;
 	}
-	if (port != BOCHS_SHUTDOWN_PORT && port != DEBUG_EXIT_PORT && !(v->io.logged[port / 8] & (1u << (port % 8)))) {
-		v->io.logged[port / 8] |= (uint8_t)(1u << (port % 8));
-		pr_info("guest %s: IN from unclaimed port 0x%x reads all ones (reported once per port)\n", v->name,
-			port);
-	}
+	if (port != BOCHS_SHUTDOWN_PORT && port != DEBUG_EXIT_PORT)
+		report_unclaimed(v, port, false);
 	return size == 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
 }
 

@@ -76,6 +76,7 @@ struct vcpu_mem {
 /* Port I/O and unbacked-memory bookkeeping (exit_io.c, exit_ept.c). */
 struct vcpu_io {
 	uint8_t logged[0x10000 / 8];   /* unclaimed ports already reported once */
+	unsigned port_reports;         /* unclaimed ports reported, up to IO_REPORTS_MAX (exit_io.c) */
 	unsigned bochs_shutdown_len;   /* bytes of "Shutdown" written to port 0x8900 so far */
 	uint64_t unbacked_logged_page; /* last unbacked GPA page reported, to keep logs short */
 	unsigned unbacked_reports;
