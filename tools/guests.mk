@@ -36,12 +36,9 @@ GUEST_SPECS := hello:mb2:hello,hello_mb2,hello_mb1 \
                modules-mb1:mb1:modules:0x8000 \
                conf:mb2:$(CONF_SRCS) \
                platdev:mb2:platdev \
-<<<<<<< HEAD
-               repfreeze:mb2:repfreeze
-=======
+               repfreeze:mb2:repfreeze \
                share:mb2:share \
                hostile:mb2:hostile,hostile_io,hostile_pt
->>>>>>> hostile
 
 guest_field  = $(word $(2),$(subst :, ,$(1)))
 guest_objs   = $(patsubst %,$(GUEST_BUILD)/%.o,$(subst $(comma), ,$(call guest_field,$(1),3)))
