@@ -4,6 +4,8 @@
 # Usage: tools/fuzz.sh BUILD/fuzz/fuzz_NAME SECONDS WORK_CORPUS_DIR [--fresh]
 # --fresh empties the working corpus first (the bounded run in make test). Exit status: the fuzzer's,
 # non-zero when an invariant broke or a sanitizer fired; the input is saved under build/fuzz-crashes/.
+# PTV_FUZZ_SEED=N fixes libFuzzer's seed (the bounded run in make test does, so a CI run repeats the
+# same inputs); unset, every run explores anew (make fuzz).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 bin=$1 secs=$2 work=$3
@@ -22,7 +24,9 @@ if [ ! -d "$seeds" ]; then
 fi
 [ "${4:-}" = --fresh ] && rm -rf "$work"
 mkdir -p "$work" "$crashes" "$(dirname "$log")"
-"$bin" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+seed=()
+[ -n "${PTV_FUZZ_SEED:-}" ] && seed=(-seed="$PTV_FUZZ_SEED")
+"$bin" "${seed[@]}" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
   -artifact_prefix="$crashes/$name-" "$work" "$seeds" >"$log" 2>&1
 rc=$?
 execs=$(grep -aoE 'stat::number_of_executed_units: [0-9]+' "$log" | awk '{print $2}')

@@ -76,12 +76,13 @@ if [ "$which" = all ] || [ "$which" = unit ]; then
   done
 fi
 
-# The bounded fuzz run: every harness in tests/fuzz for a few seconds, one test each. A harness whose
+# The bounded fuzz run: every harness in tests/fuzz for a few seconds, one test each, with a fixed
+# seed (PTV_FUZZ_SEED; empty for a fresh one) so that a run repeats; make fuzz explores. A harness whose
 # binary was not built (no clang/libFuzzer) is a failure, never a skip.
 if [ "$which" = all ] || [ "$which" = unit ] || [ "$which" = fuzz ]; then
   for src in tests/fuzz/fuzz_*.c; do
     bin=build/fuzz/$(basename "$src" .c)
-    line=$(tools/fuzz.sh "$bin" "${PTV_FUZZ_TIME:-4}" "build/test-fuzz/$(basename "$bin")" --fresh 2>&1)
+    line=$(PTV_FUZZ_SEED=${PTV_FUZZ_SEED-20261206} tools/fuzz.sh "$bin" "${PTV_FUZZ_TIME:-4}" "build/test-fuzz/$(basename "$bin")" --fresh 2>&1)
     rc=$?
     echo "$line" | sed '2,$s/^/      /'
     if [ "$rc" -eq 0 ]; then

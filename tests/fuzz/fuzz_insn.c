@@ -8,7 +8,8 @@
  * change-of-flow class (the kinds emulated PT and the exit handlers use), a direct branch's target
  * at that IP, and ModRM/SIB/displacement must agree, except the documented allow-list of places
  * where Capstone 4 departs from the SDM (corpus_quirk: 66-prefixed near branches in 64-bit mode,
- * 16-bit address-size targets, UD0/UD1 ModRM, ENDBR ModRM, EVEX rounding length, EVEX disp8*N).
+ * targets wrapped at 64 KiB in 16-bit mode or with a 16-bit address size, UD0/UD1 ModRM, ENDBR
+ * ModRM, EVEX rounding length, EVEX disp8*N).
  * Bytes only one decoder accepts are not compared: Capstone takes some #UD forms (LOCK on
  * non-RMW, prefixes before VEX) and refuses valid VEX/EVEX forms with reserved operand fields.
  */

@@ -204,11 +204,12 @@ static const char *corpus_quirk(const uint8_t *p, size_t avail, enum insn_mode m
 	/* EVEX register form with EVEX.b (embedded rounding): Capstone 4 counts one byte too many. */
 	if ((in->prefixes & INSN_PFX_EVEX) && (in->modrm >> 6) == 3 && (unsigned)ci->size == in->len + 1)
 		return "evex rounding length";
-	/* Capstone wraps direct-branch targets at 64 KiB whenever the address size is 16 bits; the IP
-	 * width follows the operand size (SDM Vol. 2 "JMP"). */
-	if (in->has_rel && in->len == ci->size && in->addrsize == 16 &&
+	/* Capstone wraps direct-branch targets at 64 KiB whenever the address size is 16 bits, and in
+	 * 16-bit mode even with 66 (32-bit operand size); the IP width follows the operand size (SDM
+	 * Vol. 2 "JMP": EIP is masked to 16 bits only when OperandSize = 16). */
+	if (in->has_rel && in->len == ci->size && (in->addrsize == 16 || mode == INSN_MODE16) &&
 	    ((uint64_t)ci->detail->x86.operands[0].imm & 0xffff) == (target & 0xffff))
-		return "16-bit address-size target";
+		return "16-bit address-size or mode target";
 	/* ... and it keeps EIP's upper half where a 16-bit operand size clears it (SDM Vol. 2 "Jcc": "IF
 	 * OperandSize = 16 THEN EIP := EIP AND 0000FFFFH"), seen only away from IPs below 64 KiB. */
 	if (in->has_rel && in->len == ci->size && in->opsize == 16 && mode != INSN_MODE64 &&
