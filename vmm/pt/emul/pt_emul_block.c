@@ -160,7 +160,8 @@ static bool read_lin(struct vcpu *v, uint64_t lin, unsigned bytes, uint64_t *val
 	if (!(b->data.host && b->data.page == page && b->data.cr0 == cr0 && b->data.cr3 == cr3 && b->data.cr4 == cr4 &&
 	      b->data.ept_gen == v->mem.ept->gen && b->data.epoch == b->epoch)) {
 		b->data.host = NULL;
-		if (!vcpu_linear_to_phys(v, page, &gpa) || !(b->data.host = ept_guest_ptr(v->mem.ept, gpa, PAGE_SIZE, EPT_R)))
+		if (!vcpu_linear_to_phys(v, page, &gpa) ||
+		    !(b->data.host = ept_guest_ptr(v->mem.ept, gpa, PAGE_SIZE, EPT_R)))
 			return vcpu_fetch(v, lin, val, bytes) == bytes;
 		b->data.page = page;
 		b->data.cr0 = cr0;

@@ -68,7 +68,7 @@ struct pt_emul_blk {
 	unsigned n, cursor;
 	unsigned packets; /* of seq[0..n-1], instructions that may produce a packet */
 	struct pt_blk_insn seq[PT_BLK_MAX + 1];
-	struct insn term; /* seq[n-1] decoded: its bytes are write-protected since */
+	struct insn term;  /* seq[n-1] decoded: its bytes are write-protected since */
 	struct pt_stk stk; /* while a path is decoded */
 	unsigned nread;
 	struct pt_blk_read read[PT_BLK_READS];

@@ -41,7 +41,7 @@ struct pt_out_win {
 };
 
 struct pt_out {
-	const struct ept *ept; /* the guest's EPT: every output access goes through its walker */
+	const struct ept *ept;           /* the guest's EPT: every output access goes through its walker */
 	struct pt_out_win table, region; /* the ToPA table page and the output region last used */
 	uint8_t maxphyaddr;
 	bool pmi;           /* an INT region filled since the flag was last cleared */

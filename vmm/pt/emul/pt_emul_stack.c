@@ -212,7 +212,8 @@ static void modrm_insn(struct pt_stk *s, const struct insn *in, enum insn_mode m
 			push(s, stack_op_size(in, mode), false, 0); /* PUSH r/m */
 			return;
 		}
-		if (!wide && in->map == INSN_MAP_1BYTE && in->opcode >= 0xd8 && in->opcode <= 0xdf && in->modrm_mod == 3)
+		if (!wide && in->map == INSN_MAP_1BYTE && in->opcode >= 0xd8 && in->opcode <= 0xdf &&
+		    in->modrm_mod == 3)
 			return; /* x87 register forms (FNSTSW AX writes AX only) */
 		if (in->has_mem)
 			s->mem_known = false;
