@@ -101,6 +101,15 @@ static bool remaps(const struct insn *in)
 	       ((in->map == INSN_MAP_0F && in->opcode == 0x01) || (in->map == INSN_MAP_0F38 && in->opcode == 0x82));
 }
 
+/*
+ * The EPT's generation without the block engine's own write protections: paths and mappings cached
+ * under it stay good while only those changed (a page given back ends its paths by a new epoch).
+ */
+static uint64_t ept_gen(const struct vcpu *v)
+{
+	return v->mem.ept->gen - v->pt->emul.blk.own_gen;
+}
+
 static bool decode_at(struct vcpu *v, struct pt_emul *e, uint64_t ip, struct insn *in)
 {
 	struct pt_emul_blk *b = &e->blk;
@@ -158,7 +167,7 @@ static bool read_lin(struct vcpu *v, uint64_t lin, unsigned bytes, uint64_t *val
 	if (off + bytes > PAGE_SIZE)
 		return vcpu_fetch(v, lin, val, bytes) == bytes;
 	if (!(b->data.host && b->data.page == page && b->data.cr0 == cr0 && b->data.cr3 == cr3 && b->data.cr4 == cr4 &&
-	      b->data.ept_gen == v->mem.ept->gen && b->data.epoch == b->epoch)) {
+	      b->data.ept_gen == ept_gen(v) && b->data.epoch == b->epoch)) {
 		b->data.host = NULL;
 		if (!vcpu_linear_to_phys(v, page, &gpa) ||
 		    !(b->data.host = ept_guest_ptr(v->mem.ept, gpa, PAGE_SIZE, EPT_R)))
@@ -167,7 +176,7 @@ static bool read_lin(struct vcpu *v, uint64_t lin, unsigned bytes, uint64_t *val
 		b->data.cr0 = cr0;
 		b->data.cr3 = cr3;
 		b->data.cr4 = cr4;
-		b->data.ept_gen = v->mem.ept->gen;
+		b->data.ept_gen = ept_gen(v);
 		b->data.epoch = b->epoch;
 	}
 	memcpy(val, b->data.host + off, bytes);
@@ -247,8 +256,10 @@ static bool protect_code(struct vcpu *v, struct pt_emul_blk *b, uint64_t lin)
 		return false;
 	if (!(x.perms & EPT_W))
 		return true; /* the guest cannot write it */
+	uint64_t gen = v->mem.ept->gen;
 	if (b->wp_n == PT_BLK_WP_MAX || ept_protect(v->mem.ept, gpa, PAGE_SIZE, x.perms & ~EPT_W) < 0)
 		return false;
+	b->own_gen += v->mem.ept->gen - gen;
 	ept_invalidate(v->mem.ept);
 	b->wp[b->wp_n].gpa = gpa;
 	b->wp[b->wp_n].perms = x.perms;
@@ -258,8 +269,11 @@ static bool protect_code(struct vcpu *v, struct pt_emul_blk *b, uint64_t lin)
 
 static void unprotect_at(struct vcpu *v, struct pt_emul_blk *b, unsigned i)
 {
+	uint64_t gen = v->mem.ept->gen;
+
 	b->epoch++;
 	ept_protect(v->mem.ept, b->wp[i].gpa, PAGE_SIZE, b->wp[i].perms);
+	b->own_gen += v->mem.ept->gen - gen;
 	b->wp[i] = b->wp[--b->wp_n];
 }
 
@@ -425,7 +439,7 @@ static bool decode_block(struct vcpu *v, struct pt_emul *e, uint64_t ip, const s
 	unsigned width = stack_width(v);
 
 	for (c = set; c < set + PT_BLK_WAYS; c++) {
-		if (c->epoch == b->epoch && c->start == ip && c->pend == pend && c->ept_gen == v->mem.ept->gen &&
+		if (c->epoch == b->epoch && c->start == ip && c->pend == pend && c->ept_gen == ept_gen(v) &&
 		    c->cr3 == cr3 && c->mode == mode && c->stack_width == width && reads_hold(v, c)) {
 			memcpy(&b->seq[first], c->seq, c->n * sizeof(c->seq[0]));
 			b->n += c->n;
@@ -442,7 +456,7 @@ static bool decode_block(struct vcpu *v, struct pt_emul *e, uint64_t ip, const s
 	c->epoch = b->epoch;
 	c->start = ip;
 	c->pend = pend;
-	c->ept_gen = v->mem.ept->gen;
+	c->ept_gen = ept_gen(v);
 	c->cr3 = cr3;
 	c->mode = mode;
 	c->stack_width = width;

@@ -94,7 +94,8 @@ struct pt_emul_blk {
 	 */
 	uint64_t epoch;
 	struct pt_blk_cached cache[PT_BLK_CACHE];
-	unsigned victim; /* the way a missed path replaces next */
+	unsigned victim;  /* the way a missed path replaces next */
+	uint64_t own_gen; /* EPT generations spent on the engine's own code-page protection */
 	struct pt_blk_stats st;
 };
 
