@@ -166,6 +166,12 @@ do-test: $(UNIT_TESTS) $(FUZZERS) $(ISO) $(HOST_TOOLS) $(ANALYZE_LOGS)
 do-bench: $(ISO) $(HOST_TOOLS)
 	@tools/bench.sh
 
+# perf record -e intel_pt//u in the Linux guest, per emulated-PT engine (slow: one Linux boot each).
+.PHONY: bench-linux
+bench-linux: deps
+	@$(MAKE) --no-print-directory $(ELF)
+	@tools/bench-linux.sh
+
 # ---- the Linux test image: Debian's kernel and an initramfs with perf (tools/mk-linux-image.sh) ----
 .PHONY: linux-image run-linux-bare run-linux
 LINUX_IMAGE := $(BUILD)/linux/initrd.cpio.gz
