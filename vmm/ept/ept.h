@@ -54,11 +54,14 @@ enum invept_type {
 	INVEPT_ALL_CONTEXT = 2,    /* all of them */
 };
 
+struct ept_view;
+
 struct ept {
 	paddr_t pml4;
 	struct ept_caps caps;
 	uint64_t table_pages; /* paging-structure frames owned by this EPT, PML4 included */
 	uint64_t gen;         /* bumped by every change, so translation caches know to drop */
+	struct ept_view *view; /* a view that follows this EPT's changes (ept_view.c), or NULL */
 };
 
 void ept_caps_from_msr(uint64_t ept_vpid_cap, struct ept_caps *c);
@@ -89,7 +92,7 @@ int ept_protect(struct ept *e, uint64_t gpa, uint64_t len, unsigned perms);
  * when the CPU has neither or INVEPT fails: stale translations may then remain.
  */
 int ept_invalidate(const struct ept *e);
-/* Frees every table page; e->pml4 becomes 0. */
+/* Frees every table page (and an attached view's); e->pml4 becomes 0. */
 void ept_destroy(struct ept *e);
 
 #endif

@@ -1,9 +1,10 @@
 /* INVEPT after a change to a live EPT (SDM 29.4.3.1 "Operations that Invalidate Cached Mappings"). */
 #include "ept/ept.h"
+#include "ept/ept_view.h"
 #include "cpu.h"
 #include "log.h"
 
-int ept_invalidate(const struct ept *e)
+static int invept_one(const struct ept *e)
 {
 	enum vmx_status st = VMX_FAIL_INVALID;
 	enum invept_type type = INVEPT_SINGLE_CONTEXT;
@@ -22,4 +23,14 @@ int ept_invalidate(const struct ept *e)
 		pr_err("EPT: INVEPT type %u of EPTP 0x%lx failed (%s)\n", type, ept_eptp(e),
 		       st == VMX_FAIL_VALID ? "VMfailValid" : "VMfailInvalid");
 	return -1;
+}
+
+/* An attached view's cached combined mappings go with the base's: it changed with it (ept_view.c). */
+int ept_invalidate(const struct ept *e)
+{
+	int r = invept_one(e);
+
+	if (e->view && invept_one(&e->view->ept) < 0)
+		r = -1;
+	return r;
 }
