@@ -303,6 +303,7 @@ void pt_emul_event_injected(struct vcpu *v, unsigned vector)
 	uint64_t ip = vcpu_lip(), handler;
 	unsigned cpl;
 
+	pt_emul_cpl_boundary(v);
 	if (!v->pt_stepping || !e->active)
 		return;
 	pt_emul_block_leave(v, pg, e);

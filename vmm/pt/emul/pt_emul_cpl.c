@@ -17,8 +17,11 @@
  * ptvisor writing it for the guest, unlearns it before code there could run
  * unseen. Kernel and user code must not share a page: a page learned at the
  * excluded level runs natively at the traced one too (README, limits).
- * Events need nothing here: at the excluded CPL they are not traced, and one
- * that reaches a traced CPL fetches from a page not learned.
+ * Events at the excluded CPL need nothing: they are not traced, and one that
+ * reaches a traced CPL fetches from a page not learned. But an exit may come
+ * between the return to a traced CPL and that fetch (an interrupt window
+ * opened by SYSRET's or IRET's RFLAGS.IF): an event injected there is taken
+ * by the step engine at that IP, after the boundary (pt_emul_cpl_boundary).
  */
 #include "pt/emul/pt_emul_cpl.h"
 #include "pt/emul/pt_emul_int.h"
@@ -82,14 +85,23 @@ int pt_emul_cpl_ept(struct vcpu *v, const struct ept_violation *ev)
 			return EPT_FAULT_RETRY;
 		}
 		/* Code at a traced level: the step engine takes it from here. */
-		e->st.cpl_exits++;
-		pt_emul_cpl_leave(v, pg);
-		pt_emul_cpl_resume(v, pg);
+		pt_emul_cpl_boundary(v);
 		return EPT_FAULT_RETRY;
 	case EPT_VIEW_BASE:
 	default:
 		return EPT_FAULT_UNHANDLED;
 	}
+}
+
+void pt_emul_cpl_boundary(struct vcpu *v)
+{
+	struct pt_guest *pg = v->pt;
+
+	if (!pg->emul.cpl || cpl_excluded(pg, vcpu_cpl()))
+		return;
+	pg->emul.st.cpl_exits++;
+	pt_emul_cpl_leave(v, pg);
+	pt_emul_cpl_resume(v, pg);
 }
 
 void pt_emul_cpl_written(struct vcpu *v, uint64_t gpa)

@@ -17,6 +17,9 @@ bool pt_emul_cpl_enter(struct vcpu *v, struct pt_guest *pg);
 void pt_emul_cpl_leave(struct vcpu *v, struct pt_guest *pg);
 /* An EPT violation under the view: an enum ept_fault_result, EPT_FAULT_UNHANDLED when not the view's. */
 int pt_emul_cpl_ept(struct vcpu *v, const struct ept_violation *ev);
+/* Under the view at a traced CPL (returned there, the first fetch not made yet): the step engine
+   takes over at this IP, as the fetch would have made it. */
+void pt_emul_cpl_boundary(struct vcpu *v);
 /* ptvisor writes the guest page at gpa for it: no longer known code. */
 void pt_emul_cpl_written(struct vcpu *v, uint64_t gpa);
 /* The guest goes away: the view's tables are freed. */
