@@ -1,7 +1,6 @@
 /* EPT construction: table frames, range map/unmap/protect with large-page splits, teardown. */
 #include "ept/ept.h"
 #include "ept/ept_table.h"
-#include "ept/ept_view.h"
 #include "lib/string.h"
 #include "log.h"
 
@@ -178,12 +177,12 @@ static int ept_apply(struct ept *e, uint64_t gpa, uint64_t end, enum ept_op op, 
 	return 0;
 }
 
-/* An attached view maps a changed range anew, whether the change went through or stopped halfway. */
+/* A follower takes a changed range anew, whether the change went through or stopped halfway. */
 static int ept_changed(struct ept *e, uint64_t gpa, uint64_t len, int r)
 {
 	e->gen++;
-	if (e->view && len && gpa + len > gpa && gpa + len <= EPT_GPA_LIMIT && IS_ALIGNED(gpa | len, PAGE_SIZE))
-		ept_view_follow(e->view, gpa, len);
+	if (e->follower && len && gpa + len > gpa && gpa + len <= EPT_GPA_LIMIT && IS_ALIGNED(gpa | len, PAGE_SIZE))
+		e->follower->changed(e->follower, gpa, len);
 	return r;
 }
 
@@ -235,8 +234,9 @@ int ept_protect(struct ept *e, uint64_t gpa, uint64_t len, unsigned perms)
 void ept_destroy(struct ept *e)
 {
 	e->gen++;
-	if (e->view)
-		ept_view_destroy(e->view);
+	if (e->follower)
+		e->follower->destroyed(e->follower);
+	e->follower = NULL;
 	if (e->pml4)
 		ept_table_free_tree(e, e->pml4, EPT_LEVELS);
 	e->pml4 = 0;

@@ -1,6 +1,5 @@
 /* INVEPT after a change to a live EPT (SDM 29.4.3.1 "Operations that Invalidate Cached Mappings"). */
 #include "ept/ept.h"
-#include "ept/ept_view.h"
 #include "cpu.h"
 #include "log.h"
 
@@ -25,12 +24,12 @@ static int invept_one(const struct ept *e)
 	return -1;
 }
 
-/* An attached view's cached combined mappings go with the base's: it changed with it (ept_view.c). */
+/* A follower's EPT (a view) changed with this one: its cached combined mappings go too. */
 int ept_invalidate(const struct ept *e)
 {
 	int r = invept_one(e);
 
-	if (e->view && invept_one(&e->view->ept) < 0)
+	if (e->follower && e->follower->ept && invept_one(e->follower->ept) < 0)
 		r = -1;
 	return r;
 }

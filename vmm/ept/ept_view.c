@@ -4,8 +4,8 @@
  * page not learned makes an EPT violation (SDM 29.3.3.2 "EPT Violations"),
  * whatever the guest's own paging says. Learned pages may be executed and not
  * written, so code that is changed is seen before it runs again. The view is
- * built once and then follows the base range by range (ept.c calls
- * ept_view_follow after every change), never rebuilt wholesale; the
+ * built once and then follows the base range by range (it is the base's
+ * struct ept_follower, told of every change), never rebuilt wholesale; the
  * combined mappings cached under its EPTP are invalidated with the base's
  * (ept_invalidate) or on its own changes here.
  */
@@ -50,7 +50,8 @@ static void follow_page(struct ept_view *w, uint64_t page)
 	(void)ept_unmap_range(&w->ept, page, PAGE_SIZE);
 }
 
-void ept_view_follow(struct ept_view *w, uint64_t gpa, uint64_t len)
+/* [gpa, gpa+len) of the base changed: mapped anew. The caller's INVEPT of the base covers the view. */
+static void view_follow(struct ept_view *w, uint64_t gpa, uint64_t len)
 {
 	uint64_t end = gpa + len, start = gpa;
 
@@ -73,21 +74,44 @@ void ept_view_follow(struct ept_view *w, uint64_t gpa, uint64_t len)
 			follow_page(w, w->learned[i]);
 }
 
+static struct ept_view *view_of(struct ept_follower *f)
+{
+	return (struct ept_view *)((char *)f - offsetof(struct ept_view, follower));
+}
+
+static void base_changed(struct ept_follower *f, uint64_t gpa, uint64_t len)
+{
+	view_follow(view_of(f), gpa, len);
+}
+
+static void base_written(struct ept_follower *f, uint64_t gpa, uint64_t len)
+{
+	ept_view_written(view_of(f), gpa, len);
+}
+
+static void base_destroyed(struct ept_follower *f)
+{
+	ept_view_destroy(view_of(f));
+}
+
 int ept_view_init(struct ept_view *w, struct ept *base)
 {
 	memset(w, 0, sizeof(*w));
-	if (ept_init(&w->ept, &base->caps) < 0)
+	if (base->follower || ept_init(&w->ept, &base->caps) < 0)
 		return -1;
 	w->base = base;
-	ept_view_follow(w, 0, EPT_GPA_LIMIT);
-	base->view = w;
+	view_follow(w, 0, EPT_GPA_LIMIT);
+	w->follower = (struct ept_follower){
+		.changed = base_changed, .written = base_written, .destroyed = base_destroyed, .ept = &w->ept
+	};
+	base->follower = &w->follower;
 	return 0;
 }
 
 void ept_view_destroy(struct ept_view *w)
 {
-	if (w->base && w->base->view == w)
-		w->base->view = NULL;
+	if (w->base && w->base->follower == &w->follower)
+		w->base->follower = NULL;
 	w->base = NULL;
 	w->n = w->next = 0;
 	if (w->ept.pml4)

@@ -20,6 +20,7 @@ struct ept_view_stats {
  * range by range as they are made; ptvisor's writes through ept_write_guest unlearn.
  */
 struct ept_view {
+	struct ept_follower follower; /* attached to the base */
 	struct ept ept;
 	struct ept *base;
 	uint64_t learned[EPT_VIEW_LEARN_MAX]; /* GPAs of pages; once full, `next` is the oldest */
@@ -35,13 +36,10 @@ enum ept_view_fault {
 	EPT_VIEW_RETRY, /* the view's own doing, undone (a learned page written): resume at the same RIP */
 };
 
-/* Builds the view of base and attaches it (base->view): 0, or -1 with nothing attached. */
+/* Builds the view of base and attaches it (base->follower): 0, or -1 with nothing attached. */
 int ept_view_init(struct ept_view *w, struct ept *base);
 /* Detaches and frees the view's tables (also done by ept_destroy of its base). */
 void ept_view_destroy(struct ept_view *w);
-/* ept.c: [gpa, gpa+len) of the base changed; the view maps it anew. The caller's INVEPT of the base
-   covers the view (ept_invalidate). */
-void ept_view_follow(struct ept_view *w, uint64_t gpa, uint64_t len);
 /* The page at gpa becomes executable in the view (the oldest learned one gives way when full). */
 void ept_view_learn(struct ept_view *w, uint64_t gpa);
 /* [gpa, gpa+len) was written: the pages learned there are executable no more. */

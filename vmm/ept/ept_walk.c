@@ -1,6 +1,5 @@
 /* Software EPT walk, guest pointers and page-splitting guest copies. */
 #include "ept/ept_walk.h"
-#include "ept/ept_view.h"
 #include "mem/phys.h"
 #include "lib/string.h"
 
@@ -129,12 +128,12 @@ size_t ept_read_guest(const struct ept *e, uint64_t gpa, void *dst, size_t len)
 	return ept_copy_guest(e, gpa, dst, NULL, len);
 }
 
-/* What ptvisor writes for the guest is no longer known code in an attached view (ept_view.c). */
+/* A follower hears of what ptvisor writes for the guest (an EPT view forgets code learned there). */
 size_t ept_write_guest(const struct ept *e, uint64_t gpa, const void *src, size_t len)
 {
 	size_t done = ept_copy_guest(e, gpa, NULL, src, len);
 
-	if (e->view)
-		ept_view_written(e->view, gpa, done);
+	if (e->follower && done)
+		e->follower->written(e->follower, gpa, done);
 	return done;
 }
