@@ -159,8 +159,8 @@ static void test_view_bounded(void **state)
 	/* The oldest gave way. */
 	assert_false(ept_view_is_learned(&view, 0));
 	expect_xlate(&view.ept, 0, RAM_HPA, EPT_R | EPT_W, 1);
-	expect_xlate(&view.ept, EPT_VIEW_LEARN_MAX * PAGE_SIZE, RAM_HPA + EPT_VIEW_LEARN_MAX * PAGE_SIZE,
-		     EPT_R | EPT_X, 1);
+	uint64_t newest = (uint64_t)EPT_VIEW_LEARN_MAX * PAGE_SIZE;
+	expect_xlate(&view.ept, newest, RAM_HPA + newest, EPT_R | EPT_X, 1);
 	/* Destroyed on its own, the view leaves the base alone. */
 	ept_view_destroy(&view);
 	assert_null(base.follower);

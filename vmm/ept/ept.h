@@ -59,8 +59,8 @@ struct ept_follower;
 struct ept {
 	paddr_t pml4;
 	struct ept_caps caps;
-	uint64_t table_pages; /* paging-structure frames owned by this EPT, PML4 included */
-	uint64_t gen;         /* bumped by every change, so translation caches know to drop */
+	uint64_t table_pages;          /* paging-structure frames owned by this EPT, PML4 included */
+	uint64_t gen;                  /* bumped by every change, so translation caches know to drop */
 	struct ept_follower *follower; /* told of this EPT's changes, or NULL */
 };
 
