@@ -38,16 +38,21 @@ static unsigned view_perms(const struct ept_view *w, uint64_t page, unsigned per
 	return perms & ~EPT_X;
 }
 
-/* Maps the page at `page` in the view as the base has it now (unmapped where the base is). */
-static void follow_page(struct ept_view *w, uint64_t page)
+/* Maps the page at `page` in the view as the base has it now (unmapped where the base is); false
+   when the base maps it and the view could not (no table memory). */
+static bool follow_page(struct ept_view *w, uint64_t page)
 {
 	struct ept_xlate x;
 	unsigned p;
 
-	if (ept_translate(w->base, page, &x) && (p = view_perms(w, page, x.perms)) != 0 &&
-	    ept_map_range(&w->ept, page, x.hpa, PAGE_SIZE, p, x.memtype) == 0)
-		return;
+	if (ept_translate(w->base, page, &x) && (p = view_perms(w, page, x.perms)) != 0) {
+		if (ept_map_range(&w->ept, page, x.hpa, PAGE_SIZE, p, x.memtype) == 0)
+			return true;
+		(void)ept_unmap_range(&w->ept, page, PAGE_SIZE);
+		return false;
+	}
 	(void)ept_unmap_range(&w->ept, page, PAGE_SIZE);
+	return true;
 }
 
 /* [gpa, gpa+len) of the base changed: mapped anew. The caller's INVEPT of the base covers the view. */
@@ -71,7 +76,7 @@ static void view_follow(struct ept_view *w, uint64_t gpa, uint64_t len)
 	}
 	for (unsigned i = 0; i < w->n; i++)
 		if (w->learned[i] >= start && w->learned[i] < end)
-			follow_page(w, w->learned[i]);
+			(void)follow_page(w, w->learned[i]);
 }
 
 static struct ept_view *view_of(struct ept_follower *f)
@@ -125,7 +130,7 @@ static void forget(struct ept_view *w, unsigned i)
 	uint64_t page = w->learned[i];
 
 	w->learned[i] = w->learned[--w->n];
-	follow_page(w, page);
+	(void)follow_page(w, page);
 }
 
 void ept_view_learn(struct ept_view *w, uint64_t gpa)
@@ -139,7 +144,7 @@ void ept_view_learn(struct ept_view *w, uint64_t gpa)
 		uint64_t old = w->learned[w->next];
 		w->learned[w->next] = page;
 		w->next = (w->next + 1) % EPT_VIEW_LEARN_MAX;
-		follow_page(w, old);
+		(void)follow_page(w, old);
 		w->st.evicted++;
 	} else {
 		w->learned[w->n++] = page;
@@ -148,7 +153,7 @@ void ept_view_learn(struct ept_view *w, uint64_t gpa)
 		w->lo = page;
 	if (w->n == 1 || page > w->hi)
 		w->hi = page;
-	follow_page(w, page);
+	(void)follow_page(w, page);
 	(void)ept_invalidate(&w->ept);
 	w->st.learned++;
 }
@@ -186,8 +191,10 @@ enum ept_view_fault ept_view_fault(struct ept_view *w, const struct ept_violatio
 	}
 	if (ev->fetch && learned_index(w, page) < 0)
 		return EPT_VIEW_FETCH;
-	/* The view lags the base here (it should not): take the page again. */
-	follow_page(w, page);
+	/* The view lags the base here (a map that ran out of table memory): take the page again, or let
+	   the base's handlers report it rather than retry for ever. */
+	if (!follow_page(w, page))
+		return EPT_VIEW_BASE;
 	(void)ept_invalidate(&w->ept);
 	return EPT_VIEW_RETRY;
 }
