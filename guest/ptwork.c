@@ -171,7 +171,7 @@ static bool delay_tick(struct trap_frame *f)
  */
 static void delay_ms(uint32_t ms, const char *what)
 {
-	bool (*volatile saved_hook)(struct trap_frame *f) = trap_hook;
+	bool (*volatile saved_hook)(struct trap_frame * f) = trap_hook;
 	uint32_t crystal = cpu_cpuid(0x15, 0).ecx;
 	uint32_t chunk_ms = 10000;
 

@@ -152,11 +152,12 @@ static void test_view_bounded(void **state)
 {
 	(void)state;
 	setup_base();
+	assert_int_equal(ept_map(&base, 4 * MiB, RAM_HPA + 4 * MiB, 2 * MiB, EPT_RWX, EPT_MT_WB), 0);
 	for (unsigned i = 0; i <= EPT_VIEW_LEARN_MAX; i++)
 		ept_view_learn(&view, (uint64_t)i * PAGE_SIZE);
 	assert_int_equal(view.n, EPT_VIEW_LEARN_MAX);
 	assert_int_equal(view.st.evicted, 1);
-	/* The oldest gave way. */
+	/* One gave way (the first, as the set was full for the first time). */
 	assert_false(ept_view_is_learned(&view, 0));
 	expect_xlate(&view.ept, 0, RAM_HPA, EPT_R | EPT_W, 1);
 	uint64_t newest = (uint64_t)EPT_VIEW_LEARN_MAX * PAGE_SIZE;

@@ -15,14 +15,26 @@
 #include "ept/ept_violation.h"
 #include "lib/string.h"
 
+/* The index of the first learned page at or above `page` (the array is kept sorted). */
+static unsigned lower_bound(const struct ept_view *w, uint64_t page)
+{
+	unsigned lo = 0, hi = w->n;
+
+	while (lo < hi) {
+		unsigned mid = lo + (hi - lo) / 2;
+		if (w->learned[mid] < page)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 static int learned_index(const struct ept_view *w, uint64_t page)
 {
-	if (!w->n || page < w->lo || page > w->hi)
-		return -1;
-	for (unsigned i = 0; i < w->n; i++)
-		if (w->learned[i] == page)
-			return (int)i;
-	return -1;
+	unsigned i = lower_bound(w, page);
+
+	return i < w->n && w->learned[i] == page ? (int)i : -1;
 }
 
 bool ept_view_is_learned(const struct ept_view *w, uint64_t gpa)
@@ -74,9 +86,8 @@ static void view_follow(struct ept_view *w, uint64_t gpa, uint64_t len)
 			(void)ept_map_range(&w->ept, gpa, x.hpa, next - gpa, x.perms & ~EPT_X, x.memtype);
 		gpa = next;
 	}
-	for (unsigned i = 0; i < w->n; i++)
-		if (w->learned[i] >= start && w->learned[i] < end)
-			(void)follow_page(w, w->learned[i]);
+	for (unsigned i = lower_bound(w, start); i < w->n && w->learned[i] < end; i++)
+		(void)follow_page(w, w->learned[i]);
 }
 
 static struct ept_view *view_of(struct ept_follower *f)
@@ -129,30 +140,29 @@ static void forget(struct ept_view *w, unsigned i)
 {
 	uint64_t page = w->learned[i];
 
-	w->learned[i] = w->learned[--w->n];
+	memmove(&w->learned[i], &w->learned[i + 1], (w->n - i - 1) * sizeof(w->learned[0]));
+	w->n--;
 	(void)follow_page(w, page);
 }
 
 void ept_view_learn(struct ept_view *w, uint64_t gpa)
 {
 	uint64_t page = gpa & ~(PAGE_SIZE - 1);
+	unsigned i = lower_bound(w, page);
 
-	if (learned_index(w, page) >= 0)
+	if (i < w->n && w->learned[i] == page)
 		return;
 	if (w->n == EPT_VIEW_LEARN_MAX) {
-		/* Full: the oldest gives way (learning again costs one exit). */
-		uint64_t old = w->learned[w->next];
-		w->learned[w->next] = page;
+		/* Full: one gives way, in turn through the set (learning it again costs one exit). */
+		unsigned victim = w->next;
 		w->next = (w->next + 1) % EPT_VIEW_LEARN_MAX;
-		(void)follow_page(w, old);
+		forget(w, victim);
 		w->st.evicted++;
-	} else {
-		w->learned[w->n++] = page;
+		i = lower_bound(w, page);
 	}
-	if (w->n == 1 || page < w->lo)
-		w->lo = page;
-	if (w->n == 1 || page > w->hi)
-		w->hi = page;
+	memmove(&w->learned[i + 1], &w->learned[i], (w->n - i) * sizeof(w->learned[0]));
+	w->learned[i] = page;
+	w->n++;
 	(void)follow_page(w, page);
 	(void)ept_invalidate(&w->ept);
 	w->st.learned++;
@@ -161,17 +171,12 @@ void ept_view_learn(struct ept_view *w, uint64_t gpa)
 void ept_view_written(struct ept_view *w, uint64_t gpa, uint64_t len)
 {
 	bool changed = false;
+	unsigned i = lower_bound(w, gpa & ~(PAGE_SIZE - 1));
 
-	if (!len || !w->n || gpa > w->hi || gpa + len <= w->lo)
-		return;
-	for (unsigned i = 0; i < w->n;) {
-		if (w->learned[i] + PAGE_SIZE > gpa && w->learned[i] < gpa + len) {
-			forget(w, i);
-			w->st.unlearned++;
-			changed = true;
-		} else {
-			i++;
-		}
+	while (len && i < w->n && w->learned[i] < gpa + len) {
+		forget(w, i);
+		w->st.unlearned++;
+		changed = true;
 	}
 	if (changed)
 		(void)ept_invalidate(&w->ept);

@@ -7,7 +7,7 @@
 
 struct ept_violation;
 
-#define EPT_VIEW_LEARN_MAX 256 /* 4-KiB pages executable in a view at once (1 MiB of code) */
+#define EPT_VIEW_LEARN_MAX 1024 /* 4-KiB pages executable in a view at once (4 MiB of code) */
 
 struct ept_view_stats {
 	uint64_t learned, unlearned, evicted;
@@ -23,9 +23,8 @@ struct ept_view {
 	struct ept_follower follower; /* attached to the base */
 	struct ept ept;
 	struct ept *base;
-	uint64_t learned[EPT_VIEW_LEARN_MAX]; /* GPAs of pages; once full, `next` is the oldest */
-	unsigned n, next;
-	uint64_t lo, hi; /* every learned page lies in [lo, hi]: ptvisor's other writes miss at once */
+	uint64_t learned[EPT_VIEW_LEARN_MAX]; /* GPAs of pages, sorted (a write's pages are found at once) */
+	unsigned n, next;                     /* once full, learned[next] gives way, in turn */
 	struct ept_view_stats st;
 };
 
