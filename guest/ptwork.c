@@ -1,10 +1,11 @@
 /*
  * ptwork: a guest that traces itself with Intel PT (as ptvisor exposes it), runs a known workload, stops
  * tracing and dumps its trace through the serial port in the framed form tools/ptextract.py reads.
- * Command line (after "--"): case=topa|topa-nmi|single|stop|outside|region-outside|reserved|int80|smc, iterations=N,
- * delay=MS (sleep before tracing), hold=MS (sleep traced, before the workload).
+ * Command line (after "--"): case=topa|topa-nmi|single|stop|outside|region-outside|reserved|int80|smc|retmod,
+ * iterations=N, delay=MS (sleep before tracing), hold=MS (sleep traced, before the workload).
  * case=topa-nmi is case=topa with LVT PC in NMI delivery mode, as Linux programs it: the PMI is an NMI.
  * case=smc traces code that rewrites a jump just ahead of itself (ptwork_smc), into single-range output.
+ * case=retmod traces returns to addresses no CALL pushed (ptwork_ret.c), into single-range output.
  * case=int80 traces INT 0x80 executed `iterations` times in a loop instead of the workload, into a
  * 512 KiB single range, and checks that no frame its handler saw shows ptvisor's stepping TF.
  * pattern=on fills PTW_PATTERN_SIZE bytes of its RAM with a pattern before it starts and checks them at
@@ -94,7 +95,7 @@ static void setup(const char *c, uint64_t *base, uint64_t *mask, uint32_t *ctl)
 	} else if (!strcmp(c, "region-outside")) {
 		topa_set(PTW_TOPA, 0, PTW_OUTSIDE | TOPA_4K);
 		topa_set(PTW_TOPA, 1, PTW_TOPA | TOPA_END);
-	} else if (!strcmp(c, "int80") || !strcmp(c, "smc")) {
+	} else if (!strcmp(c, "int80") || !strcmp(c, "smc") || !strcmp(c, "retmod")) {
 		*ctl &= ~CTL_TOPA;
 		*base = PTW_INT80_OUT;
 		*mask = PTW_INT80_SIZE - 1;
@@ -335,7 +336,7 @@ int guest_main(uint32_t magic, uint32_t info)
 
 	/* The "topa" case takes its PMI as an interrupt: traced with IF=1. */
 	bool nmi = !strcmp(c, "topa-nmi"), pmi = nmi || !strcmp(c, "topa"), int80 = !strcmp(c, "int80");
-	bool smc = !strcmp(c, "smc");
+	bool smc = !strcmp(c, "smc"), retmod = !strcmp(c, "retmod");
 	uint32_t irq0 = trap_interrupt_count();
 	if (pmi) {
 		pmi_setup(nmi);
@@ -359,6 +360,8 @@ int guest_main(uint32_t magic, uint32_t info)
 		ptwork_int80(n);
 	else if (smc)
 		sum = ptwork_smc(n);
+	else if (retmod)
+		sum = ptwork_retmod(n);
 	else
 		sum = ptwork_run(n);
 	cpu_wrmsr(MSR_RTIT_CTL, ctl);
@@ -380,6 +383,8 @@ int guest_main(uint32_t magic, uint32_t info)
 		check_eq_dec(ptw_int80_frames, n, "int $0x80 handler ran %u times", n);
 		check(ptw_int80_tf == 0, "no TF visible in %u of %u int $0x80 frames", ptw_int80_frames - ptw_int80_tf,
 		      ptw_int80_frames);
+	} else if (retmod) {
+		check_eq_dec(sum, ptwork_retmod_expected(n), "every modified return went where the stack said");
 	} else if (smc) {
 		check_eq_dec(sum, (n + 1) / 2, "the rewritten jump ran as written: CMC in %u of %u iterations",
 			     (n + 1) / 2, n);
@@ -402,7 +407,7 @@ int guest_main(uint32_t magic, uint32_t info)
 	}
 	check(!(status & (STATUS_ERROR | STATUS_STOPPED)), "no Error or Stopped in IA32_RTIT_STATUS");
 	uint32_t len;
-	if (int80 || smc) {
+	if (int80 || smc || retmod) {
 		len = (uint32_t)(mask >> 32);
 		check(len > 0, "trace bytes produced: %u", len);
 		trace_dump(name, (const void *)PTW_INT80_OUT, len);

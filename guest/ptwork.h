@@ -33,6 +33,9 @@ void ptw_int80_entry(void);
 void ptwork_int80(uint32_t count);
 /* The smc case: code rewritten just ahead of itself while traced; returns the iterations that ran a CMC. */
 uint32_t ptwork_smc(uint32_t count);
+/* The retmod case (ptwork_ret.c): returns to addresses no CALL pushed; the sum and what it must be. */
+uint32_t ptwork_retmod(uint32_t count);
+uint32_t ptwork_retmod_expected(uint32_t count);
 
 /* Runs the workload: conditional branches, direct and indirect calls and jumps, returns, recursion,
    INT3 and #UD handled by the guest's IDT, a CR3 write. Returns a checksum. */

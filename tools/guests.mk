@@ -28,7 +28,7 @@ GUEST_SPECS := hello:mb2:hello,hello_mb2,hello_mb1 \
                triplefault:mb2:triplefault \
                bench:mb2:bench \
                exitprobe:mb2:exitprobe \
-               ptwork:mb2:ptwork,ptwork_load,ptwork_lm \
+               ptwork:mb2:ptwork,ptwork_load,ptwork_ret,ptwork_lm \
                ptring:mb2:ptring,ptring_lm \
                dregs:mb2:dregs \
                timer:mb2:timer \
@@ -57,10 +57,12 @@ GUEST_BINS := $(foreach s,$(GUEST_SPECS),$(GUEST_BUILD)/$(call guest_field,$(s),
 
 # The same workload linked at 6 MiB, so two guests tracing at once have disjoint code addresses.
 $(GUEST_BUILD)/ptwork-hi.elf: $(GUEST_BUILD)/lib/mb2_header.o $(GUEST_BUILD)/ptwork.o $(GUEST_BUILD)/ptwork_load.o \
+		$(GUEST_BUILD)/ptwork_ret.o \
 		$(GUEST_BUILD)/ptwork_lm.o $(GUEST_LIB_OBJ) guest/guest.ld
 	@echo "  LD32    $@"
 	@$(LD) --defsym=GUEST_BASE=0x600000 $(GUEST_LDFLAGS) -o $@ $(GUEST_BUILD)/lib/mb2_header.o \
-		$(GUEST_BUILD)/ptwork.o $(GUEST_BUILD)/ptwork_load.o $(GUEST_BUILD)/ptwork_lm.o $(GUEST_LIB_OBJ)
+		$(GUEST_BUILD)/ptwork.o $(GUEST_BUILD)/ptwork_load.o $(GUEST_BUILD)/ptwork_ret.o $(GUEST_BUILD)/ptwork_lm.o \
+		$(GUEST_LIB_OBJ)
 GUEST_BINS += $(GUEST_BUILD)/ptwork-hi.elf
 HOST_TOOLS :=
 include tools/ptdecode/Makefile.inc

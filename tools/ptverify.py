@@ -4,16 +4,16 @@
 Usage: ptverify.py LOG NAME ELF [--ptdecode BIN] [--outdir DIR] [--prefix]
 Extracts the framed trace NAME from the serial LOG (tools/ptextract.py), reconstructs the instruction flow with
 tools/ptdecode (Intel's libipt) against ELF, and compares it with the "pt-riplog NAME count=... fnv=..." line ptvisor
-printed for that guest: the count and FNV-1a-64 hash of every instruction IP it traced. --prefix accepts a decoded
+printed for that guest: the count and FNV-1a-64 hash (a 64-bit word per IP) of every instruction IP it traced. --prefix accepts a decoded
 flow that is a prefix of the traced one (a STOP region ended the output). Prints PASS:/FAIL: lines, exits 1 on failure.
 """
 import json, os, re, struct, subprocess, sys
 
 def fnv(ips):
+    # FNV-1a-64 with each IP taken as one 64-bit word (ptvisor hashes a word per instruction, not 8 bytes).
     h = 0xcbf29ce484222325
     for ip in ips:
-        for b in struct.pack("<Q", ip):
-            h = ((h ^ b) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
+        h = ((h ^ ip) * 0x100000001b3) & 0xFFFFFFFFFFFFFFFF
     return h
 
 def elf_ranges(path):

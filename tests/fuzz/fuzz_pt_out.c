@@ -3,14 +3,18 @@
  * single-range, against a model guest: 108 KiB of writable RAM, 8 KiB read-only behind it, the
  * rest unmapped, all behind a real EPT in a 4 MiB physical arena. The input gives the output MSRs,
  * up to 24 ToPA entries and up to 8 writes. Every guest access of the writer goes through the EPT
- * walker, watched here (-Wl,--wrap). After each write:
+ * walker, watched here (-Wl,--wrap), in a first run where the writer is refused its cached mappings
+ * (ept_guest_ptr wrapped), and the EPT may change between writes (pages made read-only and back).
+ * After each write:
  *   - bytes counted (st.bytes) == bytes that landed (what ept_write_guest reported copied),
  *     and counted + dropped == the bytes offered;
  *   - OUTPUT_BASE/OUTPUT_MASK_PTRS name the byte right after the last one that landed, LowerMask
  *     stays 7FH, a single-range mask never changes;
  *   - the result and STATUS.Error/Stopped agree.
  * After all writes: nothing outside the writable RAM changed anywhere in the arena (EPT tables,
- * the read-only page, the host memory around the guest).
+ * the read-only page, the host memory around the guest). A second run of the same input with the
+ * writer's mappings (ToPA table page and output region kept while the EPT generation holds) must end
+ * with the same guest memory, pointers, status and counts.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -170,7 +174,8 @@ static void check_pointers(const struct pt_vctx *ctx, uint64_t mask_before)
 	FUZZ_CHECK((e & ~(PAGE_SIZE - 1)) + off - 1 == seen.last_gpa);
 }
 
-static void one_write(struct fuzz_in *in, struct pt_out *o, struct pt_vctx *ctx)
+/* One write; `watched`: every access went through the walker, so what landed is known exactly. */
+static void one_write(struct fuzz_in *in, struct pt_out *o, struct pt_vctx *ctx, bool watched)
 {
 	static uint8_t buf[3 * 4096 + 512];
 	size_t n = fuzz_below(in, 8) ? fuzz_below(in, 600) : fuzz_below(in, sizeof(buf) + 1);
@@ -180,28 +185,79 @@ static void one_write(struct fuzz_in *in, struct pt_out *o, struct pt_vctx *ctx)
 	memset(buf, 0x80 | fuzz_u8(in), n);
 	memset(&seen, 0, sizeof(seen));
 	r = pt_out_write(o, ctx, buf, n);
-	FUZZ_CHECK(o->st.bytes - bytes == seen.landed);
 	FUZZ_CHECK(o->st.bytes - bytes + o->st.dropped - dropped == n);
 	FUZZ_CHECK((r == PT_OUT_ERROR) == !!(ctx->status & RTIT_STATUS_ERROR));
 	FUZZ_CHECK(r == PT_OUT_ERROR || (r == PT_OUT_STOPPED) == !!(ctx->status & RTIT_STATUS_STOPPED));
+	if (!watched)
+		return;
+	FUZZ_CHECK(o->st.bytes - bytes == seen.landed);
 	if (seen.landed)
 		check_pointers(ctx, mask);
 	else if (r != PT_OUT_OK)
 		FUZZ_CHECK(ctx->output_mask_ptrs == mask || r == PT_OUT_ERROR);
 }
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* Between writes the EPT may change: a RAM page made read-only or writable again (a new generation). */
+static void maybe_remap(struct fuzz_in *in)
+{
+	uint8_t f = fuzz_u8(in);
+
+	if ((f & 3) != 3)
+		return;
+	uint64_t gpa = (uint64_t)fuzz_below(in, RAM / PAGE_SIZE) * PAGE_SIZE;
+	FUZZ_CHECK(ept_protect(&ept, gpa, PAGE_SIZE, f & 4 ? EPT_R : EPT_RWX) == 0);
+}
+
+/* The writer keeps the ToPA table page and the output region mapped while the EPT is unchanged; in the
+   watched run it is refused those mappings, so that every access shows in the walker. */
+static bool windows_off;
+void *__real_ept_guest_ptr(const struct ept *e, uint64_t gpa, size_t len, unsigned need);
+void *__wrap_ept_guest_ptr(const struct ept *e, uint64_t gpa, size_t len, unsigned need);
+void *__wrap_ept_guest_ptr(const struct ept *e, uint64_t gpa, size_t len, unsigned need)
+{
+	return windows_off ? NULL : __real_ept_guest_ptr(e, gpa, len, need);
+}
+
+struct outcome {
+	struct pt_vctx ctx;
+	struct pt_out_stats st;
+	uint8_t ram[RAM];
+};
+
+static void run(const uint8_t *data, size_t size, bool watched, struct outcome *out)
 {
 	struct fuzz_in in = { data, size, 0 };
 	struct pt_out o = { .ept = &ept, .maxphyaddr = 36 };
-	struct pt_vctx ctx;
 	unsigned writes;
 
+	windows_off = watched;
 	memset(phys_arena_at(RAM_HPA), 0, RAM);
-	setup_output(&in, &ctx);
+	setup_output(&in, &out->ctx);
 	writes = 1 + fuzz_below(&in, 8);
-	for (unsigned i = 0; i < writes; i++)
-		one_write(&in, &o, &ctx);
+	for (unsigned i = 0; i < writes; i++) {
+		maybe_remap(&in);
+		one_write(&in, &o, &out->ctx, watched);
+	}
+	out->st = o.st;
+	memcpy(out->ram, phys_arena_at(RAM_HPA), RAM);
+	FUZZ_CHECK(ept_protect(&ept, 0, RAM, EPT_RWX) == 0); /* the EPT's tables as they were */
+}
+
+/*
+ * Each input runs twice: watched (every access through the walker, all checks above), then with the
+ * writer's mappings; both must leave the same guest memory, pointers, status and counts.
+ */
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct outcome watched, mapped;
+
+	run(data, size, true, &watched);
+	run(data, size, false, &mapped);
+	FUZZ_CHECK(memcmp(&watched.st, &mapped.st, sizeof(watched.st)) == 0);
+	FUZZ_CHECK(watched.ctx.output_base == mapped.ctx.output_base &&
+		   watched.ctx.output_mask_ptrs == mapped.ctx.output_mask_ptrs &&
+		   watched.ctx.status == mapped.ctx.status);
+	FUZZ_CHECK(memcmp(watched.ram, mapped.ram, RAM) == 0);
 	FUZZ_CHECK(memcmp(phys_arena_at(TABLES), arena_at_init + TABLES, RAM_HPA - TABLES) == 0);
 	FUZZ_CHECK(memcmp(phys_arena_at(RAM_HPA + RAM), arena_at_init + RAM_HPA + RAM, ARENA - RAM_HPA - RAM) == 0);
 	return 0;

@@ -125,13 +125,13 @@ static void trace_off(struct vcpu *v, struct pt_emul *e, const char *why)
 	/* Cost of this tracing period, for make bench (on Bochs the TSC counts instructions). */
 	log_raw(LOG_INFO,
 		"ptvisor: pt-stats %s steps=%lu traced=%lu exits=%lu tsc=%lu bytes=%lu outside=%lu outside_exits=%lu "
-		"engine=%s blocks=%lu continued=%lu handed=%lu smc=%lu decoded=%lu cpl=%lu cpl_exits=%lu learned=%lu "
-		"unlearned=%lu\n",
+		"engine=%s blocks=%lu continued=%lu handed=%lu smc=%lu decoded=%lu rets=%lu cpl=%lu cpl_exits=%lu "
+		"learned=%lu unlearned=%lu\n",
 		v->name, e->st.steps, e->st.traced, v->stats.exits - e->st.exits_at_enable,
 		cpu_rdtsc() - e->st.tsc_at_enable, e->out.st.bytes - e->st.bytes_at_enable, e->st.outside,
 		e->st.outside_exits, e->blk.enabled ? "block" : "step", e->blk.st.blocks, e->blk.st.continued,
-		e->blk.st.handed, e->blk.st.smc, e->blk.st.decoded, e->st.cpl, e->st.cpl_exits, e->view.st.learned,
-		e->view.st.unlearned);
+		e->blk.st.handed, e->blk.st.smc, e->blk.st.decoded, e->blk.st.rets, e->st.cpl, e->st.cpl_exits,
+		e->view.st.learned, e->view.st.unlearned);
 	riplog_print(v, e);
 }
 

@@ -101,6 +101,15 @@ static bool remaps(const struct insn *in)
 	       ((in->map == INSN_MAP_0F && in->opcode == 0x01) || (in->map == INSN_MAP_0F38 && in->opcode == 0x82));
 }
 
+/*
+ * The EPT's generation without the block engine's own write protections: paths and mappings cached
+ * under it stay good while only those changed (a page given back ends its paths by a new epoch).
+ */
+static uint64_t ept_gen(const struct vcpu *v)
+{
+	return v->mem.ept->gen - v->pt->emul.blk.own_gen;
+}
+
 static bool decode_at(struct vcpu *v, struct pt_emul *e, uint64_t ip, struct insn *in)
 {
 	struct pt_emul_blk *b = &e->blk;
@@ -141,10 +150,37 @@ static uint64_t near_linear(const struct vcpu *v, const struct insn *in, uint64_
 	return vcpu_insn_mode(v) == INSN_MODE64 ? lin : (uint32_t)lin;
 }
 
+/*
+ * Guest memory the guest is about to read (a return address, an indirect operand). The page last read
+ * stays mapped under the rules decoded paths follow: same paging registers, EPT and epoch.
+ */
 static bool read_lin(struct vcpu *v, uint64_t lin, unsigned bytes, uint64_t *val)
 {
+	struct pt_emul_blk *b = &v->pt->emul.blk;
+	uint64_t cr0 = vmcs_readnat(GUEST_CR0), cr3 = vmcs_readnat(GUEST_CR3), cr4 = vmcs_readnat(GUEST_CR4);
+	uint64_t page, off, gpa;
+
 	*val = 0;
-	return vcpu_fetch(v, v->efer_lma ? lin : (uint32_t)lin, val, bytes) == bytes;
+	lin = v->efer_lma ? lin : (uint32_t)lin;
+	page = lin & ~(PAGE_SIZE - 1);
+	off = lin & (PAGE_SIZE - 1);
+	if (off + bytes > PAGE_SIZE)
+		return vcpu_fetch(v, lin, val, bytes) == bytes;
+	if (!(b->data.host && b->data.page == page && b->data.cr0 == cr0 && b->data.cr3 == cr3 && b->data.cr4 == cr4 &&
+	      b->data.ept_gen == ept_gen(v) && b->data.epoch == b->epoch)) {
+		b->data.host = NULL;
+		if (!vcpu_linear_to_phys(v, page, &gpa) ||
+		    !(b->data.host = ept_guest_ptr(v->mem.ept, gpa, PAGE_SIZE, EPT_R)))
+			return vcpu_fetch(v, lin, val, bytes) == bytes;
+		b->data.page = page;
+		b->data.cr0 = cr0;
+		b->data.cr3 = cr3;
+		b->data.cr4 = cr4;
+		b->data.ept_gen = ept_gen(v);
+		b->data.epoch = b->epoch;
+	}
+	memcpy(val, b->data.host + off, bytes);
+	return true;
 }
 
 /* Where an indirect near JMP/CALL goes: its register, or the memory operand read now (SDM Vol. 2 "JMP"). */
@@ -220,8 +256,10 @@ static bool protect_code(struct vcpu *v, struct pt_emul_blk *b, uint64_t lin)
 		return false;
 	if (!(x.perms & EPT_W))
 		return true; /* the guest cannot write it */
+	uint64_t gen = v->mem.ept->gen;
 	if (b->wp_n == PT_BLK_WP_MAX || ept_protect(v->mem.ept, gpa, PAGE_SIZE, x.perms & ~EPT_W) < 0)
 		return false;
+	b->own_gen += v->mem.ept->gen - gen;
 	ept_invalidate(v->mem.ept);
 	b->wp[b->wp_n].gpa = gpa;
 	b->wp[b->wp_n].perms = x.perms;
@@ -231,8 +269,11 @@ static bool protect_code(struct vcpu *v, struct pt_emul_blk *b, uint64_t lin)
 
 static void unprotect_at(struct vcpu *v, struct pt_emul_blk *b, unsigned i)
 {
+	uint64_t gen = v->mem.ept->gen;
+
 	b->epoch++;
 	ept_protect(v->mem.ept, b->wp[i].gpa, PAGE_SIZE, b->wp[i].perms);
+	b->own_gen += v->mem.ept->gen - gen;
 	b->wp[i] = b->wp[--b->wp_n];
 }
 
@@ -243,6 +284,12 @@ static void unprotect_all(struct vcpu *v, struct pt_emul_blk *b)
 	while (b->wp_n)
 		unprotect_at(v, b, b->wp_n - 1);
 	ept_invalidate(v->mem.ept);
+}
+
+/* An instruction that may produce a packet (TNT or TIP) in a block: any but a plain one and a direct JMP. */
+static unsigned has_packet(unsigned cls)
+{
+	return cls != INSN_OTHER && cls != INSN_JMP_REL;
 }
 
 /* Appends the instruction at ip, its bytes' pages protected first; false if it cannot be. */
@@ -258,6 +305,7 @@ static bool add_insn(struct vcpu *v, struct pt_emul_blk *b, uint64_t ip, const s
 	b->seq[b->n].ip = ip;
 	b->seq[b->n].len = (uint8_t)in->len;
 	b->seq[b->n].cls = (uint8_t)in->cls;
+	b->packets += has_packet(in->cls);
 	b->term = *in;
 	b->n++;
 	return true;
@@ -271,63 +319,152 @@ static bool in_seq(const struct pt_emul_blk *b, uint64_t ip, unsigned from)
 	return false;
 }
 
+/* The stack's address size in bytes for the stack model: 8 in 64-bit mode, 4 with a 32-bit SS (B flag). */
+static unsigned stack_width(const struct vcpu *v)
+{
+	enum insn_mode mode = vcpu_insn_mode(v);
+
+	if (mode == INSN_MODE64)
+		return 8;
+	return mode == INSN_MODE32 && (vmcs_read32(GUEST_SS_AR_BYTES) & (1u << 14)) ? 4 : 0;
+}
+
+/* The linear address of the stack at the decode-time RSP + off. */
+static uint64_t stack_lin(unsigned width, int64_t off)
+{
+	uint64_t rsp = vmcs_readnat(GUEST_RSP) + (uint64_t)off;
+
+	return width == 8 ? rsp : vmcs_readnat(GUEST_SS_BASE) + (uint32_t)rsp;
+}
+
+/* What a CALL at linear ip pushes: the offset in CS of the instruction after it, at its operand size. */
+static uint64_t return_offset(const struct insn *in, uint64_t ip)
+{
+	return (ip + in->len - vmcs_readnat(GUEST_CS_BASE)) & insn_addr_mask(in->opsize);
+}
+
 /*
- * Decodes from ip (after seq[0..n-1]) to the terminator. Every IP appears once, except that a
- * pending seq[0] may come back as the terminator (a loop of one block). False if no terminator
- * could be placed (undecodable or unprotectable bytes).
+ * Where the RET `in` goes if the stack model knows before the path runs: pushed on the path, or read
+ * from guest memory now (remembered, so that a cached copy of the path is checked against it).
  */
-static bool decode_path(struct vcpu *v, struct pt_emul *e, uint64_t ip)
+static bool ret_ahead(struct vcpu *v, struct pt_emul_blk *b, const struct insn *in, uint64_t *next)
+{
+	int64_t off = 0;
+	uint64_t val = 0;
+
+	switch (pt_stk_ret(&b->stk, in, &off, &val)) {
+	case PT_STK_RET_PUSHED:
+		break;
+	case PT_STK_RET_MEMORY:
+		if (b->nread == PT_BLK_READS || !read_lin(v, stack_lin(b->stk.width, off), in->opsize / 8, &val))
+			return false;
+		b->read[b->nread].off = off;
+		b->read[b->nread].size = (uint8_t)(in->opsize / 8);
+		b->read[b->nread].val = val;
+		b->nread++;
+		break;
+	default:
+		return false;
+	}
+	*next = near_linear(v, in, val);
+	b->st.rets++;
+	return true;
+}
+
+/*
+ * Decodes from ip (after seq[0..n-1]; `pend` decoded when there is a pending seq[0]) to the terminator.
+ * Every IP appears once, except that a pending seq[0] may come back as the terminator (a loop of one
+ * block). False if no terminator could be placed (undecodable or unprotectable bytes).
+ */
+static bool decode_path(struct vcpu *v, struct pt_emul *e, uint64_t ip, const struct insn *pend)
 {
 	struct pt_emul_blk *b = &e->blk;
+	enum insn_mode mode = vcpu_insn_mode(v);
 	struct insn in;
+	uint64_t next;
 
 	b->walk_host = NULL;
 	b->prot_page = 1; /* no page: linear pages are aligned */
+	b->nread = 0;
+	pt_stk_start(&b->stk, stack_width(v));
+	if (pend)
+		pt_stk_insn(&b->stk, pend, mode, return_offset(pend, b->seq[0].ip));
 
 	while (b->n < PT_BLK_MAX) {
 		bool seen = in_seq(b, ip, b->pending ? 1 : 0);
 		if (seen || !decode_at(v, e, ip, &in))
 			return b->n > (b->pending ? 1u : 0u); /* the last one becomes the terminator */
+		if (in.cls == INSN_RET && ret_ahead(v, b, &in, &next)) {
+			if (!add_insn(v, b, ip, &in))
+				return b->n > (b->pending ? 1u : 0u);
+			pt_stk_insn(&b->stk, &in, mode, 0);
+			ip = next;
+			continue;
+		}
 		if (!runs_in_block(&in))
 			return add_insn(v, b, ip, &in);
 		if (b->pending && ip == b->seq[0].ip)
 			return b->n > 1;
 		if (!add_insn(v, b, ip, &in))
 			return b->n > (b->pending ? 1u : 0u);
+		pt_stk_insn(&b->stk, &in, mode, in.cls == INSN_CALL_REL ? return_offset(&in, ip) : 0);
 		ip = in.cls == INSN_OTHER ? ip + in.len : direct_target(v, &in, ip);
 	}
 	return true;
 }
 
-static bool decode_block(struct vcpu *v, struct pt_emul *e, uint64_t ip)
+/* The return addresses a cached path was predicted from are still on the stack. */
+static bool reads_hold(struct vcpu *v, const struct pt_blk_cached *c)
+{
+	uint64_t val;
+
+	for (unsigned i = 0; i < c->nread; i++)
+		if (!read_lin(v, stack_lin(c->stack_width, c->read[i].off), c->read[i].size, &val) ||
+		    val != c->read[i].val)
+			return false;
+	return true;
+}
+
+static bool decode_block(struct vcpu *v, struct pt_emul *e, uint64_t ip, const struct insn *pend_insn)
 {
 	struct pt_emul_blk *b = &e->blk;
 	uint64_t pend = b->pending ? b->seq[0].ip : 0;
-	struct pt_blk_cached *c = &b->cache[(ip ^ (ip >> 7) ^ pend) % PT_BLK_CACHE];
-	unsigned first = b->n;
+	/* Set-associative: one start IP may go on through RETs to different callers. */
+	struct pt_blk_cached *set = &b->cache[((ip ^ (ip >> 7) ^ pend) % (PT_BLK_CACHE / PT_BLK_WAYS)) * PT_BLK_WAYS];
+	struct pt_blk_cached *c;
+	unsigned first = b->n, packets = b->packets;
 
 	uint64_t cr3 = vmcs_readnat(GUEST_CR3);
 	enum insn_mode mode = vcpu_insn_mode(v);
+	unsigned width = stack_width(v);
 
-	if (c->epoch == b->epoch && c->start == ip && c->pend == pend && c->ept_gen == v->mem.ept->gen &&
-	    c->cr3 == cr3 && c->mode == mode) {
-		memcpy(&b->seq[first], c->seq, c->n * sizeof(c->seq[0]));
-		b->n += c->n;
-		b->term = c->term;
-		return true;
+	for (c = set; c < set + PT_BLK_WAYS; c++) {
+		if (c->epoch == b->epoch && c->start == ip && c->pend == pend && c->ept_gen == ept_gen(v) &&
+		    c->cr3 == cr3 && c->mode == mode && c->stack_width == width && reads_hold(v, c)) {
+			memcpy(&b->seq[first], c->seq, c->n * sizeof(c->seq[0]));
+			b->n += c->n;
+			b->packets += c->packets;
+			b->term = c->term;
+			return true;
+		}
 	}
-	bool r = decode_path(v, e, ip);
+	bool r = decode_path(v, e, ip, pend_insn);
 	b->st.decoded++;
 	if (!r)
 		return false;
+	c = &set[b->victim++ % PT_BLK_WAYS];
 	c->epoch = b->epoch;
 	c->start = ip;
 	c->pend = pend;
-	c->ept_gen = v->mem.ept->gen;
+	c->ept_gen = ept_gen(v);
 	c->cr3 = cr3;
 	c->mode = mode;
+	c->stack_width = width;
 	c->n = b->n - first;
+	c->packets = b->packets - packets;
 	memcpy(c->seq, &b->seq[first], c->n * sizeof(c->seq[0]));
+	c->nread = b->nread;
+	memcpy(c->read, b->read, b->nread * sizeof(b->read[0]));
 	c->term = b->term;
 	return true;
 }
@@ -370,11 +507,8 @@ static bool may_run(const struct vcpu *v, const struct pt_emul *e)
 static bool room_for(struct pt_guest *pg, struct pt_emul *e)
 {
 	const struct pt_emul_blk *b = &e->blk;
-	uint64_t bound = 8 + 64;
+	uint64_t bound = 8 + 64 + 9 * (uint64_t)b->packets;
 
-	for (unsigned i = 0; i < b->n; i++)
-		if (b->seq[i].cls != INSN_OTHER && b->seq[i].cls != INSN_JMP_REL)
-			bound += 9;
 	if (e->out.st.bytes + bound < e->blk.room_end)
 		return true;
 	uint64_t room = pt_out_room(&e->out, &pg->ctx, PT_BLK_ROOM_AHEAD);
@@ -393,8 +527,9 @@ void pt_emul_block_try(struct vcpu *v, struct pt_guest *pg, struct pt_emul *e, u
 	if (!runs_in_block(&e->prev) || !may_run(v, e))
 		return;
 	b->n = 0;
+	b->packets = 0;
 	b->pending = false;
-	if (!decode_block(v, e, ip) || !room_for(pg, e))
+	if (!decode_block(v, e, ip, NULL) || !room_for(pg, e))
 		return;
 	b->cursor = 0;
 	b->saved_dr7 = vmcs_readnat(GUEST_DR7);
@@ -506,7 +641,8 @@ static void at_terminator(struct vcpu *v, struct pt_guest *pg, struct pt_emul *e
 		b->seq[0].len = (uint8_t)in.len;
 		b->seq[0].cls = (uint8_t)in.cls;
 		b->n = 1;
-		if (decode_block(v, e, next) && room_for(pg, e)) {
+		b->packets = has_packet(in.cls);
+		if (decode_block(v, e, next, &in) && room_for(pg, e)) {
 			b->cursor = 0;
 			b->st.blocks++;
 			b->st.continued++;

@@ -4,6 +4,7 @@
 
 #include "types.h"
 #include "x86/insn.h"
+#include "pt/emul/pt_emul_stack.h"
 
 struct vcpu;
 struct pt_guest;
@@ -16,6 +17,8 @@ struct ept_violation;
 #define PT_BLK_ROOM       ((PT_BLK_MAX + 1) * 9 + 64)
 #define PT_BLK_ROOM_AHEAD 0x10000 /* output checked ahead at once (pt_out_room) */
 #define PT_BLK_CACHE      64      /* decoded paths remembered, by start IP */
+#define PT_BLK_WAYS       4       /* ways of each set of the path cache */
+#define PT_BLK_READS      4       /* return addresses a path reads from memory when decoded */
 
 /* One instruction of the running block, as decoded before it ran. */
 struct pt_blk_insn {
@@ -24,13 +27,22 @@ struct pt_blk_insn {
 	uint8_t cls; /* enum insn_class */
 };
 
+/* A return address a path's RET was predicted from: the stack at RSP + off held val when it was decoded. */
+struct pt_blk_read {
+	int64_t off;
+	uint8_t size;
+	uint64_t val;
+};
+
 /* A decoded path from `start` (after the pending instruction at `pend`, 0 if none), valid in one epoch,
-   under one CR3, EPT and decoding mode. */
+   under one CR3, EPT, decoding mode and stack width, while the return addresses it read are unchanged. */
 struct pt_blk_cached {
 	uint64_t start, pend, epoch, ept_gen, cr3;
 	enum insn_mode mode;
-	unsigned n;
+	unsigned stack_width;
+	unsigned n, nread, packets;
 	struct pt_blk_insn seq[PT_BLK_MAX];
+	struct pt_blk_read read[PT_BLK_READS];
 	struct insn term;
 };
 
@@ -40,6 +52,7 @@ struct pt_blk_stats {
 	uint64_t handed;    /* terminators handed to the step engine */
 	uint64_t smc;       /* writes to a write-protected code page */
 	uint64_t decoded;   /* paths decoded (not found in the cache) */
+	uint64_t rets;      /* RETs inside decoded paths, their return address known ahead (pt_emul_stack.c) */
 };
 
 /*
@@ -53,13 +66,21 @@ struct pt_emul_blk {
 	bool on;      /* the guest runs natively towards the terminator */
 	bool pending;
 	unsigned n, cursor;
+	unsigned packets; /* of seq[0..n-1], instructions that may produce a packet */
 	struct pt_blk_insn seq[PT_BLK_MAX + 1];
-	struct insn term; /* seq[n-1] decoded: its bytes are write-protected since */
+	struct insn term;  /* seq[n-1] decoded: its bytes are write-protected since */
+	struct pt_stk stk; /* while a path is decoded */
+	unsigned nread;
+	struct pt_blk_read read[PT_BLK_READS];
 	uint64_t saved_dr0, saved_dr7;
 	/* While a path is decoded: the linear code page last mapped and the last one made read-only. */
 	uint64_t walk_page, prot_page;
 	const uint8_t *walk_host;
 	uint64_t room_end; /* out.st.bytes at which the current ToPA region fills */
+	struct {
+		uint64_t page, cr0, cr3, cr4, ept_gen, epoch;
+		const uint8_t *host;
+	} data; /* the guest page read_lin() read last */
 	struct {
 		uint64_t gpa;
 		unsigned perms;
@@ -73,6 +94,8 @@ struct pt_emul_blk {
 	 */
 	uint64_t epoch;
 	struct pt_blk_cached cache[PT_BLK_CACHE];
+	unsigned victim;  /* the way a missed path replaces next */
+	uint64_t own_gen; /* EPT generations spent on the engine's own code-page protection */
 	struct pt_blk_stats st;
 };
 

@@ -10,6 +10,7 @@
  */
 #include "pt/emul/pt_emul_out.h"
 #include "ept/ept_walk.h"
+#include "lib/string.h"
 #include "msr.h"
 
 #define MASK_PTRS_OFFSET(m) ((m) >> 32)
@@ -23,6 +24,45 @@ static enum pt_out_result out_error(struct pt_out *o, struct pt_vctx *ctx, uint6
 	o->st.errors++;
 	o->st.dropped += lost;
 	return PT_OUT_ERROR;
+}
+
+/*
+ * Host pointer to [base, base + size) with the rights in `need`, or NULL (then the walker copies page
+ * by page). The mapping is remembered until the EPT changes (its generation); the bytes are not.
+ */
+static uint8_t *window(const struct pt_out *o, struct pt_out_win *w, uint64_t base, uint64_t size, unsigned need)
+{
+	if (!(w->valid && w->gen == o->ept->gen && w->base == base && w->size == size && w->need == need)) {
+		w->host = ept_guest_ptr(o->ept, base, size, need);
+		w->valid = true;
+		w->gen = o->ept->gen;
+		w->base = base;
+		w->size = size;
+		w->need = need;
+	}
+	return w->host;
+}
+
+/* Writes k bytes at region + off; the bytes before the first page that is not writable RAM land. */
+static size_t put(struct pt_out *o, uint64_t region, uint64_t size, uint64_t off, const uint8_t *p, size_t k)
+{
+	uint8_t *host = window(o, &o->region, region, size, EPT_W);
+
+	if (!host)
+		return ept_write_guest(o->ept, region + off, p, k);
+	memcpy(host + off, p, k);
+	return k;
+}
+
+/* The ToPA entry at egpa (8 bytes, 8-aligned): false when it is not in readable RAM. */
+static bool read_entry(struct pt_out *o, uint64_t egpa, uint64_t *e)
+{
+	uint8_t *host = window(o, &o->table, egpa & ~(PAGE_SIZE - 1), PAGE_SIZE, EPT_R);
+
+	if (!host)
+		return ept_read_guest(o->ept, egpa, e, sizeof(*e)) == sizeof(*e);
+	memcpy(e, host + (egpa & (PAGE_SIZE - 1)), sizeof(*e));
+	return true;
 }
 
 static void set_ptrs(struct pt_vctx *ctx, uint64_t index_or_mask, uint64_t offset)
@@ -46,7 +86,7 @@ static enum pt_out_result write_single(struct pt_out *o, struct pt_vctx *ctx, co
 		return out_error(o, ctx, base, "single-range output offset beyond the mask", n);
 	while (n) {
 		size_t k = (size_t)MIN((uint64_t)n, size - off);
-		size_t done = ept_write_guest(o->ept, base + off, p, k);
+		size_t done = put(o, base, size, off, p, k);
 		o->st.bytes += done;
 		off += done;
 		if (done != k) {
@@ -92,7 +132,7 @@ static enum pt_out_result write_topa(struct pt_out *o, struct pt_vctx *ctx, cons
 		uint64_t e;
 		const char *bad;
 		uint64_t egpa = table + index * 8;
-		if (ept_read_guest(o->ept, egpa, &e, sizeof(e)) != sizeof(e))
+		if (!read_entry(o, egpa, &e))
 			return out_error(o, ctx, egpa, "ToPA table outside guest RAM", n);
 		bad = topa_entry_problem(o, e, index);
 		if (bad)
@@ -115,7 +155,7 @@ static enum pt_out_result write_topa(struct pt_out *o, struct pt_vctx *ctx, cons
 		if (off >= size)
 			return out_error(o, ctx, egpa, "ToPA output offset beyond its region", n);
 		size_t k = (size_t)MIN((uint64_t)n, size - off);
-		size_t done = ept_write_guest(o->ept, base + off, p, k);
+		size_t done = put(o, base, size, off, p, k);
 		o->st.bytes += done;
 		off += done;
 		if (done != k) {

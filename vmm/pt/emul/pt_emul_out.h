@@ -32,8 +32,17 @@ struct pt_out_stats {
 	uint64_t wraps; /* single-range wraps */
 };
 
+/* A guest-physical range mapped for the writer while the EPT is unchanged (host NULL: not contiguous RAM). */
+struct pt_out_win {
+	bool valid;
+	uint64_t gen, base, size;
+	unsigned need;
+	uint8_t *host;
+};
+
 struct pt_out {
-	const struct ept *ept; /* the guest's EPT: every output access goes through its walker */
+	const struct ept *ept;           /* the guest's EPT: every output access goes through its walker */
+	struct pt_out_win table, region; /* the ToPA table page and the output region last used */
 	uint8_t maxphyaddr;
 	bool pmi;           /* an INT region filled since the flag was last cleared */
 	uint64_t error_gpa; /* where the last error happened */
