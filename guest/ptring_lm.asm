@@ -69,7 +69,9 @@ C_IPI_USER  equ 12                  ; ... of which interrupted ring 3
 C_NMI       equ 13                  ; PMIs (NMIs) with IA32_PERF_GLOBAL_STATUS[55] set
 C_NMI_OTHER equ 14                  ; NMIs without it
 
-section .text
+; The user program has a page to itself: no page holds both kernel and user code, as in every OS
+; (ptvisor's outside view learns the pages the kernel runs, pt_emul_cpl.c).
+section .text progbits alloc exec nowrite align=4096
 ptr_run:
 	pushad
 	pushfd
@@ -203,6 +205,7 @@ k_entry:
 	iretq
 
 ; ---- ring 3 ----
+align 4096
 u_main:
 	xor r14, r14
 	mov rax, PTR_FAULT
@@ -248,6 +251,7 @@ u_main:
 u_leaf:
 	add r14, r15
 	ret
+align 4096
 
 ; ---- ring 0 ----
 k_syscall:

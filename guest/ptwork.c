@@ -2,7 +2,7 @@
  * ptwork: a guest that traces itself with Intel PT (as ptvisor exposes it), runs a known workload, stops
  * tracing and dumps its trace through the serial port in the framed form tools/ptextract.py reads.
  * Command line (after "--"): case=topa|topa-nmi|single|stop|outside|region-outside|reserved|int80|smc|retmod,
- * iterations=N.
+ * iterations=N, delay=MS (sleep before tracing), hold=MS (sleep traced, before the workload).
  * case=topa-nmi is case=topa with LVT PC in NMI delivery mode, as Linux programs it: the PMI is an NMI.
  * case=smc traces code that rewrites a jump just ahead of itself (ptwork_smc), into single-range output.
  * case=retmod traces returns to addresses no CALL pushed (ptwork_ret.c), into single-range output.
@@ -166,10 +166,13 @@ static bool delay_tick(struct trap_frame *f)
 
 /*
  * delay=MS: sleeps (STI;HLT) on the APIC timer's one-shot, counting at CPUID 15H's crystal clock, before
- * tracing starts, so that this guest traces while another one does (tests of trace isolation).
+ * tracing starts, so that this guest traces while another one does (tests of trace isolation);
+ * hold=MS does the same with TraceEn set, before the traced workload, so that its tracing lasts long
+ * enough to overlap another guest's whatever their speeds. `what` names it in the line printed.
  */
-static void delay_ms(uint32_t ms)
+static void delay_ms(uint32_t ms, const char *what)
 {
+	bool (*volatile saved_hook)(struct trap_frame * f) = trap_hook;
 	uint32_t crystal = cpu_cpuid(0x15, 0).ecx;
 	uint32_t chunk_ms = 10000;
 
@@ -194,8 +197,8 @@ static void delay_ms(uint32_t ms)
 		left -= now;
 	}
 	apic_write(APIC_LVT_TIMER, DELAY_VECTOR | APIC_LVT_MASKED);
-	trap_hook = 0;
-	serial_printf("ptwork: slept %u ms\n", ms);
+	trap_hook = saved_hook;
+	serial_printf("ptwork: %s %u ms\n", what, ms);
 }
 
 static void pmi_setup(bool nmi)
@@ -301,8 +304,9 @@ int guest_main(uint32_t magic, uint32_t info)
 	(void)magic;
 	cmdline_get_arg(cmd, "case", c, sizeof(c));
 	cmdline_get_arg(cmd, "iterations", iters, sizeof(iters));
-	char lm[8] = "off", delay[16] = "0";
+	char lm[8] = "off", delay[16] = "0", hold[16] = "0";
 	cmdline_get_arg(cmd, "delay", delay, sizeof(delay));
+	cmdline_get_arg(cmd, "hold", hold, sizeof(hold));
 	cmdline_get_arg(cmd, "longmode", lm, sizeof(lm));
 	char pat[8] = "off";
 	cmdline_get_arg(cmd, "pattern", pat, sizeof(pat));
@@ -316,10 +320,12 @@ int guest_main(uint32_t magic, uint32_t info)
 	for (const char *p = iters; *p >= '0' && *p <= '9'; p++)
 		n = n * 10 + (uint32_t)(*p - '0');
 	serial_printf("ptwork: case=%s iterations=%u longmode=%s\n", c, n, ptw_long_mode ? "on" : "off");
-	uint32_t delay_n = 0;
+	uint32_t delay_n = 0, hold_n = 0;
 	for (const char *p = delay; *p >= '0' && *p <= '9'; p++)
 		delay_n = delay_n * 10 + (uint32_t)(*p - '0');
-	delay_ms(delay_n);
+	for (const char *p = hold; *p >= '0' && *p <= '9'; p++)
+		hold_n = hold_n * 10 + (uint32_t)(*p - '0');
+	delay_ms(delay_n, "slept");
 	check_cpuid();
 	check_rules();
 	check_eq(ptwork_own_tf(), 6, "own RFLAGS.TF single-steps, untraced: 6 #DB traps");
@@ -339,7 +345,16 @@ int guest_main(uint32_t magic, uint32_t info)
 	if (int80)
 		trap_set_gate(PTW_INT80_VECTOR, (uint32_t)ptw_int80_entry);
 	/* --- traced --- */
+	if (hold_n)
+		serial_printf("ptwork: tracing\n");
 	cpu_wrmsr(MSR_RTIT_CTL, ctl | CTL_TRACEEN);
+	if (hold_n) {
+		/* Its timer interrupts are traced events, not the workload's: counted before it. */
+		delay_ms(hold_n, "held TraceEn");
+		irq0 = trap_interrupt_count();
+		if (pmi)
+			asm volatile("sti" : : : "memory");
+	}
 	uint32_t sum = 0;
 	if (int80)
 		ptwork_int80(n);

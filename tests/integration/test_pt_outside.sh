@@ -1,6 +1,7 @@
 # No stepping where nothing can be traced: ptring traced with CR3 filtering (process A only), once with the
 # native runs (pt_outside=on, the default) and once stepped throughout (pt_outside=off, the step engine as
-# the oracle), as two guests of one boot. Both traces must be the same bytes and decode with libipt to the
+# the oracle), as two guests of one boot, both without the outside view of the CPL filter (pt_cpl=off; a
+# third guest has both and must write the same trace). Both traces must be the same bytes and decode with libipt to the
 # instructions ptvisor traced (TSC payloads aside: the two guests share the CPU's time). With the filter each
 # sched-in also loads the other process's CR3 and back while TraceEn=1: in a period of process B (TraceEn set
 # while CR3 is B's) just those two MOVs to CR3 are stepped (the first exits the native run: CR3-load
@@ -9,8 +10,9 @@ source "$(dirname "$0")/lib.sh"
 G=build/guest
 N=128
 guest_iso "$TMP/outside.iso" $G/ptring.elf <<MODS
-ptring.elf name=ring-on pt_riplog=on -- iterations=$N cr3filter=on
-ptring.elf name=ring-off pt_riplog=on pt_outside=off -- iterations=$N cr3filter=on
+ptring.elf name=ring-on pt_riplog=on pt_cpl=off -- iterations=$N cr3filter=on
+ptring.elf name=ring-off pt_riplog=on pt_outside=off pt_cpl=off -- iterations=$N cr3filter=on
+ptring.elf name=ring-both pt_riplog=on -- iterations=$N cr3filter=on
 MODS
 tools/run-bochs.sh --iso "$TMP/outside.iso" --serial "$TMP/serial.log" --timeout 120
 rc=$?
@@ -19,7 +21,8 @@ keep_log "$L" pt-outside.serial.log
 expect_status "$rc" 0 "both tracing guests end with status 0"
 guest_done "$L" ring-on 28
 guest_done "$L" ring-off 28
-for g in on off; do
+guest_done "$L" ring-both 28
+for g in on off both; do
   python3 tools/ptverify.py "$L" ring-$g $G/ptring.elf --outdir build/test-logs/pt-outside-$g
 done
 A=build/test-logs/pt-outside-on/ring-on.pt
@@ -29,6 +32,13 @@ if [ -s "$A" ] && [ "$(stat -c %s "$A")" = "$(stat -c %s "$B")" ] && [ "$(packet
   pass "native runs and the step engine wrote the same $(stat -c %s "$A") bytes, packet for packet (TSC values aside)"
 else
   fail "the traces differ (or are missing): $A $B"
+fi
+# With the outside view too (pt_cpl=on, the default) the kernel also runs natively: the same bytes.
+C=build/test-logs/pt-outside-both/ring-both.pt
+if [ -s "$C" ] && [ "$(packets "$C")" = "$(packets "$B")" ]; then
+  pass "with the outside view as well: the same packets"
+else
+  fail "with the outside view as well the trace differs (or is missing): $C $B"
 fi
 riplog() { tr -d '\r' <"$L" | grep -a "pt-riplog $1 " | tail -1 | sed 's/.*count=//'; }
 if [ -n "$(riplog ring-on)" ] && [ "$(riplog ring-on)" = "$(riplog ring-off)" ]; then pass "same traced instructions: count=$(riplog ring-on)"; else fail "traced instructions differ: $(riplog ring-on) vs $(riplog ring-off)"; fi

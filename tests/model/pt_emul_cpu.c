@@ -12,6 +12,8 @@
 #include "cpu_model.h"
 #include "pt/pt_guest.h"
 #include "vmx/exit.h"
+#include "ept/ept_walk.h"
+#include "ept/ept_violation.h"
 #include "msr.h"
 
 #define RFLAGS_TF        BIT(8)
@@ -67,17 +69,24 @@ static void retire(struct per_rig *r, const struct per_insn *in)
 		r->ref[r->nref++] = in->ip;
 }
 
-/* Delivery through a 32-bit interrupt gate: push, clear TF and RF, go
-   (SDM 6.12.1 "Exception- or Interrupt-Handler Procedures"). */
+/* Delivery through a 32-bit interrupt gate: push EIP, CS, EFLAGS on the stack (the frame's image is
+   what a handler and IRET see), clear TF and RF, go to CPL 0 (SDM 6.12.1 "Exception- or Interrupt-
+   Handler Procedures"; the rig keeps one stack whatever the CPL). */
 static bool deliver(struct per_rig *r, unsigned vector, uint32_t ret_ip)
 {
 	const uint32_t *gate = (const uint32_t *)per_gpa(PER_IDT + vector * 8u);
 	uint64_t rflags = per_vmcs(GUEST_RFLAGS);
+	uint32_t esp = (uint32_t)per_vmcs(GUEST_RSP) - 12;
+	uint32_t image[3] = { ret_ip, 0x08, (uint32_t)rflags };
 
 	if (!(gate[1] & BIT(15)) || r->nframes == ARRAY_SIZE(r->frames))
 		return false;
 	r->frames[r->nframes].ip = ret_ip;
+	r->frames[r->nframes].cpl = (per_vmcs(GUEST_SS_AR_BYTES) >> 5) & 3;
 	r->frames[r->nframes++].rflags = rflags;
+	memcpy(per_gpa(esp), image, sizeof(image));
+	vmcs_writenat(GUEST_RSP, esp);
+	per_set_cpl(0);
 	vmcs_writenat(GUEST_RFLAGS, rflags & ~(RFLAGS_TF | RFLAGS_RF));
 	vmcs_writenat(GUEST_RIP, (gate[0] & 0xffff) | (gate[1] & 0xffff0000u));
 	return true;
@@ -202,7 +211,13 @@ static bool execute(struct per_rig *r, struct per_insn *in)
 			return false;
 		r->nframes--;
 		next = in->target ? in->target : r->frames[r->nframes].ip;
-		rflags = r->frames[r->nframes].rflags | in->value; /* value: bits the handler set in the image */
+		/* TF as the frame's image has it (the engine rewrites ours there); value: bits the handler
+		   set in the image. */
+		uint32_t image[3];
+		memcpy(image, per_gpa((uint32_t)per_vmcs(GUEST_RSP)), sizeof(image));
+		rflags = (r->frames[r->nframes].rflags & ~RFLAGS_TF) | (image[2] & RFLAGS_TF) | in->value;
+		vmcs_writenat(GUEST_RSP, per_vmcs(GUEST_RSP) + 12);
+		per_set_cpl(r->frames[r->nframes].cpl);
 		break;
 	default:
 		break;
@@ -215,6 +230,30 @@ static bool execute(struct per_rig *r, struct per_insn *in)
 		return mtf_exit(r, in);
 	/* A PER_SEQ's value: DR6 bits of data breakpoints it hit, reported with the step (SDM 17.3.1.2). */
 	return !tf || exc_exit(r, 1, DR6_BS | (in->kind == PER_SEQ ? in->value : 0), PER_EXIT_DB_BS, in);
+}
+
+/*
+ * The fetch of the instruction at lip (paging off: its GPA) under the EPT the EPTP names: an EPT
+ * violation when that EPT does not let it execute (SDM 29.3.3.2), handled by the PT backend's hook.
+ * 1: an exit was handled, 0: go on, -1: failure.
+ */
+static int fetch_check(struct per_rig *r, uint64_t lip)
+{
+	const struct ept *e = r->v->mem.ept;
+	struct ept_violation ev;
+	struct ept_xlate x = { 0 };
+
+	if (r->pg->emul.view.base && per_vmcs(EPT_POINTER) == ept_eptp(&r->pg->emul.view.ept))
+		e = &r->pg->emul.view.ept;
+	else if (per_vmcs(EPT_POINTER) != ept_eptp(r->v->mem.ept))
+		return -1;
+	if (ept_translate(e, lip, &x) && (x.perms & EPT_X))
+		return 0;
+	exit_begin();
+	ept_violation_decode(EPT_VQ_FETCH | ((uint64_t)x.perms << EPT_VQ_PERM_SHIFT), lip, 0, &ev);
+	if (!r->v->pt_ops->ept_violation || r->v->pt_ops->ept_violation(r->v, &ev) != EPT_FAULT_RETRY)
+		return -1;
+	return exit_end(r, true, PER_EXIT_EPT, NULL) ? 1 : -1;
 }
 
 static struct per_insn *find(struct per_rig *r, uint64_t ip)
@@ -253,6 +292,11 @@ bool per_run(struct per_rig *r, uint32_t ip, unsigned max)
 				return stop("the breakpoint #DB was not handled");
 			continue;
 		}
+		int fetch = fetch_check(r, lip);
+		if (fetch < 0)
+			return stop("an instruction fetch failed under the EPT in use");
+		if (fetch > 0)
+			continue;
 		struct per_insn *in = find(r, lip);
 		if (!in)
 			return stop("no instruction described");

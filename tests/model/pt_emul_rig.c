@@ -40,6 +40,12 @@ uint8_t *per_gpa(uint64_t gpa)
 	return phys_arena_at(PER_RAM_HPA + gpa);
 }
 
+void per_set_cpl(unsigned cpl)
+{
+	vmcs_write_raw(GUEST_SS_AR_BYTES, (per_vmcs(GUEST_SS_AR_BYTES) & ~0x60ull) | (cpl << 5));
+	vmcs_write_raw(GUEST_CS_AR_BYTES, (per_vmcs(GUEST_CS_AR_BYTES) & ~0x60ull) | (cpl << 5));
+}
+
 static void vmcs_init(void)
 {
 	static const struct {
@@ -99,6 +105,7 @@ void per_setup(struct per_rig *r, enum pt_step_mech mech)
 	pt_guest_attach(r->pg, r->v,
 			&(struct pt_guest_config){ .pt = true, .pt_caps = "", .riplog = true, .step_engine = true });
 	vmcs_init();
+	vmcs_write64(EPT_POINTER, ept_eptp(&rig_ept));
 	vmcs_writenat(GUEST_RSP, PER_STACK); /* CALL and RET move it (pt_emul_cpu.c) */
 	/* One 64 KiB region (size code 4), then END back to the table (SDM 33.2.7.2 "Table of Physical
 	   Addresses (ToPA)"). */

@@ -10,8 +10,11 @@
 
 /*
  * Guest RAM is GPA [0, 2 MiB) at HPA 32 MiB, paging off (linear = GPA), CS
- * base 0, 32-bit protected mode at CPL 0. The trace goes to one 64 KiB ToPA
- * region; the IDT holds 32-bit interrupt gates.
+ * base 0, 32-bit protected mode at CPL 0 (per_set_cpl changes it; event
+ * delivery goes to CPL 0, IRET back to the frame's). The trace goes to one
+ * 64 KiB ToPA region; the IDT holds 32-bit interrupt gates. Every fetch is
+ * checked against the EPT the VMCS's EPTP names (the guest's or the PT
+ * backend's outside view).
  */
 #define PER_RAM_HPA  (32ULL << 20)
 #define PER_RAM_SIZE (2ULL << 20)
@@ -64,6 +67,7 @@ enum per_exit {
 	PER_EXIT_WRMSR,
 	PER_EXIT_CPUID,
 	PER_EXIT_CR3, /* CR3-load exiting (SDM 26.1.3), taken by the PT backend */
+	PER_EXIT_EPT, /* an EPT violation: a fetch from a page the EPT in use does not let execute */
 	PER_EXIT_COUNT
 };
 
@@ -82,6 +86,7 @@ struct per_rig {
 	struct {
 		uint32_t ip;
 		uint64_t rflags;
+		unsigned cpl;
 	} frames[8];
 	unsigned nframes;
 	bool tracing;              /* TraceEn, per the reference */
@@ -108,6 +113,8 @@ bool per_run(struct per_rig *r, uint32_t ip, unsigned max);
 /* The trace written so far: the host address of the output region and its length. */
 uint8_t *per_trace(struct per_rig *r, size_t *len);
 uint64_t per_vmcs(unsigned field);
+/* The CPL in SS and CS (their DPL, SDM 5.5). */
+void per_set_cpl(unsigned cpl);
 /* Host address of guest-physical gpa (in guest RAM). */
 uint8_t *per_gpa(uint64_t gpa);
 

@@ -98,9 +98,8 @@ uint64_t ept_eptp(const struct ept *e)
 	return e->pml4 | EPTP_WALK_4 | mt;
 }
 
-int ept_map(struct ept *e, uint64_t gpa, paddr_t hpa, uint64_t len, unsigned perms, unsigned memtype)
+int ept_map_range(struct ept *e, uint64_t gpa, paddr_t hpa, uint64_t len, unsigned perms, unsigned memtype)
 {
-	e->gen++;
 	if (!ept_range_ok(e, gpa, len) || !IS_ALIGNED(hpa, PAGE_SIZE) || hpa + len < hpa || hpa + len > EPT_HPA_LIMIT) {
 		pr_warn("ept_map: bad range GPA 0x%lx HPA 0x%lx len 0x%lx\n", gpa, hpa, len);
 		return -1;
@@ -178,9 +177,22 @@ static int ept_apply(struct ept *e, uint64_t gpa, uint64_t end, enum ept_op op, 
 	return 0;
 }
 
-int ept_unmap(struct ept *e, uint64_t gpa, uint64_t len)
+/* A follower takes a changed range anew, whether the change went through or stopped halfway. */
+static int ept_changed(struct ept *e, uint64_t gpa, uint64_t len, int r)
 {
 	e->gen++;
+	if (e->follower && len && gpa + len > gpa && gpa + len <= EPT_GPA_LIMIT && IS_ALIGNED(gpa | len, PAGE_SIZE))
+		e->follower->changed(e->follower, gpa, len);
+	return r;
+}
+
+int ept_map(struct ept *e, uint64_t gpa, paddr_t hpa, uint64_t len, unsigned perms, unsigned memtype)
+{
+	return ept_changed(e, gpa, len, ept_map_range(e, gpa, hpa, len, perms, memtype));
+}
+
+int ept_unmap_range(struct ept *e, uint64_t gpa, uint64_t len)
+{
 	if (!ept_range_ok(e, gpa, len)) {
 		pr_warn("ept_unmap: bad range GPA 0x%lx len 0x%lx\n", gpa, len);
 		return -1;
@@ -192,9 +204,13 @@ int ept_unmap(struct ept *e, uint64_t gpa, uint64_t len)
 	return 0;
 }
 
-int ept_protect(struct ept *e, uint64_t gpa, uint64_t len, unsigned perms)
+int ept_unmap(struct ept *e, uint64_t gpa, uint64_t len)
 {
-	e->gen++;
+	return ept_changed(e, gpa, len, ept_unmap_range(e, gpa, len));
+}
+
+int ept_protect_range(struct ept *e, uint64_t gpa, uint64_t len, unsigned perms)
+{
 	if (!ept_range_ok(e, gpa, len) || !ept_perms_ok(e, perms)) {
 		pr_warn("ept_protect: bad range GPA 0x%lx len 0x%lx or permissions 0x%x\n", gpa, len, perms);
 		return -1;
@@ -210,9 +226,17 @@ int ept_protect(struct ept *e, uint64_t gpa, uint64_t len, unsigned perms)
 	return 0;
 }
 
+int ept_protect(struct ept *e, uint64_t gpa, uint64_t len, unsigned perms)
+{
+	return ept_changed(e, gpa, len, ept_protect_range(e, gpa, len, perms));
+}
+
 void ept_destroy(struct ept *e)
 {
 	e->gen++;
+	if (e->follower)
+		e->follower->destroyed(e->follower);
+	e->follower = NULL;
 	if (e->pml4)
 		ept_table_free_tree(e, e->pml4, EPT_LEVELS);
 	e->pml4 = 0;

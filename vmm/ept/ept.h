@@ -54,11 +54,26 @@ enum invept_type {
 	INVEPT_ALL_CONTEXT = 2,    /* all of them */
 };
 
+struct ept_follower;
+
 struct ept {
 	paddr_t pml4;
 	struct ept_caps caps;
-	uint64_t table_pages; /* paging-structure frames owned by this EPT, PML4 included */
-	uint64_t gen;         /* bumped by every change, so translation caches know to drop */
+	uint64_t table_pages;          /* paging-structure frames owned by this EPT, PML4 included */
+	uint64_t gen;                  /* bumped by every change, so translation caches know to drop */
+	struct ept_follower *follower; /* told of this EPT's changes, or NULL */
+};
+
+/*
+ * Something kept in step with an EPT (an EPT view, ept_view.c): told of every range ept_map,
+ * ept_unmap or ept_protect changed (whether or not all of it went through), of ptvisor's writes
+ * through ept_write_guest, and of the EPT's destruction. `ept`, when set, is invalidated with it.
+ */
+struct ept_follower {
+	void (*changed)(struct ept_follower *f, uint64_t gpa, uint64_t len);
+	void (*written)(struct ept_follower *f, uint64_t gpa, uint64_t len);
+	void (*destroyed)(struct ept_follower *f);
+	const struct ept *ept;
 };
 
 void ept_caps_from_msr(uint64_t ept_vpid_cap, struct ept_caps *c);
@@ -89,7 +104,7 @@ int ept_protect(struct ept *e, uint64_t gpa, uint64_t len, unsigned perms);
  * when the CPU has neither or INVEPT fails: stale translations may then remain.
  */
 int ept_invalidate(const struct ept *e);
-/* Frees every table page; e->pml4 becomes 0. */
+/* Frees every table page (a follower is told first); e->pml4 becomes 0. */
 void ept_destroy(struct ept *e);
 
 #endif

@@ -3,7 +3,7 @@
 #include "cpu.h"
 #include "log.h"
 
-int ept_invalidate(const struct ept *e)
+static int invept_one(const struct ept *e)
 {
 	enum vmx_status st = VMX_FAIL_INVALID;
 	enum invept_type type = INVEPT_SINGLE_CONTEXT;
@@ -22,4 +22,14 @@ int ept_invalidate(const struct ept *e)
 		pr_err("EPT: INVEPT type %u of EPTP 0x%lx failed (%s)\n", type, ept_eptp(e),
 		       st == VMX_FAIL_VALID ? "VMfailValid" : "VMfailInvalid");
 	return -1;
+}
+
+/* A follower's EPT (a view) changed with this one: its cached combined mappings go too. */
+int ept_invalidate(const struct ept *e)
+{
+	int r = invept_one(e);
+
+	if (e->follower && e->follower->ept && invept_one(e->follower->ept) < 0)
+		r = -1;
+	return r;
 }

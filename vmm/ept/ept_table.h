@@ -31,4 +31,10 @@ bool ept_table_split(struct ept *e, uint64_t *slot, unsigned level);
 /* The entry for gpa at `level`, creating tables and splitting large leaves above it; NULL on no memory. */
 uint64_t *ept_table_slot(struct ept *e, uint64_t gpa, unsigned level);
 
+/* ept_map, ept_unmap and ept_protect without telling an attached view (ept_view.c maps its own
+   tables with these). */
+int ept_map_range(struct ept *e, uint64_t gpa, paddr_t hpa, uint64_t len, unsigned perms, unsigned memtype);
+int ept_unmap_range(struct ept *e, uint64_t gpa, uint64_t len);
+int ept_protect_range(struct ept *e, uint64_t gpa, uint64_t len, unsigned perms);
+
 #endif

@@ -128,7 +128,12 @@ size_t ept_read_guest(const struct ept *e, uint64_t gpa, void *dst, size_t len)
 	return ept_copy_guest(e, gpa, dst, NULL, len);
 }
 
+/* A follower hears of what ptvisor writes for the guest (an EPT view forgets code learned there). */
 size_t ept_write_guest(const struct ept *e, uint64_t gpa, const void *src, size_t len)
 {
-	return ept_copy_guest(e, gpa, NULL, src, len);
+	size_t done = ept_copy_guest(e, gpa, NULL, src, len);
+
+	if (e->follower && done)
+		e->follower->written(e->follower, gpa, done);
+	return done;
 }

@@ -93,6 +93,12 @@ static bool parse_outside(const char *val, size_t len, struct guest_config *c)
 	return parse_switch(val, len, &c->pt_outside);
 }
 
+/* pt_cpl=off: keep stepping at a privilege level the CPL filter excludes (the reference for the outside view). */
+static bool parse_cpl(const char *val, size_t len, struct guest_config *c)
+{
+	return parse_switch(val, len, &c->pt_cpl);
+}
+
 /* pt_riplog=on: count and hash every instruction the emulated PT backend traces (test ground truth). */
 static bool parse_riplog(const char *val, size_t len, struct guest_config *c)
 {
@@ -129,6 +135,7 @@ static const struct guest_option guest_options[] = {
 	{ "pt_riplog", "on|off", parse_riplog },
 	{ "pt_engine", "block|step", parse_engine },
 	{ "pt_outside", "on|off", parse_outside },
+	{ "pt_cpl", "on|off", parse_cpl },
 	{ "input", "serial|none", parse_input },
 	{ "pt_caps", "all, none or features: cr3,psb,ip,mtc,ptwrite,power,topa,multi,single,ranges=N", parse_pt_caps },
 };
@@ -207,6 +214,7 @@ void guest_config_parse(const char *module_cmdline, unsigned index, struct guest
 	c->cpu = -1;
 	c->pt = true;
 	c->pt_outside = true;
+	c->pt_cpl = true;
 	c->privileged = false;
 	c->pt_caps[0] = '\0';
 	rest = modline_walk(module_cmdline, config_word, &cw);

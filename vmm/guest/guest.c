@@ -204,6 +204,7 @@ int guest_create(unsigned index, const struct guest_config *cfg, const void *ima
 				      .pt_caps = g->cfg.pt_caps,
 				      .riplog = g->cfg.pt_riplog,
 				      .outside = g->cfg.pt_outside,
+				      .cpl = g->cfg.pt_cpl,
 				      .step_engine = g->cfg.pt_step_engine };
 	pt_guest_attach(&g->pt, &g->vcpu, &pc);
 	g->state = GUEST_RUNNABLE;

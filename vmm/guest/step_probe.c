@@ -27,6 +27,9 @@ void pt_step_probe(const struct vmx_caps *c)
 	pr_info("PT emulation: %s\n",
 		pt_outside_cr3_exiting ? "native runs while CR3 filtering excludes the current CR3 (CR3-load exiting)"
 				       : "CR3-load exiting not allowed: a CR3-filtered guest is stepped throughout");
+	/* Needs only EPT rights without execute, which every EPT allows (SDM 29.3.3.1). */
+	pr_info("PT emulation: native runs at a privilege level the CPL filter excludes (pt_cpl=on: an EPT view "
+		"that exits on code not yet run at that level)\n");
 	if (!vmx_caps_has_mtf(c)) {
 		pr_info("PT stepping: %s (the monitor trap flag control is not allowed)\n",
 			pt_step_mech_name(pt_step_mech));

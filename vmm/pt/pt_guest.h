@@ -43,6 +43,7 @@ struct pt_guest_config {
 	const char *pt_caps; /* pt_caps= for the hardware path; "" = all */
 	bool riplog;         /* pt_riplog=on */
 	bool outside;        /* pt_outside=on (the default) */
+	bool cpl;            /* pt_cpl=on (the default) */
 	bool step_engine;    /* pt_engine=step */
 };
 

@@ -18,6 +18,7 @@
  */
 #include "pt/emul/pt_emul_int.h"
 #include "pt/emul/pt_emul_outside.h"
+#include "pt/emul/pt_emul_cpl.h"
 #include "pt/rtit.h"
 #include "vmx/vpmu.h"
 #include "lib/format.h"
@@ -35,13 +36,14 @@ const char *pt_step_mech_name(enum pt_step_mech m)
 	return m == PT_STEP_MTF ? "monitor trap flag" : "RFLAGS.TF with #DB intercepted";
 }
 
-void pt_emul_init(struct vcpu *v, bool riplog, bool outside, bool block)
+void pt_emul_init(struct vcpu *v, bool riplog, bool outside, bool cpl, bool block)
 {
 	struct pt_emul *e = &v->pt->emul;
 
 	memset(e, 0, sizeof(*e));
 	e->riplog = riplog;
 	e->outside_on = outside;
+	e->cpl_on = cpl;
 	e->blk.enabled = block;
 	e->out.ept = v->mem.ept;
 }
@@ -76,9 +78,9 @@ static void stepping_arm(struct vcpu *v, struct pt_emul *e)
 	v->pt_stepping = true;
 }
 
+/* The block engine's code pages stay write-protected: the outside view keeps them so (pt_emul_cpl.c). */
 static void stepping_disarm(struct vcpu *v, struct pt_emul *e)
 {
-	pt_emul_block_off(v, e);
 	pt_emul_bp_disarm(e);
 	vmcs_write32(EXCEPTION_BITMAP, e->saved_exc_bitmap);
 	if (v->pt_step_mtf) {
@@ -115,17 +117,21 @@ static void trace_off(struct vcpu *v, struct pt_emul *e, const char *why)
 	e->in_ctx = false;
 	if (v->pt_stepping)
 		stepping_disarm(v, e);
+	pt_emul_block_off(v, e);
 	pt_emul_outside_leave(v, v->pt);
+	pt_emul_cpl_leave(v, v->pt);
 	pr_info("guest %s: PT tracing stopped: %s (%lu bytes written, %lu dropped, %lu instructions stepped)\n",
 		v->name, why, e->out.st.bytes, e->out.st.dropped, e->st.steps);
 	/* Cost of this tracing period, for make bench (on Bochs the TSC counts instructions). */
 	log_raw(LOG_INFO,
 		"ptvisor: pt-stats %s steps=%lu traced=%lu exits=%lu tsc=%lu bytes=%lu outside=%lu outside_exits=%lu "
-		"engine=%s blocks=%lu continued=%lu handed=%lu smc=%lu decoded=%lu rets=%lu\n",
+		"engine=%s blocks=%lu continued=%lu handed=%lu smc=%lu decoded=%lu rets=%lu cpl=%lu cpl_exits=%lu "
+		"learned=%lu unlearned=%lu\n",
 		v->name, e->st.steps, e->st.traced, v->stats.exits - e->st.exits_at_enable,
 		cpu_rdtsc() - e->st.tsc_at_enable, e->out.st.bytes - e->st.bytes_at_enable, e->st.outside,
 		e->st.outside_exits, e->blk.enabled ? "block" : "step", e->blk.st.blocks, e->blk.st.continued,
-		e->blk.st.handed, e->blk.st.smc, e->blk.st.decoded, e->blk.st.rets);
+		e->blk.st.handed, e->blk.st.smc, e->blk.st.decoded, e->blk.st.rets, e->st.cpl, e->st.cpl_exits,
+		e->view.st.learned, e->view.st.unlearned);
 	riplog_print(v, e);
 }
 
@@ -238,8 +244,15 @@ static void on_step(struct vcpu *v, struct pt_guest *pg, struct pt_emul *e, uint
 	}
 	if (!e->in_ctx && !e->bp.armed && pt_emul_outside_wanted(pg)) {
 		stepping_disarm(v, e);
+		pt_emul_block_off(v, e);
 		pt_emul_outside_enter(v, pg);
 		return;
+	}
+	if (!e->in_ctx && !e->bp.armed && pt_emul_cpl_wanted(pg)) {
+		stepping_disarm(v, e);
+		if (pt_emul_cpl_enter(v, pg))
+			return;
+		stepping_arm(v, e);
 	}
 	if (!v->pt_step_mtf)
 		vmcs_writenat(GUEST_RFLAGS, vmcs_readnat(GUEST_RFLAGS) | RFLAGS_TF);
@@ -290,6 +303,7 @@ void pt_emul_event_injected(struct vcpu *v, unsigned vector)
 	uint64_t ip = vcpu_lip(), handler;
 	unsigned cpl;
 
+	pt_emul_cpl_boundary(v);
 	if (!v->pt_stepping || !e->active)
 		return;
 	pt_emul_block_leave(v, pg, e);
@@ -371,7 +385,7 @@ void pt_emul_ctl_written(struct vcpu *v, struct pt_guest *pg, uint64_t old_ctl)
 	if ((old_ctl & RTIT_CTL_TRACEEN) || !(ctl & RTIT_CTL_TRACEEN))
 		return;
 	e->st.enables++;
-	e->st.steps = e->st.traced = e->st.outside = e->st.outside_exits = 0;
+	e->st.steps = e->st.traced = e->st.outside = e->st.outside_exits = e->st.cpl = e->st.cpl_exits = 0;
 	e->st.exits_at_enable = v->stats.exits;
 	e->st.tsc_at_enable = cpu_rdtsc();
 	e->st.bytes_at_enable = e->out.st.bytes;
@@ -403,10 +417,27 @@ void pt_emul_ctl_written(struct vcpu *v, struct pt_guest *pg, uint64_t old_ctl)
 				       .byte_cnt = byte_cnt,
 			       });
 	pt_emul_flush(v, pg, e);
-	if (e->active && !e->in_ctx && pt_emul_outside_wanted(pg))
+	if (!e->active)
+		return;
+	if (!e->in_ctx && pt_emul_outside_wanted(pg))
 		pt_emul_outside_enter(v, pg);
-	else if (e->active)
+	else if (e->in_ctx || !pt_emul_cpl_wanted(pg) || !pt_emul_cpl_enter(v, pg))
 		stepping_arm(v, e);
+}
+
+/*
+ * The guest fetched code at a traced CPL under the outside view (pt_emul_cpl.c): nothing of the
+ * excluded level before it was traced, so stepping starts here as a step exit at this IP would go on.
+ */
+void pt_emul_cpl_resume(struct vcpu *v, struct pt_guest *pg)
+{
+	struct pt_emul *e = &pg->emul;
+
+	e->have_prev = false;
+	/* The kernel may have remapped code natively (page tables, INVLPG): paths are decoded afresh. */
+	e->blk.epoch++;
+	stepping_arm(v, e);
+	on_step(v, pg, e, 0);
 }
 
 /*

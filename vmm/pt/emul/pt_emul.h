@@ -7,6 +7,7 @@
 #include "pt/emul/pt_emul_out.h"
 #include "pt/gen/pt_gen.h"
 #include "pt/emul/pt_emul_block.h"
+#include "ept/ept_view.h"
 
 struct vcpu;
 struct pt_backend_ops;
@@ -22,6 +23,8 @@ struct pt_emul_stats {
 	uint64_t exits_at_enable, tsc_at_enable, bytes_at_enable;
 	uint64_t outside;       /* times the guest went native with nothing traceable (pt_emul_outside.c) */
 	uint64_t outside_exits; /* MOV-to-CR3 exits taken while native */
+	uint64_t cpl;           /* times the guest went native at an excluded CPL (pt_emul_cpl.c) */
+	uint64_t cpl_exits;     /* fetches at a traced CPL that ended such a run */
 };
 
 /*
@@ -46,6 +49,8 @@ struct pt_emul {
 	bool active;           /* TraceEn=1 with usable output: the guest is being stepped or runs outside */
 	bool outside_on;       /* pt_outside=on: run natively where nothing can be traced */
 	bool outside;          /* running natively now, until a MOV to CR3 exits (pt_emul_outside.c) */
+	bool cpl_on;           /* pt_cpl=on: run natively at a privilege level the filter excludes */
+	bool cpl;              /* running natively now under the outside view (pt_emul_cpl.c) */
 	uint8_t filter_ranges; /* ADDRn with ADDRn_CFG = 1 (FilterEn), bit n; fixed while TraceEn=1 */
 	uint8_t stop_ranges;   /* ADDRn with ADDRn_CFG = 2 (TraceStop) */
 	bool in_ctx;           /* the filters pass: packets are being generated */
@@ -77,6 +82,7 @@ struct pt_emul {
 	uint64_t rip_count, rip_fnv, rip_first, rip_last;
 	struct pt_emul_stats st;
 	struct pt_emul_blk blk; /* pt_engine=block (pt_emul_block.c) */
+	struct ept_view view;   /* the outside view (pt_emul_cpl.c), built at its first use */
 };
 
 /* How tracing guests are single-stepped; chosen at boot by the MTF self-test (guest/step_probe.c). */
@@ -93,8 +99,8 @@ extern const struct pt_backend_ops pt_emul_ops;
 extern const struct pt_backend_ops pt_emul_ops_host_traced;
 
 /* At guest creation (pt_guest_attach): fresh state; riplog from pt_riplog=, outside from pt_outside=,
-   block from pt_engine=. */
-void pt_emul_init(struct vcpu *v, bool riplog, bool outside, bool block);
+   cpl from pt_cpl=, block from pt_engine=. */
+void pt_emul_init(struct vcpu *v, bool riplog, bool outside, bool cpl, bool block);
 
 /* The hooks, also called directly by the unit tests' CPU model (pt_emul_cpu.c). */
 bool pt_emul_exception(struct vcpu *v, uint32_t intr_info);

@@ -52,6 +52,8 @@ size_t pt_emul_fetch_code(struct vcpu *v, struct pt_emul *e, uint64_t ip, uint8_
 
 /* pt_emul.c */
 void pt_emul_ctl_written(struct vcpu *v, struct pt_guest *pg, uint64_t old_ctl);
+/* The guest left the outside view at a traced CPL: stepping from the current IP, as if stepped to it. */
+void pt_emul_cpl_resume(struct vcpu *v, struct pt_guest *pg);
 /* Writes the packets made so far to the guest's output (a STOP region or an error ends tracing). */
 void pt_emul_flush(struct vcpu *v, struct pt_guest *pg, struct pt_emul *e);
 

@@ -1,5 +1,7 @@
 /* The emulated backend as the VMX core sees it: its hooks, and what the guest reads of its PT. */
 #include "pt/emul/pt_emul_int.h"
+#include "pt/emul/pt_emul_cpl.h"
+#include "ept/ept_violation.h"
 #include "pt/hw/pt_hw.h"
 #include "pt/rtit.h"
 #include "vmx/pt_backend.h"
@@ -31,10 +33,25 @@ static bool emul_wrmsr(struct vcpu *v, uint32_t msr, uint64_t val)
 	return true;
 }
 
+/* The outside view's faults first (pt_emul_cpl.c), then the block engine's write-protected code. */
+static int emul_ept_violation(struct vcpu *v, const struct ept_violation *ev)
+{
+	int r = pt_emul_cpl_ept(v, ev);
+
+	return r != EPT_FAULT_UNHANDLED ? r : pt_emul_block_ept(v, ev);
+}
+
+static void emul_vmm_write(struct vcpu *v, uint64_t gpa)
+{
+	pt_emul_block_writable(v, gpa);
+	pt_emul_cpl_written(v, gpa);
+}
+
 #define PT_EMUL_HOOKS                                                                                  \
 	.cpuid = emul_cpuid, .rdmsr = emul_rdmsr, .wrmsr = emul_wrmsr, .exception = pt_emul_exception, \
 	.mtf = pt_emul_mtf, .cr3_load = pt_emul_cr3_load, .event_injected = pt_emul_event_injected,    \
-	.stopped = pt_emul_stopped, .ept_violation = pt_emul_block_ept, .vmm_write = pt_emul_block_writable
+	.stopped = pt_emul_stopped, .ept_violation = emul_ept_violation, .vmm_write = emul_vmm_write,  \
+	.release = pt_emul_cpl_release
 
 const struct pt_backend_ops pt_emul_ops = {
 	.name = "emulated",

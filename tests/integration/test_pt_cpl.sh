@@ -1,0 +1,50 @@
+# No stepping at a privilege level the CPL filter excludes: ptring (`intel_pt//u`: User only) traced four
+# times in one boot, the outside view on (pt_cpl=on, the default) and off (the step engine stepping every
+# kernel instruction: the oracle), in both engines. All four traces must be the same bytes (TSC payloads
+# aside), decode with libipt to the user instructions ptvisor traced, with the same ground truth; with the
+# view the kernel runs natively (each return to ring 3 is one EPT-violation exit handing over to the step
+# engine) and the run takes far fewer exits.
+source "$(dirname "$0")/lib.sh"
+G=build/guest
+N=256
+guest_iso "$TMP/cpl.iso" $G/ptring.elf <<MODS
+ptring.elf name=cpl-b pt_riplog=on -- iterations=$N
+ptring.elf name=cpl-b-off pt_riplog=on pt_cpl=off -- iterations=$N
+ptring.elf name=cpl-s pt_riplog=on pt_engine=step -- iterations=$N
+ptring.elf name=cpl-s-off pt_riplog=on pt_engine=step pt_cpl=off -- iterations=$N
+MODS
+tools/run-bochs.sh --iso "$TMP/cpl.iso" --serial "$TMP/serial.log" --timeout 120
+rc=$?
+L=$TMP/serial.log
+keep_log "$L" pt-cpl.serial.log
+expect_status "$rc" 0 "the four tracing guests end with status 0"
+expect "$L" 'native runs at a privilege level the CPL filter excludes' "the outside view is reported at boot"
+D=build/test-logs/pt-cpl
+for g in cpl-b cpl-b-off cpl-s cpl-s-off; do
+  guest_done "$L" $g 27
+  python3 tools/ptverify.py "$L" $g $G/ptring.elf --outdir $D
+done
+packets() { build/ptdecode --packets "$1" 2>&1 | sed 's/tsc=0x[0-9a-f]*/tsc=_/'; }
+ref=$(packets $D/cpl-s-off.pt)
+for g in cpl-b cpl-b-off cpl-s; do
+  if [ -s $D/$g.pt ] && [ "$(stat -c %s $D/$g.pt)" = "$(stat -c %s $D/cpl-s-off.pt)" ] && [ "$(packets $D/$g.pt)" = "$ref" ]; then
+    pass "$g: the same $(stat -c %s $D/$g.pt) bytes as the step engine stepping the kernel, packet for packet"
+  else
+    fail "$g: the trace differs from cpl-s-off's (or is missing)"
+  fi
+done
+riplog() { tr -d '\r' <"$L" | grep -a "pt-riplog $1 " | sed 's/.*count=//' | md5sum | cut -c1-12; }
+r=$(riplog cpl-s-off)
+for g in cpl-b cpl-b-off cpl-s; do
+  if [ "$(riplog $g)" = "$r" ]; then pass "$g: same ground truth in every tracing period ($r)"; else fail "$g: ground truth differs"; fi
+done
+# Per tracing period: exits, TSC, view entries (cpl=), fetch exits back to ring 3 (cpl_exits=); sums.
+stats() { tr -d '\r' <"$L" | grep -a "pt-stats $1 " | sed 's/.* exits=\([0-9]*\) tsc=\([0-9]*\) .* cpl=\([0-9]*\) cpl_exits=\([0-9]*\).*/\1 \2 \3 \4/'; }
+sum() { stats "$1" | awk -v c="$2" '{ s += $c } END { print s + 0 }'; }
+for e in b s; do
+  on_x=$(sum cpl-$e 1) off_x=$(sum cpl-$e-off 1) on_t=$(sum cpl-$e 2) off_t=$(sum cpl-$e-off 2)
+  echo "engine $e: exits $on_x with the view, $off_x stepping the kernel; TSC $on_t vs $off_t; view entries $(sum cpl-$e 3), fetch exits $(sum cpl-$e 4)"
+  if [ "$off_x" -gt 0 ] && [ $((on_x * 10)) -lt $((off_x * 7)) ]; then pass "engine $e: $on_x exits instead of $off_x"; else fail "engine $e: $on_x exits, $off_x without the view"; fi
+  if [ "$(sum cpl-$e 3)" -gt 0 ] && [ "$(sum cpl-$e 4)" -gt 0 ]; then pass "engine $e: the kernel ran in the outside view"; else fail "engine $e: the outside view was not used"; fi
+  if [ "$(sum cpl-$e-off 3)" -eq 0 ]; then pass "engine $e: pt_cpl=off never ran natively"; else fail "engine $e: pt_cpl=off ran natively"; fi
+done
