@@ -4,7 +4,8 @@
  * with IRETQ, a page fault, and system calls that do a sched-out/sched-in (TraceEn toggled, STATUS
  * and output MSRs rewritten, CR3 switched) into a ToPA of two tables and four regions. The trace is
  * dumped for tools/ptverify.py; the checks here are what the program and its kernel saw.
- * Command line (after "--"): iterations=N.
+ * Command line (after "--"): iterations=N, cr3filter=on, compute=N (N turns of ptwork's loop in the user
+ * program between its system calls: a program that mostly computes).
  */
 #include "cpu.h"
 #include "serial.h"
@@ -84,6 +85,19 @@ static uint32_t trace_len(uint64_t base, uint64_t mask)
 }
 
 /* What the user program accumulates: each loop adds its counter, and 3 more when it is odd. */
+/* Per loop, for turns c = N..1: u_add, u_mul or u_xor by c % 3 (c + 3, 5c + 1, c ^ 0x55), then u_pick
+   (10 for an odd c, 20 for an even one; ptring_lm.asm). */
+static uint64_t expected_mix(uint32_t n, uint32_t compute)
+{
+	uint64_t turn = 0;
+
+	for (uint32_t c = compute; c > 0; c--) {
+		uint32_t r = c % 3 == 0 ? c + 3 : c % 3 == 1 ? 5 * c + 1 : c ^ 0x55;
+		turn += r + ((c & 1) ? 10 : 20);
+	}
+	return turn * n;
+}
+
 static uint64_t expected_acc(uint32_t n)
 {
 	uint64_t acc = 0;
@@ -96,6 +110,7 @@ static uint64_t expected_acc(uint32_t n)
 int guest_main(uint32_t magic, uint32_t info)
 {
 	char iters[16] = "200", cr3f[4] = "";
+	uint32_t compute;
 	bool cr3_filter = false;
 	struct ptv_hc_info hi;
 	uint64_t ctl_rd = 0, status = 0, base = 0, mask = 0, gstat = 0;
@@ -107,7 +122,9 @@ int guest_main(uint32_t magic, uint32_t info)
 		n = n * 10 + (uint32_t)(*p - '0');
 	if (hc_info(&hi) == 0)
 		memcpy(name, hi.name, sizeof(name) - 1);
-	serial_printf("ptring: iterations=%u\n", n);
+	compute = cmdline_get_u32(mb2_cmdline(info), "compute", 0);
+	ptr_compute = compute;
+	serial_printf("ptring: iterations=%u compute=%u\n", n, compute);
 	check((cpu_cpuid(7, 0).ebx >> 25) & 1, "CPUID.7.EBX[25]: Intel PT enumerated");
 	build_tables();
 	build_topa();
@@ -134,6 +151,7 @@ int guest_main(uint32_t magic, uint32_t info)
 		      (uint32_t)mask);
 	check_eq(ptr_bad_vector, 0xffffffffu, "no unexpected exception in the 64-bit kernel or user code");
 	check_eq(ptr_user_acc, expected_acc(n), "the user program computed what it should");
+	check_eq(ptr_user_mix, expected_mix(n, compute), "its compute=%u turns summed what they should", compute);
 	check_eq(ptr_counts[PTR_SYSCALL], n + 1 + n / 16 + ((n % 16) >= 8 ? 1 : 0), "SYSCALLs made");
 	check_eq(ptr_counts[PTR_INT80], n / 4, "INT 0x80s handled");
 	check_eq(ptr_counts[PTR_SCHED], n / 16 + ((n % 16) >= 8 ? 1 : 0), "sched-out/in system calls");

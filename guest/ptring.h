@@ -46,6 +46,9 @@ enum ptr_count {
 
 extern uint64_t ptr_counts[16];
 extern uint64_t ptr_user_acc;
+/* compute=N: turns of ptwork's loop in the user program per loop, and what they summed. */
+extern uint32_t ptr_compute;
+extern uint64_t ptr_user_mix;
 extern uint32_t ptr_bad_vector; /* an unexpected exception ended the run: its vector, else ~0 */
 /* Enters the 64-bit kernel, traces the user program for `iterations` loops, returns in 32-bit mode. */
 void ptr_run(uint32_t pml4, uint32_t ctl, uint32_t iterations);

@@ -3,7 +3,8 @@
 ; user program makes SYSCALLs (returning with SYSRETQ), INT 0x80s (returning with IRETQ) and one page
 ; fault that the kernel fixes. One system call does what perf does at sched-out and sched-in: TraceEn
 ; cleared, IA32_RTIT_STATUS read and written back, the output MSRs rewritten, CR3 switched, TraceEn set.
-; Every eighth work call sends a self-IPI, taken in ring 3 once SYSRETQ sets IF again, and the ToPA PMI
+; With compute=N the user program also runs N turns of ptwork's loop between system calls (direct and
+; indirect calls, returns, Jcc, an indirect JMP: a program that mostly computes, as most traced ones do). Every eighth work call sends a self-IPI, taken in ring 3 once SYSRETQ sets IF again, and the ToPA PMI
 ; comes as an NMI through LVT PC, handled as perf's PMI handler does (TraceEn cleared, STATUS written
 ; back, IA32_PERF_GLOBAL_STATUS[55] reset, TraceEn set, LVT PC unmasked).
 ; The kernel counts every place where ptvisor's stepping could show: TF in R11 after SYSCALL, in an
@@ -12,7 +13,7 @@
 ; void ptr_run(uint32_t pml4_a, uint32_t ctl, uint32_t iterations)   (cdecl, from 32-bit protected mode)
 
 bits 32
-global ptr_run, ptr_user_acc, ptr_counts, ptr_bad_vector
+global ptr_run, ptr_user_acc, ptr_counts, ptr_bad_vector, ptr_compute, ptr_user_mix
 
 CODE32      equ 0x08
 DATA32      equ 0x10
@@ -212,12 +213,37 @@ u_main:
 	mov [rax], r14                  ; #PF: the kernel maps the page, the store runs again
 	add r14, [rax]
 	mov r15d, [rel iterations]
+	xor r13, r13
 .loop:
 	call u_leaf
 	test r15, 1
 	jz .even
 	add r14, 3
 .even:
+	mov ecx, [rel ptr_compute]      ; compute=N: N turns of ptwork's loop between system calls
+	test ecx, ecx
+	jz .computed
+.compute:
+	mov eax, ecx
+	xor edx, edx
+	mov r8d, 3
+	div r8d                         ; edx = turn % 3
+	mov eax, ecx
+	test edx, edx
+	jnz .c_table
+	call u_add                      ; a direct call ...
+	jmp .c_pick
+.c_table:
+	lea r8, [rel u_ops]
+	call [r8 + rdx * 8]             ; ... or an indirect one through a table
+.c_pick:
+	add r13, rax
+	mov eax, ecx
+	call u_pick                     ; a Jcc and an indirect JMP inside
+	add r13, rax
+	dec ecx
+	jnz .compute
+.computed:
 	mov eax, 1
 	syscall                         ; work
 	test r11, RFLAGS_TF
@@ -244,6 +270,7 @@ u_main:
 	dec r15
 	jnz .loop
 	mov [rel ptr_user_acc], r14
+	mov [rel ptr_user_mix], r13
 	xor eax, eax
 	syscall                         ; exit
 	ud2
@@ -251,6 +278,31 @@ u_main:
 u_leaf:
 	add r14, r15
 	ret
+
+u_add:
+	lea eax, [rax + 3]
+	ret
+u_mul:
+	lea eax, [rax + rax * 4 + 1]
+	ret
+u_xor:
+	xor eax, 0x55
+	ret
+u_pick:
+	test al, 1
+	lea rdx, [rel .one]
+	jz .go
+	lea rdx, [rel .two]
+.go:
+	jmp rdx
+.one:
+	mov eax, 10
+	ret
+.two:
+	mov eax, 20
+	ret
+align 8
+u_ops: dd u_add, 0, u_mul, 0, u_xor, 0 ; 64-bit entries: the image lies below 4 GiB
 align 4096
 
 ; ---- ring 0 ----
@@ -497,6 +549,8 @@ saved_idt:  dw 0
 align 8
 user_rsp:     dq 0
 ptr_user_acc: dq 0
+ptr_user_mix: dq 0
+ptr_compute:  dd 0
 ptr_counts:   times 16 dq 0
 
 section .bss
