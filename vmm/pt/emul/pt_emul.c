@@ -434,8 +434,9 @@ void pt_emul_cpl_resume(struct vcpu *v, struct pt_guest *pg)
 	struct pt_emul *e = &pg->emul;
 
 	e->have_prev = false;
-	/* The kernel may have remapped code natively (page tables, INVLPG): paths are decoded afresh. */
-	e->blk.epoch++;
+	/* The kernel may have remapped code natively (page tables, INVLPG): cached paths are used again only
+	   where their pages still translate as they did, and translations are walked afresh. */
+	pt_emul_block_kernel_ran(e);
 	stepping_arm(v, e);
 	on_step(v, pg, e, 0);
 }

@@ -110,6 +110,29 @@ static uint64_t ept_gen(const struct vcpu *v)
 	return v->mem.ept->gen - v->pt->emul.blk.own_gen;
 }
 
+/*
+ * The guest's translation of the linear page `page`, remembered under the rules decoded paths follow
+ * (same CR3 and epoch) and only until the guest's kernel runs natively again (visit): it may have
+ * changed its page tables then without an exit.
+ */
+static bool lin_to_gpa(struct vcpu *v, struct pt_emul_blk *b, uint64_t page, uint64_t *gpa)
+{
+	struct pt_blk_xlat *x = &b->xlat[(page >> PAGE_SHIFT) % PT_BLK_XLAT];
+	uint64_t cr3 = vmcs_readnat(GUEST_CR3);
+
+	if (x->valid && x->lin == page && x->cr3 == cr3 && x->epoch == b->epoch && x->visit == b->visit) {
+		*gpa = x->gpa;
+		return true;
+	}
+	if (!vcpu_linear_to_phys(v, page, gpa))
+		return false;
+	*gpa &= ~(PAGE_SIZE - 1);
+	*x = (struct pt_blk_xlat){
+		.valid = true, .lin = page, .gpa = *gpa, .cr3 = cr3, .epoch = b->epoch, .visit = b->visit
+	};
+	return true;
+}
+
 static bool decode_at(struct vcpu *v, struct pt_emul *e, uint64_t ip, struct insn *in)
 {
 	struct pt_emul_blk *b = &e->blk;
@@ -120,7 +143,7 @@ static bool decode_at(struct vcpu *v, struct pt_emul *e, uint64_t ip, struct ins
 	/* One guest page walk per code page while a path is decoded (no guest instruction runs meanwhile). */
 	if (b->walk_host && b->walk_page != page)
 		b->walk_host = NULL;
-	if (!b->walk_host && vcpu_linear_to_phys(v, page, &gpa)) {
+	if (!b->walk_host && lin_to_gpa(v, b, page, &gpa)) {
 		b->walk_host = ept_guest_ptr(v->mem.ept, gpa, PAGE_SIZE, EPT_R);
 		b->walk_page = page;
 	}
@@ -151,14 +174,15 @@ static uint64_t near_linear(const struct vcpu *v, const struct insn *in, uint64_
 }
 
 /*
- * Guest memory the guest is about to read (a return address, an indirect operand). The page last read
- * stays mapped under the rules decoded paths follow: same paging registers, EPT and epoch.
+ * Guest memory the guest is about to read (a return address, an indirect operand). The pages last read
+ * stay mapped under the rules decoded paths follow: same paging registers, EPT, epoch and visit.
  */
 static bool read_lin(struct vcpu *v, uint64_t lin, unsigned bytes, uint64_t *val)
 {
 	struct pt_emul_blk *b = &v->pt->emul.blk;
 	uint64_t cr0 = vmcs_readnat(GUEST_CR0), cr3 = vmcs_readnat(GUEST_CR3), cr4 = vmcs_readnat(GUEST_CR4);
 	uint64_t page, off, gpa;
+	struct pt_blk_data *d;
 
 	*val = 0;
 	lin = v->efer_lma ? lin : (uint32_t)lin;
@@ -166,20 +190,21 @@ static bool read_lin(struct vcpu *v, uint64_t lin, unsigned bytes, uint64_t *val
 	off = lin & (PAGE_SIZE - 1);
 	if (off + bytes > PAGE_SIZE)
 		return vcpu_fetch(v, lin, val, bytes) == bytes;
-	if (!(b->data.host && b->data.page == page && b->data.cr0 == cr0 && b->data.cr3 == cr3 && b->data.cr4 == cr4 &&
-	      b->data.ept_gen == ept_gen(v) && b->data.epoch == b->epoch)) {
-		b->data.host = NULL;
-		if (!vcpu_linear_to_phys(v, page, &gpa) ||
-		    !(b->data.host = ept_guest_ptr(v->mem.ept, gpa, PAGE_SIZE, EPT_R)))
+	d = &b->data[(page >> PAGE_SHIFT) % PT_BLK_DATA];
+	if (!(d->host && d->page == page && d->cr0 == cr0 && d->cr3 == cr3 && d->cr4 == cr4 &&
+	      d->ept_gen == ept_gen(v) && d->epoch == b->epoch && d->visit == b->visit)) {
+		d->host = NULL;
+		if (!lin_to_gpa(v, b, page, &gpa) || !(d->host = ept_guest_ptr(v->mem.ept, gpa, PAGE_SIZE, EPT_R)))
 			return vcpu_fetch(v, lin, val, bytes) == bytes;
-		b->data.page = page;
-		b->data.cr0 = cr0;
-		b->data.cr3 = cr3;
-		b->data.cr4 = cr4;
-		b->data.ept_gen = ept_gen(v);
-		b->data.epoch = b->epoch;
+		d->page = page;
+		d->cr0 = cr0;
+		d->cr3 = cr3;
+		d->cr4 = cr4;
+		d->ept_gen = ept_gen(v);
+		d->epoch = b->epoch;
+		d->visit = b->visit;
 	}
-	memcpy(val, b->data.host + off, bytes);
+	memcpy(val, d->host + off, bytes);
 	return true;
 }
 
@@ -240,15 +265,28 @@ static bool successor(struct vcpu *v, const struct insn *in, uint64_t ip, uint64
 	return false;
 }
 
+/* The path being decoded runs from the linear page `lin`, mapped to gpa (checked again after the kernel ran). */
+static void note_page(struct pt_emul_blk *b, uint64_t lin, uint64_t gpa)
+{
+	for (unsigned i = 0; i < b->npages && i < PT_BLK_PAGES; i++)
+		if (b->page[i].lin == lin)
+			return;
+	if (b->npages < PT_BLK_PAGES) {
+		b->page[b->npages].lin = lin;
+		b->page[b->npages].gpa = gpa;
+	}
+	b->npages++;
+}
+
 /* Keeps the code page of lin write-protected (guest writes to it exit); false if it cannot be. */
 static bool protect_code(struct vcpu *v, struct pt_emul_blk *b, uint64_t lin)
 {
 	struct ept_xlate x;
 	uint64_t gpa;
 
-	if (!vcpu_linear_to_phys(v, lin, &gpa))
+	if (!lin_to_gpa(v, b, lin & ~(PAGE_SIZE - 1), &gpa))
 		return false;
-	gpa &= ~(PAGE_SIZE - 1);
+	note_page(b, lin & ~(PAGE_SIZE - 1), gpa);
 	for (unsigned i = 0; i < b->wp_n; i++)
 		if (b->wp[i].gpa == gpa)
 			return true;
@@ -385,6 +423,7 @@ static bool decode_path(struct vcpu *v, struct pt_emul *e, uint64_t ip, const st
 
 	b->walk_host = NULL;
 	b->prot_page = 1; /* no page: linear pages are aligned */
+	b->npages = 0;
 	b->nread = 0;
 	pt_stk_start(&b->stk, stack_width(v));
 	if (pend)
@@ -414,6 +453,25 @@ static bool decode_path(struct vcpu *v, struct pt_emul *e, uint64_t ip, const st
 }
 
 /* The return addresses a cached path was predicted from are still on the stack. */
+/*
+ * A cached path from before the guest's kernel last ran natively is still good if its code pages
+ * translate as they did (their bytes cannot have changed: they are write-protected).
+ */
+static bool pages_hold(struct vcpu *v, struct pt_emul_blk *b, struct pt_blk_cached *c)
+{
+	uint64_t gpa;
+
+	if (c->visit == b->visit)
+		return true;
+	if (c->npages > PT_BLK_PAGES)
+		return false;
+	for (unsigned i = 0; i < c->npages; i++)
+		if (!lin_to_gpa(v, b, c->page[i].lin, &gpa) || gpa != c->page[i].gpa)
+			return false;
+	c->visit = b->visit;
+	return true;
+}
+
 static bool reads_hold(struct vcpu *v, const struct pt_blk_cached *c)
 {
 	uint64_t val;
@@ -440,7 +498,8 @@ static bool decode_block(struct vcpu *v, struct pt_emul *e, uint64_t ip, const s
 
 	for (c = set; c < set + PT_BLK_WAYS; c++) {
 		if (c->epoch == b->epoch && c->start == ip && c->pend == pend && c->ept_gen == ept_gen(v) &&
-		    c->cr3 == cr3 && c->mode == mode && c->stack_width == width && reads_hold(v, c)) {
+		    c->cr3 == cr3 && c->mode == mode && c->stack_width == width && pages_hold(v, b, c) &&
+		    reads_hold(v, c)) {
 			memcpy(&b->seq[first], c->seq, c->n * sizeof(c->seq[0]));
 			b->n += c->n;
 			b->packets += c->packets;
@@ -463,6 +522,9 @@ static bool decode_block(struct vcpu *v, struct pt_emul *e, uint64_t ip, const s
 	c->n = b->n - first;
 	c->packets = b->packets - packets;
 	memcpy(c->seq, &b->seq[first], c->n * sizeof(c->seq[0]));
+	c->visit = b->visit;
+	c->npages = b->npages;
+	memcpy(c->page, b->page, MIN(b->npages, (unsigned)PT_BLK_PAGES) * sizeof(b->page[0]));
 	c->nread = b->nread;
 	memcpy(c->read, b->read, b->nread * sizeof(b->read[0]));
 	c->term = b->term;
@@ -674,6 +736,11 @@ bool pt_emul_block_db(struct vcpu *v, struct pt_guest *pg, struct pt_emul *e, ui
 	if (b->cursor == b->n - 1)
 		at_terminator(v, pg, e);
 	return true;
+}
+
+void pt_emul_block_kernel_ran(struct pt_emul *e)
+{
+	e->blk.visit++;
 }
 
 void pt_emul_block_off(struct vcpu *v, struct pt_emul *e)

@@ -19,6 +19,9 @@ struct ept_violation;
 #define PT_BLK_CACHE      64      /* decoded paths remembered, by start IP */
 #define PT_BLK_WAYS       4       /* ways of each set of the path cache */
 #define PT_BLK_READS      4       /* return addresses a path reads from memory when decoded */
+#define PT_BLK_PAGES      4       /* code pages of a path checked again after the guest's kernel ran */
+#define PT_BLK_XLAT       8       /* guest page translations remembered */
+#define PT_BLK_DATA       4       /* guest data pages kept mapped */
 
 /* One instruction of the running block, as decoded before it ran. */
 struct pt_blk_insn {
@@ -34,6 +37,23 @@ struct pt_blk_read {
 	uint64_t val;
 };
 
+/* A guest data page mapped for reading return addresses and indirect operands (pt_emul_block.c). */
+struct pt_blk_data {
+	uint64_t page, cr0, cr3, cr4, ept_gen, epoch, visit;
+	const uint8_t *host;
+};
+
+/* A linear code page of a path and the guest-physical page it translated to. */
+struct pt_blk_page {
+	uint64_t lin, gpa;
+};
+
+/* A guest translation remembered for one CR3, epoch and visit (pt_emul_block.c, lin_to_gpa). */
+struct pt_blk_xlat {
+	bool valid;
+	uint64_t lin, gpa, cr3, epoch, visit;
+};
+
 /* A decoded path from `start` (after the pending instruction at `pend`, 0 if none), valid in one epoch,
    under one CR3, EPT, decoding mode and stack width, while the return addresses it read are unchanged. */
 struct pt_blk_cached {
@@ -41,6 +61,9 @@ struct pt_blk_cached {
 	enum insn_mode mode;
 	unsigned stack_width;
 	unsigned n, nread, packets;
+	uint64_t visit;  /* its pages were last seen to translate as when decoded in this visit */
+	unsigned npages; /* > PT_BLK_PAGES: too many to check, good for its visit only */
+	struct pt_blk_page page[PT_BLK_PAGES];
 	struct pt_blk_insn seq[PT_BLK_MAX];
 	struct pt_blk_read read[PT_BLK_READS];
 	struct insn term;
@@ -70,17 +93,16 @@ struct pt_emul_blk {
 	struct pt_blk_insn seq[PT_BLK_MAX + 1];
 	struct insn term;  /* seq[n-1] decoded: its bytes are write-protected since */
 	struct pt_stk stk; /* while a path is decoded */
+	unsigned npages;   /* ... and the code pages it runs from */
+	struct pt_blk_page page[PT_BLK_PAGES];
 	unsigned nread;
 	struct pt_blk_read read[PT_BLK_READS];
 	uint64_t saved_dr0, saved_dr7;
 	/* While a path is decoded: the linear code page last mapped and the last one made read-only. */
 	uint64_t walk_page, prot_page;
 	const uint8_t *walk_host;
-	uint64_t room_end; /* out.st.bytes at which the current ToPA region fills */
-	struct {
-		uint64_t page, cr0, cr3, cr4, ept_gen, epoch;
-		const uint8_t *host;
-	} data; /* the guest page read_lin() read last */
+	uint64_t room_end;                    /* out.st.bytes at which the current ToPA region fills */
+	struct pt_blk_data data[PT_BLK_DATA]; /* guest pages read_lin() read last */
 	struct {
 		uint64_t gpa;
 		unsigned perms;
@@ -96,6 +118,9 @@ struct pt_emul_blk {
 	struct pt_blk_cached cache[PT_BLK_CACHE];
 	unsigned victim;  /* the way a missed path replaces next */
 	uint64_t own_gen; /* EPT generations spent on the engine's own code-page protection */
+	/* Times the guest's kernel ran natively (pt_emul_cpl.c): translations are checked again after. */
+	uint64_t visit;
+	struct pt_blk_xlat xlat[PT_BLK_XLAT];
 	struct pt_blk_stats st;
 };
 
@@ -108,6 +133,8 @@ bool pt_emul_block_db(struct vcpu *v, struct pt_guest *pg, struct pt_emul *e, ui
  * instructions before it are accounted and the one there is decoded into `prev`, as stepping leaves it.
  */
 void pt_emul_block_leave(struct vcpu *v, struct pt_guest *pg, struct pt_emul *e);
+/* The guest's kernel ran natively (it may have remapped code or stack without an exit). */
+void pt_emul_block_kernel_ran(struct pt_emul *e);
 /* Tracing stops: breakpoint and code-page write protection go. */
 void pt_emul_block_off(struct vcpu *v, struct pt_emul *e);
 /* ptvisor itself writes the guest page at gpa (a frame's TF): it may hold code, writable again. */
