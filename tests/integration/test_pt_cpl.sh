@@ -3,7 +3,10 @@
 # kernel instruction: the oracle), in both engines. All four traces must be the same bytes (TSC payloads
 # aside), decode with libipt to the user instructions ptvisor traced, with the same ground truth; with the
 # view the kernel runs natively (each return to ring 3 is one EPT-violation exit handing over to the step
-# engine) and the run takes far fewer exits.
+# engine) and the run takes far fewer exits. A second pair runs ptring's compute=20 (ptwork's loop in the
+# user program between system calls) in the block engine with the view, against the step engine stepping
+# the kernel: same trace; and the block engine's decoded paths outlive the kernel's native runs (reused
+# where their code pages still translate as they did), so it decodes far fewer paths than it runs.
 source "$(dirname "$0")/lib.sh"
 G=build/guest
 N=256
@@ -12,16 +15,18 @@ ptring.elf name=cpl-b pt_riplog=on -- iterations=$N
 ptring.elf name=cpl-b-off pt_riplog=on pt_cpl=off -- iterations=$N
 ptring.elf name=cpl-s pt_riplog=on pt_engine=step -- iterations=$N
 ptring.elf name=cpl-s-off pt_riplog=on pt_engine=step pt_cpl=off -- iterations=$N
+ptring.elf name=cpl-bc pt_riplog=on -- iterations=48 compute=20
+ptring.elf name=cpl-sc-off pt_riplog=on pt_engine=step pt_cpl=off -- iterations=48 compute=20
 MODS
 tools/run-bochs.sh --iso "$TMP/cpl.iso" --serial "$TMP/serial.log" --timeout 120
 rc=$?
 L=$TMP/serial.log
 keep_log "$L" pt-cpl.serial.log
-expect_status "$rc" 0 "the four tracing guests end with status 0"
+expect_status "$rc" 0 "the six tracing guests end with status 0"
 expect "$L" 'native runs at a privilege level the CPL filter excludes' "the outside view is reported at boot"
 D=build/test-logs/pt-cpl
-for g in cpl-b cpl-b-off cpl-s cpl-s-off; do
-  guest_done "$L" $g 27
+for g in cpl-b cpl-b-off cpl-s cpl-s-off cpl-bc cpl-sc-off; do
+  guest_done "$L" $g 28
   python3 tools/ptverify.py "$L" $g $G/ptring.elf --outdir $D
 done
 packets() { build/ptdecode --packets "$1" 2>&1 | sed 's/tsc=0x[0-9a-f]*/tsc=_/'; }
@@ -48,3 +53,16 @@ for e in b s; do
   if [ "$(sum cpl-$e 3)" -gt 0 ] && [ "$(sum cpl-$e 4)" -gt 0 ]; then pass "engine $e: the kernel ran in the outside view"; else fail "engine $e: the outside view was not used"; fi
   if [ "$(sum cpl-$e-off 3)" -eq 0 ]; then pass "engine $e: pt_cpl=off never ran natively"; else fail "engine $e: pt_cpl=off ran natively"; fi
 done
+if [ "$(packets $D/cpl-bc.pt)" = "$(packets $D/cpl-sc-off.pt)" ] && [ -s $D/cpl-bc.pt ]; then
+  pass "compute=20: the block engine with the view writes the step engine's trace, packet for packet"
+else
+  fail "compute=20: the traces differ"
+fi
+if [ "$(riplog cpl-bc)" = "$(riplog cpl-sc-off)" ]; then pass "compute=20: same ground truth"; else fail "compute=20: ground truth differs"; fi
+blocks=$(tr -d '\r' <"$L" | grep -a "pt-stats cpl-bc " | sed 's/.* blocks=\([0-9]*\) .* decoded=\([0-9]*\) .*/\1 \2/' | awk '{ b += $1; d += $2 } END { print b + 0, d + 0 }')
+read -r nb nd <<<"$blocks"
+if [ "$nb" -gt 0 ] && [ $((nd * 5)) -lt "$nb" ]; then
+  pass "compute=20: $nd paths decoded for $nb blocks run (cached paths survive the kernel's native runs)"
+else
+  fail "compute=20: $nd paths decoded for $nb blocks"
+fi

@@ -19,9 +19,9 @@ rc=$?
 L=$TMP/serial.log
 keep_log "$L" pt-outside.serial.log
 expect_status "$rc" 0 "both tracing guests end with status 0"
-guest_done "$L" ring-on 28
-guest_done "$L" ring-off 28
-guest_done "$L" ring-both 28
+guest_done "$L" ring-on 29
+guest_done "$L" ring-off 29
+guest_done "$L" ring-both 29
 for g in on off both; do
   python3 tools/ptverify.py "$L" ring-$g $G/ptring.elf --outdir build/test-logs/pt-outside-$g
 done

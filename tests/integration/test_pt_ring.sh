@@ -20,8 +20,8 @@ L=$TMP/serial.log
 keep_log "$L" pt-ring.serial.log
 expect_status "$rc" 0 "the tracing guests end with status 0"
 expect "$L" 'guest PT backend emulated' "the emulated backend is chosen"
-guest_done "$L" pt-ring 27
-guest_done "$L" pt-ring-step 27
+guest_done "$L" pt-ring 28
+guest_done "$L" pt-ring-step 28
 S=$((N / 16 + (N % 16 >= 8 ? 1 : 0)))
 n=$(tr -d '\r' <"$L" | grep -c 'guest pt-ring: PT tracing stopped: TraceEn cleared by the guest')
 if [ "$n" -eq $((S + 2)) ]; then pass "TraceEn cleared $n times (the $S sched-outs, the PMI handler, the exit)"; else fail "TraceEn cleared $n times, expected $((S + 2))"; fi
