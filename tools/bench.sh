@@ -35,21 +35,25 @@ run_pt pt-bench build/guest/ptwork.elf block "case=topa iterations=900"
 run_pt pt-bench-step build/guest/ptwork.elf step "case=topa iterations=900"
 run_pt pt-ring build/guest/ptring.elf block "iterations=400"
 run_pt pt-ring-step build/guest/ptring.elf step "iterations=400"
+run_pt pt-ringc build/guest/ptring.elf block "iterations=100 compute=30"
+run_pt pt-ringc-step build/guest/ptring.elf step "iterations=100 compute=30"
 cp "$work/pt-bench.log" build/bench-pt.serial.log
 same() { python3 tools/ptcompare.py "$work/$1.pt" "$work/$2.pt" >/dev/null && echo yes || echo no; }
 same_ptwork=$(same pt-bench pt-bench-step)
 same_ptring=$(same pt-ring pt-ring-step)
+same_ptringc=$(same pt-ringc pt-ringc-step)
 # Decoder throughput on a larger trace: the workload's trace repeated end to end (PSB+ resynchronises).
 for i in $(seq 1 64); do cat "$work/pt-bench.pt"; done >"$work/big.pt"
 build/ptdecode --bench --json --elf build/guest/ptwork.elf "$work/big.pt" >"$work/decode.json" 2>/dev/null || true
 read -r _ cpuid_trace < <(tools/trace-exit.sh cpuid)
 read -r _ vmcall_trace < <(tools/trace-exit.sh vmcall)
 
-python3 - "$work/serial.log" "$cpuid_trace" "$vmcall_trace" "$work" "$work/decode.json" "$same_ptwork" "$same_ptring" <<'PY'
+python3 - "$work/serial.log" "$cpuid_trace" "$vmcall_trace" "$work" "$work/decode.json" "$same_ptwork" "$same_ptring" \
+  "$same_ptringc" <<'PY'
 import json, re, sys
 log, cpuid_trace, vmcall_trace = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 work, decode_json = sys.argv[4], sys.argv[5]
-same = {"ptwork": sys.argv[6] == "yes", "ptring": sys.argv[7] == "yes"}
+same = {"ptwork": sys.argv[6] == "yes", "ptring": sys.argv[7] == "yes", "ptring-compute": sys.argv[8] == "yes"}
 pt_log = work + "/pt-bench.log"
 rows = {}
 for line in open(log, errors="replace"):
@@ -117,7 +121,7 @@ def engine_cost(name):
             "ptvisor_instructions_per_traced_instruction": round((t["tsc"] - t["steps"]) / tr, 1),
             "trace_bytes": t["bytes"]}
 engines = {}
-for wl, base in (("ptwork", "pt-bench"), ("ptring", "pt-ring")):
+for wl, base in (("ptwork", "pt-bench"), ("ptring", "pt-ring"), ("ptring-compute", "pt-ringc")):
     engines[wl] = {"block": engine_cost(base), "step": engine_cost(base + "-step"),
                    "traces_identical": same[wl]}
 if pt:
@@ -130,13 +134,15 @@ if pt:
         print(f"  tools/ptdecode (libipt) throughput  {pt['decoder_mb_per_s']} MB/s, "
               f"{pt['decoder_instructions_per_s']} instructions/s")
 print("\nEmulated Intel PT engines (Bochs TSC: ptvisor instructions = TSC span - guest instructions):")
-print(f"  {'workload':<8} {'engine':<6} {'traced':>8} {'exits/traced':>13} {'ptvisor insns/traced':>21}  traces identical")
+print(f"  {'workload':<14} {'engine':<6} {'traced':>8} {'exits/traced':>13} {'ptvisor insns/traced':>21}  traces identical")
 for wl, r in engines.items():
     for eng in ("block", "step"):
         c = r[eng]
-        print(f"  {wl:<8} {eng:<6} {c['traced_instructions']:>8} {c['exits_per_traced_instruction']:>13} "
+        print(f"  {wl:<14} {eng:<6} {c['traced_instructions']:>8} {c['exits_per_traced_instruction']:>13} "
               f"{c['ptvisor_instructions_per_traced_instruction']:>21}  {'yes' if r['traces_identical'] else 'NO'}")
-print("  (ptring traces User only: kernel instructions while TraceEn=1 are stepped, not traced)")
+print("  (ptring traces User only; its kernel runs natively under the outside view (pt_cpl=on), and that")
+print("   native kernel time counts as ptvisor time here. ptring: a system call every ~13 user instructions;")
+print("   ptring-compute: 100 iterations with 30 turns of ptwork's loop in ring 3 between system calls)")
 result = {
     "machine": "Bochs 2.7 tigerlake, TSC counts instructions",
     "round_trips": rows,
