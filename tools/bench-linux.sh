@@ -5,7 +5,7 @@
 # lines ptvisor prints at the end of each tracing period (perf toggles TraceEn at every context
 # switch) are summed. Bochs's TSC counts instructions, so "TSC while TraceEn=1" is exact; it includes
 # kernel code that runs natively at the CPL the filter excludes. Prints a table and writes
-# bench/linux.json. Usage: tools/bench-linux.sh [NAME=MODULE-OPTIONS ...] (default: the three below).
+# bench/linux.json. Usage: tools/bench-linux.sh [NAME=MODULE-OPTIONS ...] (default: the two engines, the outside view on).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -f build/linux/vmlinuz ] && [ -f build/linux/initrd.cpio.gz ] || make --no-print-directory linux-image
@@ -13,7 +13,7 @@ mkdir -p bench
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 configs=("$@")
-[ ${#configs[@]} -gt 0 ] || configs=("block=pt_engine=block" "block-cpl-off=pt_engine=block pt_cpl=off" "step=pt_engine=step")
+[ ${#configs[@]} -gt 0 ] || configs=("block=pt_engine=block" "step=pt_engine=step")
 for c in "${configs[@]}"; do
   name=${c%%=*} opts=${c#*=}
   printf '\tmodule2 /boot/vmlinuz name=linux mem=384M %s -- console=ttyS0 earlyprintk=serial acpi=off pci=off tsc=reliable clocksource=tsc nokaslr\n\tmodule2 /boot/initrd.cpio.gz initrd-of=linux\n' \
@@ -46,7 +46,7 @@ for c in configs:
                  "exits_per_traced_instruction": round(t.get("exits", 0) / tr, 3),
                  "tsc_while_traceen": t.get("tsc", 0),
                  "tsc_per_traced_instruction": round(t.get("tsc", 0) / tr, 1),
-                 "native_runs": t.get("cpl", t.get("outside", 0)), "trace_bytes": t.get("bytes", 0)})
+                 "native_runs": t.get("cpl", 0), "learned_pages": t.get("learned", 0), "trace_bytes": t.get("bytes", 0)})
 print("perf record -e intel_pt//u of the Linux test image's workload (Bochs; TSC = instructions):")
 print(f"  {'config':<14} {'perf ok':>7} {'periods':>7} {'traced':>8} {'stepped':>9} {'exits':>9} "
       f"{'exits/traced':>12} {'TSC (TraceEn=1)':>16} {'TSC/traced':>11} {'wall s':>6}")
