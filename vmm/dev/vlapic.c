@@ -112,12 +112,16 @@ bool vlapic_set_irr(struct vlapic *a, unsigned vector)
 		return false;
 	}
 	a->irr[vector >> 5] |= BIT(vector & 31);
+	a->irr_words |= BIT(vector >> 5);
 	a->tmr[vector >> 5] &= ~(uint32_t)BIT(vector & 31); /* edge triggered (SDM 11.8.4) */
 	return true;
 }
 
 int vlapic_pending_vector(const struct vlapic *a)
 {
+	/* Asked at every VM entry: an empty IRR answers without a scan. */
+	if (!a->irr_words)
+		return -1;
 	int v = highest_bit(a->irr);
 
 	/* SDM 11.8.3.1: an interrupt is delivered only if its priority class is above PPR[7:4]. */
@@ -130,6 +134,8 @@ void vlapic_accept(struct vlapic *a, unsigned vector)
 {
 	vector &= 0xff;
 	a->irr[vector >> 5] &= ~(uint32_t)BIT(vector & 31);
+	if (!a->irr[vector >> 5])
+		a->irr_words &= ~(uint32_t)BIT(vector >> 5);
 	a->isr[vector >> 5] |= BIT(vector & 31);
 }
 
@@ -138,6 +144,7 @@ void vlapic_unaccept(struct vlapic *a, unsigned vector)
 	vector &= 0xff;
 	a->isr[vector >> 5] &= ~(uint32_t)BIT(vector & 31);
 	a->irr[vector >> 5] |= BIT(vector & 31);
+	a->irr_words |= BIT(vector >> 5);
 }
 
 /*
