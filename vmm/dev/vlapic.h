@@ -86,7 +86,7 @@ struct vlapic {
 	uint32_t icr_lo, icr_hi;
 	uint32_t timer_icr, timer_dcr;
 	uint32_t irr[8], isr[8], tmr[8]; /* 256 bits each, 32 per register */
-	uint32_t irr_words;               /* bit i: irr[i] is not 0 */
+	uint32_t irr_words;              /* bit i: irr[i] is not 0 */
 	vlapic_eoi_fn level_eoi;         /* wiring, not APIC state: kept when the guest disables the APIC */
 	void *level_eoi_ctx;             /* its first argument */
 	uint64_t base;                   /* IA32_APIC_BASE */
