@@ -174,7 +174,8 @@ static void delay_ms(uint32_t ms, const char *what)
 {
 	bool (*volatile saved_hook)(struct trap_frame * f) = trap_hook;
 	uint32_t crystal = cpu_cpuid(0x15, 0).ecx;
-	uint32_t chunk_ms = 10000;
+	/* One-shot chunks as long as the 32-bit initial count allows at CPUID 15H's clock (100 s at 25 MHz). */
+	uint32_t chunk_ms = crystal ? (uint32_t)MIN(100000ull, 0xffffffffull / (crystal / 1000 + 1)) : 0;
 
 	if (!ms)
 		return;
