@@ -112,24 +112,30 @@ static uint64_t ept_gen(const struct vcpu *v)
 
 /*
  * The guest's translation of the linear page `page`, remembered under the rules decoded paths follow
- * (same CR3 and epoch) and only until the guest's kernel runs natively again (visit): it may have
- * changed its page tables then without an exit.
+ * (same paging registers and epoch) and only until the guest's kernel runs natively again (visit): it
+ * may have changed its page tables then without an exit.
  */
 static bool lin_to_gpa(struct vcpu *v, struct pt_emul_blk *b, uint64_t page, uint64_t *gpa)
 {
 	struct pt_blk_xlat *x = &b->xlat[(page >> PAGE_SHIFT) % PT_BLK_XLAT];
-	uint64_t cr3 = vmcs_readnat(GUEST_CR3);
+	uint64_t cr0 = vmcs_readnat(GUEST_CR0), cr3 = vmcs_readnat(GUEST_CR3), cr4 = vmcs_readnat(GUEST_CR4);
 
-	if (x->valid && x->lin == page && x->cr3 == cr3 && x->epoch == b->epoch && x->visit == b->visit) {
+	if (x->valid && x->lin == page && x->cr0 == cr0 && x->cr3 == cr3 && x->cr4 == cr4 && x->epoch == b->epoch &&
+	    x->visit == b->visit) {
 		*gpa = x->gpa;
 		return true;
 	}
 	if (!vcpu_linear_to_phys(v, page, gpa))
 		return false;
 	*gpa &= ~(PAGE_SIZE - 1);
-	*x = (struct pt_blk_xlat){
-		.valid = true, .lin = page, .gpa = *gpa, .cr3 = cr3, .epoch = b->epoch, .visit = b->visit
-	};
+	*x = (struct pt_blk_xlat){ .valid = true,
+				   .lin = page,
+				   .gpa = *gpa,
+				   .cr0 = cr0,
+				   .cr3 = cr3,
+				   .cr4 = cr4,
+				   .epoch = b->epoch,
+				   .visit = b->visit };
 	return true;
 }
 
@@ -452,7 +458,6 @@ static bool decode_path(struct vcpu *v, struct pt_emul *e, uint64_t ip, const st
 	return true;
 }
 
-/* The return addresses a cached path was predicted from are still on the stack. */
 /*
  * A cached path from before the guest's kernel last ran natively is still good if its code pages
  * translate as they did (their bytes cannot have changed: they are write-protected).
@@ -472,6 +477,7 @@ static bool pages_hold(struct vcpu *v, struct pt_emul_blk *b, struct pt_blk_cach
 	return true;
 }
 
+/* The return addresses a cached path was predicted from are still on the stack. */
 static bool reads_hold(struct vcpu *v, const struct pt_blk_cached *c)
 {
 	uint64_t val;

@@ -48,10 +48,10 @@ struct pt_blk_page {
 	uint64_t lin, gpa;
 };
 
-/* A guest translation remembered for one CR3, epoch and visit (pt_emul_block.c, lin_to_gpa). */
+/* A guest translation remembered for one set of paging registers, epoch and visit (lin_to_gpa). */
 struct pt_blk_xlat {
 	bool valid;
-	uint64_t lin, gpa, cr3, epoch, visit;
+	uint64_t lin, gpa, cr0, cr3, cr4, epoch, visit;
 };
 
 /* A decoded path from `start` (after the pending instruction at `pend`, 0 if none), valid in one epoch,
