@@ -111,6 +111,9 @@ static void riplog_print(struct vcpu *v, struct pt_emul *e)
 
 static void trace_off(struct vcpu *v, struct pt_emul *e, const char *why)
 {
+	/* The period's cost ends here, before ptvisor's own lines about it go out on the console. */
+	uint64_t tsc = cpu_rdtsc() - e->st.tsc_at_enable, exits = v->stats.exits - e->st.exits_at_enable;
+
 	if (!e->active)
 		return;
 	e->active = false;
@@ -127,8 +130,7 @@ static void trace_off(struct vcpu *v, struct pt_emul *e, const char *why)
 		"ptvisor: pt-stats %s steps=%lu traced=%lu exits=%lu tsc=%lu bytes=%lu outside=%lu outside_exits=%lu "
 		"engine=%s blocks=%lu continued=%lu handed=%lu smc=%lu decoded=%lu rets=%lu cpl=%lu cpl_exits=%lu "
 		"learned=%lu unlearned=%lu\n",
-		v->name, e->st.steps, e->st.traced, v->stats.exits - e->st.exits_at_enable,
-		cpu_rdtsc() - e->st.tsc_at_enable, e->out.st.bytes - e->st.bytes_at_enable, e->st.outside,
+		v->name, e->st.steps, e->st.traced, exits, tsc, e->out.st.bytes - e->st.bytes_at_enable, e->st.outside,
 		e->st.outside_exits, e->blk.enabled ? "block" : "step", e->blk.st.blocks, e->blk.st.continued,
 		e->blk.st.handed, e->blk.st.smc, e->blk.st.decoded, e->blk.st.rets, e->st.cpl, e->st.cpl_exits,
 		e->view.st.learned, e->view.st.unlearned);
