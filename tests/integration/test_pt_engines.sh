@@ -29,6 +29,9 @@ expect_status "$rc" 0 "all tracing guests end with status 0"
 riplog() { tr -d '\r' <"$L" | grep -a "pt-riplog $1 " | sed 's/.*count=/count=/' | md5sum | cut -c1-12; }
 expect_not "$L" "off the decoded path" "the block engine never lost its path (no RET went elsewhere than predicted)"
 expect "$L" "pt-stats b-topa .* rets=[1-9]" "b-topa: RETs ran inside blocks, predicted from the stack"
+# A Jcc's two successors run on to a breakpoint each (forks); with pt_fork=off every Jcc stops the block.
+expect "$L" "pt-stats b-topa .* forks=[1-9]" "b-topa: paths forked at Jcc"
+expect "$L" "pt-stats b-retmod .* forks=[1-9]" "b-retmod: paths forked at Jcc"
 for c in topa lm smc retmod; do
   for e in b s; do
     expect "$L" "^\[$e-$c\] done: [0-9]+ passed, 0 failed" "$e-$c: all its checks passed"
@@ -47,3 +50,18 @@ for c in topa lm smc retmod; do
   done
   python3 tools/ptcompare.py build/test-logs/pt-eng/b-$c.pt build/test-logs/pt-eng/s-$c.pt
 done
+
+# pt_fork=off (a guest of its own run: eight guests at most per run): the same trace as stepping.
+guest_iso "$TMP/nofork.iso" $G/ptwork.elf <<'MODS'
+ptwork.elf name=n-topa pt_riplog=on pt_fork=off -- case=single iterations=150
+MODS
+tools/run-bochs.sh --iso "$TMP/nofork.iso" --serial "$TMP/nofork.log" --timeout 120
+expect_status $? 0 "n-topa (pt_fork=off) ends with status 0"
+N=$TMP/nofork.log
+keep_log "$N" pt-engines-nofork.serial.log
+expect "$N" "pt-stats n-topa .* forks=0 " "n-topa (pt_fork=off): no fork"
+expect "$N" "^\[n-topa\] done: [0-9]+ passed, 0 failed" "n-topa: all its checks passed"
+n=$(tr -d '\r' <"$N" | grep -a "pt-riplog n-topa " | sed 's/.*count=/count=/' | md5sum | cut -c1-12)
+if [ "$n" = "$(riplog s-topa)" ]; then pass "pt_fork=off: same ground truth as the step engine"; else fail "pt_fork=off: ground truth differs from the step engine's"; fi
+python3 tools/ptverify.py "$N" n-topa $G/ptwork.elf --outdir build/test-logs/pt-eng
+python3 tools/ptcompare.py build/test-logs/pt-eng/n-topa.pt build/test-logs/pt-eng/s-topa.pt

@@ -99,6 +99,12 @@ static bool parse_cpl(const char *val, size_t len, struct guest_config *c)
 	return parse_switch(val, len, &c->pt_cpl);
 }
 
+/* pt_fork=off: the block engine stops at every Jcc instead of running on along both successors. */
+static bool parse_fork(const char *val, size_t len, struct guest_config *c)
+{
+	return parse_switch(val, len, &c->pt_fork);
+}
+
 /* pt_riplog=on: count and hash every instruction the emulated PT backend traces (test ground truth). */
 static bool parse_riplog(const char *val, size_t len, struct guest_config *c)
 {
@@ -136,6 +142,7 @@ static const struct guest_option guest_options[] = {
 	{ "pt_engine", "block|step", parse_engine },
 	{ "pt_outside", "on|off", parse_outside },
 	{ "pt_cpl", "on|off", parse_cpl },
+	{ "pt_fork", "on|off", parse_fork },
 	{ "input", "serial|none", parse_input },
 	{ "pt_caps", "all, none or features: cr3,psb,ip,mtc,ptwrite,power,topa,multi,single,ranges=N", parse_pt_caps },
 };
@@ -215,6 +222,7 @@ void guest_config_parse(const char *module_cmdline, unsigned index, struct guest
 	c->pt = true;
 	c->pt_outside = true;
 	c->pt_cpl = true;
+	c->pt_fork = true;
 	c->privileged = false;
 	c->pt_caps[0] = '\0';
 	rest = modline_walk(module_cmdline, config_word, &cw);

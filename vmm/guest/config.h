@@ -21,6 +21,7 @@ struct guest_config {
 	char pt_caps[64];           /* pt_caps= the Intel PT features the hw path exposes (pt_vcaps.h); "" = all */
 	bool pt_outside;            /* pt_outside=off: the emulated PT backend steps even where nothing is traced */
 	bool pt_cpl;                /* pt_cpl=off: ... and at a privilege level the filter excludes */
+	bool pt_fork;               /* pt_fork=off: blocks stop at each Jcc (no fork over both successors) */
 	bool pt_riplog;             /* pt_riplog=on: print count and hash of the traced IPs (tests' ground truth) */
 	bool pt_step_engine;     /* pt_engine=step: the emulated PT backend steps every instruction (default block) */
 	uint64_t run_limit;      /* limit= TSC ticks of run time after which the guest is stopped; 0: none */

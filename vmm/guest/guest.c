@@ -205,6 +205,7 @@ int guest_create(unsigned index, const struct guest_config *cfg, const void *ima
 				      .riplog = g->cfg.pt_riplog,
 				      .outside = g->cfg.pt_outside,
 				      .cpl = g->cfg.pt_cpl,
+				      .fork = g->cfg.pt_fork,
 				      .step_engine = g->cfg.pt_step_engine };
 	pt_guest_attach(&g->pt, &g->vcpu, &pc);
 	g->state = GUEST_RUNNABLE;

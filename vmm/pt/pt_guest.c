@@ -32,7 +32,7 @@ void pt_guest_attach(struct pt_guest *pg, struct vcpu *v, const struct pt_guest_
 		pt_vcaps_emulated(&pg->caps, pt_rt.host_caps.maxphyaddr);
 		pg->caps.la57 = pt_rt.host_caps.cpuid_la57; /* leaf 7 ECX passes LA57 through (guest_cpuid.c) */
 		pt_vcaps_print(v->name, &pg->caps);
-		pt_emul_init(v, c->riplog, c->outside, c->cpl, !c->step_engine);
+		pt_emul_init(v, c);
 	}
 	/* While the hardware path runs (host tracing, hw guests) its entry/exit pair serves every guest. */
 	if (backend == PT_BACKEND_EMULATED)

@@ -44,6 +44,7 @@ struct pt_guest_config {
 	bool riplog;         /* pt_riplog=on */
 	bool outside;        /* pt_outside=on (the default) */
 	bool cpl;            /* pt_cpl=on (the default) */
+	bool fork;           /* pt_fork=on (the default) */
 	bool step_engine;    /* pt_engine=step */
 };
 

@@ -36,15 +36,16 @@ const char *pt_step_mech_name(enum pt_step_mech m)
 	return m == PT_STEP_MTF ? "monitor trap flag" : "RFLAGS.TF with #DB intercepted";
 }
 
-void pt_emul_init(struct vcpu *v, bool riplog, bool outside, bool cpl, bool block)
+void pt_emul_init(struct vcpu *v, const struct pt_guest_config *c)
 {
 	struct pt_emul *e = &v->pt->emul;
 
 	memset(e, 0, sizeof(*e));
-	e->riplog = riplog;
-	e->outside_on = outside;
-	e->cpl_on = cpl;
-	e->blk.enabled = block;
+	e->riplog = c->riplog;
+	e->outside_on = c->outside;
+	e->cpl_on = c->cpl;
+	e->blk.enabled = !c->step_engine;
+	e->blk.fork_on = c->fork;
 	e->out.ept = v->mem.ept;
 }
 
@@ -128,12 +129,12 @@ static void trace_off(struct vcpu *v, struct pt_emul *e, const char *why)
 	/* Cost of this tracing period, for make bench (on Bochs the TSC counts instructions). */
 	log_raw(LOG_INFO,
 		"ptvisor: pt-stats %s steps=%lu traced=%lu exits=%lu tsc=%lu bytes=%lu outside=%lu outside_exits=%lu "
-		"engine=%s blocks=%lu continued=%lu handed=%lu smc=%lu decoded=%lu rets=%lu cpl=%lu cpl_exits=%lu "
+		"engine=%s blocks=%lu continued=%lu handed=%lu smc=%lu decoded=%lu rets=%lu forks=%lu cpl=%lu cpl_exits=%lu "
 		"learned=%lu unlearned=%lu\n",
 		v->name, e->st.steps, e->st.traced, exits, tsc, e->out.st.bytes - e->st.bytes_at_enable, e->st.outside,
 		e->st.outside_exits, e->blk.enabled ? "block" : "step", e->blk.st.blocks, e->blk.st.continued,
-		e->blk.st.handed, e->blk.st.smc, e->blk.st.decoded, e->blk.st.rets, e->st.cpl, e->st.cpl_exits,
-		e->view.st.learned, e->view.st.unlearned);
+		e->blk.st.handed, e->blk.st.smc, e->blk.st.decoded, e->blk.st.rets, e->blk.st.forks, e->st.cpl,
+		e->st.cpl_exits, e->view.st.learned, e->view.st.unlearned);
 	riplog_print(v, e);
 }
 

@@ -11,6 +11,7 @@
 
 struct vcpu;
 struct pt_backend_ops;
+struct pt_guest_config;
 
 #define PT_EMUL_STAGE 512
 
@@ -98,9 +99,8 @@ const char *pt_step_mech_name(enum pt_step_mech m);
 extern const struct pt_backend_ops pt_emul_ops;
 extern const struct pt_backend_ops pt_emul_ops_host_traced;
 
-/* At guest creation (pt_guest_attach): fresh state; riplog from pt_riplog=, outside from pt_outside=,
-   cpl from pt_cpl=, block from pt_engine=. */
-void pt_emul_init(struct vcpu *v, bool riplog, bool outside, bool cpl, bool block);
+/* At guest creation (pt_guest_attach): fresh state, set up as the guest's module command line says. */
+void pt_emul_init(struct vcpu *v, const struct pt_guest_config *c);
 
 /* The hooks, also called directly by the unit tests' CPU model (pt_emul_cpu.c). */
 bool pt_emul_exception(struct vcpu *v, uint32_t intr_info);

@@ -29,7 +29,9 @@
 #include "lib/string.h"
 #include "log.h"
 
-#define BLK_SLOT 0 /* the guest has no breakpoint enabled while blocks run: DR0 is free */
+/* The guest has no breakpoint enabled while blocks run: DR0 and DR1 are free. */
+#define BLK_SLOT   0 /* the terminator, or a fork's taken side */
+#define BLK_SLOT_F 1 /* a fork's not-taken side */
 
 _Static_assert(PT_BLK_ROOM <= PT_EMUL_STAGE, "a block's packets fit the staging buffer");
 
@@ -416,32 +418,25 @@ static bool ret_ahead(struct vcpu *v, struct pt_emul_blk *b, const struct insn *
 }
 
 /*
- * Decodes from ip (after seq[0..n-1]; `pend` decoded when there is a pending seq[0]) to the terminator.
- * Every IP appears once, except that a pending seq[0] may come back as the terminator (a loop of one
- * block). False if no terminator could be placed (undecodable or unprotectable bytes).
+ * Decodes from ip, after seq[0..n-1], to a terminator. No IP may repeat one in seq[from..], except that
+ * a pending seq[0] may come back as the terminator (a loop of one block). False if nothing was added or
+ * no terminator could be placed (undecodable or unprotectable bytes); when the path meets an IP it
+ * already holds or `limit` instructions, the last one added becomes the terminator.
  */
-static bool decode_path(struct vcpu *v, struct pt_emul *e, uint64_t ip, const struct insn *pend)
+static bool decode_run(struct vcpu *v, struct pt_emul *e, uint64_t ip, unsigned from, unsigned limit)
 {
 	struct pt_emul_blk *b = &e->blk;
 	enum insn_mode mode = vcpu_insn_mode(v);
+	unsigned start = b->n;
 	struct insn in;
 	uint64_t next;
 
-	b->walk_host = NULL;
-	b->prot_page = 1; /* no page: linear pages are aligned */
-	b->npages = 0;
-	b->nread = 0;
-	pt_stk_start(&b->stk, stack_width(v));
-	if (pend)
-		pt_stk_insn(&b->stk, pend, mode, return_offset(pend, b->seq[0].ip));
-
-	while (b->n < PT_BLK_MAX) {
-		bool seen = in_seq(b, ip, b->pending ? 1 : 0);
-		if (seen || !decode_at(v, e, ip, &in))
-			return b->n > (b->pending ? 1u : 0u); /* the last one becomes the terminator */
+	while (b->n < limit) {
+		if (in_seq(b, ip, from) || !decode_at(v, e, ip, &in))
+			return b->n > start;
 		if (in.cls == INSN_RET && ret_ahead(v, b, &in, &next)) {
 			if (!add_insn(v, b, ip, &in))
-				return b->n > (b->pending ? 1u : 0u);
+				return b->n > start;
 			pt_stk_insn(&b->stk, &in, mode, 0);
 			ip = next;
 			continue;
@@ -449,12 +444,69 @@ static bool decode_path(struct vcpu *v, struct pt_emul *e, uint64_t ip, const st
 		if (!runs_in_block(&in))
 			return add_insn(v, b, ip, &in);
 		if (b->pending && ip == b->seq[0].ip)
-			return b->n > 1;
+			return b->n > start;
 		if (!add_insn(v, b, ip, &in))
-			return b->n > (b->pending ? 1u : 0u);
+			return b->n > start;
 		pt_stk_insn(&b->stk, &in, mode, in.cls == INSN_CALL_REL ? return_offset(&in, ip) : 0);
 		ip = in.cls == INSN_OTHER ? ip + in.len : direct_target(v, &in, ip);
 	}
+	return b->n > start;
+}
+
+/*
+ * A path that ends at a Jcc decided by the flags goes on along both of its successors, each to a
+ * terminator of its own (DR0 for the taken side, DR1 for the other): the breakpoint that fires tells
+ * the outcome, one exit for two branches. No IP repeats in seq, so any IP the guest stops at also says
+ * which side it took. Left as it was when a side is empty (it would begin at an IP already on the path).
+ */
+static void fork_jcc(struct vcpu *v, struct pt_emul *e)
+{
+	struct pt_emul_blk *b = &e->blk;
+	unsigned j = b->n - 1, nread = b->nread, npages = b->npages, packets = b->packets;
+	struct insn jcc = b->term;
+	struct pt_stk stk = b->stk;
+	uint64_t ip = b->seq[j].ip;
+
+	if (!b->fork_on || !jcc_by_flags(&jcc) || (b->pending && ip == b->seq[0].ip))
+		return;
+	/* The taken side may fill half the room left, the other side the rest. */
+	if (decode_run(v, e, direct_target(v, &jcc, ip), 0, b->n + (PT_BLK_MAX - b->n) / 2)) {
+		struct insn taken_term = b->term;
+		unsigned t_end = b->n;
+
+		b->stk = stk;
+		if (decode_run(v, e, ip + jcc.len, 0, PT_BLK_MAX)) {
+			b->forked = true;
+			b->fork = j;
+			b->t_end = t_end;
+			b->term_f = b->term;
+			b->term = taken_term;
+			b->st.forks++;
+			return;
+		}
+	}
+	b->n = j + 1;
+	b->term = jcc;
+	b->nread = nread;
+	b->npages = npages;
+	b->packets = packets;
+}
+
+/* Decodes the path from ip (after a pending seq[0], decoded into pend) to its terminator or terminators. */
+static bool decode_path(struct vcpu *v, struct pt_emul *e, uint64_t ip, const struct insn *pend)
+{
+	struct pt_emul_blk *b = &e->blk;
+
+	b->walk_host = NULL;
+	b->prot_page = 1; /* no page: linear pages are aligned */
+	b->npages = 0;
+	b->nread = 0;
+	pt_stk_start(&b->stk, stack_width(v));
+	if (pend)
+		pt_stk_insn(&b->stk, pend, vcpu_insn_mode(v), return_offset(pend, b->seq[0].ip));
+	if (!decode_run(v, e, ip, b->pending ? 1 : 0, PT_BLK_MAX))
+		return false;
+	fork_jcc(v, e);
 	return true;
 }
 
@@ -498,6 +550,7 @@ static bool decode_block(struct vcpu *v, struct pt_emul *e, uint64_t ip, const s
 	struct pt_blk_cached *c;
 	unsigned first = b->n, packets = b->packets;
 
+	b->forked = false;
 	uint64_t cr3 = vmcs_readnat(GUEST_CR3);
 	enum insn_mode mode = vcpu_insn_mode(v);
 	unsigned width = stack_width(v);
@@ -510,6 +563,12 @@ static bool decode_block(struct vcpu *v, struct pt_emul *e, uint64_t ip, const s
 			b->n += c->n;
 			b->packets += c->packets;
 			b->term = c->term;
+			b->forked = c->forked;
+			if (c->forked) {
+				b->fork = first + c->fork;
+				b->t_end = first + c->t_end;
+				b->term_f = c->term_f;
+			}
 			return true;
 		}
 	}
@@ -534,21 +593,35 @@ static bool decode_block(struct vcpu *v, struct pt_emul *e, uint64_t ip, const s
 	c->nread = b->nread;
 	memcpy(c->read, b->read, b->nread * sizeof(b->read[0]));
 	c->term = b->term;
+	c->forked = b->forked;
+	if (b->forked) {
+		c->fork = b->fork - first;
+		c->t_end = b->t_end - first;
+		c->term_f = b->term_f;
+	}
 	return true;
 }
 
+/* Execute breakpoints (RW and LEN 0) on the terminator, or on both of a fork's. */
 static void arm(struct pt_emul *e)
 {
 	struct pt_emul_blk *b = &e->blk;
+	uint64_t dr7 = (b->saved_dr7 & ~(DR7_RW_LEN(BLK_SLOT) | DR7_G(BLK_SLOT) | DR7_RW_LEN(BLK_SLOT_F) |
+					 DR7_G(BLK_SLOT_F) | DR7_L(BLK_SLOT_F))) |
+		       DR7_L(BLK_SLOT) | DR7_FIXED1;
 
-	cpu_write_dr(BLK_SLOT, b->seq[b->n - 1].ip);
-	vmcs_writenat(GUEST_DR7,
-		      (b->saved_dr7 & ~(DR7_RW_LEN(BLK_SLOT) | DR7_G(BLK_SLOT))) | DR7_L(BLK_SLOT) | DR7_FIXED1);
+	cpu_write_dr(BLK_SLOT, b->seq[(b->forked ? b->t_end : b->n) - 1].ip);
+	if (b->forked) {
+		cpu_write_dr(BLK_SLOT_F, b->seq[b->n - 1].ip);
+		dr7 |= DR7_L(BLK_SLOT_F);
+	}
+	vmcs_writenat(GUEST_DR7, dr7);
 }
 
 static void disarm(struct pt_emul *e)
 {
 	cpu_write_dr(BLK_SLOT, e->blk.saved_dr0);
+	cpu_write_dr(BLK_SLOT_F, e->blk.saved_dr1);
 	vmcs_writenat(GUEST_DR7, e->blk.saved_dr7);
 	e->blk.on = false;
 }
@@ -602,6 +675,7 @@ void pt_emul_block_try(struct vcpu *v, struct pt_guest *pg, struct pt_emul *e, u
 	b->cursor = 0;
 	b->saved_dr7 = vmcs_readnat(GUEST_DR7);
 	b->saved_dr0 = cpu_read_dr(BLK_SLOT);
+	b->saved_dr1 = cpu_read_dr(BLK_SLOT_F);
 	b->on = true;
 	b->st.blocks++;
 	arm(e);
@@ -643,6 +717,25 @@ static void account(struct vcpu *v, struct pt_guest *pg, struct pt_emul *e, unsi
 }
 
 /*
+ * The guest is at seq[k], past a fork's Jcc: the side it took becomes the path (seq[fork + 1] on) and
+ * k its index there.
+ */
+static unsigned fork_resolve(struct pt_emul_blk *b, unsigned k)
+{
+	unsigned nf = b->n - b->t_end;
+
+	b->forked = false;
+	if (k < b->t_end) {
+		b->n = b->t_end;
+		return k;
+	}
+	memmove(&b->seq[b->fork + 1], &b->seq[b->t_end], nf * sizeof(b->seq[0]));
+	b->n = b->fork + 1 + nf;
+	b->term = b->term_f;
+	return k - b->t_end + b->fork + 1;
+}
+
+/*
  * Accounts the instructions that retired before the current IP; `at_term`: the terminator's breakpoint
  * fired. False if the IP is not on the block's path (then nothing is accounted).
  */
@@ -669,6 +762,8 @@ static bool sync(struct vcpu *v, struct pt_guest *pg, struct pt_emul *e, bool at
 			return false;
 		}
 	}
+	if (b->forked && k > b->fork)
+		k = fork_resolve(b, k);
 	account(v, pg, e, b->cursor, k);
 	b->cursor = k;
 	return true;
@@ -726,7 +821,7 @@ static void at_terminator(struct vcpu *v, struct pt_guest *pg, struct pt_emul *e
 bool pt_emul_block_db(struct vcpu *v, struct pt_guest *pg, struct pt_emul *e, uint64_t dr6)
 {
 	struct pt_emul_blk *b = &e->blk;
-	bool bp = dr6 & DR6_B(BLK_SLOT);
+	bool bp = dr6 & (DR6_B(BLK_SLOT) | DR6_B(BLK_SLOT_F));
 
 	if (!b->on || !(bp || (dr6 & DR6_BS)))
 		return false;

@@ -11,7 +11,7 @@ struct pt_guest;
 struct pt_emul;
 struct ept_violation;
 
-#define PT_BLK_MAX    24 /* instructions decoded ahead per block */
+#define PT_BLK_MAX    32 /* instructions decoded ahead per block */
 #define PT_BLK_WP_MAX 16 /* code pages kept write-protected while blocks run */
 /* Trace bytes a block may produce at most: a TIP (9 bytes) or TNT per instruction and one PSB+. */
 #define PT_BLK_ROOM       ((PT_BLK_MAX + 1) * 9 + 64)
@@ -67,6 +67,9 @@ struct pt_blk_cached {
 	struct pt_blk_insn seq[PT_BLK_MAX];
 	struct pt_blk_read read[PT_BLK_READS];
 	struct insn term;
+	bool forked; /* fork, t_end and term_f as in struct pt_emul_blk, relative to the path's start */
+	unsigned fork, t_end;
+	struct insn term_f;
 };
 
 struct pt_blk_stats {
@@ -76,11 +79,12 @@ struct pt_blk_stats {
 	uint64_t smc;       /* writes to a write-protected code page */
 	uint64_t decoded;   /* paths decoded (not found in the cache) */
 	uint64_t rets;      /* RETs inside decoded paths, their return address known ahead (pt_emul_stack.c) */
+	uint64_t forks;     /* decoded paths that go on along both successors of their Jcc */
 };
 
 /*
- * seq[0..n-1] is the path the guest runs natively; an execute breakpoint in DR<slot> sits on
- * seq[n-1] (the terminator), cursor is the instruction the guest is at. When `pending`, seq[0] is the
+ * seq[0..n-1] is the path the guest runs natively; an execute breakpoint in DR0 sits on seq[n-1] (the
+ * terminator; a fork has two, below), cursor is the instruction the guest is at. When `pending`, seq[0] is the
  * previous terminator whose outcome was decided at its breakpoint: it runs with RF=1 and seq[n-1] may
  * be the same instruction (a one-block loop), told apart by RF (cleared once seq[0] retires).
  */
@@ -91,13 +95,22 @@ struct pt_emul_blk {
 	unsigned n, cursor;
 	unsigned packets; /* of seq[0..n-1], instructions that may produce a packet */
 	struct pt_blk_insn seq[PT_BLK_MAX + 1];
-	struct insn term;  /* seq[n-1] decoded: its bytes are write-protected since */
+	struct insn term; /* seq[n-1] decoded: its bytes are write-protected since */
+	/*
+	 * A fork (pt_emul_block.c fork_jcc): seq[fork] is a Jcc, seq[fork+1..t_end-1] its taken side up to
+	 * the terminator `term`, seq[t_end..n-1] the other side up to `term_f`. Resolved into one path once
+	 * the guest is seen on a side.
+	 */
+	bool fork_on; /* pt_fork=on (default) */
+	bool forked;
+	unsigned fork, t_end;
+	struct insn term_f;
 	struct pt_stk stk; /* while a path is decoded */
 	unsigned npages;   /* ... and the code pages it runs from */
 	struct pt_blk_page page[PT_BLK_PAGES];
 	unsigned nread;
 	struct pt_blk_read read[PT_BLK_READS];
-	uint64_t saved_dr0, saved_dr7;
+	uint64_t saved_dr0, saved_dr1, saved_dr7;
 	/* While a path is decoded: the linear code page last mapped and the last one made read-only. */
 	uint64_t walk_page, prot_page;
 	const uint8_t *walk_host;
