@@ -86,14 +86,14 @@ static uint32_t trace_len(uint64_t base, uint64_t mask)
 
 /* What the user program accumulates: each loop adds its counter, and 3 more when it is odd. */
 /* Per loop, for turns c = N..1: u_add, u_mul or u_xor by c % 3 (c + 3, 5c + 1, c ^ 0x55), then u_pick
-   (10 for an odd c, 20 for an even one; ptring_lm.asm). */
+   (20 for an odd c, 10 for an even one; ptring_lm.asm). */
 static uint64_t expected_mix(uint32_t n, uint32_t compute)
 {
 	uint64_t turn = 0;
 
 	for (uint32_t c = compute; c > 0; c--) {
 		uint32_t r = c % 3 == 0 ? c + 3 : c % 3 == 1 ? 5 * c + 1 : c ^ 0x55;
-		turn += r + ((c & 1) ? 10 : 20);
+		turn += r + ((c & 1) ? 20 : 10);
 	}
 	return turn * n;
 }

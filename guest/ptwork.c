@@ -2,7 +2,8 @@
  * ptwork: a guest that traces itself with Intel PT (as ptvisor exposes it), runs a known workload, stops
  * tracing and dumps its trace through the serial port in the framed form tools/ptextract.py reads.
  * Command line (after "--"): case=topa|topa-nmi|single|stop|outside|region-outside|reserved|int80|smc|retmod,
- * iterations=N, delay=MS (sleep before tracing), hold=MS (sleep traced, before the workload).
+ * iterations=N, delay=MS (sleep before tracing), hold=MS (sleep traced, before the workload), tick=MS (the
+ * longest timer chunk of those sleeps: one interrupt per chunk).
  * case=topa-nmi is case=topa with LVT PC in NMI delivery mode, as Linux programs it: the PMI is an NMI.
  * case=smc traces code that rewrites a jump just ahead of itself (ptwork_smc), into single-range output.
  * case=retmod traces returns to addresses no CALL pushed (ptwork_ret.c), into single-range output.
@@ -154,6 +155,7 @@ static bool count_nmi(struct trap_frame *f)
 
 /* The ToPA PMI through LVT PC: enable the APIC, vector 0xF0 with fixed delivery or NMI delivery, unmasked. */
 static volatile bool delay_fired;
+static uint32_t tick_ms; /* tick=MS: the longest one-shot chunk of a sleep (0: as long as the count allows) */
 
 static bool delay_tick(struct trap_frame *f)
 {
@@ -176,6 +178,9 @@ static void delay_ms(uint32_t ms, const char *what)
 	uint32_t crystal = cpu_cpuid(0x15, 0).ecx;
 	/* One-shot chunks as long as the 32-bit initial count allows at CPUID 15H's clock (100 s at 25 MHz). */
 	uint32_t chunk_ms = crystal ? (uint32_t)MIN(100000ull, 0xffffffffull / (crystal / 1000 + 1)) : 0;
+
+	if (tick_ms && tick_ms < chunk_ms)
+		chunk_ms = tick_ms; /* more timer interrupts in the sleep: more traced events */
 
 	if (!ms)
 		return;
@@ -308,6 +313,7 @@ int guest_main(uint32_t magic, uint32_t info)
 	char lm[8] = "off", delay[16] = "0", hold[16] = "0";
 	cmdline_get_arg(cmd, "delay", delay, sizeof(delay));
 	cmdline_get_arg(cmd, "hold", hold, sizeof(hold));
+	tick_ms = cmdline_get_u32(cmd, "tick", 0);
 	cmdline_get_arg(cmd, "longmode", lm, sizeof(lm));
 	char pat[8] = "off";
 	cmdline_get_arg(cmd, "pattern", pat, sizeof(pat));
