@@ -350,7 +350,7 @@ static bool add_insn(struct vcpu *v, struct pt_emul_blk *b, uint64_t ip, const s
 	b->prot_page = last;
 	b->seq[b->n].ip = ip;
 	b->seq[b->n].len = (uint8_t)in->len;
-	b->seq[b->n].cls = (uint8_t)in->cls;
+	b->seq[b->n].cofi = (uint8_t)pt_emul_cofi(in->cls);
 	b->packets += has_packet(in->cls);
 	b->term = *in;
 	b->n++;
@@ -691,20 +691,23 @@ void pt_emul_block_try(struct vcpu *v, struct pt_guest *pg, struct pt_emul *e, u
 static void account(struct vcpu *v, struct pt_guest *pg, struct pt_emul *e, unsigned from, unsigned to)
 {
 	const struct pt_blk_insn *seq = e->blk.seq;
-	struct pt_step st = {
-		.mode = pt_emul_cpu_mode(v),
-		.cr3 = vmcs_readnat(GUEST_CR3),
-		.tsc = vcpu_guest_tsc(v),
-	};
+	struct pt_step st;
+	bool have_state = false;
 
+	e->st.steps += to - from;
+	e->st.traced += to - from;
 	for (unsigned i = from; i < to; i++) {
-		e->st.steps++;
-		e->st.traced++;
 		pt_emul_riplog_add(e, seq[i].ip);
-		st.cofi = pt_emul_cofi((enum insn_class)seq[i].cls);
+		st.cofi = (enum pt_cofi)seq[i].cofi;
 		/* An instruction without a packet changes only the generator's time: skipped while no PSB is due. */
 		if ((st.cofi == PT_COFI_NONE || st.cofi == PT_COFI_JMP_DIRECT) && pt_gen_quiet(&e->gen))
 			continue;
+		if (!have_state) {
+			st.mode = pt_emul_cpu_mode(v);
+			st.cr3 = vmcs_readnat(GUEST_CR3);
+			st.tsc = vcpu_guest_tsc(v);
+			have_state = true;
+		}
 		st.ip = seq[i].ip;
 		st.len = seq[i].len;
 		st.next_ip = seq[i + 1].ip;
@@ -747,6 +750,8 @@ static bool sync(struct vcpu *v, struct pt_guest *pg, struct pt_emul *e, bool at
 
 	if (at_term && ip == b->seq[b->n - 1].ip) {
 		k = b->n - 1;
+	} else if (at_term && b->forked && ip == b->seq[b->t_end - 1].ip) {
+		k = b->t_end - 1;
 	} else if (b->pending && k == 0 && ip == b->seq[0].ip) {
 		/* The one-block loop: RF is still set until seq[0] retires (SDM 17.3.1.1). */
 		if (ip == b->seq[b->n - 1].ip && !(vmcs_readnat(GUEST_RFLAGS) & RFLAGS_RF))
@@ -802,7 +807,7 @@ static void at_terminator(struct vcpu *v, struct pt_guest *pg, struct pt_emul *e
 		b->pending = true;
 		b->seq[0].ip = ip;
 		b->seq[0].len = (uint8_t)in.len;
-		b->seq[0].cls = (uint8_t)in.cls;
+		b->seq[0].cofi = (uint8_t)pt_emul_cofi(in.cls);
 		b->n = 1;
 		b->packets = has_packet(in.cls);
 		if (decode_block(v, e, next, &in) && room_for(pg, e)) {

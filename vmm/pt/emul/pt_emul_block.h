@@ -27,7 +27,7 @@ struct ept_violation;
 struct pt_blk_insn {
 	uint64_t ip; /* linear */
 	uint8_t len;
-	uint8_t cls; /* enum insn_class */
+	uint8_t cofi; /* enum pt_cofi */
 };
 
 /* A return address a path's RET was predicted from: the stack at RSP + off held val when it was decoded. */

@@ -46,7 +46,21 @@ void pt_emul_dr6_report(uint64_t bits);
 /* The packet class of an instruction class (SDM 33.4.2.2 "Indirect Transfer COFI" etc.). */
 enum pt_cofi pt_emul_cofi(enum insn_class c);
 /* pt_riplog=on: one more traced instruction at ip in the ground truth. */
-void pt_emul_riplog_add(struct pt_emul *e, uint64_t ip);
+static inline void pt_emul_riplog_add(struct pt_emul *e, uint64_t ip)
+{
+	const uint64_t fnv64_offset = 0xcbf29ce484222325ULL, fnv64_prime = 0x100000001b3ULL;
+
+	if (!e->riplog)
+		return;
+	if (!e->rip_count) {
+		e->rip_fnv = fnv64_offset;
+		e->rip_first = ip;
+	}
+	/* FNV-1a-64 over the IP as one word (tools/ptverify.py): the ground truth costs 3 instructions. */
+	e->rip_fnv = (e->rip_fnv ^ ip) * fnv64_prime;
+	e->rip_count++;
+	e->rip_last = ip;
+}
 /* Up to INSN_MAX_LEN bytes of code at linear ip (fewer where they cannot all be fetched). */
 size_t pt_emul_fetch_code(struct vcpu *v, struct pt_emul *e, uint64_t ip, uint8_t *buf);
 

@@ -122,23 +122,6 @@ enum pt_cofi pt_emul_cofi(enum insn_class c)
 	/* clang-format on */
 }
 
-#define FNV64_OFFSET 0xcbf29ce484222325ULL
-#define FNV64_PRIME  0x100000001b3ULL
-
-void pt_emul_riplog_add(struct pt_emul *e, uint64_t ip)
-{
-	if (!e->riplog)
-		return;
-	if (!e->rip_count) {
-		e->rip_fnv = FNV64_OFFSET;
-		e->rip_first = ip;
-	}
-	/* FNV-1a-64 over the IP as one word (tools/ptverify.py): the ground truth costs 3 instructions. */
-	e->rip_fnv = (e->rip_fnv ^ ip) * FNV64_PRIME;
-	e->rip_count++;
-	e->rip_last = ip;
-}
-
 /* The guest's stack at byte offset `off` (SS base + RSP, wrapping at 4 GiB outside 64-bit mode). */
 static uint64_t stack_lin(const struct vcpu *v, uint64_t off)
 {

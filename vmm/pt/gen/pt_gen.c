@@ -142,11 +142,6 @@ void pt_gen_psb(struct pt_gen *g, uint64_t ip)
 	out(g, b, pt_put_psbend(b));
 }
 
-bool pt_gen_quiet(const struct pt_gen *g)
-{
-	return !g->on || g->since_psb < ((uint64_t)2048 << g->cfg.psb_freq);
-}
-
 static void psb_due(struct pt_gen *g, uint64_t ip)
 {
 	if (!pt_gen_quiet(g))

@@ -112,7 +112,10 @@ void pt_gen_tsc(struct pt_gen *g, uint64_t tsc);
 /* A PSB+ now at the boundary before ip (also done every 2K << PSBFreq bytes). */
 void pt_gen_psb(struct pt_gen *g, uint64_t ip);
 /* An instruction without a packet of its own (not a branch, or a direct JMP) emits nothing now: no PSB is due. */
-bool pt_gen_quiet(const struct pt_gen *g);
+static inline bool pt_gen_quiet(const struct pt_gen *g)
+{
+	return !g->on || g->since_psb < ((uint64_t)2048 << g->cfg.psb_freq);
+}
 /* Writes out pending TNT bits, e.g. before the engine hands the buffer over. */
 void pt_gen_flush(struct pt_gen *g);
 
