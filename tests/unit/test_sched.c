@@ -12,6 +12,7 @@
 #include "guest/sched.h"
 #include "time/idle.h"
 #include "vmx/exit.h"
+#include "vmx/pt_backend.h"
 #include "vmx/vcpu_input.h"
 #include "vmx/vcpu_switch.h"
 #include "vmx/vcpu_time.h"
@@ -39,14 +40,27 @@ bool vcpu_input_poll(void)
 	return false;
 }
 
+/* The backend hears that a vCPU leaves the CPU before its state is put away (its VMCS still current). */
+static unsigned put_calls, descheduled, loaded = ~0u;
+
+static void count_descheduled(struct vcpu *v)
+{
+	assert_int_equal(v->id, loaded);
+	descheduled++;
+}
+
+static const struct pt_backend_ops counting_pt = { .name = "counting", .descheduled = count_descheduled };
+
 void vcpu_put(struct vcpu *v)
 {
 	(void)v;
+	put_calls++;
+	loaded = ~0u;
 }
 
 void vcpu_load(struct vcpu *v)
 {
-	(void)v;
+	loaded = v->id;
 }
 
 bool vcpu_wake_check(struct vcpu *v, uint64_t now)
@@ -124,10 +138,13 @@ static void setup_guests(enum behaviour a, enum behaviour b, uint64_t limit)
 	for (unsigned i = 0; i < guest_count; i++) {
 		guests[i].id = i;
 		guests[i].vcpu.id = i;
+		guests[i].vcpu.pt_ops = &counting_pt;
 		guests[i].state = GUEST_RUNNABLE;
 		guests[i].cfg.run_limit = limit;
 	}
 	timer_due[0] = timer_due[1] = clock_now + 1000;
+	put_calls = descheduled = 0;
+	loaded = ~0u;
 }
 
 /* The computing guest (1) got at least `permille` of the wall time before the first guest stopped. */
@@ -137,6 +154,9 @@ static void assert_share(unsigned permille)
 
 	assert_true(total > 0);
 	assert_true(ran_before_first_stop[1] * 1000 >= total * permille);
+	/* Every switch away told the backend first (the last put, after all stopped, is no switch). */
+	assert_true(descheduled > 0);
+	assert_int_equal(descheduled, put_calls - 1);
 }
 
 static void test_long_exits_pay_with_turns(void **state)

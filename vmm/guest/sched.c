@@ -21,6 +21,7 @@
 #include "guest/sched.h"
 #include "guest/guest.h"
 #include "vmx/exit.h"
+#include "vmx/pt_backend.h"
 #include "vmx/vcpu_input.h"
 #include "vmx/vcpu_switch.h"
 #include "vmx/vcpu_time.h"
@@ -39,8 +40,10 @@ static struct guest *current;
 static void switch_to(struct guest *g)
 {
 	if (current != g) {
-		if (current)
+		if (current) {
+			vcpu_pt_descheduled(&current->vcpu);
 			vcpu_put(&current->vcpu);
+		}
 		vcpu_load(&g->vcpu);
 		current = g;
 	}

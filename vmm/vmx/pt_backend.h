@@ -39,6 +39,8 @@ struct pt_backend_ops {
 	void (*vmm_write)(struct vcpu *v, uint64_t gpa);
 	/* The guest stopped (VMCS current): flush what is pending and stop tracing. */
 	void (*stopped)(struct vcpu *v);
+	/* The vCPU leaves the CPU for another guest's turn (VMCS current, between an exit and an entry). */
+	void (*descheduled)(struct vcpu *v);
 	/* The guest goes away: the CPU forgets it. */
 	void (*release)(struct vcpu *v);
 };
@@ -106,6 +108,12 @@ static inline void vcpu_pt_stopped(struct vcpu *v)
 {
 	if (v->pt_ops->stopped)
 		v->pt_ops->stopped(v);
+}
+
+static inline void vcpu_pt_descheduled(struct vcpu *v)
+{
+	if (v->pt_ops->descheduled)
+		v->pt_ops->descheduled(v);
 }
 
 static inline void vcpu_pt_release(struct vcpu *v)

@@ -464,6 +464,19 @@ bool pt_emul_cr3_load(struct vcpu *v)
 	return true;
 }
 
+/*
+ * Another guest's turn: a running block goes back to the step engine first. Its execute breakpoints,
+ * switched out and back with the guest's debug registers, were seen to be missed in Bochs 2.7 after a
+ * guest switch (the guest ran past a terminator unseen); stepping does not depend on them.
+ */
+void pt_emul_descheduled(struct vcpu *v)
+{
+	struct pt_emul *e = &v->pt->emul;
+
+	if (e->blk.on)
+		pt_emul_block_leave(v, v->pt, e);
+}
+
 void pt_emul_stopped(struct vcpu *v)
 {
 	struct pt_emul *e = &v->pt->emul;

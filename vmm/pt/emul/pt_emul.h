@@ -107,6 +107,7 @@ bool pt_emul_exception(struct vcpu *v, uint32_t intr_info);
 bool pt_emul_mtf(struct vcpu *v);
 void pt_emul_event_injected(struct vcpu *v, unsigned vector);
 void pt_emul_stopped(struct vcpu *v);
+void pt_emul_descheduled(struct vcpu *v);
 bool pt_emul_cr3_load(struct vcpu *v);
 
 #endif

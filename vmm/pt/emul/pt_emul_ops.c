@@ -51,7 +51,7 @@ static void emul_vmm_write(struct vcpu *v, uint64_t gpa)
 	.cpuid = emul_cpuid, .rdmsr = emul_rdmsr, .wrmsr = emul_wrmsr, .exception = pt_emul_exception, \
 	.mtf = pt_emul_mtf, .cr3_load = pt_emul_cr3_load, .event_injected = pt_emul_event_injected,    \
 	.stopped = pt_emul_stopped, .ept_violation = emul_ept_violation, .vmm_write = emul_vmm_write,  \
-	.release = pt_emul_cpl_release
+	.descheduled = pt_emul_descheduled, .release = pt_emul_cpl_release
 
 const struct pt_backend_ops pt_emul_ops = {
 	.name = "emulated",
