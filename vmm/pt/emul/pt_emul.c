@@ -112,11 +112,11 @@ static void riplog_print(struct vcpu *v, struct pt_emul *e)
 
 static void trace_off(struct vcpu *v, struct pt_emul *e, const char *why)
 {
-	if (!e->active)
-		return;
 	/* The period's cost ends here, before ptvisor's own lines about it go out on the console. */
 	uint64_t tsc = cpu_rdtsc() - e->st.tsc_at_enable, exits = v->stats.exits - e->st.exits_at_enable;
 
+	if (!e->active)
+		return;
 	e->active = false;
 	e->in_ctx = false;
 	if (v->pt_stepping)

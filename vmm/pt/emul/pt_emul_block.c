@@ -266,7 +266,7 @@ static bool successor(struct vcpu *v, const struct insn *in, uint64_t ip, uint64
 		return true;
 	}
 	if (in->cls == INSN_RET) {
-		if (!read_lin(v, pt_emul_stack_lin(v, 0), in->opsize / 8, &ret))
+		if (!read_lin(v, vmcs_readnat(GUEST_SS_BASE) + vmcs_readnat(GUEST_RSP), in->opsize / 8, &ret))
 			return false;
 		*next = near_linear(v, in, ret);
 		return true;
@@ -378,6 +378,14 @@ static unsigned stack_width(const struct vcpu *v)
 	return mode == INSN_MODE32 && (vmcs_read32(GUEST_SS_AR_BYTES) & (1u << 14)) ? 4 : 0;
 }
 
+/* The linear address of the stack at the decode-time RSP + off. */
+static uint64_t stack_lin(unsigned width, int64_t off)
+{
+	uint64_t rsp = vmcs_readnat(GUEST_RSP) + (uint64_t)off;
+
+	return width == 8 ? rsp : vmcs_readnat(GUEST_SS_BASE) + (uint32_t)rsp;
+}
+
 /* What a CALL at linear ip pushes: the offset in CS of the instruction after it, at its operand size. */
 static uint64_t return_offset(const struct insn *in, uint64_t ip)
 {
@@ -397,7 +405,7 @@ static bool ret_ahead(struct vcpu *v, struct pt_emul_blk *b, const struct insn *
 	case PT_STK_RET_PUSHED:
 		break;
 	case PT_STK_RET_MEMORY:
-		if (b->nread == PT_BLK_READS || !read_lin(v, pt_emul_stack_lin(v, off), in->opsize / 8, &val))
+		if (b->nread == PT_BLK_READS || !read_lin(v, stack_lin(b->stk.width, off), in->opsize / 8, &val))
 			return false;
 		b->read[b->nread].off = off;
 		b->read[b->nread].size = (uint8_t)(in->opsize / 8);
@@ -530,7 +538,8 @@ static bool reads_hold(struct vcpu *v, const struct pt_blk_cached *c)
 	uint64_t val;
 
 	for (unsigned i = 0; i < c->nread; i++)
-		if (!read_lin(v, pt_emul_stack_lin(v, c->read[i].off), c->read[i].size, &val) || val != c->read[i].val)
+		if (!read_lin(v, stack_lin(c->stack_width, c->read[i].off), c->read[i].size, &val) ||
+		    val != c->read[i].val)
 			return false;
 	return true;
 }

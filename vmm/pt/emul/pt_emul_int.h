@@ -61,11 +61,6 @@ static inline void pt_emul_riplog_add(struct pt_emul *e, uint64_t ip)
 	e->rip_count++;
 	e->rip_last = ip;
 }
-/*
- * The linear address of the guest's stack at RSP + off: RSP + off in 64-bit mode, else the SS base plus
- * ESP + off (SP + off with a 16-bit stack), wrapping at 4 GiB.
- */
-uint64_t pt_emul_stack_lin(const struct vcpu *v, int64_t off);
 /* Up to INSN_MAX_LEN bytes of code at linear ip (fewer where they cannot all be fetched). */
 size_t pt_emul_fetch_code(struct vcpu *v, struct pt_emul *e, uint64_t ip, uint8_t *buf);
 

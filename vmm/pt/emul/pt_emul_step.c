@@ -122,20 +122,17 @@ enum pt_cofi pt_emul_cofi(enum insn_class c)
 	/* clang-format on */
 }
 
-uint64_t pt_emul_stack_lin(const struct vcpu *v, int64_t off)
+/* The guest's stack at byte offset `off` (SS base + RSP, wrapping at 4 GiB outside 64-bit mode). */
+static uint64_t stack_lin(const struct vcpu *v, uint64_t off)
 {
-	uint64_t sp = vmcs_readnat(GUEST_RSP) + (uint64_t)off;
+	uint64_t lin = vmcs_readnat(GUEST_SS_BASE) + vmcs_readnat(GUEST_RSP) + off;
 
-	if (vcpu_insn_mode(v) == INSN_MODE64)
-		return sp; /* SS's base is 0 there */
-	if (!(vmcs_read32(GUEST_SS_AR_BYTES) & (1u << 14)))
-		sp = (uint16_t)sp; /* SS.B clear: SP (SDM Vol. 1 6.2.3 "Address-Size Attributes for Stack Accesses") */
-	return (uint32_t)(vmcs_readnat(GUEST_SS_BASE) + (uint32_t)sp);
+	return v->efer_lma ? lin : (uint32_t)lin;
 }
 
 static bool stack_read32(struct vcpu *v, uint64_t off, uint32_t *val)
 {
-	return vcpu_fetch(v, pt_emul_stack_lin(v, (int64_t)off), val, 4) == 4;
+	return vcpu_fetch(v, stack_lin(v, off), val, 4) == 4;
 }
 
 /* Rewrites the TF bit of a flags image on the guest's stack. */
@@ -150,10 +147,10 @@ static void stack_fix_tf(struct vcpu *v, uint64_t off, bool tf)
 	   the block engine write-protected is given back first. */
 	for (uint64_t off_b = 0; off_b < 4; off_b += 3) {
 		uint64_t gpa;
-		if (vcpu_linear_to_phys(v, pt_emul_stack_lin(v, (int64_t)off) + off_b, &gpa))
+		if (vcpu_linear_to_phys(v, stack_lin(v, off) + off_b, &gpa))
 			pt_emul_block_writable(v, gpa);
 	}
-	(void)vcpu_store(v, pt_emul_stack_lin(v, (int64_t)off), &flags, 4);
+	(void)vcpu_store(v, stack_lin(v, off), &flags, 4);
 }
 
 /* Before the instruction runs: does it load TF (POPF, IRET) or push the flags (PUSHF)? */
